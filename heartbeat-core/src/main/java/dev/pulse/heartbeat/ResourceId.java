@@ -1,0 +1,70 @@
+package dev.pulse.heartbeat;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Identifies a heartbeat participant (a resource manager or a task executor) across restarts.
+ *
+ * <p>Ids are 1 to {@value #MAX_LENGTH} characters of {@code [A-Za-z0-9._-]}, so they are safe in
+ * URLs, log lines and metric labels. Instances are immutable; {@link #hashCode()} is cached by
+ * {@link String}, so using a {@code ResourceId} as a map key on the heartbeat path allocates nothing.
+ */
+public record ResourceId(String value) {
+
+  /** Longest id accepted. */
+  public static final int MAX_LENGTH = 128;
+
+  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_LENGTH + "}");
+
+  /**
+   * @throws IllegalArgumentException if {@code value} is not a valid id; the message says why
+   */
+  public ResourceId {
+    String problem = validate(value);
+    if (problem != null) {
+      throw new IllegalArgumentException("invalid resource id: " + problem);
+    }
+  }
+
+  /** Returns a {@code ResourceId} for {@code value}; see the class docs for the accepted form. */
+  public static ResourceId of(String value) {
+    return new ResourceId(value);
+  }
+
+  /**
+   * Checks {@code value} against the id rules without throwing.
+   *
+   * @return {@code null} if valid, otherwise a short description of what is wrong
+   */
+  public static String validate(String value) {
+    if (value == null) {
+      return "id is missing";
+    }
+    if (value.isEmpty()) {
+      return "id is empty";
+    }
+    if (value.length() > MAX_LENGTH) {
+      return "id has " + value.length() + " characters, at most " + MAX_LENGTH + " are allowed";
+    }
+    if (!VALID.matcher(value).matches()) {
+      return "id '" + value + "' may contain only letters, digits, '.', '_' and '-'";
+    }
+    return null;
+  }
+
+  @Override
+  public String toString() {
+    return value;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ResourceId other && Objects.equals(value, other.value);
+  }
+
+  @Override
+  public int hashCode() {
+    return value.hashCode();
+  }
+}
