@@ -354,7 +354,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     }
     Duration paused = Duration.ofNanos(pausedNanos);
     log.warn("Heartbeat manager of {} did not run for {} ms (local pause: GC, SIGSTOP or a blocked main thread);"
-        + " {} targets are not charged for it", ownResourceId, paused.toMillis(), monitors.size());
+        + " the gap is not charged to the {} monitored target(s)", ownResourceId, paused.toMillis(), monitors.size());
     listener.notifyLocalPause(paused);
   }
 

@@ -9,8 +9,9 @@ import java.util.function.Supplier;
  * A scriptable {@link HeartbeatTarget} for tests. Records every call with its payload. By default each
  * call returns an already-completed future; {@link #answerWith} changes what the next calls return,
  * for example futures the test completes later, or failures of a given {@link RpcFailureKind}.
+ * Subclasses may override the two calls to react (answer, record times) and then call {@code super}.
  */
-public final class TestingHeartbeatTarget<O> implements HeartbeatTarget<O> {
+public class TestingHeartbeatTarget<O> implements HeartbeatTarget<O> {
 
   /** One recorded call. */
   public record Call(boolean request, ResourceId origin, Object payload) {}

@@ -25,8 +25,8 @@ public interface MonotonicClock {
 
   /** Holder for the system clock: the one place in the core where real time is read. */
   final class SystemClock implements MonotonicClock {
-    static final SystemClock INSTANCE = new SystemClock();
     private static final LongSupplier SOURCE = System::nanoTime;
+    static final SystemClock INSTANCE = new SystemClock();
     private final long origin = SOURCE.getAsLong() - 1;
 
     private SystemClock() {}

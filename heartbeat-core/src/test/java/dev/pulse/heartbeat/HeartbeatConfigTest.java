@@ -1,0 +1,121 @@
+package dev.pulse.heartbeat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** SPEC 2 point 9 and SPEC 5: validation names the key; durations in every documented form. */
+class HeartbeatConfigTest {
+
+  @Test
+  void defaults_matchTheSpec() {
+    HeartbeatConfig c = HeartbeatConfig.fromMap(Map.of());
+    assertThat(c.interval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(50));
+    assertThat(c.rpcFailureThreshold()).isEqualTo(2);
+    assertThat(c.spread()).isTrue();
+    assertThat(c).isEqualTo(HeartbeatConfig.DEFAULTS);
+  }
+
+  @Test
+  void intervalMustBePositive() {
+    assertThatThrownBy(() -> HeartbeatConfig.of(Duration.ZERO, Duration.ofSeconds(1)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("heartbeat.interval: must be > 0, was 0 s")
+        .extracting(e -> ((ConfigException) e).key()).isEqualTo("heartbeat.interval");
+    assertThatThrownBy(() -> HeartbeatConfig.of(Duration.ofMillis(-5), Duration.ofSeconds(1)))
+        .hasMessageStartingWith("heartbeat.interval: must be > 0");
+  }
+
+  @Test
+  void timeoutMustNotBeShorterThanInterval() {
+    assertThatThrownBy(() -> HeartbeatConfig.of(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("heartbeat.timeout: must be >= heartbeat.interval (2 s), was 1 s");
+    assertThat(HeartbeatConfig.of(Duration.ofSeconds(2), Duration.ofSeconds(2)).timeout()).hasSeconds(2);
+  }
+
+  @Test
+  void thresholdMustBePositiveOrMinusOne() {
+    HeartbeatConfig base = HeartbeatConfig.DEFAULTS;
+    assertThatThrownBy(() -> base.withRpcFailureThreshold(0))
+        .hasMessage("heartbeat.rpc-failure-threshold: must be > 0, or -1 to disable, was 0");
+    assertThatThrownBy(() -> base.withRpcFailureThreshold(-2)).hasMessageContaining("was -2");
+    assertThat(base.withRpcFailureThreshold(-1).failureDetectionEnabled()).isFalse();
+    assertThat(base.withRpcFailureThreshold(1).failureDetectionEnabled()).isTrue();
+  }
+
+  @Test
+  void fromMap_readsEveryKey() {
+    HeartbeatConfig c = HeartbeatConfig.fromMap(Map.of(
+        "heartbeat.interval", "200 ms", "heartbeat.timeout", "1s",
+        "heartbeat.rpc-failure-threshold", "-1", "heartbeat.spread", "FALSE", "unrelated.key", "x"));
+    assertThat(c).isEqualTo(new HeartbeatConfig(Duration.ofMillis(200), Duration.ofSeconds(1), -1, false));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "heartbeat.interval | ten seconds | heartbeat.interval: 'ten seconds' is not a duration",
+      "heartbeat.timeout | 5 fortnights | heartbeat.timeout: '5 fortnights' is not a duration",
+      "heartbeat.rpc-failure-threshold | two | heartbeat.rpc-failure-threshold: 'two' is not a whole number",
+      "heartbeat.spread | yes | heartbeat.spread: 'yes' is not true or false",
+      "heartbeat.timeout | 1 s | heartbeat.timeout: must be >= heartbeat.interval (10 s), was 1 s",
+  })
+  void fromMap_badValue_namesTheKey(String key, String value, String message) {
+    assertThatThrownBy(() -> HeartbeatConfig.fromMap(Map.of(key, value)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(message)
+        .extracting(e -> ((ConfigException) e).key()).isEqualTo(key);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "500 ms | 500000000", "500ms | 500000000", "10 s | 10000000000", "10s | 10000000000",
+      "5 min | 300000000000", "250 | 250000000", " 2 h | 7200000000000", "3 seconds | 3000000000",
+      "7 us | 7000", "9 ns | 9"})
+  void durations_acceptEveryDocumentedForm(String text, long nanos) {
+    assertThat(Durations.parse("k", text)).isEqualTo(Duration.ofNanos(nanos));
+  }
+
+  @Test
+  void durations_rejectWithTheKey() {
+    assertThatThrownBy(() -> Durations.parse("heartbeat.interval", "")).hasMessage(
+        "heartbeat.interval: a duration is required, e.g. '10 s'");
+    assertThatThrownBy(() -> Durations.parse("heartbeat.interval", "-5 s"))
+        .hasMessageStartingWith("heartbeat.interval: '-5 s' is not a duration");
+    assertThatThrownBy(() -> Durations.parse("k", "999999999999999999 h")).hasMessage("k: '999999999999999999 h' is too large");
+  }
+
+  @Test
+  void durations_formatInTheLargestWholeUnit() {
+    assertThat(Durations.format(Duration.ofSeconds(10))).isEqualTo("10 s");
+    assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500 ms");
+    assertThat(Durations.format(Duration.ofMinutes(5))).isEqualTo("5 min");
+    assertThat(Durations.format(Duration.ZERO)).isEqualTo("0 s");
+  }
+
+  @Test
+  void resourceId_rules() {
+    assertThat(ResourceId.of("te-1.host_A").value()).isEqualTo("te-1.host_A");
+    assertThat(ResourceId.validate("x".repeat(128))).isNull();
+    assertThat(ResourceId.validate("x".repeat(129))).isEqualTo("id has 129 characters, at most 128 are allowed");
+    assertThat(ResourceId.validate("")).isEqualTo("id is empty");
+    assertThat(ResourceId.validate(null)).isEqualTo("id is missing");
+    assertThatThrownBy(() -> ResourceId.of("te 1/x"))
+        .hasMessage("invalid resource id: id 'te 1/x' may contain only letters, digits, '.', '_' and '-'");
+    assertThat(ResourceId.of("a")).isEqualTo(ResourceId.of("a")).hasSameHashCodeAs(ResourceId.of("a"));
+  }
+
+  @Test
+  void heartbeatRpcException_kindIsFoundThroughWrappers() {
+    Throwable wrapped = new java.util.concurrent.CompletionException(
+        new HeartbeatRpcException(RpcFailureKind.UNREACHABLE, "refused"));
+    assertThat(HeartbeatRpcException.kindOf(wrapped)).isEqualTo(RpcFailureKind.UNREACHABLE);
+    assertThat(HeartbeatRpcException.kindOf(new IllegalStateException())).isEqualTo(RpcFailureKind.OTHER);
+  }
+}
