@@ -1,5 +1,6 @@
 package dev.pulse.heartbeat;
 
+import dev.pulse.config.Settings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -86,35 +87,16 @@ public record HeartbeatConfig(Duration interval, Duration timeout, int rpcFailur
    * @throws ConfigException naming the first key whose value is unparseable or out of range
    */
   public static HeartbeatConfig fromMap(Map<String, String> settings) {
-    Objects.requireNonNull(settings, "settings");
-    Duration interval = settings.containsKey(INTERVAL)
-        ? Durations.parse(INTERVAL, settings.get(INTERVAL)) : DEFAULT_INTERVAL;
-    Duration timeout = settings.containsKey(TIMEOUT)
-        ? Durations.parse(TIMEOUT, settings.get(TIMEOUT)) : DEFAULT_TIMEOUT;
-    int threshold = settings.containsKey(RPC_FAILURE_THRESHOLD)
-        ? parseInt(RPC_FAILURE_THRESHOLD, settings.get(RPC_FAILURE_THRESHOLD)) : DEFAULT_RPC_FAILURE_THRESHOLD;
-    boolean spread = settings.containsKey(SPREAD)
-        ? parseBoolean(SPREAD, settings.get(SPREAD)) : DEFAULT_SPREAD;
-    return new HeartbeatConfig(interval, timeout, threshold, spread);
+    return from(Settings.of(Objects.requireNonNull(settings, "settings")));
   }
 
-  private static int parseInt(String key, String value) {
-    try {
-      return Integer.parseInt(value == null ? "" : value.trim());
-    } catch (NumberFormatException e) {
-      throw new ConfigException(key, "'" + value + "' is not a whole number");
-    }
-  }
-
-  private static boolean parseBoolean(String key, String value) {
-    String v = value == null ? "" : value.trim();
-    if (v.equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (v.equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw new ConfigException(key, "'" + value + "' is not true or false");
+  /** As {@link #fromMap}, from layered {@link Settings}. */
+  public static HeartbeatConfig from(Settings settings) {
+    return new HeartbeatConfig(
+        settings.duration(INTERVAL, DEFAULT_INTERVAL),
+        settings.duration(TIMEOUT, DEFAULT_TIMEOUT),
+        settings.intValue(RPC_FAILURE_THRESHOLD, DEFAULT_RPC_FAILURE_THRESHOLD, Integer.MIN_VALUE, Integer.MAX_VALUE),
+        settings.bool(SPREAD, DEFAULT_SPREAD));
   }
 
   @Override

@@ -1,0 +1,145 @@
+package dev.pulse.config;
+
+import dev.pulse.heartbeat.ConfigException;
+import dev.pulse.heartbeat.Durations;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Flat, immutable configuration: dotted keys ({@code heartbeat.interval}) to string values, with
+ * typed getters that fail with a {@link ConfigException} naming the key.
+ *
+ * <p>Sources are layered with {@link #overriddenBy}: a YAML file flattened to dotted keys, then
+ * {@code -Dkey=value} arguments on the command line, then code. Thread-safe (immutable).
+ */
+public final class Settings {
+
+  private static final Settings EMPTY = new Settings(Map.of());
+
+  private final Map<String, String> values;
+
+  private Settings(Map<String, String> values) {
+    this.values = values;
+  }
+
+  public static Settings empty() {
+    return EMPTY;
+  }
+
+  /** Settings holding {@code values}; keys and values are trimmed, {@code null} values are dropped. */
+  public static Settings of(Map<String, String> values) {
+    Map<String, String> copy = new TreeMap<>();
+    values.forEach((k, v) -> {
+      if (k != null && v != null) {
+        copy.put(k.trim(), v.trim());
+      }
+    });
+    return new Settings(Collections.unmodifiableMap(copy));
+  }
+
+  /** Shorthand for tests and embedding: {@code Settings.of("heartbeat.interval", "1 s", ...)}. */
+  public static Settings of(String... keysAndValues) {
+    if (keysAndValues.length % 2 != 0) {
+      throw new IllegalArgumentException("keys and values must come in pairs");
+    }
+    Map<String, String> map = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return of(map);
+  }
+
+  /** These settings with every key of {@code overrides} replaced by its value there. */
+  public Settings overriddenBy(Settings overrides) {
+    Map<String, String> merged = new TreeMap<>(values);
+    merged.putAll(overrides.values);
+    return new Settings(Collections.unmodifiableMap(merged));
+  }
+
+  /** These settings with one more key. */
+  public Settings with(String key, String value) {
+    return overriddenBy(of(key, value));
+  }
+
+  public Map<String, String> asMap() {
+    return values;
+  }
+
+  public boolean contains(String key) {
+    return values.containsKey(key);
+  }
+
+  public String string(String key, String defaultValue) {
+    String v = values.get(key);
+    return v == null || v.isEmpty() ? defaultValue : v;
+  }
+
+  /** A value that must be present. */
+  public String requiredString(String key) {
+    String v = values.get(key);
+    if (v == null || v.isEmpty()) {
+      throw new ConfigException(key, "is required");
+    }
+    return v;
+  }
+
+  public Duration duration(String key, Duration defaultValue) {
+    return values.containsKey(key) ? Durations.parse(key, values.get(key)) : defaultValue;
+  }
+
+  /** An integer in {@code [min, max]}. */
+  public int intValue(String key, int defaultValue, int min, int max) {
+    if (!values.containsKey(key)) {
+      return defaultValue;
+    }
+    String raw = values.get(key);
+    int v;
+    try {
+      v = Integer.parseInt(raw);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key, "'" + raw + "' is not a whole number");
+    }
+    if (v < min || v > max) {
+      throw new ConfigException(key, "must be between " + min + " and " + max + ", was " + v);
+    }
+    return v;
+  }
+
+  /** A TCP port, 0 meaning "any free port". */
+  public int port(String key, int defaultValue) {
+    return intValue(key, defaultValue, 0, 65_535);
+  }
+
+  public boolean bool(String key, boolean defaultValue) {
+    if (!values.containsKey(key)) {
+      return defaultValue;
+    }
+    String raw = values.get(key);
+    if (raw.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (raw.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new ConfigException(key, "'" + raw + "' is not true or false");
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Settings s && values.equals(s.values);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(values);
+  }
+
+  @Override
+  public String toString() {
+    return values.toString();
+  }
+}
