@@ -1,0 +1,460 @@
+package dev.pulse.rm;
+
+import dev.pulse.heartbeat.Durations;
+import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.heartbeat.HeartbeatListener;
+import dev.pulse.heartbeat.HeartbeatManager;
+import dev.pulse.heartbeat.HeartbeatMetrics;
+import dev.pulse.heartbeat.HeartbeatServices;
+import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.time.MainThreadExecutor;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The resource manager's state and rules: registration, slots, allocations, loss handling and the
+ * event log. It decides; {@link TaskExecutorConnection}s carry; {@link ResourceManager} is the
+ * thread-safe facade.
+ *
+ * <p>Thread-safety: confined to the main-thread executor, like the heartbeat sender it owns. The
+ * only state read from other threads is the event log (synchronized) and {@link #overviewSnapshot()}
+ * (a volatile snapshot).
+ */
+final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ResourceManagerCore.class);
+  static final int EVENT_LOG_CAPACITY = 10_000;
+
+  /** One accepted registration. */
+  private static final class Registered {
+    final TaskExecutorRegistration registration;
+    final ResourceId resourceId;
+    final String registrationId;
+    final long registeredAt;
+    TaskExecutorConnection connection;
+
+    Registered(TaskExecutorRegistration registration, String registrationId, long registeredAt) {
+      this.registration = registration;
+      this.resourceId = ResourceId.of(registration.resourceId());
+      this.registrationId = registrationId;
+      this.registeredAt = registeredAt;
+    }
+  }
+
+  private final FencingToken fencing;
+  private final ResourceId ownId;
+  private final HeartbeatConfig heartbeatConfig;
+  private final MainThreadExecutor main;
+  private final Clock wallClock;
+  private final TaskExecutorConnector connector;
+  private final List<ResourceManagerListener> listeners;
+  private final EventLog events;
+  private final SlotManager slots = new SlotManager();
+  private final Map<String, Registered> registry = new LinkedHashMap<>();
+  private final Map<String, List<Consumer<AllocationUpdate>>> watchers = new HashMap<>();
+  private final HeartbeatManager<SlotReport, Void> heartbeats;
+  private volatile Overview overview;
+  private boolean closed;
+
+  /** Must be called on the main thread: it creates the heartbeat sender there. */
+  ResourceManagerCore(FencingToken fencing, HeartbeatConfig heartbeatConfig, MainThreadExecutor main, Clock wallClock,
+      TaskExecutorConnector connector, List<ResourceManagerListener> listeners, HeartbeatMetrics heartbeatMetrics) {
+    this.fencing = fencing;
+    this.ownId = ResourceId.of(fencing.resourceManagerId());
+    this.heartbeatConfig = heartbeatConfig;
+    this.main = main;
+    this.wallClock = wallClock;
+    this.connector = connector;
+    this.listeners = new CopyOnWriteArrayList<>(listeners);
+    this.events = new EventLog(EVENT_LOG_CAPACITY, wallClock);
+    this.heartbeats = HeartbeatServices.of(heartbeatConfig)
+        .createHeartbeatManagerSender(ownId, this, main, heartbeatMetrics);
+    refreshOverview();
+  }
+
+  // ------------------------------------------------------------------ registration
+
+  RegistrationResult register(TaskExecutorRegistration registration) {
+    checkOpen();
+    registration.validate();
+    Registered existing = registry.get(registration.resourceId());
+    if (existing != null && existing.registration.instanceId().equals(registration.instanceId())) {
+      LOG.debug("{} registered again with the same instance {}; keeping its registration",
+          registration.resourceId(), registration.instanceId());
+      return new RegistrationResult(existing.registrationId, fencing);
+    }
+    if (existing != null) {
+      lose(registration.resourceId(), LossReason.RESTARTED, "a new instance " + registration.instanceId()
+          + " registered in place of " + existing.registration.instanceId());
+    }
+    Registered added = new Registered(registration, UUID.randomUUID().toString(), wallClock.millis());
+    added.connection = connector.connect(registration, fencing, (id, report) -> main.execute(() -> {
+      if (registry.get(registration.resourceId()) == added) {
+        heartbeats.receiveHeartbeat(added.resourceId, report);
+      }
+    }));
+    registry.put(registration.resourceId(), added);
+    slots.addTaskExecutor(registration.resourceId(), registration.slots());
+    heartbeats.monitorTarget(added.resourceId, added.connection.heartbeatTarget());
+    LOG.info("Registered task executor {} (instance {}, {} slot(s)) at {}", registration.resourceId(),
+        registration.instanceId(), registration.slots(), registration.address());
+    event(EventType.TASK_EXECUTOR_REGISTERED, registration.resourceId(), null, null, null, 0,
+        "instance " + registration.instanceId() + " at " + registration.address() + " with "
+            + registration.slots() + " slot(s)");
+    if (registration.slotReport() != null) {
+      // A task executor that survived a resource manager restart may still hold slots: free them.
+      reconcile(added, registration.slotReport(), true);
+    }
+    refreshOverview();
+    TaskExecutorInfo info = info(added);
+    notifyListeners(l -> l.taskExecutorRegistered(info));
+    return new RegistrationResult(added.registrationId, fencing);
+  }
+
+  /** A task executor's slot report outside a heartbeat ({@code SendSlotReport}). */
+  void slotReport(String taskExecutorId, String registrationId, SlotReport report) {
+    reconcile(current(taskExecutorId, registrationId), report, false);
+  }
+
+  /** A task executor says goodbye ({@code DisconnectTaskExecutor}). */
+  void disconnect(String taskExecutorId, String registrationId, String cause) {
+    current(taskExecutorId, registrationId);
+    lose(taskExecutorId, LossReason.DISCONNECTED, cause == null || cause.isBlank() ? "it disconnected" : cause);
+  }
+
+  private Registered current(String taskExecutorId, String registrationId) {
+    checkOpen();
+    Registered r = registry.get(taskExecutorId);
+    if (r == null || !r.registrationId.equals(registrationId)) {
+      throw new StaleRegistrationException(taskExecutorId, registrationId);
+    }
+    return r;
+  }
+
+  // ------------------------------------------------------------------ allocations
+
+  CompletableFuture<List<Allocation>> allocate(String jobId, int count) {
+    checkOpen();
+    String problem = ResourceId.validate(jobId);
+    if (problem != null) {
+      throw new IllegalArgumentException("jobId: " + problem);
+    }
+    if (count < 1 || count > 1_000_000) {
+      throw new IllegalArgumentException("slots: must be between 1 and 1000000, was " + count);
+    }
+    List<Allocation> reserved = slots.reserve(jobId, count, wallClock.millis(), () -> UUID.randomUUID().toString());
+    if (reserved == null) {
+      throw new NotEnoughSlotsException(count, slots.freeSlots());
+    }
+    refreshOverview();
+    List<CompletableFuture<Void>> asks = new ArrayList<>(reserved.size());
+    for (Allocation a : reserved) {
+      asks.add(ask(a));
+    }
+    CompletableFuture<List<Allocation>> result = new CompletableFuture<>();
+    CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+        .whenComplete((ignored, failure) -> main.execute(() -> finishAllocation(jobId, reserved, asks, result)));
+    return result;
+  }
+
+  private CompletableFuture<Void> ask(Allocation a) {
+    try {
+      return registry.get(a.taskExecutorId()).connection.requestSlot(a.slotIndex(), a.allocationId(), a.jobId());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private void finishAllocation(String jobId, List<Allocation> reserved, List<CompletableFuture<Void>> asks,
+      CompletableFuture<List<Allocation>> result) {
+    Throwable failure = null;
+    for (int i = 0; i < reserved.size(); i++) {
+      Allocation a = reserved.get(i);
+      if (asks.get(i).isCompletedExceptionally()) {
+        failure = failure != null ? failure : asks.get(i).handle((v, t) -> t).join();
+      } else if (slots.allocation(a.allocationId()) == null) {
+        failure = failure != null ? failure
+            : new IllegalStateException("task executor " + a.taskExecutorId() + " was lost while being asked");
+      }
+    }
+    if (failure != null) {
+      for (int i = 0; i < reserved.size(); i++) {
+        Allocation a = reserved.get(i);
+        if (slots.release(a.allocationId()) != null && !asks.get(i).isCompletedExceptionally()) {
+          freeOnTaskExecutor(a, "allocation for job " + jobId + " was undone");
+        }
+      }
+      refreshOverview();
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+          ? c.getCause() : failure;
+      LOG.info("Allocation of {} slot(s) for job {} failed and was undone: {}", reserved.size(), jobId, cause.toString());
+      result.completeExceptionally(new AllocationFailedException("could not allocate " + reserved.size()
+          + " slot(s) for job " + jobId + ": " + cause.getMessage(), cause));
+      return;
+    }
+    long now = main.nanoTime();
+    List<Allocation> created = new ArrayList<>(reserved.size());
+    for (Allocation a : reserved) {
+      Allocation confirmed = slots.confirm(a.allocationId(), now);
+      created.add(confirmed);
+      allocationChanged(event(EventType.ALLOCATION_CREATED, a.taskExecutorId(), a.allocationId(), jobId, null, 0,
+          "slot " + a.slotIndex() + " of " + a.taskExecutorId()), confirmed);
+    }
+    result.complete(created);
+  }
+
+  void release(String allocationId) {
+    checkOpen();
+    Allocation a = slots.allocation(allocationId);
+    if (a == null) {
+      throw new UnknownAllocationException(allocationId);
+    }
+    if (a.state() == Allocation.State.PENDING) {
+      throw new IllegalStateException("allocation " + allocationId + " is still being created; release it once created");
+    }
+    slots.release(allocationId);
+    refreshOverview();
+    freeOnTaskExecutor(a, "released by its job");
+    allocationChanged(event(EventType.ALLOCATION_RELEASED, a.taskExecutorId(), allocationId, a.jobId(), null, 0,
+        "slot " + a.slotIndex() + " of " + a.taskExecutorId() + " released"), a);
+  }
+
+  /** Subscribes to a job's allocation updates; returns the unsubscribe action (main thread). */
+  Runnable watch(String jobId, Consumer<AllocationUpdate> watcher) {
+    checkOpen();
+    watchers.computeIfAbsent(jobId, j -> new ArrayList<>()).add(watcher);
+    return () -> {
+      List<Consumer<AllocationUpdate>> list = watchers.get(jobId);
+      if (list != null) {
+        list.remove(watcher);
+        if (list.isEmpty()) {
+          watchers.remove(jobId);
+        }
+      }
+    };
+  }
+
+  private void freeOnTaskExecutor(Allocation a, String cause) {
+    Registered r = registry.get(a.taskExecutorId());
+    if (r != null) {
+      r.connection.freeSlot(a.allocationId(), cause).whenComplete((v, t) -> {
+        if (t != null) {
+          LOG.debug("Could not tell {} to free allocation {}: {}", a.taskExecutorId(), a.allocationId(), t.toString());
+        }
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ losses
+
+  /** Declares the task executor lost: the one place where a registration ends. */
+  private void lose(String taskExecutorId, LossReason reason, String detail) {
+    Registered r = registry.remove(taskExecutorId);
+    if (r == null) {
+      return;
+    }
+    heartbeats.unmonitorTarget(r.resourceId);
+    int slotsReleased = r.registration.slots();
+    List<Allocation> lost = slots.removeTaskExecutor(taskExecutorId);
+    refreshOverview();
+    LOG.warn("Task executor {} lost ({}): {}; {} slot(s) released, {} allocation(s) lost", taskExecutorId, reason,
+        detail, slotsReleased, lost.stream().filter(a -> a.state() == Allocation.State.ALLOCATED).count());
+    if (reason == LossReason.DISCONNECTED) {
+      r.connection.close();
+    } else {
+      r.connection.disconnect(reason, detail).whenComplete((v, t) -> r.connection.close());
+    }
+    for (Allocation a : lost) {
+      if (a.state() == Allocation.State.ALLOCATED) {
+        String why = "task executor " + taskExecutorId + " lost: " + reason;
+        allocationChanged(event(EventType.ALLOCATION_LOST, taskExecutorId, a.allocationId(), a.jobId(), reason, 0, why), a);
+        notifyListeners(l -> l.allocationLost(a, reason, why));
+      }
+    }
+    event(EventType.TASK_EXECUTOR_LOST, taskExecutorId, null, null, reason, slotsReleased, detail);
+    notifyListeners(l -> l.taskExecutorLost(taskExecutorId, reason, detail));
+  }
+
+  // ------------------------------------------------------------------ HeartbeatListener
+
+  @Override
+  public void notifyHeartbeatTimeout(ResourceId resourceId) {
+    lose(resourceId.value(), LossReason.HEARTBEAT_TIMEOUT,
+        "no heartbeat for " + Durations.format(heartbeatConfig.timeout()));
+  }
+
+  @Override
+  public void notifyTargetUnreachable(ResourceId resourceId) {
+    lose(resourceId.value(), LossReason.UNREACHABLE,
+        heartbeatConfig.rpcFailureThreshold() + " heartbeat RPCs in a row could not reach it");
+  }
+
+  @Override
+  public void notifyTargetRestarted(ResourceId resourceId) {
+    lose(resourceId.value(), LossReason.RESTARTED, "another instance answers at its address");
+  }
+
+  @Override
+  public void reportPayload(ResourceId resourceId, SlotReport report) {
+    Registered r = registry.get(resourceId.value());
+    if (r != null) {
+      reconcile(r, report, false);
+    }
+  }
+
+  @Override
+  public Void retrievePayload(ResourceId resourceId) {
+    return null;
+  }
+
+  @Override
+  public void notifyLocalPause(Duration pausedFor) {
+    event(EventType.LOCAL_PAUSE_DETECTED, null, null, null, null, 0, "the resource manager did not run for "
+        + pausedFor.toMillis() + " ms; no task executor was charged for it");
+  }
+
+  private void reconcile(Registered r, SlotReport report, boolean atRegistration) {
+    String te = r.registration.resourceId();
+    SlotManager.Reconciliation result = slots.reconcile(te, report.slots(), main.nanoTime(),
+        heartbeatConfig.interval().toNanos());
+    if (result.isEmpty()) {
+      return;
+    }
+    for (ReportedSlot orphan : result.orphans()) {
+      LOG.info("Task executor {} holds slot {} for unknown allocation {}; telling it to free the slot", te,
+          orphan.index(), orphan.allocationId());
+      r.connection.freeSlot(orphan.allocationId(), atRegistration
+          ? "the resource manager does not know this allocation" : "allocation is not held here");
+    }
+    for (Allocation a : result.lost()) {
+      String why = "task executor " + te + " no longer holds slot " + a.slotIndex() + " for it";
+      allocationChanged(event(EventType.ALLOCATION_LOST, te, a.allocationId(), a.jobId(), null, 0, why), a);
+      notifyListeners(l -> l.allocationLost(a, null, why));
+    }
+    refreshOverview();
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  Overview overviewSnapshot() {
+    return overview;
+  }
+
+  List<TaskExecutorInfo> taskExecutors() {
+    List<TaskExecutorInfo> result = new ArrayList<>(registry.size());
+    for (Registered r : registry.values()) {
+      result.add(info(r));
+    }
+    return result;
+  }
+
+  TaskExecutorInfo taskExecutor(String id) {
+    Registered r = registry.get(id);
+    return r == null ? null : info(r);
+  }
+
+  List<Allocation> allocations(String jobId) {
+    return slots.allocations(jobId);
+  }
+
+  List<ResourceManagerEvent> events(long after, int limit) {
+    return events.after(after, limit);
+  }
+
+  ResourceManagerEvent lastEvent() {
+    return events.last();
+  }
+
+  boolean isRegistered(String taskExecutorId) {
+    return registry.containsKey(taskExecutorId);
+  }
+
+  HeartbeatManager<SlotReport, Void> heartbeats() {
+    return heartbeats;
+  }
+
+  FencingToken fencing() {
+    return fencing;
+  }
+
+  private TaskExecutorInfo info(Registered r) {
+    String te = r.registration.resourceId();
+    long lastMono = heartbeats.getLastHeartbeatFrom(r.resourceId);
+    long lastWall = lastMono <= 0 ? 0 : wallClock.millis() - (main.nanoTime() - lastMono) / 1_000_000;
+    int failed = Math.max(0, heartbeats.getConsecutiveFailedRpcs(r.resourceId));
+    String state = failed > 0 ? "SUSPECT" : lastMono > 0 ? "ACTIVE" : "REGISTERED";
+    return new TaskExecutorInfo(te, r.registration.instanceId(), r.registration.address(), r.registeredAt, lastWall,
+        failed, slots.slots(te), slots.freeSlots(te), state);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Stops watching and closes every connection; task executors will find a new resource manager. */
+  void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    heartbeats.stop();
+    for (Registered r : registry.values()) {
+      r.connection.close();
+    }
+    watchers.clear();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the resource manager is shut down");
+    }
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private ResourceManagerEvent event(EventType type, String te, String allocationId, String jobId, LossReason reason,
+      int slotsReleased, String detail) {
+    ResourceManagerEvent e = events.append(type, te, allocationId, jobId, reason, slotsReleased, detail);
+    notifyListeners(l -> l.onEvent(e));
+    return e;
+  }
+
+  private void allocationChanged(ResourceManagerEvent e, Allocation a) {
+    List<Consumer<AllocationUpdate>> list = watchers.get(a.jobId());
+    if (list == null) {
+      return;
+    }
+    AllocationUpdate update = new AllocationUpdate(e.seq(), e.type(), a, e.reason(), e.time(), e.detail());
+    for (Consumer<AllocationUpdate> w : List.copyOf(list)) {
+      try {
+        w.accept(update);
+      } catch (RuntimeException ex) {
+        LOG.warn("Allocation watcher of job {} failed", a.jobId(), ex);
+      }
+    }
+  }
+
+  private void notifyListeners(Consumer<ResourceManagerListener> call) {
+    for (ResourceManagerListener l : listeners) {
+      try {
+        call.accept(l);
+      } catch (RuntimeException e) {
+        LOG.warn("Resource manager listener {} failed", l, e);
+      }
+    }
+  }
+
+  private void refreshOverview() {
+    overview = new Overview(fencing.resourceManagerId(), fencing.epoch(), registry.size(), slots.totalSlots(),
+        slots.freeSlots());
+  }
+}
