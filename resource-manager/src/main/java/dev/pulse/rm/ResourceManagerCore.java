@@ -99,11 +99,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
           + " registered in place of " + existing.registration.instanceId());
     }
     Registered added = new Registered(registration, UUID.randomUUID().toString(), wallClock.millis());
-    added.connection = connector.connect(registration, fencing, (id, report) -> main.execute(() -> {
+    added.connection = connector.connect(registration, fencing, report -> {
       if (registry.get(registration.resourceId()) == added) {
         heartbeats.receiveHeartbeat(added.resourceId, report);
       }
-    }));
+    });
     registry.put(registration.resourceId(), added);
     slots.addTaskExecutor(registration.resourceId(), registration.slots());
     heartbeats.monitorTarget(added.resourceId, added.connection.heartbeatTarget());

@@ -59,7 +59,7 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
           calls.add("heartbeat");
           return switch (health) {
             case ANSWERING -> {
-              receiver.heartbeatFrom(registration.resourceId(), report());
+              receiver.heartbeatFrom(report());
               yield CompletableFuture.completedFuture(null);
             }
             case SILENT -> new CompletableFuture<>();
