@@ -1,0 +1,171 @@
+package dev.pulse.bench;
+
+import static dev.pulse.bench.HeartbeatCoreBenchmark.ANSWERED;
+import static dev.pulse.bench.HeartbeatCoreBenchmark.INTERVAL;
+import static dev.pulse.bench.HeartbeatCoreBenchmark.PAYLOAD;
+import static dev.pulse.bench.HeartbeatCoreBenchmark.RPC_FAILURE_THRESHOLD;
+import static dev.pulse.bench.HeartbeatCoreBenchmark.TIMEOUT;
+import static dev.pulse.bench.HeartbeatCoreBenchmark.check;
+
+import dev.pulse.bench.HeartbeatCoreBenchmark.AskedTargets;
+import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.heartbeat.HeartbeatListener;
+import dev.pulse.heartbeat.HeartbeatManager;
+import dev.pulse.heartbeat.HeartbeatServices;
+import dev.pulse.heartbeat.HeartbeatStats;
+import dev.pulse.heartbeat.HeartbeatTarget;
+import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.time.Cancellable;
+import dev.pulse.heartbeat.time.MainThreadExecutor;
+import dev.pulse.heartbeat.time.ManualMainThreadExecutor;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Pulse's side of {@link HeartbeatCoreBenchmark}: heartbeat-core's sender on a
+ * {@link ManualMainThreadExecutor}. One interval is {@code advance(interval)}, which runs the
+ * sender's 1000 slots of that interval and so asks every target once, followed by one
+ * {@code receiveHeartbeat} per asked target.
+ *
+ * <h2>The clock</h2>
+ * The manual executor's clock is a field read, whereas a production clock read
+ * ({@code System.nanoTime()}) costs tens of nanoseconds, and the core reads the clock about three
+ * times per heartbeat (request sent, request answered, heartbeat received). Flink's manager pays
+ * for its clock reads in this benchmark. With {@code realClock}, every read of the manual clock also
+ * reads {@code System.nanoTime()}, so that Pulse pays for its clock reads too, while time still moves
+ * only when the benchmark advances it.
+ */
+final class PulseSenderFixture implements HeartbeatCoreBenchmark.SenderFixture {
+
+  private final int targets;
+  private final ResourceId[] ids;
+  private final ManualMainThreadExecutor mainThread = new ManualMainThreadExecutor();
+  private final RealClockCost realClockCost;
+  private final LossCounter listener = new LossCounter();
+  private final AskedTargets<ResourceId> asked;
+  private final HeartbeatManager<Object, Object> sender;
+  private long intervals;
+
+  /**
+   * @param realClock whether each clock read also pays for a {@code System.nanoTime()} call
+   */
+  PulseSenderFixture(int targets, boolean realClock) {
+    this.targets = targets;
+    this.realClockCost = realClock ? new RealClockCost(mainThread) : null;
+    this.ids = new ResourceId[targets];
+    this.asked = new AskedTargets<>(targets);
+    HeartbeatConfig config = new HeartbeatConfig(INTERVAL, TIMEOUT, RPC_FAILURE_THRESHOLD, true);
+    sender = HeartbeatServices.of(config)
+        .createHeartbeatManagerSender(ResourceId.of("resource-manager"), listener,
+            realClock ? realClockCost : mainThread);
+    // The sender's first wake-up runs slot 0 right away. Running it before any target is monitored
+    // makes each advance(INTERVAL) run slots 1..1000 of the grid: every target's slot exactly once.
+    mainThread.runPending();
+    for (int i = 0; i < targets; i++) {
+      ids[i] = ResourceId.of("task-executor-" + i);
+      sender.monitorTarget(ids[i], new Target(ids[i], asked));
+    }
+  }
+
+  @Override
+  public int runInterval() {
+    asked.clear();
+    mainThread.advance(INTERVAL);
+    int count = asked.count();
+    for (int i = 0; i < count; i++) {
+      sender.receiveHeartbeat(asked.get(i), PAYLOAD);
+    }
+    intervals++;
+    return count;
+  }
+
+  @Override
+  public void verifyAndStop() {
+    HeartbeatStats stats = sender.stats();
+    long expected = intervals * targets;
+    boolean allHeard = true;
+    for (ResourceId id : ids) {
+      allHeard &= sender.getLastHeartbeatFrom(id) > 0;
+    }
+    sender.stop();
+    check(listener.losses == 0 && stats.targetsTimedOut() == 0 && stats.targetsUnreachable() == 0
+        && stats.targetsRestarted() == 0, "pulse lost targets: " + stats);
+    check(stats.localPauses() == 0, "pulse saw a local pause on the manual clock: " + stats);
+    check(stats.requestsSent() == expected && asked.total() == expected && stats.requestsSkippedInFlight() == 0,
+        "pulse sent " + stats.requestsSent() + " requests, targets saw " + asked.total() + ", expected "
+            + intervals + " intervals x " + targets + " targets = " + expected + ": " + stats);
+    check(stats.heartbeatsReceived() == expected && stats.rpcSuccesses() == expected,
+        "pulse received " + stats.heartbeatsReceived() + " heartbeats and " + stats.rpcSuccesses()
+            + " answered requests, expected " + expected + " each: " + stats);
+    check(allHeard, "pulse has a target it never heard from");
+    check(realClockCost == null || realClockCost.reads > 0, "pulse never read the clock");
+  }
+
+  /**
+   * The manual executor, except that each clock read also calls {@code System.nanoTime()} (and
+   * keeps the sum, so that the call cannot be optimized away).
+   */
+  private static final class RealClockCost implements MainThreadExecutor {
+    private final ManualMainThreadExecutor manual;
+    long reads;
+    long sum;
+
+    RealClockCost(ManualMainThreadExecutor manual) {
+      this.manual = manual;
+    }
+
+    @Override
+    public long nanoTime() {
+      reads++;
+      sum += System.nanoTime();
+      return manual.nanoTime();
+    }
+
+    @Override
+    public void execute(Runnable task) {
+      manual.execute(task);
+    }
+
+    @Override
+    public Cancellable schedule(Runnable task, long delayNanos) {
+      return manual.schedule(task, delayNanos);
+    }
+  }
+
+  /** A target that answers every request at once and notes that it was asked. */
+  private record Target(ResourceId id, AskedTargets<ResourceId> asked) implements HeartbeatTarget<Object> {
+
+    @Override
+    public CompletableFuture<Void> requestHeartbeat(ResourceId requestOrigin, Object heartbeatPayload) {
+      asked.add(id);
+      return ANSWERED;
+    }
+
+    @Override
+    public CompletableFuture<Void> receiveHeartbeat(ResourceId heartbeatOrigin, Object heartbeatPayload) {
+      throw new UnsupportedOperationException("a sender only requests heartbeats");
+    }
+  }
+
+  /** Supplies the shared payload and counts lost targets; allocates nothing. */
+  private static final class LossCounter implements HeartbeatListener<Object, Object> {
+    long losses;
+
+    @Override
+    public void notifyHeartbeatTimeout(ResourceId resourceId) {
+      losses++;
+    }
+
+    @Override
+    public void notifyTargetUnreachable(ResourceId resourceId) {
+      losses++;
+    }
+
+    @Override
+    public void reportPayload(ResourceId resourceId, Object payload) {}
+
+    @Override
+    public Object retrievePayload(ResourceId resourceId) {
+      return PAYLOAD;
+    }
+  }
+}
