@@ -199,7 +199,8 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
       } catch (RuntimeException e) {
         answered = CompletableFuture.failedFuture(e);
       }
-      answered.whenComplete((ignored, failure) -> mainThread.execute(() -> onRpcOutcome(monitor, failure, false)));
+      answered.whenComplete((ignored, failure) ->
+          mainThread.execute(() -> onRpcOutcome(monitor, failure, false, mainThread.nanoTime())));
     }
     return DONE;
   }
@@ -212,8 +213,8 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   /** Hook: a target stopped running; the sender takes it out of its bucket. */
   void onTargetRetired(HeartbeatMonitor<O> monitor) {}
 
-  /** Hook: slot {@code slot} of the interval is due. */
-  void onSlot(int slot) {}
+  /** Hook: slot {@code slot} of the interval is due; {@code now} is the wake-up's clock reading. */
+  void onSlot(int slot, long now) {}
 
   boolean isStopped() {
     return stopped;
@@ -224,8 +225,9 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
    *
    * @param failure {@code null} on success
    * @param request whether this was the sender's request, whose in-flight mark it clears
+   * @param completedAt clock reading when the outcome was known (the round trip's end)
    */
-  final void onRpcOutcome(HeartbeatMonitor<O> monitor, Throwable failure, boolean request) {
+  final void onRpcOutcome(HeartbeatMonitor<O> monitor, Throwable failure, boolean request, long completedAt) {
     if (request) {
       monitor.requestInFlight = false;
     }
@@ -236,7 +238,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
       rpcSuccesses++;
       monitor.consecutiveFailedRpcs = 0;
       if (request) {
-        metrics.onRpcSucceeded(mainThread.nanoTime() - monitor.requestSentAt);
+        metrics.onRpcSucceeded(completedAt - monitor.requestSentAt);
       }
       return;
     }
@@ -319,18 +321,19 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
       nextSlot = currentSlot;
     }
     while (nextSlot <= currentSlot && !stopped) {
-      onSlot((int) (nextSlot % slots));
+      onSlot((int) (nextSlot % slots), now);
       nextSlot++;
     }
     if (!stopped) {
       long nextSlotAt = origin + nextSlot * slotNanos;
-      armWake(expiryHead != null && expiryHead.deadline < nextSlotAt ? expiryHead.deadline : nextSlotAt);
+      armWake(expiryHead != null && expiryHead.deadline < nextSlotAt ? expiryHead.deadline : nextSlotAt, now);
     }
   }
 
-  private void armWake(long dueAt) {
+  /** Schedules the next wake-up; {@code now} is a fresh clock reading (the slot work takes microseconds). */
+  private void armWake(long dueAt, long now) {
     wakeDueAt = dueAt;
-    wakeHandle = mainThread.schedule(wakeTask, dueAt - mainThread.nanoTime());
+    wakeHandle = mainThread.schedule(wakeTask, dueAt - now);
   }
 
   private void expire(long now) {

@@ -131,7 +131,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
   }
 
   @Override
-  void onSlot(int slot) {
+  void onSlot(int slot, long now) {
     HeartbeatMonitor<O> monitor = bucketHeads[slot];
     while (monitor != null && !isStopped()) {
       HeartbeatMonitor<O> next = monitor.bucketNext;
@@ -139,7 +139,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
         if (monitor.requestInFlight) {
           requestsSkippedInFlight++;
         } else {
-          sendRequest(monitor);
+          sendRequest(monitor, now);
         }
       }
       monitor = next;
@@ -163,13 +163,17 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
   }
 
   @SuppressWarnings("unchecked")
-  private void sendRequest(HeartbeatMonitor<O> monitor) {
+  /**
+   * Asks one target. {@code now} (the slot's wake-up time) serves as the send time: one clock read
+   * per slot instead of one per request, and a request answered synchronously needs none at all.
+   */
+  private void sendRequest(HeartbeatMonitor<O> monitor, long now) {
     O payload = listener.retrievePayload(monitor.targetId);
     if (!monitor.isRunning()) {
       return; // the listener unmonitored it while building the payload
     }
     monitor.requestInFlight = true;
-    monitor.requestSentAt = mainThread.nanoTime();
+    monitor.requestSentAt = now;
     requestsSent++;
     metrics.onRequestSent();
     CompletableFuture<Void> answered;
@@ -180,7 +184,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
       answered = CompletableFuture.failedFuture(e);
     }
     if (answered.isDone() && !answered.isCompletedExceptionally()) {
-      onRpcOutcome(monitor, null, true);
+      onRpcOutcome(monitor, null, true, now);
     } else {
       answered.whenComplete((RequestCompletion) monitor.requestCompletion);
     }
@@ -209,7 +213,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
     public void run() {
       Throwable outcome = failure;
       failure = null;
-      onRpcOutcome(monitor, outcome, true);
+      onRpcOutcome(monitor, outcome, true, mainThread.nanoTime());
     }
   }
 }
