@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
  * or reschedules the timer: if the timer then fires early it finds nothing due and re-arms.
  *
  * <h2>Local pauses</h2>
- * The timer is due at least once per interval. When it runs more than an interval late, the
- * manager's own process did not run (GC pause, SIGSTOP, VM freeze) or its main thread was blocked.
- * Targets are not charged for that gap: every deadline moves later by the gap, and to no earlier
+ * The timer is due at least once per interval. When it runs late by more than the pause threshold
+ * (three intervals, but no more than half the timeout, and no less than one interval), the manager's
+ * own process did not run (GC pause, SIGSTOP, VM freeze) or its main thread was blocked. Shorter lags
+ * are ordinary scheduling noise that the timeout's slack absorbs. Targets are not charged for a pause: every deadline moves later by the gap, and to no earlier
  * than two intervals after the resume, time for the sender to ask each target again and for the
  * target to answer. The pause is counted, logged and reported to the listener.
  *
@@ -46,6 +47,8 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   /** Slots per interval: the grid the timer runs on. 1 for a receiver. */
   final int slots;
   final long slotNanos;
+  /** A timer lag above this is a local pause; see the class docs. */
+  final long pauseThresholdNanos;
 
   private final HashMap<ResourceId, HeartbeatMonitor<O>> monitors = new HashMap<>();
   private HeartbeatMonitor<O> expiryHead;
@@ -82,6 +85,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     this.rpcFailureThreshold = config.rpcFailureThreshold();
     this.slots = slots;
     this.slotNanos = intervalNanos / slots;
+    this.pauseThresholdNanos = pauseThreshold(intervalNanos, timeoutNanos);
     this.origin = mainThread.nanoTime();
   }
 
@@ -310,7 +314,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     long lag = Math.max(0, now - wakeDueAt);
     metrics.onTick(lag);
     maxTickLagNanos = Math.max(maxTickLagNanos, lag);
-    if (lag > intervalNanos) {
+    if (lag > pauseThresholdNanos) {
       forgiveLocalPause(now, lag);
     }
     expire(now);
@@ -331,6 +335,11 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   }
 
   /** Schedules the next wake-up; {@code now} is a fresh clock reading (the slot work takes microseconds). */
+  /** Three intervals, at most half the timeout, at least one interval. */
+  static long pauseThreshold(long intervalNanos, long timeoutNanos) {
+    return Math.max(intervalNanos, Math.min(3 * intervalNanos, timeoutNanos / 2));
+  }
+
   private void armWake(long dueAt, long now) {
     wakeDueAt = dueAt;
     wakeHandle = mainThread.schedule(wakeTask, dueAt - now);

@@ -89,12 +89,21 @@ class LocalPauseTest {
   }
 
   @Test
-  void lagShorterThanAnInterval_isNotAPause() {
-    main.freeze(Duration.ofMillis(900));
+  void lagBelowThePauseThreshold_isNotAPause() {
+    // Threshold: three intervals (3 s), but at most half the timeout (2.5 s).
+    main.freeze(Duration.ofMillis(2_400));
     main.advance(INTERVAL.multipliedBy(5));
     assertThat(listener.events()).isEmpty();
     assertThat(sender.stats().localPauses()).isZero();
-    assertThat(sender.stats().maxTickLagNanos()).isBetween(800_000_000L, 900_000_000L);
+    assertThat(sender.stats().maxTickLagNanos()).isBetween(2_300_000_000L, 2_400_000_000L);
+  }
+
+  @Test
+  void pauseThreshold_isThreeIntervals_atMostHalfTheTimeout_atLeastOneInterval() {
+    long s = 1_000_000_000L;
+    assertThat(HeartbeatManagerImpl.pauseThreshold(10 * s, 50 * s)).isEqualTo(25 * s);
+    assertThat(HeartbeatManagerImpl.pauseThreshold(10 * s, 100 * s)).isEqualTo(30 * s);
+    assertThat(HeartbeatManagerImpl.pauseThreshold(10 * s, 10 * s)).isEqualTo(10 * s);
   }
 
   @Test
