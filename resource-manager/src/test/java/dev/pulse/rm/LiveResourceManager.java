@@ -3,9 +3,9 @@ package dev.pulse.rm;
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * A started {@link ResourceManager} on a real main thread, with {@link FakeTaskExecutors} behind it, for
@@ -17,8 +17,12 @@ import java.util.function.Supplier;
  */
 public final class LiveResourceManager implements AutoCloseable {
 
-  /** Heartbeat interval, short so that heartbeats and unreachable losses happen within a test. */
-  public static final long INTERVAL_MS = 50;
+  /**
+   * Heartbeat interval, short so that heartbeats and unreachable losses happen within a test. A main thread
+   * that falls this far behind (a loaded machine) logs a {@code LOCAL_PAUSE_DETECTED} event: tests that
+   * count events must allow for those.
+   */
+  public static final long INTERVAL_MS = 100;
 
   private final ScheduledMainThreadExecutor main = new ScheduledMainThreadExecutor("pulse-rm-test-main");
   private final FakeTaskExecutors fakes = new FakeTaskExecutors();
@@ -49,6 +53,11 @@ public final class LiveResourceManager implements AutoCloseable {
     return get(rm.registerTaskExecutor(FakeTaskExecutors.registration(id, "instance-of-" + id, slots)));
   }
 
+  /** The gRPC address {@link #register} gives the task executor {@code id}. */
+  public static String addressOf(String id) {
+    return FakeTaskExecutors.registration(id, "any", 1).address();
+  }
+
   /** From now on the task executor's heartbeat RPCs fail as unreachable, as if its process was gone. */
   public void makeUnreachable(String id) {
     onMain(() -> fakes.get(id).health = FakeTaskExecutors.Health.REFUSING);
@@ -64,14 +73,35 @@ public final class LiveResourceManager implements AutoCloseable {
     onMain(() -> fakes.get(id).hangSlots = true);
   }
 
+  /**
+   * Occupies the main thread until the returned latch is counted down, as a stuck main thread would; the
+   * resource manager answers nothing meanwhile. Returns once the main thread is held.
+   */
+  public CountDownLatch holdMainThread() {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch held = new CountDownLatch(1);
+    main.execute(() -> {
+      held.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      if (!held.await(10, TimeUnit.SECONDS)) {
+        throw new AssertionError("the main thread did not pick up the task within 10 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    return release;
+  }
+
   /** Runs {@code action} on the main thread and waits for it. */
   public void onMain(Runnable action) {
     get(CompletableFuture.runAsync(action, main));
-  }
-
-  /** Evaluates {@code read} on the main thread. */
-  public <T> T readOnMain(Supplier<T> read) {
-    return get(CompletableFuture.supplyAsync(read, main));
   }
 
   /** Closes the resource manager, then its main thread. */

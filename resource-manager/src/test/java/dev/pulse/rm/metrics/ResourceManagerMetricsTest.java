@@ -152,12 +152,7 @@ class ResourceManagerMetricsTest {
     return org.assertj.core.data.Offset.offset(1e-9);
   }
 
-  /** The value of one series (name plus labels, exactly as printed) in a Prometheus text scrape. */
-  static double value(String scrape, String series) {
-    return scrape.lines()
-        .filter(line -> line.startsWith(series + " "))
-        .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no series " + series + " in:\n" + scrape));
+  private static double value(String scrape, String series) {
+    return PrometheusText.value(scrape, series);
   }
 }
