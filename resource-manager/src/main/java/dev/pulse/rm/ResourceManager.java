@@ -105,6 +105,14 @@ public final class ResourceManager implements AutoCloseable {
     return fencing.resourceManagerId();
   }
 
+  /**
+   * True between {@link #start()} and {@link #close()}: the resource manager takes calls. Never blocks;
+   * for health checks and for telling "not running" apart from other failures.
+   */
+  public boolean isRunning() {
+    return core != null && !closed;
+  }
+
   public HeartbeatConfig heartbeatConfig() {
     return heartbeatConfig;
   }

@@ -13,7 +13,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * An in-memory {@link TaskExecutorConnector} standing in for a fleet of task executors: each fake
  * keeps a real slot table, answers heartbeats with it synchronously, and can be told to go silent,
- * refuse connections or refuse slot requests. Records every call the resource manager makes.
+ * refuse connections, refuse slot requests or leave them unanswered. Records every call the resource
+ * manager makes.
  */
 final class FakeTaskExecutors implements TaskExecutorConnector {
 
@@ -29,6 +30,7 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
     final List<String> calls = new ArrayList<>();
     Health health = Health.ANSWERING;
     boolean refuseSlots;
+    boolean hangSlots;
     boolean closed;
 
     Fake(TaskExecutorRegistration registration, HeartbeatReceiver receiver) {
@@ -75,6 +77,9 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
       calls.add("requestSlot " + slotIndex + " " + allocationId);
       if (refuseSlots) {
         return CompletableFuture.failedFuture(new IllegalStateException("slot " + slotIndex + " refused"));
+      }
+      if (hangSlots) {
+        return new CompletableFuture<>();
       }
       slotAllocations[slotIndex] = allocationId;
       slotJobs[slotIndex] = jobId;

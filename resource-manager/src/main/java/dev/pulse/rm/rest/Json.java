@@ -1,0 +1,82 @@
+package dev.pulse.rm.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.pulse.rm.Allocation;
+import dev.pulse.rm.ResourceManagerEvent;
+import dev.pulse.rm.TaskExecutorInfo;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * JSON reading and writing for the REST API, and the bodies it sends.
+ *
+ * <p>The records of {@code dev.pulse.rm} ({@code Overview}, {@code TaskExecutorInfo},
+ * {@code ResourceManagerEvent}, {@code Allocation}) are written as they are: their components are the JSON
+ * fields, enums are written by name, and absent values are written as {@code null} (never left out), so
+ * every object of a kind has the same fields. Thread-safe.
+ */
+final class Json {
+
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
+
+  private Json() {}
+
+  /** {@code {"taskExecutors": [...]}}. */
+  record TaskExecutorList(List<TaskExecutorInfo> taskExecutors) {}
+
+  /** {@code {"events": [...]}}. */
+  record EventPage(List<ResourceManagerEvent> events) {}
+
+  /** {@code {"allocations": [...]}}. */
+  record AllocationList(List<Allocation> allocations) {}
+
+  /** {@code {"error": "..."}}: a sentence saying what is wrong with the request. */
+  record ErrorBody(String error) {}
+
+  /** {@code {"status": "UP"}}. */
+  record Up(String status) {}
+
+  /** {@code {"status": "DOWN", "detail": "..."}}. */
+  record Down(String status, String detail) {}
+
+  static byte[] write(Object body) {
+    try {
+      return MAPPER.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("could not write " + body.getClass().getSimpleName() + " as JSON", e);
+    }
+  }
+
+  /**
+   * Reads a request body that must be one JSON object.
+   *
+   * @throws HttpError 400 naming what is wrong: empty, malformed, or not an object
+   */
+  static JsonNode readObject(byte[] body, String expected) {
+    if (body.length == 0) {
+      throw HttpError.badRequest("the request body is empty; expected " + expected);
+    }
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw HttpError.badRequest("malformed JSON at line " + e.getLocation().getLineNr() + ", column "
+          + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw HttpError.badRequest("unreadable request body: " + e.getMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw HttpError.badRequest("the request body must be a JSON object " + expected + ", was "
+          + (node == null || node.isMissingNode() ? "nothing" : node.getNodeType().name().toLowerCase()));
+    }
+    return node;
+  }
+}

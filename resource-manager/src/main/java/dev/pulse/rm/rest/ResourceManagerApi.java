@@ -1,0 +1,210 @@
+package dev.pulse.rm.rest;
+
+import static io.netty.handler.codec.http.HttpMethod.DELETE;
+import static io.netty.handler.codec.http.HttpMethod.GET;
+import static io.netty.handler.codec.http.HttpMethod.POST;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.rm.ResourceManager;
+import dev.pulse.rm.metrics.ResourceManagerMetrics;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The endpoints of SPEC 7, each a thin translation between HTTP and one {@link ResourceManager} call.
+ *
+ * <p>Endpoints run on a Netty event loop and never block it: they check the request, call the facade, and
+ * return its future mapped to a response. Everything about a request is checked before the facade is
+ * called, so a refused request changes nothing. The {@code /v1} endpoints refuse query parameters they do not
+ * know (a misspelt {@code jobid} would otherwise silently mean "all jobs"). Thread-safe: stateless.
+ */
+final class ResourceManagerApi {
+
+  /** Most events one {@code GET /v1/events} returns; ask again with the last {@code seq} for more. */
+  static final int MAX_EVENTS_PER_PAGE = 1000;
+
+  private static final String ALLOCATION_BODY = "{\"jobId\": \"<id>\", \"slots\": <positive integer>}";
+
+  private final ResourceManager rm;
+  private final ResourceManagerMetrics metrics;
+
+  ResourceManagerApi(ResourceManager rm, ResourceManagerMetrics metrics) {
+    this.rm = rm;
+    this.metrics = metrics;
+  }
+
+  Router router() {
+    return new Router()
+        .route(GET, "/v1/overview", whileRunning(this::overview))
+        .route(GET, "/v1/taskexecutors", whileRunning(this::taskExecutors))
+        .route(GET, "/v1/taskexecutors/{id}", whileRunning(this::taskExecutor))
+        .route(GET, "/v1/events", whileRunning(this::events))
+        .route(GET, "/v1/allocations", whileRunning(this::allocations))
+        .route(POST, "/v1/allocations", whileRunning(this::allocate))
+        .route(DELETE, "/v1/allocations/{id}", whileRunning(this::release))
+        .route(GET, "/metrics", this::metrics)
+        .route(GET, "/healthz", this::health);
+  }
+
+  /** Answers 503 before or after the resource manager's life, rather than from a stale snapshot. */
+  private Router.Endpoint whileRunning(Router.Endpoint endpoint) {
+    return (request, path) -> {
+      if (!rm.isRunning()) {
+        throw new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Failures.NOT_RUNNING);
+      }
+      return endpoint.serve(request, path);
+    };
+  }
+
+  // GET /v1/overview -> {resourceManagerId, epoch, taskExecutors, slotsTotal, slotsFree}
+  private CompletableFuture<RestResponse> overview(RestRequest request, List<String> path) {
+    acceptOnly(request);
+    return ok(rm.overview());
+  }
+
+  // GET /v1/taskexecutors -> {taskExecutors: [...]}
+  private CompletableFuture<RestResponse> taskExecutors(RestRequest request, List<String> path) {
+    acceptOnly(request);
+    return rm.taskExecutors().thenApply(list -> json(HttpResponseStatus.OK, new Json.TaskExecutorList(list)));
+  }
+
+  // GET /v1/taskexecutors/{id} -> one task executor, 404 if unknown
+  private CompletableFuture<RestResponse> taskExecutor(RestRequest request, List<String> path) {
+    acceptOnly(request);
+    String id = path.get(0);
+    return rm.taskExecutor(id).thenApply(found -> found
+        .map(te -> json(HttpResponseStatus.OK, te))
+        .orElseGet(() -> RestResponse.error(HttpResponseStatus.NOT_FOUND, "no task executor " + id + " is registered")));
+  }
+
+  // GET /v1/events?after=SEQ&limit=N -> {events: [...]}, oldest first
+  private CompletableFuture<RestResponse> events(RestRequest request, List<String> path) {
+    acceptOnly(request, "after", "limit");
+    long after = longParameter(request, "after", 0, 0, Long.MAX_VALUE, "a sequence number (0 or more)");
+    int limit = (int) longParameter(request, "limit", MAX_EVENTS_PER_PAGE, 1, MAX_EVENTS_PER_PAGE,
+        "a number from 1 to " + MAX_EVENTS_PER_PAGE);
+    return ok(new Json.EventPage(rm.events(after, limit)));
+  }
+
+  // GET /v1/allocations[?jobId=J] -> {allocations: [...]}, of one job or of all
+  private CompletableFuture<RestResponse> allocations(RestRequest request, List<String> path) {
+    acceptOnly(request, "jobId");
+    String jobId = parameter(request, "jobId");
+    if (jobId != null) {
+      checkId("jobId", jobId);
+    }
+    return rm.allocations(jobId).thenApply(list -> json(HttpResponseStatus.OK, new Json.AllocationList(list)));
+  }
+
+  // POST /v1/allocations {jobId, slots} -> 201 {allocations: [...]}; all or nothing
+  private CompletableFuture<RestResponse> allocate(RestRequest request, List<String> path) {
+    acceptOnly(request);
+    JsonNode body = Json.readObject(request.body(), ALLOCATION_BODY);
+    for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!name.equals("jobId") && !name.equals("slots")) {
+        throw HttpError.badRequest("unknown field '" + name + "'; expected " + ALLOCATION_BODY);
+      }
+    }
+    JsonNode jobId = body.get("jobId");
+    if (jobId == null || jobId.isNull()) {
+      throw HttpError.badRequest("jobId: missing; expected " + ALLOCATION_BODY);
+    }
+    if (!jobId.isTextual()) {
+      throw HttpError.badRequest("jobId: must be a string, was " + jobId);
+    }
+    checkId("jobId", jobId.textValue());
+    JsonNode slots = body.get("slots");
+    if (slots == null || slots.isNull()) {
+      throw HttpError.badRequest("slots: missing; expected " + ALLOCATION_BODY);
+    }
+    if (!slots.isIntegralNumber() || !slots.canConvertToInt() || slots.intValue() < 1) {
+      throw HttpError.badRequest("slots: must be a positive integer, was " + slots);
+    }
+    return rm.allocateSlots(jobId.textValue(), slots.intValue())
+        .thenApply(created -> json(HttpResponseStatus.CREATED, new Json.AllocationList(created)));
+  }
+
+  // DELETE /v1/allocations/{id} -> 204; 404 if unknown, 409 while still pending
+  private CompletableFuture<RestResponse> release(RestRequest request, List<String> path) {
+    acceptOnly(request);
+    return rm.releaseAllocation(path.get(0)).thenApply(v -> RestResponse.empty(HttpResponseStatus.NO_CONTENT));
+  }
+
+  // GET /metrics -> Prometheus text
+  private CompletableFuture<RestResponse> metrics(RestRequest request, List<String> path) {
+    return CompletableFuture.completedFuture(
+        RestResponse.text(HttpResponseStatus.OK, ResourceManagerMetrics.CONTENT_TYPE, metrics.scrape()));
+  }
+
+  // GET /healthz -> 200 {status: UP} when started and its main thread answers; else 503 {status: DOWN, detail}
+  private CompletableFuture<RestResponse> health(RestRequest request, List<String> path) {
+    if (!rm.isRunning()) {
+      return CompletableFuture.completedFuture(down(Failures.NOT_RUNNING));
+    }
+    // A round trip through the main thread: a stuck main thread is a sick resource manager.
+    return rm.heartbeatStats().handle((stats, failure) -> failure == null
+        ? json(HttpResponseStatus.OK, new Json.Up("UP"))
+        : down("the resource manager's main thread did not answer: " + Failures.unwrap(failure).getMessage()));
+  }
+
+  private static RestResponse down(String detail) {
+    return json(HttpResponseStatus.SERVICE_UNAVAILABLE, new Json.Down("DOWN", detail));
+  }
+
+  private static CompletableFuture<RestResponse> ok(Object body) {
+    return CompletableFuture.completedFuture(json(HttpResponseStatus.OK, body));
+  }
+
+  private static RestResponse json(HttpResponseStatus status, Object body) {
+    return RestResponse.json(status, body);
+  }
+
+  private static void checkId(String name, String value) {
+    String problem = ResourceId.validate(value);
+    if (problem != null) {
+      throw HttpError.badRequest(name + ": " + problem);
+    }
+  }
+
+  private static void acceptOnly(RestRequest request, String... known) {
+    for (String name : request.query().keySet()) {
+      if (!Set.of(known).contains(name)) {
+        throw HttpError.badRequest("unknown query parameter '" + name + "'; " + request.path()
+            + (known.length == 0 ? " takes none" : " takes " + String.join(", ", known)));
+      }
+    }
+  }
+
+  private static String parameter(RestRequest request, String name) {
+    List<String> values = request.query().get(name);
+    if (values == null) {
+      return null;
+    }
+    if (values.size() > 1) {
+      throw HttpError.badRequest("query parameter '" + name + "' is given " + values.size() + " times; give it once");
+    }
+    return values.get(0);
+  }
+
+  private static long longParameter(RestRequest request, String name, long absent, long min, long max,
+      String expected) {
+    String value = parameter(request, name);
+    if (value == null) {
+      return absent;
+    }
+    try {
+      long parsed = Long.parseLong(value);
+      if (parsed >= min && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw HttpError.badRequest(name + ": must be " + expected + ", was '" + value + "'");
+  }
+}
