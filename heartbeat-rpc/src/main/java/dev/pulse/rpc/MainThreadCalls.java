@@ -47,6 +47,10 @@ final class MainThreadCalls {
           fail(observer, method, e);
           return;
         }
+        if (outcome == null) {
+          fail(observer, method, new IllegalStateException(method + " returned no future"));
+          return;
+        }
         outcome.whenComplete((value, failure) -> {
           if (failure != null) {
             fail(observer, method, failure);

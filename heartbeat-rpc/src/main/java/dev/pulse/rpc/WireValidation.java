@@ -116,9 +116,8 @@ public final class WireValidation {
 
   /** An id: 1 to 128 characters of {@code [A-Za-z0-9._-]}. */
   public static void checkId(String field, String value) {
-    String problem = ResourceId.validate(value);
-    if (problem != null) {
-      throw invalid(field, value == null || value.isEmpty() ? "is required" : problem);
+    if (!isValidId(value)) {
+      throw invalid(field, idProblem(value));
     }
   }
 
@@ -127,7 +126,7 @@ public final class WireValidation {
     if (!present) {
       throw invalid(field, "is required");
     }
-    checkId(field + ".resource_manager_id", token.getResourceManagerId());
+    checkId(field, "resource_manager_id", token.getResourceManagerId());
     if (token.getLeaderEpoch() < 1) {
       throw invalid(field + ".leader_epoch", "must be >= 1, was " + Long.toUnsignedString(token.getLeaderEpoch()));
     }
@@ -138,8 +137,8 @@ public final class WireValidation {
     if (!present) {
       throw invalid(field, "is required");
     }
-    checkId(field + ".resource_id", identity.getResourceId());
-    checkId(field + ".instance_id", identity.getInstanceId());
+    checkId(field, "resource_id", identity.getResourceId());
+    checkId(field, "instance_id", identity.getInstanceId());
   }
 
   /** A number of slots: 1 to {@value #MAX_SLOTS}. */
@@ -162,32 +161,43 @@ public final class WireValidation {
   /**
    * A full slot table: 1 to {@value #MAX_SLOTS} slots, each index from 0 to size - 1 exactly once, a
    * known state, and an allocation id and job id exactly when the slot is allocated.
+   *
+   * <p>Runs on the resource manager for every heartbeat answer, so a valid report is checked without
+   * building any string; field names are put together only for the error.
    */
   public static void checkSlotReport(String field, boolean present, SlotReport report) {
     if (!present) {
       throw invalid(field, "is required");
     }
     int size = report.getSlotsCount();
-    checkSlotCount(field + ".slots", size);
-    long[] seen = new long[(size + 63) / 64];
+    if (size < 1 || size > MAX_SLOTS) {
+      checkSlotCount(field + ".slots", size);
+    }
+    long[] seen = new long[(size + 63) >>> 6];
     for (int i = 0; i < size; i++) {
       SlotStatus slot = report.getSlots(i);
-      String at = field + ".slots[" + i + "]";
-      checkSlotIndex(at + ".slot_index", slot.hasSlotIndex(), slot.getSlotIndex(), size);
       int index = slot.getSlotIndex();
+      if (!slot.hasSlotIndex() || index < 0 || index >= size) {
+        checkSlotIndex(slotField(field, i, "slot_index"), slot.hasSlotIndex(), index, size);
+      }
       if ((seen[index >>> 6] & (1L << index)) != 0) {
-        throw invalid(at + ".slot_index", "slot " + index + " is listed twice");
+        throw invalid(slotField(field, i, "slot_index"), "slot " + index + " is listed twice");
       }
       seen[index >>> 6] |= 1L << index;
       if (slot.getState() == SlotState.SLOT_STATE_ALLOCATED) {
-        checkId(at + ".allocation_id", slot.getAllocationId());
-        checkId(at + ".job_id", slot.getJobId());
+        if (!isValidId(slot.getAllocationId())) {
+          throw invalid(slotField(field, i, "allocation_id"), idProblem(slot.getAllocationId()));
+        }
+        if (!isValidId(slot.getJobId())) {
+          throw invalid(slotField(field, i, "job_id"), idProblem(slot.getJobId()));
+        }
       } else if (slot.getState() == SlotState.SLOT_STATE_FREE) {
         if (!slot.getAllocationId().isEmpty() || !slot.getJobId().isEmpty()) {
-          throw invalid(at, "a free slot has no allocation_id or job_id");
+          throw invalid(slotField(field, i, null), "a free slot has no allocation_id or job_id");
         }
       } else {
-        throw invalid(at + ".state", "must be SLOT_STATE_FREE or SLOT_STATE_ALLOCATED, was " + slot.getState());
+        throw invalid(slotField(field, i, "state"),
+            "must be SLOT_STATE_FREE or SLOT_STATE_ALLOCATED, was " + slot.getState());
       }
     }
   }
@@ -225,6 +235,37 @@ public final class WireValidation {
       return "'" + address + "' does not end with a port between 1 and 65535";
     }
     return null;
+  }
+
+  /** {@code parent.name}, built only when {@code value} is not a valid id. */
+  private static void checkId(String parent, String name, String value) {
+    if (!isValidId(value)) {
+      throw invalid(parent + "." + name, idProblem(value));
+    }
+  }
+
+  private static String slotField(String report, int position, String name) {
+    return report + ".slots[" + position + "]" + (name == null ? "" : "." + name);
+  }
+
+  /** The rule of {@link ResourceId}, without a regular expression: no allocation on the heartbeat path. */
+  static boolean isValidId(String value) {
+    if (value == null || value.isEmpty() || value.length() > ResourceId.MAX_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '.' || c == '_' || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String idProblem(String value) {
+    return value == null || value.isEmpty() ? "is required" : ResourceId.validate(value);
   }
 
   /** {@code INVALID_ARGUMENT} naming {@code field}. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.proto.v1.AllocateSlotsRequest;
 import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
 import dev.pulse.proto.v1.FencingToken;
@@ -63,6 +64,19 @@ class WireValidationTest {
     assertInvalid(() -> WireValidation.checkId("job_id", "j".repeat(129)),
         "job_id: id has 129 characters, at most 128 are allowed");
     assertThatCode(() -> WireValidation.checkId("job_id", "j".repeat(128))).doesNotThrowAnyException();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"te-1", "A.b_c-9", "has space", "slash/", "ümlaut", "", "x", "tab\t", "dollar$"})
+  void isValidId_agreesWithResourceId(String value) {
+    assertThat(WireValidation.isValidId(value)).isEqualTo(ResourceId.validate(value) == null);
+  }
+
+  @Test
+  void isValidId_atMost128Characters() {
+    assertThat(WireValidation.isValidId("i".repeat(128))).isTrue();
+    assertThat(WireValidation.isValidId("i".repeat(129))).isFalse();
+    assertThat(WireValidation.isValidId(null)).isFalse();
   }
 
   @Test
