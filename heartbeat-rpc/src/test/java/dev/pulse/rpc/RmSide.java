@@ -8,6 +8,7 @@ import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.TestingHeartbeatListener;
 import dev.pulse.proto.v1.FencingToken;
 import dev.pulse.proto.v1.SlotReport;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,11 @@ final class RmSide implements AutoCloseable {
   final RpcTransport transport;
   final ChannelPool channels;
   final GrpcHeartbeatTarget.Factory targets;
+  /**
+   * For {@link #requestOnce}: a generous deadline, since such a call usually opens a new connection
+   * first, and a loaded test machine must not turn that into {@code DEADLINE_EXCEEDED}.
+   */
+  private final GrpcHeartbeatTarget.Factory singleCallTargets;
   /** Main thread only. */
   private final Map<ResourceId, GrpcHeartbeatTarget> monitored = new HashMap<>();
 
@@ -49,6 +55,8 @@ final class RmSide implements AutoCloseable {
     this.transport = t;
     this.channels = new ChannelPool(transport);
     this.targets = new GrpcHeartbeatTarget.Factory(channels, TOKEN, config, manager, main);
+    this.singleCallTargets = new GrpcHeartbeatTarget.Factory(channels, TOKEN,
+        HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(5)), manager, main);
   }
 
   /** Starts monitoring a task executor process, as the resource manager does on registration. */
@@ -71,7 +79,7 @@ final class RmSide implements AutoCloseable {
   /** One heartbeat request outside the sender, through a target of its own that is closed afterwards. */
   CompletableFuture<Void> requestOnce(ResourceId taskExecutor, String instanceId, String address) {
     return onMain(() -> {
-      GrpcHeartbeatTarget target = targets.create(taskExecutor, instanceId, address);
+      GrpcHeartbeatTarget target = singleCallTargets.create(taskExecutor, instanceId, address);
       return target.requestHeartbeat(RM_ID, null).whenComplete((ok, failure) -> target.close());
     });
   }
