@@ -54,6 +54,8 @@ final class MainThreadCalls {
         outcome.whenComplete((value, failure) -> {
           if (failure != null) {
             fail(observer, method, failure);
+          } else if (value == null) {
+            fail(observer, method, new IllegalStateException(method + " completed without a response"));
           } else {
             observer.onNext(value);
             observer.onCompleted();

@@ -146,6 +146,7 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
   private void checkFencing(FencingToken presented) {
     Status refusal = Fencing.check(acceptedToken.get(), presented);
     if (refusal != null) {
+      LOG.debug("Refused a call: {}", refusal.getDescription());
       throw refusal.asRuntimeException();
     }
   }
