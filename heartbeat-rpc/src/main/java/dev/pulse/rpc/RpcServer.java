@@ -1,0 +1,163 @@
+package dev.pulse.rpc;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.ChannelOption;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A started gRPC server on the {@link RpcTransport}'s event loops, with its TLS, message size limit
+ * and keepalive policy, and with the token check in front of every method of every service added.
+ *
+ * <pre>{@code
+ * RpcServer server = RpcServer.builder(transport, new InetSocketAddress("127.0.0.1", 0))
+ *     .addService(taskExecutorGatewayService)
+ *     .start();
+ * int port = server.port();
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #close()} stops it at once; {@link #shutdown(long, TimeUnit)} lets calls in
+ * flight finish first.
+ */
+public final class RpcServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RpcServer.class);
+
+  private final Server server;
+
+  private RpcServer(Server server) {
+    this.server = server;
+  }
+
+  /** A builder for a server bound to {@code bindAddress}; port 0 picks a free port. */
+  public static Builder builder(RpcTransport transport, InetSocketAddress bindAddress) {
+    return new Builder(transport, bindAddress);
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+  }
+
+  /** The address the server listens on. */
+  public InetSocketAddress address() {
+    return (InetSocketAddress) server.getListenSockets().get(0);
+  }
+
+  /**
+   * Stops accepting calls, waits up to {@code timeout} for calls in flight, then cancels what is left.
+   */
+  public void shutdown(long timeout, TimeUnit unit) {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(timeout, unit)) {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stops at once: calls in flight are cancelled. Waits up to 5 s for the server to terminate. Idempotent. */
+  @Override
+  public void close() {
+    server.shutdownNow();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("RPC server on port {} did not terminate within 5 s", server.getPort());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RpcServer{" + server.getListenSockets() + "}";
+  }
+
+  /** Collects services, then binds. Not thread-safe. */
+  public static final class Builder {
+    private final RpcTransport transport;
+    private final InetSocketAddress bindAddress;
+    private final List<ServerServiceDefinition> services = new ArrayList<>();
+    private Executor executor;
+
+    private Builder(RpcTransport transport, InetSocketAddress bindAddress) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
+    }
+
+    public Builder addService(BindableService service) {
+      return addService(service.bindService());
+    }
+
+    public Builder addService(ServerServiceDefinition service) {
+      services.add(Objects.requireNonNull(service, "service"));
+      return this;
+    }
+
+    /**
+     * The executor that runs service methods. By default gRPC's shared cached pool. Services whose
+     * methods only hand the call to their owner's main thread (as Pulse's do) may pass
+     * {@code Runnable::run} to run on the event loop and save a thread hop; a service method that
+     * blocks must then never be added.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Binds and starts the server.
+     *
+     * @throws UncheckedIOException if the address cannot be bound, e.g. the port is taken
+     */
+    public RpcServer start() {
+      RpcConfig config = transport.config();
+      KeepAlivePolicy keepAlive = config.keepAlive();
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(bindAddress)
+          .bossEventLoopGroup(transport.eventLoops())
+          .workerEventLoopGroup(transport.eventLoops())
+          .channelType(transport.serverChannelType())
+          // A process that restarts binds its port again at once, despite connections in TIME_WAIT.
+          .withOption(ChannelOption.SO_REUSEADDR, true)
+          .maxInboundMessageSize(config.maxInboundMessageBytes())
+          .keepAliveTime(keepAlive.time().toNanos(), TimeUnit.NANOSECONDS)
+          .keepAliveTimeout(keepAlive.timeout().toNanos(), TimeUnit.NANOSECONDS)
+          .permitKeepAliveTime(keepAlive.serverPermitTime().toNanos(), TimeUnit.NANOSECONDS)
+          .permitKeepAliveWithoutCalls(true);
+      if (executor != null) {
+        builder.executor(executor);
+      }
+      if (transport.tlsEnabled()) {
+        builder.sslContext(transport.serverTls());
+      }
+      AuthInterceptor auth = transport.authEnabled() ? new AuthInterceptor(transport.token()) : null;
+      for (ServerServiceDefinition service : services) {
+        builder.addService(auth == null ? service : ServerInterceptors.intercept(service, auth));
+      }
+      Server server = builder.build();
+      try {
+        server.start();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot bind RPC server to " + bindAddress + ": " + e.getMessage(), e);
+      }
+      return new RpcServer(server);
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package dev.pulse.rpc;
+
+import static dev.pulse.rpc.GrpcHeartbeatTargetTest.failureOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.heartbeat.HeartbeatRpcException;
+import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.RpcFailureKind;
+import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
+import dev.pulse.proto.v1.SlotPoolGrpc;
+import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shared-secret token on every method of every pulse.v1 service. The services behind the token
+ * are stubs that answer every call with OK, so any refusal comes from the token check.
+ */
+class AuthTest {
+
+  private static final List<ServiceDescriptor> SERVICES = List.of(
+      TaskExecutorGatewayGrpc.getServiceDescriptor(),
+      ResourceManagerGatewayGrpc.getServiceDescriptor(),
+      SlotPoolGrpc.getServiceDescriptor());
+
+  @TempDir
+  Path dir;
+
+  private final Closer closer = new Closer();
+
+  @AfterEach
+  void closeAll() {
+    closer.close();
+  }
+
+  @Test
+  void everyMethod_withoutToken_unauthenticated() throws Exception {
+    String address = startServer(token("server-token-0123456789"));
+
+    Map<String, Status> outcomes = callEveryMethod(address, RpcSecurityConfig.NONE);
+
+    assertThat(outcomes).hasSize(10).allSatisfy((method, status) -> {
+      assertThat(status.getCode()).as(method).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(status.getDescription()).as(method).isEqualTo(AuthInterceptor.MISSING)
+          .contains("security.auth.token-file");
+    });
+  }
+
+  @Test
+  void everyMethod_wrongToken_unauthenticated() throws Exception {
+    String address = startServer(token("server-token-0123456789"));
+
+    Map<String, Status> outcomes = callEveryMethod(address, token("client-token-0123456789"));
+
+    assertThat(outcomes).hasSize(10).allSatisfy((method, status) -> {
+      assertThat(status.getCode()).as(method).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(status.getDescription()).as(method).isEqualTo(AuthInterceptor.WRONG);
+    });
+  }
+
+  @Test
+  void everyMethod_rightToken_reachesService() throws Exception {
+    String address = startServer(token("server-token-0123456789"));
+
+    Map<String, Status> outcomes = callEveryMethod(address, token("server-token-0123456789"));
+
+    assertThat(outcomes).hasSize(10).allSatisfy((method, status) ->
+        assertThat(status.getCode()).as(method).isEqualTo(Status.Code.OK));
+  }
+
+  @Test
+  void heartbeat_tokenMismatch_failsAsOtherAndMatchingTokenSucceeds() throws Exception {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(2), Duration.ofSeconds(30));
+    TeSide te = closer.register(new TeSide("te-1", "instance-a", config,
+        RpcConfig.of(token("cluster-token-0123456789")), 0));
+    RmSide stranger = closer.register(new RmSide(config, RpcConfig.of(token("other-token-0123456789"))));
+    RmSide member = closer.register(new RmSide(config, RpcConfig.of(token("cluster-token-0123456789"))));
+
+    HeartbeatRpcException refused = failureOf(stranger.requestOnce(ResourceId.of("te-1"), "instance-a", te.address()));
+    assertThat(refused.kind()).isEqualTo(RpcFailureKind.OTHER);
+    assertThat(refused.getMessage()).contains("UNAUTHENTICATED", "security.auth.token-file");
+    assertThat(te.lastHeartbeatFromRm()).isZero();
+
+    member.requestOnce(ResourceId.of("te-1"), "instance-a", te.address()).get(10, TimeUnit.SECONDS);
+    assertThat(te.lastHeartbeatFromRm()).isPositive();
+  }
+
+  private RpcSecurityConfig token(String secret) throws Exception {
+    Path file = Files.writeString(dir.resolve(secret + ".token"), secret + "\n");
+    return RpcSecurityConfig.NONE.withTokenFile(file);
+  }
+
+  private String startServer(RpcSecurityConfig security) {
+    RpcTransport transport = closer.register(RpcTransport.create(RpcConfig.of(security), "server", 1));
+    RpcServer.Builder builder = RpcServer.builder(transport, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    SERVICES.forEach(service -> builder.addService(answeringOk(service)));
+    return "127.0.0.1:" + closer.register(builder.start()).port();
+  }
+
+  /** Calls each method of each service once with an empty request; method name -> final status. */
+  private Map<String, Status> callEveryMethod(String address, RpcSecurityConfig security) {
+    RpcTransport transport = closer.register(RpcTransport.create(RpcConfig.of(security), "client", 1));
+    ChannelPool channels = closer.register(new ChannelPool(transport));
+    Channel channel = closer.register(channels.acquire(address)).channel();
+    Map<String, Status> outcomes = new LinkedHashMap<>();
+    SERVICES.stream().flatMap(s -> s.getMethods().stream())
+        .forEach(method -> outcomes.put(method.getFullMethodName(), call(channel, method)));
+    return outcomes;
+  }
+
+  private static <Q, R> Status call(Channel channel, MethodDescriptor<Q, R> method) {
+    Q request = prototype(method.getRequestMarshaller());
+    CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS);
+    try {
+      if (method.getType() == MethodDescriptor.MethodType.UNARY) {
+        ClientCalls.blockingUnaryCall(channel, method, options, request);
+      } else {
+        ClientCalls.blockingServerStreamingCall(channel, method, options, request).forEachRemaining(r -> {});
+      }
+      return Status.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus();
+    }
+  }
+
+  /** A service that answers every call, unary or server-streaming, with one empty response. */
+  private static ServerServiceDefinition answeringOk(ServiceDescriptor service) {
+    ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(service);
+    service.getMethods().forEach(method -> addAnsweringOk(builder, method));
+    return builder.build();
+  }
+
+  private static <Q, R> void addAnsweringOk(ServerServiceDefinition.Builder builder, MethodDescriptor<Q, R> method) {
+    R response = prototype(method.getResponseMarshaller());
+    ServerCalls.UnaryMethod<Q, R> answer = (request, observer) -> {
+      observer.onNext(response);
+      observer.onCompleted();
+    };
+    builder.addMethod(method, method.getType() == MethodDescriptor.MethodType.UNARY
+        ? ServerCalls.asyncUnaryCall(answer) : ServerCalls.asyncServerStreamingCall(answer::invoke));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T prototype(MethodDescriptor.Marshaller<T> marshaller) {
+    return ((MethodDescriptor.PrototypeMarshaller<T>) marshaller).getMessagePrototype();
+  }
+}

@@ -1,0 +1,225 @@
+package dev.pulse.rpc;
+
+import static dev.pulse.heartbeat.TestingHeartbeatListener.Kind.PAYLOAD;
+import static dev.pulse.heartbeat.TestingHeartbeatListener.Kind.RESTARTED;
+import static dev.pulse.heartbeat.TestingHeartbeatListener.Kind.TIMEOUT;
+import static dev.pulse.heartbeat.TestingHeartbeatListener.Kind.UNREACHABLE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.heartbeat.HeartbeatRpcException;
+import dev.pulse.heartbeat.HeartbeatStats;
+import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.RpcFailureKind;
+import dev.pulse.proto.v1.HeartbeatRequest;
+import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
+import dev.pulse.proto.v1.TaskExecutorIdentity;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The resource manager's heartbeat sender talking to task executors over real loopback sockets,
+ * through {@link GrpcHeartbeatTarget} and {@link TaskExecutorGatewayService}: each way a task
+ * executor can fail ends in the right core callback.
+ */
+class GrpcHeartbeatTargetTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final ResourceId TE = ResourceId.of("te-1");
+
+  private final Closer closer = new Closer();
+
+  @AfterEach
+  void closeAll() {
+    closer.close();
+  }
+
+  @Test
+  void requestHeartbeat_answered_reportsSlotReportAndSucceeds() {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
+    TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+
+    rm.monitor(TE, "instance-a", te.address());
+
+    await().atMost(WAIT).until(() -> rm.events(PAYLOAD).size() >= 3);
+    assertThat(rm.events(PAYLOAD)).allSatisfy(e -> {
+      assertThat(e.resourceId()).isEqualTo(TE);
+      assertThat(e.payload()).isEqualTo(TeSide.SLOTS);
+    });
+    HeartbeatStats stats = rm.stats();
+    assertThat(stats.rpcSuccesses()).isGreaterThanOrEqualTo(3);
+    assertThat(stats.rpcUnreachable() + stats.rpcRestarted() + stats.rpcOther()).isZero();
+    assertThat(te.lastHeartbeatFromRm()).as("the TE counts the RM's requests as its heartbeats").isPositive();
+    assertThat(rm.events(TIMEOUT)).isEmpty();
+  }
+
+  @Test
+  void requestHeartbeat_portClosed_failsUnreachableUntilTargetIsLost() {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
+    TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    rm.monitor(TE, "instance-a", te.address());
+    await().atMost(WAIT).until(() -> !rm.events(PAYLOAD).isEmpty());
+
+    te.close();
+
+    await().atMost(WAIT).until(() -> !rm.events(UNREACHABLE).isEmpty());
+    assertThat(rm.events(UNREACHABLE)).singleElement().satisfies(e -> assertThat(e.resourceId()).isEqualTo(TE));
+    assertThat(rm.stats().rpcUnreachable()).isGreaterThanOrEqualTo(config.rpcFailureThreshold());
+    assertThat(rm.events(TIMEOUT)).isEmpty();
+    await().atMost(WAIT).until(() -> rm.channels.liveChannels() == 0);
+  }
+
+  @Test
+  void requestHeartbeat_peerAcceptsButNeverAnswers_exceedsDeadlineAndTimesOut() throws Exception {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofMillis(800));
+    // Bound and listening, never accepting: the kernel completes connections and nobody speaks, as with
+    // a frozen process.
+    ServerSocketChannel silent = closer.register(ServerSocketChannel.open()
+        .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+
+    rm.monitor(TE, "instance-a", "127.0.0.1:" + ((InetSocketAddress) silent.getLocalAddress()).getPort());
+
+    await().atMost(WAIT).until(() -> !rm.events(TIMEOUT).isEmpty());
+    HeartbeatStats stats = rm.stats();
+    assertThat(stats.rpcDeadlineExceeded()).isPositive();
+    assertThat(stats.rpcUnreachable()).as("a hung peer is the timeout's job").isZero();
+    assertThat(rm.events(UNREACHABLE)).isEmpty();
+  }
+
+  @Test
+  void requestHeartbeat_taskExecutorMainThreadBlocked_timesOutWhileTransportStillAnswers() throws Exception {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofMillis(800));
+    TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    rm.monitor(TE, "instance-a", te.address());
+    await().atMost(WAIT).until(() -> !rm.events(PAYLOAD).isEmpty());
+
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocked = new CountDownLatch(1);
+    te.main.execute(() -> {
+      blocked.countDown();
+      awaitQuietly(release);
+    });
+    closer.register(release::countDown); // closed first: the TE's main thread can stop afterwards
+    assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+
+    await().atMost(WAIT).until(() -> !rm.events(TIMEOUT).isEmpty());
+    assertThat(rm.stats().rpcDeadlineExceeded()).isPositive();
+    assertThat(rm.events(UNREACHABLE)).isEmpty();
+
+    // The gRPC side of the TE is not stuck: a call it can answer without the main thread is answered.
+    ChannelLease lease = closer.register(rm.channels.acquire(te.address()));
+    HeartbeatRequest malformed = HeartbeatRequest.newBuilder().setFencingToken(RmSide.TOKEN)
+        .setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId("te-1").setInstanceId("no spaces"))
+        .build();
+    StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
+        () -> TaskExecutorGatewayGrpc.newBlockingStub(lease.channel()).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .requestHeartbeat(malformed));
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void requestHeartbeat_newInstanceAtSameAddress_firesRestarted() throws Exception {
+    // The unreachable rule is off: between the two processes the port refuses connections for a moment.
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10))
+        .withRpcFailureThreshold(-1);
+    TeSide first = new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0);
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    int port = first.server.port();
+    try (first) {
+      rm.monitor(TE, "instance-a", first.address());
+      await().atMost(WAIT).until(() -> !rm.events(PAYLOAD).isEmpty());
+    }
+
+    TeSide second = closer.register(new TeSide("te-1", "instance-b", config, RpcConfig.DEFAULTS, port));
+
+    await().atMost(WAIT).until(() -> !rm.events(RESTARTED).isEmpty());
+    assertThat(rm.events(RESTARTED)).singleElement().satisfies(e -> assertThat(e.resourceId()).isEqualTo(TE));
+    assertThat(rm.events(TIMEOUT)).isEmpty();
+    HeartbeatRpcException failure = failureOf(rm.requestOnce(TE, "instance-a", second.address()));
+    assertThat(failure.kind()).isEqualTo(RpcFailureKind.RESTARTED);
+    assertThat(failure.getMessage()).contains("instance-a", "instance-b");
+  }
+
+  @Test
+  void requestHeartbeat_anotherTaskExecutorAtAddress_failsUnreachable() {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
+    TeSide other = closer.register(new TeSide("te-2", "instance-x", config, RpcConfig.DEFAULTS, 0));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+
+    rm.monitor(TE, "instance-a", other.address());
+
+    await().atMost(WAIT).until(() -> !rm.events(UNREACHABLE).isEmpty());
+    assertThat(rm.events(PAYLOAD)).isEmpty();
+    assertThat(rm.events(RESTARTED)).isEmpty();
+    HeartbeatRpcException failure = failureOf(rm.requestOnce(TE, "instance-a", other.address()));
+    assertThat(failure.kind()).isEqualTo(RpcFailureKind.UNREACHABLE);
+    assertThat(failure.getMessage()).contains("te-1", "te-2");
+  }
+
+  @Test
+  void requestHeartbeat_staleFencingToken_failsAsOtherAndTimesOut() {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofMillis(800));
+    TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
+    te.acceptedToken = RmSide.TOKEN.toBuilder().setLeaderEpoch(RmSide.TOKEN.getLeaderEpoch() + 1).build();
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+
+    HeartbeatRpcException failure = failureOf(rm.requestOnce(TE, "instance-a", te.address()));
+    assertThat(failure.kind()).isEqualTo(RpcFailureKind.OTHER);
+    assertThat(failure.getMessage()).contains("FAILED_PRECONDITION", "stale fencing token");
+
+    rm.monitor(TE, "instance-a", te.address());
+    await().atMost(WAIT).until(() -> !rm.events(TIMEOUT).isEmpty());
+    assertThat(te.lastHeartbeatFromRm()).as("a deposed leader's requests are not the RM's heartbeats").isZero();
+  }
+
+  @Test
+  void unmonitor_closesTheChannel() {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
+    TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    rm.monitor(TE, "instance-a", te.address());
+    await().atMost(WAIT).until(() -> !rm.events(PAYLOAD).isEmpty());
+    assertThat(rm.channels.openChannels()).isEqualTo(1);
+
+    rm.unmonitor(TE);
+
+    assertThat(rm.channels.openChannels()).isZero();
+    await().atMost(WAIT).until(() -> rm.channels.liveChannels() == 0);
+  }
+
+  static HeartbeatRpcException failureOf(CompletableFuture<Void> future) {
+    try {
+      future.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      assertThat(e.getCause()).isInstanceOf(HeartbeatRpcException.class);
+      return (HeartbeatRpcException) e.getCause();
+    } catch (Exception e) {
+      throw new AssertionError("the heartbeat request neither failed nor succeeded in time", e);
+    }
+    throw new AssertionError("the heartbeat request succeeded");
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.pulse.rpc;
+
+import static dev.pulse.rpc.TaskExecutorGatewayServiceTest.heartbeat;
+import static dev.pulse.rpc.TaskExecutorGatewayServiceTest.statusOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.proto.v1.HeartbeatRequest;
+import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
+import dev.pulse.proto.v1.TaskExecutorGatewayGrpc.TaskExecutorGatewayBlockingStub;
+import dev.pulse.proto.v1.TaskExecutorIdentity;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Oversized and malformed requests are refused with the right status, and the server keeps serving. */
+class RequestLimitsTest {
+
+  private static final int LIMIT = RpcConfig.MIN_MAX_INBOUND_MESSAGE_BYTES;
+  private static final TaskExecutorIdentity ME =
+      TaskExecutorIdentity.newBuilder().setResourceId("te-1").setInstanceId("instance-a").build();
+
+  private final Closer closer = new Closer();
+  private TeSide te;
+  private TaskExecutorGatewayBlockingStub stub;
+
+  @BeforeEach
+  void start() {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(1), Duration.ofSeconds(30));
+    te = closer.register(new TeSide("te-1", "instance-a", config,
+        RpcConfig.DEFAULTS.withMaxInboundMessageBytes(LIMIT), 0));
+    // The client may send more than the server accepts.
+    RpcTransport client = closer.register(RpcTransport.create(RpcConfig.DEFAULTS, "client", 1));
+    ChannelPool channels = closer.register(new ChannelPool(client));
+    stub = TaskExecutorGatewayGrpc.newBlockingStub(closer.register(channels.acquire(te.address())).channel());
+  }
+
+  @AfterEach
+  void closeAll() {
+    closer.close();
+  }
+
+  @Test
+  void oversizedRequest_resourceExhausted_andServerKeepsServing() {
+    HeartbeatRequest huge = heartbeat(ME.toBuilder().setInstanceId("x".repeat(LIMIT + 1)).build());
+
+    Status status = statusOf(() -> withDeadline().requestHeartbeat(huge));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(withDeadline().requestHeartbeat(heartbeat(ME)).getSlotReport()).isEqualTo(TeSide.SLOTS);
+  }
+
+  @Test
+  void malformedIds_invalidArgumentNamingTheField_andServerKeepsServing() {
+    assertInvalid(heartbeat(ME).toBuilder()
+            .setFencingToken(RmSide.TOKEN.toBuilder().setResourceManagerId("rm/1")).build(),
+        "fencing_token.resource_manager_id: id 'rm/1' may contain only letters, digits, '.', '_' and '-'");
+    assertInvalid(heartbeat(ME.toBuilder().setInstanceId("i".repeat(129)).build()),
+        "task_executor.instance_id: id has 129 characters, at most 128 are allowed");
+    assertInvalid(heartbeat(ME.toBuilder().setResourceId("").build()), "task_executor.resource_id: is required");
+    assertInvalid(heartbeat(ME).toBuilder().setFencingToken(RmSide.TOKEN.toBuilder().setLeaderEpoch(0)).build(),
+        "fencing_token.leader_epoch: must be >= 1, was 0");
+    assertInvalid(heartbeat(ME).toBuilder().clearTaskExecutor().build(), "task_executor: is required");
+
+    assertThat(withDeadline().requestHeartbeat(heartbeat(ME)).getTaskExecutor()).isEqualTo(ME);
+    assertThat(te.lastHeartbeatFromRm()).as("refused requests are not heartbeats; the valid one is").isPositive();
+  }
+
+  private void assertInvalid(HeartbeatRequest request, String description) {
+    Status status = statusOf(() -> withDeadline().requestHeartbeat(request));
+    assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(status.getDescription()).isEqualTo(description);
+  }
+
+  private TaskExecutorGatewayBlockingStub withDeadline() {
+    return stub.withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,207 @@
+package dev.pulse.rpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
+import dev.pulse.proto.v1.DisconnectResourceManagerResponse;
+import dev.pulse.proto.v1.FreeSlotRequest;
+import dev.pulse.proto.v1.HeartbeatRequest;
+import dev.pulse.proto.v1.HeartbeatResponse;
+import dev.pulse.proto.v1.LossReason;
+import dev.pulse.proto.v1.RequestSlotRequest;
+import dev.pulse.proto.v1.RequestSlotResponse;
+import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
+import dev.pulse.proto.v1.TaskExecutorGatewayGrpc.TaskExecutorGatewayBlockingStub;
+import dev.pulse.proto.v1.TaskExecutorIdentity;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The task executor's gateway service over a real loopback socket, called by a plain stub. */
+class TaskExecutorGatewayServiceTest {
+
+  private static final HeartbeatConfig CONFIG = HeartbeatConfig.of(Duration.ofSeconds(1), Duration.ofSeconds(30));
+  private static final TaskExecutorIdentity ME =
+      TaskExecutorIdentity.newBuilder().setResourceId("te-1").setInstanceId("instance-a").build();
+
+  private final Closer closer = new Closer();
+  /** Operations called, each with whether it ran on the TE's main thread. */
+  private final List<String> calls = new CopyOnWriteArrayList<>();
+  private TeSide te;
+
+  @AfterEach
+  void closeAll() {
+    closer.close();
+  }
+
+  @Test
+  void requestHeartbeat_fromFollowedResourceManager_countsAsItsHeartbeatAndReturnsSlots() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {});
+    assertThat(te.lastHeartbeatFromRm()).isZero();
+
+    HeartbeatResponse response = stub.requestHeartbeat(heartbeat(ME));
+
+    assertThat(response.getTaskExecutor()).isEqualTo(ME);
+    assertThat(response.getSlotReport()).isEqualTo(TeSide.SLOTS);
+    assertThat(te.lastHeartbeatFromRm()).isPositive();
+  }
+
+  @Test
+  void requestHeartbeat_meantForAnotherInstance_answersOwnIdentityOnly() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {});
+
+    HeartbeatResponse response = stub.requestHeartbeat(heartbeat(ME.toBuilder().setInstanceId("instance-old").build()));
+
+    assertThat(response.getTaskExecutor()).isEqualTo(ME);
+    assertThat(response.hasSlotReport()).isFalse();
+    assertThat(te.lastHeartbeatFromRm()).as("not a heartbeat from the RM this TE follows").isZero();
+  }
+
+  @Test
+  void requestHeartbeat_staleEpoch_failedPrecondition() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {});
+    te.acceptedToken = RmSide.TOKEN.toBuilder().setLeaderEpoch(RmSide.TOKEN.getLeaderEpoch() + 1).build();
+
+    Status status = statusOf(() -> stub.requestHeartbeat(heartbeat(ME)));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(status.getDescription()).startsWith("stale fencing token");
+    assertThat(te.lastHeartbeatFromRm()).isZero();
+  }
+
+  @Test
+  void requestHeartbeat_notRegistered_failedPrecondition() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {});
+    te.acceptedToken = null;
+
+    Status status = statusOf(() -> stub.requestHeartbeat(heartbeat(ME)));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(status.getDescription()).contains("not registered");
+  }
+
+  @Test
+  void otherCalls_byDefault_unimplemented() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {});
+
+    Status status = statusOf(() -> stub.requestSlot(requestSlot(ME)));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+    assertThat(status.getDescription()).contains("pulse.v1.TaskExecutorGateway/RequestSlot");
+    assertThat(statusOf(() -> stub.freeSlot(freeSlot(ME))).getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+    assertThat(statusOf(() -> stub.disconnectResourceManager(disconnect(ME))).getCode())
+        .isEqualTo(Status.Code.UNIMPLEMENTED);
+  }
+
+  @Test
+  void otherCalls_admitted_runOnMainThread() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {
+      @Override
+      public CompletableFuture<RequestSlotResponse> requestSlot(RequestSlotRequest request) {
+        calls.add("requestSlot " + request.getAllocationId() + " onMain=" + te.main.isInMainThread());
+        return CompletableFuture.completedFuture(RequestSlotResponse.newBuilder().setSlotReport(TeSide.SLOTS).build());
+      }
+
+      @Override
+      public CompletableFuture<DisconnectResourceManagerResponse> disconnectResourceManager(
+          DisconnectResourceManagerRequest request) {
+        calls.add("disconnect " + request.getReason() + " onMain=" + te.main.isInMainThread());
+        // Completes later, on another thread: the answer waits for it.
+        return CompletableFuture.supplyAsync(DisconnectResourceManagerResponse::getDefaultInstance,
+            CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS));
+      }
+    });
+
+    assertThat(stub.requestSlot(requestSlot(ME)).getSlotReport()).isEqualTo(TeSide.SLOTS);
+    assertThat(stub.disconnectResourceManager(disconnect(ME))).isEqualTo(DisconnectResourceManagerResponse.getDefaultInstance());
+    assertThat(calls).containsExactly("requestSlot alloc-2 onMain=true", "disconnect LOSS_REASON_HEARTBEAT_TIMEOUT onMain=true");
+  }
+
+  @Test
+  void otherCalls_wrongInstanceOrStaleToken_refusedBeforeOperations() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {
+      @Override
+      public CompletableFuture<RequestSlotResponse> requestSlot(RequestSlotRequest request) {
+        calls.add("requestSlot");
+        return CompletableFuture.completedFuture(RequestSlotResponse.getDefaultInstance());
+      }
+    });
+
+    Status wrongInstance = statusOf(() -> stub.requestSlot(requestSlot(ME.toBuilder().setInstanceId("instance-old").build())));
+    te.acceptedToken = RmSide.TOKEN.toBuilder().setLeaderEpoch(RmSide.TOKEN.getLeaderEpoch() + 1).build();
+    Status stale = statusOf(() -> stub.requestSlot(requestSlot(ME)));
+
+    assertThat(wrongInstance.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(wrongInstance.getDescription()).contains("instance-old", "instance-a");
+    assertThat(stale.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(calls).isEmpty();
+  }
+
+  @Test
+  void otherCalls_operationThrows_internalWithCause() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {
+      @Override
+      public CompletableFuture<RequestSlotResponse> requestSlot(RequestSlotRequest request) {
+        throw new IllegalStateException("slot table corrupt");
+      }
+    });
+
+    Status status = statusOf(() -> stub.requestSlot(requestSlot(ME)));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(status.getDescription()).contains("RequestSlot failed", "slot table corrupt");
+  }
+
+  @Test
+  void anyCall_mainThreadStopped_unavailable() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {});
+    te.main.close();
+
+    Status status = statusOf(() -> stub.requestHeartbeat(heartbeat(ME)));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(status.getDescription()).contains("shutting down");
+  }
+
+  private TaskExecutorGatewayBlockingStub start(TaskExecutorOperations operations) {
+    te = closer.register(new TeSide("te-1", "instance-a", CONFIG, RpcConfig.DEFAULTS, 0, operations));
+    RpcTransport client = closer.register(RpcTransport.create(RpcConfig.DEFAULTS, "client", 1));
+    ChannelPool channels = closer.register(new ChannelPool(client));
+    ChannelLease lease = closer.register(channels.acquire(te.address()));
+    return TaskExecutorGatewayGrpc.newBlockingStub(lease.channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  static HeartbeatRequest heartbeat(TaskExecutorIdentity addressee) {
+    return HeartbeatRequest.newBuilder().setFencingToken(RmSide.TOKEN).setTaskExecutor(addressee).build();
+  }
+
+  private static RequestSlotRequest requestSlot(TaskExecutorIdentity addressee) {
+    return RequestSlotRequest.newBuilder().setFencingToken(RmSide.TOKEN).setTaskExecutor(addressee)
+        .setSlotIndex(1).setAllocationId("alloc-2").setJobId("job-2").build();
+  }
+
+  private static FreeSlotRequest freeSlot(TaskExecutorIdentity addressee) {
+    return FreeSlotRequest.newBuilder().setFencingToken(RmSide.TOKEN).setTaskExecutor(addressee)
+        .setAllocationId("alloc-1").build();
+  }
+
+  private static DisconnectResourceManagerRequest disconnect(TaskExecutorIdentity addressee) {
+    return DisconnectResourceManagerRequest.newBuilder().setFencingToken(RmSide.TOKEN).setTaskExecutor(addressee)
+        .setReason(LossReason.LOSS_REASON_HEARTBEAT_TIMEOUT).setCause("test").build();
+  }
+
+  static Status statusOf(ThrowingCallable call) {
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call);
+    assertThat(e).as("the call should have failed").isNotNull();
+    return e.getStatus();
+  }
+}
