@@ -25,8 +25,14 @@ record RegistrationFailure(Status.Code code, String description, String hint) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
     Status status = Status.fromThrowable(cause);
-    String description = status.getDescription() != null ? status.getDescription()
-        : status.getCause() != null ? String.valueOf(status.getCause()) : "";
+    String description = status.getDescription() != null ? status.getDescription() : "";
+    // gRPC's own failures say little ("io exception"); the cause says what happened ("Connection refused").
+    Throwable detail = status.getCause();
+    if (detail != null) {
+      String more = detail.getMessage() != null ? detail.getMessage() : detail.getClass().getSimpleName();
+      description = description.isEmpty() ? String.valueOf(detail)
+          : description.contains(more) ? description : description + " (" + more + ")";
+    }
     return new RegistrationFailure(status.getCode(), description, hint(status.getCode(), description));
   }
 

@@ -19,6 +19,7 @@ import dev.pulse.rpc.Fencing;
 import dev.pulse.rpc.WireValidation;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -178,8 +179,7 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
       throw new IllegalStateException("already started");
     }
     this.advertisedAddress = Objects.requireNonNull(advertisedAddress, "advertisedAddress");
-    LOG.info("Registering task executor {} (instance {}) at {} with the resource manager at {}",
-        identity.getResourceId(), identity.getInstanceId(), advertisedAddress, resourceManagerAddress);
+    LOG.info("Registering with the resource manager at {}", resourceManagerAddress);
     becomeUnregistered();
     attempt();
   }
@@ -310,12 +310,12 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     if (news && failure.isConfigurationProblem()) {
       LOG.error("The resource manager at {} refused registration attempt {}: {}. Retrying every {} at most;"
               + " this task executor stops if it has no registration within {}.", resourceManagerAddress, attempt,
-          failure.describe(), Durations.format(RetryBackoff.REGISTRATION_MAX), Durations.format(positive(left)));
+          failure.describe(), Durations.format(RetryBackoff.REGISTRATION_MAX), Durations.format(roughly(left)));
     } else if (news) {
       LOG.warn("Registration attempt {} with the resource manager at {} failed: {}. Retrying in {}, backing off"
               + " up to {}; this task executor stops if it has no registration within {}.", attempt,
           resourceManagerAddress, failure.describe(), Durations.format(delay),
-          Durations.format(RetryBackoff.REGISTRATION_MAX), Durations.format(positive(left)));
+          Durations.format(RetryBackoff.REGISTRATION_MAX), Durations.format(roughly(left)));
     } else {
       LOG.debug("Registration attempt {} with the resource manager at {} failed: {}; retrying in {}", attempt,
           resourceManagerAddress, failure.describe(), Durations.format(delay));
@@ -439,7 +439,11 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     }
   }
 
-  private static Duration positive(Duration d) {
-    return d.isNegative() ? Duration.ZERO : d;
+  /** {@code d} for a log line: whole seconds from 10 s on, whole milliseconds below, never negative. */
+  private static Duration roughly(Duration d) {
+    if (d.isNegative()) {
+      return Duration.ZERO;
+    }
+    return d.compareTo(Duration.ofSeconds(10)) >= 0 ? d.truncatedTo(ChronoUnit.SECONDS) : d.truncatedTo(ChronoUnit.MILLIS);
   }
 }

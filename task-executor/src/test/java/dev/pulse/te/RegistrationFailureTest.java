@@ -3,6 +3,7 @@ package dev.pulse.te;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
+import java.net.ConnectException;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,14 @@ class RegistrationFailureTest {
 
     assertThat(f.isConfigurationProblem()).isFalse();
     assertThat(f.describe()).isEqualTo("UNAVAILABLE: io exception");
+  }
+
+  @Test
+  void of_transportFailure_addsWhatItsCauseSays() {
+    RegistrationFailure f = RegistrationFailure.of(Status.UNAVAILABLE.withDescription("io exception")
+        .withCause(new ConnectException("Connection refused: /127.0.0.1:1")).asRuntimeException());
+
+    assertThat(f.describe()).isEqualTo("UNAVAILABLE: io exception (Connection refused: /127.0.0.1:1)");
   }
 
   @Test
