@@ -1,8 +1,21 @@
 package dev.pulse.rm;
 
 import dev.pulse.config.Settings;
+import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatMetrics;
+import dev.pulse.heartbeat.RpcFailureKind;
+import dev.pulse.rm.grpc.GrpcTaskExecutorConnector;
+import dev.pulse.rm.grpc.ResourceManagerGatewayService;
+import dev.pulse.rm.grpc.SlotPoolService;
+import dev.pulse.rm.metrics.ResourceManagerMetrics;
+import dev.pulse.rm.rest.RestServer;
+import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.RpcConfig;
+import dev.pulse.rpc.RpcServer;
+import dev.pulse.rpc.RpcTransport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import java.time.Clock;
@@ -26,17 +39,18 @@ import org.slf4j.LoggerFactory;
  * The resource manager as a library: keeps the registry of task executors and their slots, watches
  * them with one heartbeat sender, hands out slots to jobs and tells jobs when they lose them.
  *
- * <p>Build one with {@link #builder()}, {@link #start()} it, {@link #close()} it. Every method is
- * thread-safe: state lives on the resource manager's single main thread, and calls hop onto it,
- * answering with futures. Listeners are called on that main thread.
+ * <p>Build one with {@link #builder()}, {@link #start()} it, {@link #close()} it. By default it serves
+ * the gRPC services task executors and jobs call ({@code resourcemanager.rpc.address/port}) and the
+ * REST API with Prometheus metrics ({@code rest.bind-address/port}), and reaches task executors over
+ * gRPC. Every method is thread-safe: state lives on the resource manager's single main thread, and
+ * calls hop onto it, answering with futures. Listeners are called on that main thread.
  *
  * <pre>{@code
  * try (ResourceManager rm = ResourceManager.builder()
  *     .settings(Settings.of("heartbeat.interval", "1 s", "heartbeat.timeout", "5 s"))
- *     .connector(connector)
  *     .listener(myScheduler)
- *     .build()) {
- *   rm.start();
+ *     .build()
+ *     .start()) {
  *   List<Allocation> slots = rm.allocateSlots("job-1", 4).join();
  * }
  * }</pre>
@@ -51,11 +65,22 @@ public final class ResourceManager implements AutoCloseable {
   private final MainThreadExecutor main;
   private final ScheduledMainThreadExecutor ownedMain;
   private final Clock wallClock;
-  private final TaskExecutorConnector connector;
+  private final TaskExecutorConnector givenConnector;
   private final List<ResourceManagerListener> listeners;
   private final HeartbeatMetrics heartbeatMetrics;
+  private final ResourceManagerMetrics metrics;
+  private final boolean serveRpc;
+  private final boolean serveRest;
+  private final InetSocketAddress rpcBindAddress;
+  private final InetSocketAddress restBindAddress;
+  private final RpcConfig rpcConfig;
+  private RpcTransport transport;
+  private ChannelPool channels;
+  private RpcServer rpcServer;
+  private RestServer restServer;
   private volatile ResourceManagerCore core;
   private volatile boolean closed;
+  private boolean metricsBound;
 
   private ResourceManager(Builder b) {
     this.settings = b.settings;
@@ -71,9 +96,35 @@ public final class ResourceManager implements AutoCloseable {
       this.ownedMain = new ScheduledMainThreadExecutor("pulse-rm-main");
       this.main = ownedMain;
     }
-    this.connector = Objects.requireNonNull(b.connector, "connector");
-    this.listeners = List.copyOf(b.listeners);
-    this.heartbeatMetrics = b.heartbeatMetrics;
+    this.givenConnector = b.connector;
+    this.metrics = b.metrics != null ? b.metrics : new ResourceManagerMetrics();
+    List<ResourceManagerListener> all = new ArrayList<>(b.listeners);
+    if (!all.contains(metrics)) {
+      all.add(metrics);
+    }
+    this.listeners = List.copyOf(all);
+    this.heartbeatMetrics = b.heartbeatMetrics == HeartbeatMetrics.NONE || b.heartbeatMetrics == metrics
+        ? metrics : both(b.heartbeatMetrics, metrics);
+    this.serveRpc = b.serveRpc;
+    this.serveRest = b.serveRest;
+    // Every setting is read and checked here, before anything binds.
+    this.rpcBindAddress = address(settings, ResourceManagerOptions.RPC_ADDRESS, ResourceManagerOptions.DEFAULT_RPC_ADDRESS,
+        ResourceManagerOptions.RPC_PORT, ResourceManagerOptions.DEFAULT_RPC_PORT);
+    this.restBindAddress = address(settings, ResourceManagerOptions.REST_BIND_ADDRESS,
+        ResourceManagerOptions.DEFAULT_REST_BIND_ADDRESS, ResourceManagerOptions.REST_PORT,
+        ResourceManagerOptions.DEFAULT_REST_PORT);
+    this.rpcConfig = serveRpc || givenConnector == null ? RpcConfig.fromMap(settings.asMap()) : null;
+  }
+
+  private static InetSocketAddress address(Settings settings, String hostKey, String defaultHost, String portKey,
+      int defaultPort) {
+    String host = settings.string(hostKey, defaultHost);
+    int port = settings.port(portKey, defaultPort);
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      throw new ConfigException(hostKey, "cannot resolve '" + host + "'");
+    }
+    return address;
   }
 
   public static Builder builder() {
@@ -89,11 +140,63 @@ public final class ResourceManager implements AutoCloseable {
     if (closed || core != null) {
       throw new IllegalStateException(closed ? "closed" : "already started");
     }
-    core = await(onMainThread(() -> new ResourceManagerCore(fencing, heartbeatConfig, main, wallClock, connector,
-        listeners, heartbeatMetrics)));
-    LOG.info("Resource manager {} (epoch {}) started with {}", fencing.resourceManagerId(), fencing.epoch(),
-        heartbeatConfig);
+    try {
+      TaskExecutorConnector connector = givenConnector;
+      if (rpcConfig != null) {
+        transport = RpcTransport.create(rpcConfig, "rm");
+      }
+      if (connector == null) {
+        channels = new ChannelPool(transport);
+        connector = new GrpcTaskExecutorConnector(channels, heartbeatConfig, main);
+      }
+      TaskExecutorConnector chosen = connector;
+      core = await(onMainThread(() -> new ResourceManagerCore(fencing, heartbeatConfig, main, wallClock, chosen,
+          listeners, heartbeatMetrics)));
+      if (!metricsBound) {
+        metrics.bindTo(this);
+        metricsBound = true;
+      }
+      if (serveRpc) {
+        try {
+          rpcServer = RpcServer.builder(transport, rpcBindAddress)
+              .addService(new ResourceManagerGatewayService(this))
+              .addService(new SlotPoolService(this))
+              .executor(Runnable::run)
+              .start();
+        } catch (java.io.UncheckedIOException e) {
+          throw cannotListen(ResourceManagerOptions.RPC_PORT, rpcBindAddress, e);
+        }
+      }
+      if (serveRest) {
+        try {
+          restServer = new RestServer(this, metrics).start(restBindAddress);
+        } catch (IOException e) {
+          throw cannotListen(ResourceManagerOptions.REST_PORT, restBindAddress, e);
+        }
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    LOG.info("Resource manager {} (epoch {}) started with {}; rpc {}, rest {}", fencing.resourceManagerId(),
+        fencing.epoch(), heartbeatConfig, rpcServer == null ? "off" : hostPort(rpcServer.address()),
+        restServer == null ? "off" : hostPort(restServer.address()));
     return this;
+  }
+
+  /** The address the gRPC services listen on, or {@code null} when not serving them. */
+  public InetSocketAddress rpcAddress() {
+    return rpcServer == null ? null : rpcServer.address();
+  }
+
+  /** The address of the REST API, or {@code null} when not serving it. */
+  public InetSocketAddress restAddress() {
+    return restServer == null ? null : restServer.address();
+  }
+
+  /** The Prometheus metrics the REST API serves at {@code /metrics}. */
+  public ResourceManagerMetrics metrics() {
+    return metrics;
   }
 
   /** Its id and epoch, sent with every call to task executors. */
@@ -171,7 +274,8 @@ public final class ResourceManager implements AutoCloseable {
 
   /**
    * Streams {@code jobId}'s allocation changes to {@code watcher}, on the main thread, until the
-   * returned handle is run.
+   * returned handle is run. The job's current allocations come first, as {@code ALLOCATION_CREATED}
+   * updates with seq 0.
    */
   public CompletableFuture<Runnable> watchAllocations(String jobId, Consumer<AllocationUpdate> watcher) {
     return onCore(c -> {
@@ -219,6 +323,8 @@ public final class ResourceManager implements AutoCloseable {
       return;
     }
     closed = true;
+    closeQuietly(restServer);
+    closeQuietly(rpcServer);
     ResourceManagerCore c = core;
     if (c != null) {
       try {
@@ -232,10 +338,69 @@ public final class ResourceManager implements AutoCloseable {
         LOG.warn("Resource manager did not shut down cleanly", e);
       }
     }
+    closeQuietly(channels);
+    closeQuietly(transport);
     if (ownedMain != null) {
       ownedMain.close();
     }
     LOG.info("Resource manager {} stopped", fencing.resourceManagerId());
+  }
+
+  /** A port that cannot be bound is a configuration problem: name the key, the address and the cause. */
+  private static ConfigException cannotListen(String portKey, InetSocketAddress address, Exception e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String why = root.getMessage() == null ? root.toString() : root.getMessage().replaceFirst("^.*failed with error\\(-?\\d+\\): ", "");
+    ConfigException failure = new ConfigException(portKey, "cannot listen on " + hostPort(address) + " (" + why
+        + "); choose a free port, or 0 for any");
+    failure.initCause(e);
+    return failure;
+  }
+
+  private static String hostPort(InetSocketAddress address) {
+    return address.getHostString() + ":" + address.getPort();
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      LOG.warn("Closing {} failed", closeable, e);
+    }
+  }
+
+  /** Both hooks, for a caller that brings its own heartbeat metrics besides the REST ones. */
+  private static HeartbeatMetrics both(HeartbeatMetrics a, HeartbeatMetrics b) {
+    return new HeartbeatMetrics() {
+      @Override
+      public void onTick(long lagNanos) {
+        a.onTick(lagNanos);
+        b.onTick(lagNanos);
+      }
+
+      @Override
+      public void onRequestSent() {
+        a.onRequestSent();
+        b.onRequestSent();
+      }
+
+      @Override
+      public void onRpcSucceeded(long roundTripNanos) {
+        a.onRpcSucceeded(roundTripNanos);
+        b.onRpcSucceeded(roundTripNanos);
+      }
+
+      @Override
+      public void onRpcFailed(RpcFailureKind kind) {
+        a.onRpcFailed(kind);
+        b.onRpcFailed(kind);
+      }
+    };
   }
 
   private ResourceManagerCore core() {
@@ -279,7 +444,7 @@ public final class ResourceManager implements AutoCloseable {
     }
   }
 
-  /** Builder; {@link #connector} is required, everything else has a default. */
+  /** Builder; every setting has a default. */
   public static final class Builder {
     private Settings settings = Settings.empty();
     private String resourceManagerId;
@@ -289,6 +454,9 @@ public final class ResourceManager implements AutoCloseable {
     private TaskExecutorConnector connector;
     private final List<ResourceManagerListener> listeners = new ArrayList<>();
     private HeartbeatMetrics heartbeatMetrics = HeartbeatMetrics.NONE;
+    private ResourceManagerMetrics metrics;
+    private boolean serveRpc = true;
+    private boolean serveRest = true;
 
     private Builder() {}
 
@@ -322,7 +490,7 @@ public final class ResourceManager implements AutoCloseable {
       return this;
     }
 
-    /** How the resource manager reaches task executors. */
+    /** How the resource manager reaches task executors; defaults to gRPC. */
     public Builder connector(TaskExecutorConnector connector) {
       this.connector = connector;
       return this;
@@ -333,13 +501,34 @@ public final class ResourceManager implements AutoCloseable {
       return this;
     }
 
+    /** An extra heartbeat metrics hook, besides the resource manager's own {@link #metrics}. */
     public Builder heartbeatMetrics(HeartbeatMetrics metrics) {
       this.heartbeatMetrics = Objects.requireNonNull(metrics);
       return this;
     }
 
+    /** The Prometheus metrics to record into and serve; defaults to a fresh registry. */
+    public Builder metrics(ResourceManagerMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics);
+      return this;
+    }
+
+    /** Whether to serve the gRPC services (default true). Without them no task executor can register. */
+    public Builder serveRpc(boolean serveRpc) {
+      this.serveRpc = serveRpc;
+      return this;
+    }
+
+    /** Whether to serve the REST API and {@code /metrics} (default true). */
+    public Builder serveRest(boolean serveRest) {
+      this.serveRest = serveRest;
+      return this;
+    }
+
     /**
-     * @throws dev.pulse.heartbeat.ConfigException naming the key of a bad setting
+     * Reads and checks every setting; binds nothing (that is {@link ResourceManager#start()}).
+     *
+     * @throws ConfigException naming the key of a bad setting
      */
     public ResourceManager build() {
       return new ResourceManager(this);

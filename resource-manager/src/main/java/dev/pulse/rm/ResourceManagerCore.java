@@ -230,9 +230,20 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
         "slot " + a.slotIndex() + " of " + a.taskExecutorId() + " released"), a);
   }
 
-  /** Subscribes to a job's allocation updates; returns the unsubscribe action (main thread). */
+  /**
+   * Subscribes to a job's allocation updates, starting with an {@code ALLOCATION_CREATED} update
+   * (seq 0) for each allocation the job already holds, so a watcher never misses one that was made
+   * before it subscribed. Returns the unsubscribe action (main thread).
+   */
   Runnable watch(String jobId, Consumer<AllocationUpdate> watcher) {
     checkOpen();
+    long now = wallClock.millis();
+    for (Allocation a : slots.allocations(jobId)) {
+      if (a.state() == Allocation.State.ALLOCATED) {
+        watcher.accept(new AllocationUpdate(0, EventType.ALLOCATION_CREATED, a, null, now,
+            "held when the watch began: slot " + a.slotIndex() + " of " + a.taskExecutorId()));
+      }
+    }
     watchers.computeIfAbsent(jobId, j -> new ArrayList<>()).add(watcher);
     return () -> {
       List<Consumer<AllocationUpdate>> list = watchers.get(jobId);

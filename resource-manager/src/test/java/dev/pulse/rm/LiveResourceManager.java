@@ -35,7 +35,9 @@ public final class LiveResourceManager implements AutoCloseable {
     ResourceManager.Builder builder = ResourceManager.builder()
         .settings(Settings.of("heartbeat.interval", INTERVAL_MS + " ms", "heartbeat.timeout", "60 s"))
         .mainThread(main)
-        .connector(fakes);
+        .connector(fakes)
+        .serveRpc(false)
+        .serveRest(false);
     customizer.accept(builder);
     rm = builder.build();
   }

@@ -273,6 +273,21 @@ class ResourceManagerCoreTest {
   }
 
   @Test
+  void watch_startsWithTheAllocationsTheJobAlreadyHolds() {
+    rm.register(registration("te-1", "i-1", 3));
+    Allocation held = allocate("job-a", 1).get(0);
+    allocate("job-b", 1);
+    rm.watch("job-a", updates::add);
+    assertThat(updates).singleElement().satisfies(u -> {
+      assertThat(u.seq()).isZero();
+      assertThat(u.type()).isEqualTo(EventType.ALLOCATION_CREATED);
+      assertThat(u.allocation()).isEqualTo(held);
+    });
+    Allocation next = allocate("job-a", 1).get(0);
+    assertThat(updates).hasSize(2).last().extracting(u -> u.allocation().allocationId()).isEqualTo(next.allocationId());
+  }
+
+  @Test
   void events_afterSeq_returnsOnlyNewerOnes() {
     rm.register(registration("te-1", "i-1", 1));
     rm.register(registration("te-2", "i-1", 1));

@@ -1,0 +1,158 @@
+package dev.pulse.rm.grpc;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.heartbeat.HeartbeatTarget;
+import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.time.MainThreadExecutor;
+import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
+import dev.pulse.proto.v1.FreeSlotRequest;
+import dev.pulse.proto.v1.RequestSlotRequest;
+import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
+import dev.pulse.proto.v1.TaskExecutorIdentity;
+import dev.pulse.rm.FencingToken;
+import dev.pulse.rm.LossReason;
+import dev.pulse.rm.TaskExecutorConnection;
+import dev.pulse.rm.TaskExecutorConnector;
+import dev.pulse.rm.TaskExecutorRegistration;
+import dev.pulse.rpc.ChannelLease;
+import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.GrpcHeartbeatTarget;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reaches task executors over gRPC: heartbeats through {@link GrpcHeartbeatTarget}, slot requests
+ * and disconnects through a {@code TaskExecutorGateway} stub on the same pooled channel.
+ *
+ * <p>Thread-safe. Each connection holds leases on the pooled channel to its task executor's address
+ * until it is closed. Slot and disconnect calls have a deadline of {@link #CALL_DEADLINE} at most.
+ */
+public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
+
+  /** Longest a slot or disconnect call may take. */
+  static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
+
+  private final ChannelPool channels;
+  private final HeartbeatConfig heartbeatConfig;
+  private final MainThreadExecutor mainThread;
+
+  /**
+   * @param channels the resource manager's channel pool
+   * @param heartbeatConfig heartbeat settings (the heartbeat call deadline is the interval)
+   * @param mainThread the resource manager's main thread, where heartbeat answers are delivered
+   */
+  public GrpcTaskExecutorConnector(ChannelPool channels, HeartbeatConfig heartbeatConfig, MainThreadExecutor mainThread) {
+    this.channels = channels;
+    this.heartbeatConfig = heartbeatConfig;
+    this.mainThread = mainThread;
+  }
+
+  @Override
+  public TaskExecutorConnection connect(TaskExecutorRegistration registration, FencingToken fencing,
+      HeartbeatReceiver heartbeatReceiver) {
+    dev.pulse.proto.v1.FencingToken token = dev.pulse.proto.v1.FencingToken.newBuilder()
+        .setResourceManagerId(fencing.resourceManagerId())
+        .setLeaderEpoch(fencing.epoch())
+        .build();
+    HeartbeatTarget<dev.pulse.proto.v1.SlotReport> answers = new HeartbeatTarget<>() {
+      @Override
+      public CompletableFuture<Void> receiveHeartbeat(ResourceId origin, dev.pulse.proto.v1.SlotReport report) {
+        heartbeatReceiver.heartbeatFrom(ProtoConversions.toDomain(report));
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public CompletableFuture<Void> requestHeartbeat(ResourceId origin, dev.pulse.proto.v1.SlotReport report) {
+        return CompletableFuture.completedFuture(null);
+      }
+    };
+    GrpcHeartbeatTarget heartbeats = new GrpcHeartbeatTarget.Factory(channels, token, heartbeatConfig, answers,
+        mainThread).create(ResourceId.of(registration.resourceId()), registration.instanceId(), registration.address());
+    ChannelLease lease = channels.acquire(registration.address());
+    TaskExecutorIdentity identity = TaskExecutorIdentity.newBuilder()
+        .setResourceId(registration.resourceId())
+        .setInstanceId(registration.instanceId())
+        .build();
+    return new Connection(heartbeats, lease, token, identity);
+  }
+
+  private static final class Connection implements TaskExecutorConnection {
+    private final GrpcHeartbeatTarget heartbeats;
+    private final ChannelLease lease;
+    private final TaskExecutorGatewayGrpc.TaskExecutorGatewayFutureStub stub;
+    private final dev.pulse.proto.v1.FencingToken token;
+    private final TaskExecutorIdentity identity;
+
+    Connection(GrpcHeartbeatTarget heartbeats, ChannelLease lease, dev.pulse.proto.v1.FencingToken token,
+        TaskExecutorIdentity identity) {
+      this.heartbeats = heartbeats;
+      this.lease = lease;
+      this.stub = TaskExecutorGatewayGrpc.newFutureStub(lease.channel());
+      this.token = token;
+      this.identity = identity;
+    }
+
+    @Override
+    public HeartbeatTarget<Void> heartbeatTarget() {
+      return heartbeats;
+    }
+
+    @Override
+    public CompletableFuture<Void> requestSlot(int slotIndex, String allocationId, String jobId) {
+      return call(() -> deadline().requestSlot(RequestSlotRequest.newBuilder()
+          .setFencingToken(token).setTaskExecutor(identity)
+          .setSlotIndex(slotIndex).setAllocationId(allocationId).setJobId(jobId).build()));
+    }
+
+    @Override
+    public CompletableFuture<Void> freeSlot(String allocationId, String cause) {
+      return call(() -> deadline().freeSlot(FreeSlotRequest.newBuilder()
+          .setFencingToken(token).setTaskExecutor(identity)
+          .setAllocationId(allocationId).setCause(cause).build()));
+    }
+
+    @Override
+    public CompletableFuture<Void> disconnect(LossReason reason, String cause) {
+      return call(() -> deadline().disconnectResourceManager(DisconnectResourceManagerRequest.newBuilder()
+          .setFencingToken(token).setTaskExecutor(identity)
+          .setReason(ProtoConversions.toProto(reason)).setCause(cause).build()));
+    }
+
+    @Override
+    public void close() {
+      heartbeats.close();
+      lease.close();
+    }
+
+    private TaskExecutorGatewayGrpc.TaskExecutorGatewayFutureStub deadline() {
+      return stub.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static <T> CompletableFuture<Void> call(java.util.function.Supplier<ListenableFuture<T>> rpc) {
+      CompletableFuture<Void> result = new CompletableFuture<>();
+      ListenableFuture<T> f;
+      try {
+        f = rpc.get();
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      Futures.addCallback(f, new FutureCallback<T>() {
+        @Override
+        public void onSuccess(T value) {
+          result.complete(null);
+        }
+
+        @Override
+        public void onFailure(Throwable t) {
+          result.completeExceptionally(t);
+        }
+      }, MoreExecutors.directExecutor());
+      return result;
+    }
+  }
+}

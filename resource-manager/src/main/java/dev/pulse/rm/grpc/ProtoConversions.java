@@ -1,0 +1,74 @@
+package dev.pulse.rm.grpc;
+
+import dev.pulse.proto.v1.AllocationEvent;
+import dev.pulse.proto.v1.AllocationEventType;
+import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
+import dev.pulse.proto.v1.SlotState;
+import dev.pulse.proto.v1.SlotStatus;
+import dev.pulse.rm.Allocation;
+import dev.pulse.rm.AllocationUpdate;
+import dev.pulse.rm.LossReason;
+import dev.pulse.rm.ReportedSlot;
+import dev.pulse.rm.SlotReport;
+import dev.pulse.rm.TaskExecutorRegistration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Converts between {@code pulse.v1} messages and the resource manager's own types. Stateless. */
+final class ProtoConversions {
+
+  private ProtoConversions() {}
+
+  static SlotReport toDomain(dev.pulse.proto.v1.SlotReport report) {
+    List<ReportedSlot> slots = new ArrayList<>(report.getSlotsCount());
+    for (SlotStatus s : report.getSlotsList()) {
+      slots.add(s.getState() == SlotState.SLOT_STATE_ALLOCATED
+          ? new ReportedSlot(s.getSlotIndex(), s.getAllocationId(), s.getJobId())
+          : ReportedSlot.free(s.getSlotIndex()));
+    }
+    return new SlotReport(slots);
+  }
+
+  static TaskExecutorRegistration toDomain(RegisterTaskExecutorRequest r) {
+    return new TaskExecutorRegistration(r.getTaskExecutor().getResourceId(), r.getTaskExecutor().getInstanceId(),
+        r.getRpcAddress(), r.getNumberOfSlots(), r.hasSlotReport() ? toDomain(r.getSlotReport()) : null);
+  }
+
+  static dev.pulse.proto.v1.LossReason toProto(LossReason reason) {
+    if (reason == null) {
+      return dev.pulse.proto.v1.LossReason.LOSS_REASON_UNSPECIFIED;
+    }
+    return switch (reason) {
+      case HEARTBEAT_TIMEOUT -> dev.pulse.proto.v1.LossReason.LOSS_REASON_HEARTBEAT_TIMEOUT;
+      case UNREACHABLE -> dev.pulse.proto.v1.LossReason.LOSS_REASON_UNREACHABLE;
+      case RESTARTED -> dev.pulse.proto.v1.LossReason.LOSS_REASON_RESTARTED;
+      case DISCONNECTED -> dev.pulse.proto.v1.LossReason.LOSS_REASON_DISCONNECTED;
+    };
+  }
+
+  static dev.pulse.proto.v1.Allocation toProto(Allocation a) {
+    return dev.pulse.proto.v1.Allocation.newBuilder()
+        .setAllocationId(a.allocationId())
+        .setJobId(a.jobId())
+        .setTaskExecutorId(a.taskExecutorId())
+        .setSlotIndex(a.slotIndex())
+        .build();
+  }
+
+  static AllocationEvent toProto(AllocationUpdate u) {
+    AllocationEventType type = switch (u.type()) {
+      case ALLOCATION_CREATED -> AllocationEventType.ALLOCATION_EVENT_TYPE_ALLOCATED;
+      case ALLOCATION_LOST -> AllocationEventType.ALLOCATION_EVENT_TYPE_LOST;
+      case ALLOCATION_RELEASED -> AllocationEventType.ALLOCATION_EVENT_TYPE_RELEASED;
+      default -> AllocationEventType.ALLOCATION_EVENT_TYPE_UNSPECIFIED;
+    };
+    return AllocationEvent.newBuilder()
+        .setSeq(u.seq())
+        .setType(type)
+        .setAllocation(toProto(u.allocation()))
+        .setReason(toProto(u.reason()))
+        .setTimeEpochMillis(u.time())
+        .setDetail(u.detail())
+        .build();
+  }
+}

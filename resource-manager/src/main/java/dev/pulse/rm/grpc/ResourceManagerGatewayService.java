@@ -1,0 +1,88 @@
+package dev.pulse.rm.grpc;
+
+import dev.pulse.proto.v1.DisconnectTaskExecutorRequest;
+import dev.pulse.proto.v1.DisconnectTaskExecutorResponse;
+import dev.pulse.proto.v1.FencingToken;
+import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
+import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
+import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
+import dev.pulse.proto.v1.SendSlotReportRequest;
+import dev.pulse.proto.v1.SendSlotReportResponse;
+import dev.pulse.rm.ResourceManager;
+import dev.pulse.rpc.WireValidation;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * {@code ResourceManagerGateway}: what task executors call. Validates each request at the edge
+ * ({@code INVALID_ARGUMENT} naming the field), then hands it to the {@link ResourceManager} and
+ * answers when its main thread has decided. Never blocks a transport thread.
+ */
+public final class ResourceManagerGatewayService extends ResourceManagerGatewayGrpc.ResourceManagerGatewayImplBase {
+
+  private final ResourceManager resourceManager;
+
+  public ResourceManagerGatewayService(ResourceManager resourceManager) {
+    this.resourceManager = resourceManager;
+  }
+
+  @Override
+  public void registerTaskExecutor(RegisterTaskExecutorRequest request,
+      StreamObserver<RegisterTaskExecutorResponse> observer) {
+    answer(observer, () -> {
+      WireValidation.check(request);
+      return resourceManager.registerTaskExecutor(ProtoConversions.toDomain(request));
+    }, result -> RegisterTaskExecutorResponse.newBuilder()
+        .setRegistrationId(result.registrationId())
+        .setFencingToken(FencingToken.newBuilder()
+            .setResourceManagerId(result.fencing().resourceManagerId())
+            .setLeaderEpoch(result.fencing().epoch()))
+        .build());
+  }
+
+  @Override
+  public void sendSlotReport(SendSlotReportRequest request, StreamObserver<SendSlotReportResponse> observer) {
+    answer(observer, () -> {
+      WireValidation.check(request);
+      return resourceManager.reportSlots(request.getTaskExecutor().getResourceId(), request.getRegistrationId(),
+          ProtoConversions.toDomain(request.getSlotReport()));
+    }, ignored -> SendSlotReportResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void disconnectTaskExecutor(DisconnectTaskExecutorRequest request,
+      StreamObserver<DisconnectTaskExecutorResponse> observer) {
+    answer(observer, () -> {
+      WireValidation.check(request);
+      return resourceManager.disconnectTaskExecutor(request.getTaskExecutor().getResourceId(),
+          request.getRegistrationId(), request.getCause());
+    }, ignored -> DisconnectTaskExecutorResponse.getDefaultInstance());
+  }
+
+  /** Runs {@code call}, then answers with its converted result or the mapped failure. */
+  static <T, R> void answer(StreamObserver<R> observer, Call<T> call, Function<T, R> toResponse) {
+    CompletableFuture<T> result;
+    try {
+      result = call.start();
+    } catch (StatusRuntimeException | IllegalArgumentException | IllegalStateException e) {
+      observer.onError(GrpcStatuses.of(e));
+      return;
+    }
+    result.whenComplete((value, failure) -> {
+      if (failure != null) {
+        observer.onError(GrpcStatuses.of(failure));
+      } else {
+        observer.onNext(toResponse.apply(value));
+        observer.onCompleted();
+      }
+    });
+  }
+
+  /** A call into the resource manager that may also fail before returning its future. */
+  @FunctionalInterface
+  interface Call<T> {
+    CompletableFuture<T> start();
+  }
+}

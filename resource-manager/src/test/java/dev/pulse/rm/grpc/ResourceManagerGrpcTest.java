@@ -1,0 +1,233 @@
+package dev.pulse.rm.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.pulse.config.Settings;
+import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.heartbeat.HeartbeatListener;
+import dev.pulse.heartbeat.HeartbeatManager;
+import dev.pulse.heartbeat.HeartbeatServices;
+import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
+import dev.pulse.proto.v1.AllocateSlotsRequest;
+import dev.pulse.proto.v1.AllocateSlotsResponse;
+import dev.pulse.proto.v1.AllocationEvent;
+import dev.pulse.proto.v1.AllocationEventType;
+import dev.pulse.proto.v1.FencingToken;
+import dev.pulse.proto.v1.FreeSlotRequest;
+import dev.pulse.proto.v1.FreeSlotResponse;
+import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
+import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
+import dev.pulse.proto.v1.RequestSlotRequest;
+import dev.pulse.proto.v1.RequestSlotResponse;
+import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
+import dev.pulse.proto.v1.SlotPoolGrpc;
+import dev.pulse.proto.v1.SlotReport;
+import dev.pulse.proto.v1.SlotState;
+import dev.pulse.proto.v1.SlotStatus;
+import dev.pulse.proto.v1.TaskExecutorIdentity;
+import dev.pulse.proto.v1.WatchAllocationsRequest;
+import dev.pulse.rm.EventType;
+import dev.pulse.rm.LossReason;
+import dev.pulse.rm.ResourceManager;
+import dev.pulse.rm.ResourceManagerEvent;
+import dev.pulse.rpc.RpcConfig;
+import dev.pulse.rpc.RpcServer;
+import dev.pulse.rpc.RpcTransport;
+import dev.pulse.rpc.TaskExecutorGatewayService;
+import dev.pulse.rpc.TaskExecutorOperations;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The resource manager's gRPC services end to end on loopback: a task executor (heartbeat-rpc's
+ * gateway service with a two-slot table kept in the test) registers, is heartbeated, gets a slot
+ * through {@code SlotPool}, and is lost as unreachable when its server goes away; the job's
+ * {@code WatchAllocations} stream hears both.
+ */
+class ResourceManagerGrpcTest {
+
+  private ResourceManager rm;
+  private ManagedChannel channel;
+  private final ScheduledMainThreadExecutor teMain = new ScheduledMainThreadExecutor("test-te-main");
+  private RpcTransport teTransport;
+  private RpcServer teServer;
+  private final String[] slots = new String[2];
+  private volatile FencingToken accepted;
+
+  @BeforeEach
+  void setUp() {
+    rm = ResourceManager.builder()
+        .settings(Settings.of("heartbeat.interval", "100 ms", "heartbeat.timeout", "3 s",
+            "heartbeat.rpc-failure-threshold", "2", "resourcemanager.rpc.port", "0", "rest.port", "0"))
+        .serveRest(false)
+        .build()
+        .start();
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", rm.rpcAddress().getPort()).usePlaintext().build();
+  }
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    if (teServer != null) {
+      teServer.close();
+    }
+    if (teTransport != null) {
+      teTransport.close();
+    }
+    teMain.close();
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    rm.close();
+  }
+
+  @Test
+  void registerHeartbeatAllocateAndLose_overGrpc() {
+    String teAddress = startTaskExecutor("te-1", "instance-1");
+    RegisterTaskExecutorResponse registered = ResourceManagerGatewayGrpc.newBlockingStub(channel)
+        .registerTaskExecutor(RegisterTaskExecutorRequest.newBuilder()
+            .setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId("te-1").setInstanceId("instance-1"))
+            .setRpcAddress(teAddress).setNumberOfSlots(2).setSlotReport(report()).build());
+    accepted = registered.getFencingToken();
+    assertThat(accepted.getResourceManagerId()).isEqualTo(rm.id());
+    assertThat(rm.overview().slotsTotal()).isEqualTo(2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> rm.taskExecutor("te-1").join().orElseThrow().state().equals("ACTIVE"));
+
+    List<AllocationEvent> watched = new CopyOnWriteArrayList<>();
+    SlotPoolGrpc.newStub(channel).watchAllocations(WatchAllocationsRequest.newBuilder().setJobId("job-1").build(),
+        collect(watched));
+    // Whether the watch begins before or after the allocation, it reports it exactly once.
+    AllocateSlotsResponse allocated = SlotPoolGrpc.newBlockingStub(channel)
+        .allocateSlots(AllocateSlotsRequest.newBuilder().setJobId("job-1").setSlots(1).build());
+    assertThat(allocated.getAllocationsList()).singleElement()
+        .satisfies(a -> assertThat(a.getTaskExecutorId()).isEqualTo("te-1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !watched.isEmpty());
+    assertThat(slots).containsOnlyOnce(watched.get(0).getAllocation().getAllocationId());
+    assertThat(watched.get(0).getType()).isEqualTo(AllocationEventType.ALLOCATION_EVENT_TYPE_ALLOCATED);
+
+    assertThatThrownBy(() -> SlotPoolGrpc.newBlockingStub(channel)
+        .allocateSlots(AllocateSlotsRequest.newBuilder().setJobId("job-1").setSlots(5).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+
+    teServer.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> rm.events(0, 100).stream()
+        .anyMatch(e -> e.type() == EventType.TASK_EXECUTOR_LOST));
+    ResourceManagerEvent lost = rm.events(0, 100).stream()
+        .filter(e -> e.type() == EventType.TASK_EXECUTOR_LOST).findFirst().orElseThrow();
+    assertThat(lost.reason()).isEqualTo(LossReason.UNREACHABLE);
+    await().atMost(Duration.ofSeconds(10)).until(() -> watched.size() == 2);
+    assertThat(watched.get(1).getType()).isEqualTo(AllocationEventType.ALLOCATION_EVENT_TYPE_LOST);
+    assertThat(watched.get(1).getReason()).isEqualTo(dev.pulse.proto.v1.LossReason.LOSS_REASON_UNREACHABLE);
+    assertThat(rm.overview().taskExecutors()).isZero();
+  }
+
+  @Test
+  void malformedRegistration_isRefusedNamingTheField_andChangesNothing() {
+    var stub = ResourceManagerGatewayGrpc.newBlockingStub(channel);
+    assertThatThrownBy(() -> stub.registerTaskExecutor(RegisterTaskExecutorRequest.newBuilder()
+        .setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId("te 1").setInstanceId("i"))
+        .setRpcAddress("127.0.0.1:1").setNumberOfSlots(1).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains("resource_id");
+        });
+    assertThatThrownBy(() -> stub.registerTaskExecutor(RegisterTaskExecutorRequest.newBuilder()
+        .setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId("te-1").setInstanceId("i"))
+        .setRpcAddress("127.0.0.1:1").setNumberOfSlots(0).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).contains("number_of_slots"));
+    assertThat(rm.overview().taskExecutors()).isZero();
+    assertThat(rm.events(0, 10)).isEmpty();
+  }
+
+  /** Starts a task executor's gateway on loopback; returns its host:port. */
+  private String startTaskExecutor(String id, String instance) {
+    HeartbeatManager<Void, Void> rmWatch = HeartbeatServices.of(HeartbeatConfig.of(Duration.ofMillis(100),
+        Duration.ofSeconds(3))).createHeartbeatManager(ResourceId.of(id), new QuietListener(), teMain);
+    TaskExecutorGatewayService service = TaskExecutorGatewayService.builder()
+        .identity(ResourceId.of(id), instance)
+        .mainThread(teMain)
+        .heartbeatManager(rmWatch)
+        .acceptedToken(() -> accepted)
+        .slotReport(this::report)
+        .operations(new TaskExecutorOperations() {
+          @Override
+          public CompletableFuture<RequestSlotResponse> requestSlot(RequestSlotRequest r) {
+            slots[r.getSlotIndex()] = r.getAllocationId();
+            return CompletableFuture.completedFuture(RequestSlotResponse.newBuilder().setSlotReport(report()).build());
+          }
+
+          @Override
+          public CompletableFuture<FreeSlotResponse> freeSlot(FreeSlotRequest r) {
+            for (int i = 0; i < slots.length; i++) {
+              if (r.getAllocationId().equals(slots[i])) {
+                slots[i] = null;
+              }
+            }
+            return CompletableFuture.completedFuture(FreeSlotResponse.newBuilder().setSlotReport(report()).build());
+          }
+        })
+        .build();
+    teTransport = RpcTransport.create(RpcConfig.DEFAULTS, "te");
+    teServer = RpcServer.builder(teTransport, new InetSocketAddress("127.0.0.1", 0)).addService(service).start();
+    return "127.0.0.1:" + teServer.port();
+  }
+
+  private SlotReport report() {
+    SlotReport.Builder b = SlotReport.newBuilder();
+    for (int i = 0; i < slots.length; i++) {
+      SlotStatus.Builder s = SlotStatus.newBuilder().setSlotIndex(i);
+      if (slots[i] == null) {
+        s.setState(SlotState.SLOT_STATE_FREE);
+      } else {
+        s.setState(SlotState.SLOT_STATE_ALLOCATED).setAllocationId(slots[i]).setJobId("job-1");
+      }
+      b.addSlots(s);
+    }
+    return b.build();
+  }
+
+  private static <T> StreamObserver<T> collect(List<T> into) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        into.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+
+  private static final class QuietListener implements HeartbeatListener<Void, Void> {
+    @Override
+    public void notifyHeartbeatTimeout(ResourceId resourceId) {}
+
+    @Override
+    public void notifyTargetUnreachable(ResourceId resourceId) {}
+
+    @Override
+    public void reportPayload(ResourceId resourceId, Void payload) {}
+
+    @Override
+    public Void retrievePayload(ResourceId resourceId) {
+      return null;
+    }
+  }
+}
