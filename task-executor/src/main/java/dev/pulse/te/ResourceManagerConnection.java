@@ -308,9 +308,10 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
         || !lastLoggedFailure.description().equals(failure.description());
     lastLoggedFailure = failure;
     if (news && failure.isConfigurationProblem()) {
-      LOG.error("The resource manager at {} refused registration attempt {}: {}. Retrying every {} at most;"
-              + " this task executor stops if it has no registration within {}.", resourceManagerAddress, attempt,
-          failure.describe(), Durations.format(RetryBackoff.REGISTRATION_MAX), Durations.format(roughly(left)));
+      LOG.error("The resource manager at {} refused registration attempt {}: {}. Retrying anyway (the fix may be"
+              + " on its side), backing off up to {}; this task executor stops if it has no registration within {}.",
+          resourceManagerAddress, attempt, failure.describe(), Durations.format(RetryBackoff.REGISTRATION_MAX),
+          Durations.format(roughly(left)));
     } else if (news) {
       LOG.warn("Registration attempt {} with the resource manager at {} failed: {}. Retrying in {}, backing off"
               + " up to {}; this task executor stops if it has no registration within {}.", attempt,
