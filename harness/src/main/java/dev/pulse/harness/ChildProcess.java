@@ -1,0 +1,158 @@
+package dev.pulse.harness;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A Pulse process (resource manager or task executor) started as a child JVM on this JVM's class path.
+ * Its logs (stderr) go to a file; its stdout is read for the one start-up line every Pulse process
+ * prints. {@link #close()} stops it with SIGTERM and waits, then kills it if it does not stop.
+ *
+ * <p>Thread-safe.
+ */
+public final class ChildProcess implements AutoCloseable {
+
+  private final String name;
+  private final Process process;
+  private final Path log;
+  private final CompletableFuture<String> startLine = new CompletableFuture<>();
+  private volatile boolean stopped;
+
+  private ChildProcess(String name, Process process, Path log) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+    Thread reader = new Thread(this::readStdout, name + "-stdout");
+    reader.setDaemon(true);
+    reader.start();
+    process.onExit().thenRun(() -> startLine.completeExceptionally(
+        new IllegalStateException(name + " exited with code " + process.exitValue() + " before it started; see " + log)));
+  }
+
+  /**
+   * Starts {@code mainClass} with {@code args} in a new JVM on this JVM's class path.
+   *
+   * @param log file that receives the child's stderr (its logs)
+   */
+  public static ChildProcess start(String name, String mainClass, List<String> args, Path log) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx256m");
+    command.add("-XX:+UseSerialGC");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(mainClass);
+    command.addAll(args);
+    Process p = new ProcessBuilder(command)
+        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.PIPE)
+        .start();
+    return new ChildProcess(name, p, log);
+  }
+
+  /** Waits for the start-up line; fails if the process exits first or does not start in time. */
+  public String awaitStarted(Duration timeout) throws IOException {
+    try {
+      return startLine.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new IOException(name + " did not start within " + timeout.toSeconds() + " s; see " + log, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException(e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public Path log() {
+    return log;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Exit code, or -1 while running. */
+  public int exitCode() {
+    return process.isAlive() ? -1 : process.exitValue();
+  }
+
+  public CompletableFuture<Process> onExit() {
+    return process.onExit();
+  }
+
+  /** Sends a signal by name (TERM, KILL, STOP, CONT) with the system's {@code kill} command. */
+  public void signal(String signal) throws IOException {
+    try {
+      int code = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+      if (code != 0) {
+        throw new IOException("kill -" + signal + " " + process.pid() + " exited with " + code);
+      }
+      if (signal.equals("STOP")) {
+        stopped = true;
+      } else if (signal.equals("CONT")) {
+        stopped = false;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  /** Stops the process: SIGTERM, up to 10 s to exit, then SIGKILL. Returns its exit code. Idempotent. */
+  @Override
+  public void close() {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    if (stopped) {
+      try {
+        signal("CONT"); // a stopped process sees the SIGTERM only once it runs again
+      } catch (IOException e) {
+        process.destroyForcibly();
+      }
+    }
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void readStdout() {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        startLine.complete(line);
+      }
+    } catch (IOException e) {
+      startLine.completeExceptionally(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + " (pid " + process.pid() + ")";
+  }
+}

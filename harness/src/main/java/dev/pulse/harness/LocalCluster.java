@@ -1,0 +1,204 @@
+package dev.pulse.harness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bin/local-cluster [-n N]}: a resource manager and N task executors as child processes of this
+ * one, from the built jars, with a live one-line status (task executors, free slots, last event) read
+ * from the REST API. Ctrl-C (or SIGTERM) stops them all. Logs of every process go to one directory.
+ *
+ * <p>Heartbeats default to a 1 s interval and a 5 s timeout here, so that a killed task executor is
+ * seen within seconds; any {@code -Dkey=value} is passed to every process and wins.
+ */
+@Command(name = "local-cluster", description = "Runs a Pulse resource manager and N task executors locally.",
+    mixinStandardHelpOptions = true, sortOptions = false)
+public final class LocalCluster implements Callable<Integer> {
+
+  private static final Pattern REST_URL = Pattern.compile("rest (http://\\S+?)/v1/overview");
+  private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+
+  @Option(names = "-n", paramLabel = "N", description = "number of task executors (default ${DEFAULT-VALUE})")
+  int taskExecutors = 3;
+
+  @Option(names = "--slots", paramLabel = "S", description = "slots per task executor (default ${DEFAULT-VALUE})")
+  int slots = 2;
+
+  @Option(names = "--logs", paramLabel = "DIR", description = "directory for the processes' logs (default: a new temporary one)")
+  Path logDir;
+
+  @Option(names = "-D", paramLabel = "key=value", description = "configuration for every process")
+  Map<String, String> overrides = new LinkedHashMap<>();
+
+  private final PrintStream out = System.out;
+  private final List<ChildProcess> children = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final ObjectMapper json = new ObjectMapper();
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new LocalCluster()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (taskExecutors < 1 || taskExecutors > 200) {
+      System.err.println("local-cluster: -n must be between 1 and 200, was " + taskExecutors);
+      return 2;
+    }
+    Path logs = logDir != null ? Files.createDirectories(logDir) : Files.createTempDirectory("pulse-local-cluster-");
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      stopAll();
+      stopped.countDown();
+    }, "local-cluster-shutdown"));
+    try {
+      Map<String, String> settings = new LinkedHashMap<>();
+      settings.put("heartbeat.interval", "1 s");
+      settings.put("heartbeat.timeout", "5 s");
+      settings.putAll(overrides);
+      ChildProcess rm = ChildProcess.start("resource-manager", "dev.pulse.rm.ResourceManagerMain", args(settings),
+          logs.resolve("resource-manager.log"));
+      children.add(rm);
+      String rmLine = rm.awaitStarted(Duration.ofSeconds(60));
+      out.println(rmLine);
+      Matcher m = REST_URL.matcher(rmLine);
+      if (!m.find()) {
+        throw new IOException("cannot find the REST address in: " + rmLine);
+      }
+      String rest = m.group(1);
+      String rpcPort = rmLine.replaceAll(".* rpc \\S+:(\\d+),.*", "$1");
+      for (int i = 1; i <= taskExecutors; i++) {
+        Map<String, String> te = new LinkedHashMap<>(settings);
+        te.put("resourcemanager.rpc.port", rpcPort);
+        te.putIfAbsent("taskexecutor.numberOfTaskSlots", Integer.toString(slots));
+        te.put("taskexecutor.resource-id", "te-" + i);
+        ChildProcess p = ChildProcess.start("te-" + i, "dev.pulse.te.TaskExecutorMain", args(te),
+            logs.resolve("te-" + i + ".log"));
+        children.add(p);
+      }
+      for (ChildProcess p : children.subList(1, children.size())) {
+        out.println(p.awaitStarted(Duration.ofSeconds(60)) + "  [pid " + p.pid() + "]");
+      }
+      out.println();
+      out.println("REST API: " + rest + "/v1/overview   events: " + rest + "/v1/events   metrics: " + rest + "/metrics");
+      out.println("Logs: " + logs);
+      out.println("Try: kill -9 <pid of a task executor> and watch it being declared lost. Ctrl-C stops everything.");
+      out.println();
+      statusLoop(rest, stop);
+    } catch (IOException e) {
+      System.err.println("local-cluster: " + e.getMessage());
+      stopAll();
+      return 1;
+    }
+    stopped.await();
+    return 0;
+  }
+
+  private void statusLoop(String rest, CountDownLatch stop) throws InterruptedException {
+    boolean tty = System.console() != null;
+    String last = "";
+    long lastSeq = 0;
+    String lastEvent = "none yet";
+    while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+      String status;
+      try {
+        JsonNode overview = get(rest + "/v1/overview");
+        JsonNode events = get(rest + "/v1/events?after=" + lastSeq).path("events");
+        for (JsonNode e : events) {
+          lastSeq = e.path("seq").asLong();
+          lastEvent = describe(e);
+        }
+        status = String.format("task executors %d/%d, slots %d free of %d, last event: %s",
+            overview.path("taskExecutors").asInt(), taskExecutors, overview.path("slotsFree").asInt(),
+            overview.path("slotsTotal").asInt(), lastEvent);
+      } catch (IOException e) {
+        status = "resource manager not answering: " + e.getMessage();
+      }
+      String dead = deadChildren();
+      if (!dead.isEmpty()) {
+        status += "  (" + dead + ")";
+      }
+      if (!status.equals(last)) {
+        String line = LocalTime.now().format(CLOCK) + "  " + status;
+        if (tty) {
+          out.print("\r\033[K" + line);
+          out.flush();
+        } else {
+          out.println(line);
+        }
+        last = status;
+      }
+    }
+    if (tty) {
+      out.println();
+    }
+  }
+
+  private static String describe(JsonNode e) {
+    StringBuilder sb = new StringBuilder("#").append(e.path("seq").asLong()).append(' ').append(e.path("type").asText());
+    for (String field : new String[] {"taskExecutorId", "allocationId", "reason"}) {
+      if (e.hasNonNull(field)) {
+        sb.append(' ').append(e.path(field).asText());
+      }
+    }
+    return sb.toString();
+  }
+
+  private String deadChildren() {
+    StringBuilder sb = new StringBuilder();
+    for (ChildProcess p : children) {
+      if (!p.isAlive()) {
+        sb.append(sb.length() == 0 ? "" : ", ").append(p.name()).append(" exited with ").append(p.exitCode());
+      }
+    }
+    return sb.toString();
+  }
+
+  private JsonNode get(String url) throws IOException {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return json.readTree(r.body());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  private static List<String> args(Map<String, String> settings) {
+    List<String> args = new ArrayList<>();
+    settings.forEach((k, v) -> args.add("-D" + k + "=" + v));
+    return args;
+  }
+
+  private void stopAll() {
+    // Task executors first, so that each says goodbye to a resource manager that still listens.
+    for (int i = children.size() - 1; i >= 0; i--) {
+      children.get(i).close();
+    }
+  }
+}
