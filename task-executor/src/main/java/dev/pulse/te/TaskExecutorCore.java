@@ -1,0 +1,221 @@
+package dev.pulse.te;
+
+import dev.pulse.heartbeat.HeartbeatManager;
+import dev.pulse.heartbeat.HeartbeatServices;
+import dev.pulse.heartbeat.time.MainThreadExecutor;
+import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
+import dev.pulse.proto.v1.DisconnectResourceManagerResponse;
+import dev.pulse.proto.v1.FencingToken;
+import dev.pulse.proto.v1.FreeSlotRequest;
+import dev.pulse.proto.v1.FreeSlotResponse;
+import dev.pulse.proto.v1.LossReason;
+import dev.pulse.proto.v1.RequestSlotRequest;
+import dev.pulse.proto.v1.RequestSlotResponse;
+import dev.pulse.proto.v1.SlotReport;
+import dev.pulse.proto.v1.TaskExecutorIdentity;
+import dev.pulse.rpc.Fencing;
+import dev.pulse.rpc.TaskExecutorOperations;
+import dev.pulse.rpc.WireValidation;
+import io.grpc.Status;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The task executor's state and rules: its slot table, the resource manager's slot calls, and what
+ * happens to the slots when the resource manager is lost or never comes. The registration itself is
+ * {@link ResourceManagerConnection}'s job; the network is {@link TaskExecutor}'s.
+ *
+ * <ul>
+ *   <li>{@code RequestSlot}/{@code FreeSlot} follow {@link SlotTable}'s rules; a slot index beyond this
+ *       task executor's slots is {@code INVALID_ARGUMENT}, a conflict {@code FAILED_PRECONDITION}.
+ *   <li>{@code DisconnectResourceManager}: the resource manager declared this task executor lost, so
+ *       every allocation on it is already lost there; the slots are freed and the task executor
+ *       registers again.
+ *   <li>The resource manager's heartbeats stop: the task executor registers again and keeps its
+ *       slots; the registration carries them, and the resource manager frees those it no longer knows.
+ *   <li>No registration for {@code taskexecutor.registration.timeout}: every slot is freed and the
+ *       task executor fail-stops ({@link #failStop()} completes).
+ * </ul>
+ *
+ * <p>Thread-safety: confined to the main thread (the {@link TaskExecutorOperations} calls arrive
+ * there), except the accessors documented as safe from any thread. Listeners are called on the main
+ * thread, never while a lock is held.
+ */
+final class TaskExecutorCore implements TaskExecutorOperations {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TaskExecutorCore.class);
+
+  private final TaskExecutorIdentity identity;
+  private final SlotTable slots;
+  private final ResourceManagerConnection connection;
+  private final List<TaskExecutorListener> listeners;
+  private final CompletableFuture<String> failStop = new CompletableFuture<>();
+  private boolean closed;
+
+  TaskExecutorCore(TaskExecutorConfig config, String instanceId, MainThreadExecutor main, ResourceManagerClient client,
+      List<TaskExecutorListener> listeners) {
+    this(config, instanceId, main, client, listeners, RetryBackoff.forRegistration());
+  }
+
+  TaskExecutorCore(TaskExecutorConfig config, String instanceId, MainThreadExecutor main, ResourceManagerClient client,
+      List<TaskExecutorListener> listeners, RetryBackoff backoff) {
+    this.identity = TaskExecutorIdentity.newBuilder()
+        .setResourceId(config.resourceId().value())
+        .setInstanceId(Objects.requireNonNull(instanceId, "instanceId"))
+        .build();
+    this.slots = new SlotTable(config.numberOfSlots());
+    this.listeners = List.copyOf(listeners);
+    this.connection = new ResourceManagerConnection(identity, config.numberOfSlots(), slots::report,
+        config.resourceManagerAddress(), config.registrationTimeout(), HeartbeatServices.of(config.heartbeat()),
+        client, main, backoff, new ConnectionEvents());
+  }
+
+  // ------------------------------------------------------------------ wiring
+
+  /** Starts registering; {@code advertisedAddress} is where the gateway listens. Main thread. */
+  void start(String advertisedAddress) {
+    connection.start(advertisedAddress);
+  }
+
+  /** The receiving heartbeat manager, for the gateway. */
+  HeartbeatManager<Void, Void> heartbeats() {
+    return connection.heartbeats();
+  }
+
+  /** For the gateway's fencing check. Main thread. */
+  FencingToken acceptedToken() {
+    return connection.acceptedToken();
+  }
+
+  /** For the gateway's heartbeat answers. Main thread. */
+  SlotReport slotReport() {
+    return slots.report();
+  }
+
+  /** The current registration, or {@code null}. Any thread. */
+  ResourceManagerConnection.Registration registration() {
+    return connection.registration();
+  }
+
+  /** The slot table as of its last change. Any thread. */
+  List<TaskSlot> slotSnapshot() {
+    return slots.snapshot();
+  }
+
+  /** Completes with the reason when the task executor fail-stops. Any thread. */
+  CompletableFuture<String> failStop() {
+    return failStop;
+  }
+
+  /**
+   * Stops: says goodbye to the resource manager if registered, then frees every slot. Main thread.
+   *
+   * @return completes when the goodbye was answered or given up; never fails
+   */
+  CompletableFuture<Void> close() {
+    if (closed) {
+      return CompletableFuture.completedFuture(null);
+    }
+    closed = true;
+    String cause = "task executor " + identity.getResourceId() + " is shutting down";
+    CompletableFuture<Void> goodbye = connection.close(cause);
+    freeAll(cause);
+    return goodbye;
+  }
+
+  // ------------------------------------------------------------------ the resource manager's calls
+
+  @Override
+  public CompletableFuture<RequestSlotResponse> requestSlot(RequestSlotRequest request) {
+    WireValidation.checkSlotIndex("slot_index", request.hasSlotIndex(), request.getSlotIndex(), slots.size());
+    boolean added;
+    try {
+      added = slots.allocate(request.getSlotIndex(), request.getAllocationId(), request.getJobId());
+    } catch (SlotConflictException e) {
+      LOG.info("Refused a slot request from {}: {}", Fencing.describe(request.getFencingToken()), e.getMessage());
+      throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (added) {
+      TaskSlot slot = new TaskSlot(request.getSlotIndex(), request.getAllocationId(), request.getJobId());
+      LOG.info("Allocated {}", slot);
+      notifyListeners(l -> l.slotAllocated(slot));
+    }
+    return CompletableFuture.completedFuture(RequestSlotResponse.newBuilder().setSlotReport(slots.report()).build());
+  }
+
+  @Override
+  public CompletableFuture<FreeSlotResponse> freeSlot(FreeSlotRequest request) {
+    TaskSlot freed = slots.free(request.getAllocationId());
+    if (freed == null) {
+      LOG.debug("Asked to free allocation {}, which holds no slot here", request.getAllocationId());
+    } else {
+      String cause = request.getCause().isEmpty() ? "freed by the resource manager" : request.getCause();
+      LOG.info("Freed {}: {}", freed, cause);
+      notifyListeners(l -> l.slotFreed(freed, cause));
+    }
+    return CompletableFuture.completedFuture(FreeSlotResponse.newBuilder().setSlotReport(slots.report()).build());
+  }
+
+  @Override
+  public CompletableFuture<DisconnectResourceManagerResponse> disconnectResourceManager(
+      DisconnectResourceManagerRequest request) {
+    String why = Fencing.describe(request.getFencingToken()) + " dropped this task executor ("
+        + reasonName(request.getReason()) + (request.getCause().isEmpty() ? "" : ": " + request.getCause()) + ")";
+    int freed = freeAll(why);
+    LOG.warn("{}; freed {} slot(s)", why, freed);
+    connection.droppedByResourceManager(why);
+    return CompletableFuture.completedFuture(DisconnectResourceManagerResponse.getDefaultInstance());
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private final class ConnectionEvents implements ResourceManagerConnection.Events {
+    @Override
+    public void registered(ResourceManagerConnection.Registration registration) {
+      notifyListeners(l -> l.registered(registration.resourceManagerId(), registration.registrationId()));
+    }
+
+    @Override
+    public void lost(ResourceManagerConnection.Registration registration, String why) {
+      notifyListeners(l -> l.resourceManagerLost(registration.resourceManagerId(), why));
+    }
+
+    @Override
+    public void gaveUp(String reason) {
+      int freed = freeAll("the task executor fail-stops: " + reason);
+      LOG.error("Task executor {} stops (fail-stop): {}. Freed {} slot(s) so that no work runs without a resource"
+          + " manager.", identity.getResourceId(), reason, freed);
+      notifyListeners(l -> l.failStopped(reason));
+      failStop.complete(reason);
+    }
+  }
+
+  /** Frees every slot, telling the listeners about each; returns how many held an allocation. */
+  private int freeAll(String cause) {
+    List<TaskSlot> freed = slots.freeAll();
+    for (TaskSlot slot : freed) {
+      notifyListeners(l -> l.slotFreed(slot, cause));
+    }
+    return freed.size();
+  }
+
+  private void notifyListeners(Consumer<TaskExecutorListener> call) {
+    for (TaskExecutorListener listener : listeners) {
+      try {
+        call.accept(listener);
+      } catch (RuntimeException e) {
+        LOG.error("Task executor listener {} failed", listener, e);
+      }
+    }
+  }
+
+  /** {@code HEARTBEAT_TIMEOUT} for {@code LOSS_REASON_HEARTBEAT_TIMEOUT}. */
+  private static String reasonName(LossReason reason) {
+    String name = reason.name();
+    return name.startsWith("LOSS_REASON_") ? name.substring("LOSS_REASON_".length()) : name;
+  }
+}
