@@ -28,8 +28,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <h2>The clock</h2>
  * The manual executor's clock is a field read, whereas a production clock read
- * ({@code System.nanoTime()}) costs tens of nanoseconds, and the core reads the clock about three
- * times per heartbeat (request sent, request answered, heartbeat received). Flink's manager pays
+ * ({@code System.nanoTime()}) costs tens of nanoseconds, and the core reads the clock once per
+ * received heartbeat and once per timer slot. Flink's manager pays
  * for its clock reads in this benchmark. With {@code realClock}, every read of the manual clock also
  * reads {@code System.nanoTime()}, so that Pulse pays for its clock reads too, while time still moves
  * only when the benchmark advances it.

@@ -53,7 +53,7 @@ public final class ChildProcess implements AutoCloseable {
     command.add(mainClass);
     command.addAll(args);
     Process p = new ProcessBuilder(command)
-        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectError(ProcessBuilder.Redirect.to(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.PIPE)
         .start();
     return new ChildProcess(name, p, log);
