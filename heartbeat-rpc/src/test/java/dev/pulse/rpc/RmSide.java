@@ -1,5 +1,6 @@
 package dev.pulse.rpc;
 
+import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatManager;
 import dev.pulse.heartbeat.HeartbeatServices;
@@ -27,7 +28,7 @@ final class RmSide implements AutoCloseable {
   static final FencingToken TOKEN =
       FencingToken.newBuilder().setResourceManagerId(RM_ID.value()).setLeaderEpoch(3).build();
 
-  final TestMainThread main = new TestMainThread("rm-main");
+  final ScheduledMainThreadExecutor main = new ScheduledMainThreadExecutor("rm-main");
   final TestingHeartbeatListener<SlotReport, Void> listener;
   final HeartbeatManager<SlotReport, Void> manager;
   final RpcTransport transport;

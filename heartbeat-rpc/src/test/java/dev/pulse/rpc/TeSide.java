@@ -1,5 +1,6 @@
 package dev.pulse.rpc;
 
+import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatManager;
 import dev.pulse.heartbeat.HeartbeatServices;
@@ -44,7 +45,7 @@ final class TeSide implements AutoCloseable {
 
   final ResourceId id;
   final String instanceId;
-  final TestMainThread main;
+  final ScheduledMainThreadExecutor main;
   final TestingHeartbeatListener<Void, Void> listener = TestingHeartbeatListener.recording();
   final HeartbeatManager<Void, Void> manager;
   final RpcTransport transport;
@@ -59,7 +60,7 @@ final class TeSide implements AutoCloseable {
       TaskExecutorOperations operations) {
     this.id = ResourceId.of(id);
     this.instanceId = instanceId;
-    this.main = new TestMainThread("te-main-" + id);
+    this.main = new ScheduledMainThreadExecutor("te-main-" + id);
     this.manager = HeartbeatServices.of(config).createHeartbeatManager(this.id, listener, main);
     onMain(() -> {
       manager.monitorTarget(RmSide.RM_ID, RM_NEEDS_NO_CALLS);
