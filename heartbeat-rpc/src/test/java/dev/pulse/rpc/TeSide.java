@@ -1,12 +1,12 @@
 package dev.pulse.rpc;
 
-import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatManager;
 import dev.pulse.heartbeat.HeartbeatServices;
 import dev.pulse.heartbeat.HeartbeatTarget;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.TestingHeartbeatListener;
+import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import dev.pulse.proto.v1.FencingToken;
 import dev.pulse.proto.v1.SlotReport;
 import dev.pulse.proto.v1.SlotState;
