@@ -50,6 +50,8 @@ final class ChildJvm implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(jvmOptions);
+    // GC log next to the child's log, so that a latency spike can be matched with a pause.
+    command.add("-Xlog:gc:file=" + stderr.resolveSibling(name + "-gc.log") + ":uptime");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(OrphanGuard.class.getName());

@@ -73,9 +73,11 @@ final class FanoutBenchmark {
         awaitProgress(rm, o.warmup(), o, "warm-up", null, out);
         Map<String, Double> m0 = rm.metrics();
         long cpu0 = rm.cpuNanos();
+        long farmCpu0 = farm.cpuNanos();
         long t0 = System.nanoTime();
         Map<String, Double> m1 = awaitProgress(rm, o.duration(), o, "measure", m0, out);
         long cpu1 = rm.cpuNanos();
+        long farmCpu1 = farm.cpuNanos();
         double seconds = (System.nanoTime() - t0) / 1e9;
         long heap1 = rm.liveHeapBytes();
         long rss1 = rm.rssBytes();
@@ -92,22 +94,23 @@ final class FanoutBenchmark {
         int n = o.taskExecutors();
         pulseJson = "{\"heartbeatsPerSecond\":" + Json.num(heartbeats / seconds)
             + ",\"expectedPerSecond\":" + Json.num(n / (o.interval().toNanos() / 1e9))
-            + ",\"rpcFailures\":" + (long) failures
+            + ",\"rpcFailures\":" + (long) failures + ",\"rpcFailuresByKind\":" + failuresByKind(m0, m1)
             + ",\"rttMillis\":" + quantiles(m1, "pulse_heartbeat_rtt_seconds", rtt)
             + ",\"rttBuckets\":" + rtt.toJson()
             + ",\"tickLagMillis\":" + quantiles(m1, "pulse_sender_tick_lag_seconds", lag)
             + ",\"rmCpuSecondsPer1000Heartbeats\":" + Json.num((cpu1 - cpu0) / 1e9 / heartbeats * 1000)
             + ",\"rmCpuCores\":" + Json.num((cpu1 - cpu0) / 1e9 / seconds)
+            + ",\"farmCpuCores\":" + Json.num((farmCpu1 - farmCpu0) / 1e9 / seconds)
             + ",\"rmHeapBytesPerTe\":" + (heap0 < 0 || heap1 < 0 ? "null" : Long.toString((heap1 - heap0) / n))
             + ",\"rmRssBytesPerTe\":" + (rss1 - rss0) / n
             + ",\"rmLiveHeapBytes\":" + heap1 + ",\"rmRssBytes\":" + rss1 + ",\"rmOpenFds\":" + fds
             + ",\"registered\":" + (long) registered
             + ",\"falseLosses\":" + (long) lost + "}";
         out.printf("  pulse: %.0f heartbeats/s (expected %.0f), RTT %s, tick lag %s, RM CPU %.3f s/1000 hb"
-                + " (%.2f cores), RM heap %s/TE, RSS %s/TE, RPC failures %.0f, false losses %.0f%n",
+                + " (%.2f cores; farm %.2f cores), RM heap %s/TE, RSS %s/TE, RPC failures %.0f, false losses %.0f%n",
             heartbeats / seconds, n / (o.interval().toNanos() / 1e9), describe(m1, "pulse_heartbeat_rtt_seconds", rtt),
             describe(m1, "pulse_sender_tick_lag_seconds", lag), (cpu1 - cpu0) / 1e9 / heartbeats * 1000,
-            (cpu1 - cpu0) / 1e9 / seconds, heap0 < 0 ? "?" : bytes((heap1 - heap0) / n), bytes((rss1 - rss0) / n),
+            (cpu1 - cpu0) / 1e9 / seconds, (farmCpu1 - farmCpu0) / 1e9 / seconds, heap0 < 0 ? "?" : bytes((heap1 - heap0) / n), bytes((rss1 - rss0) / n),
             failures, lost);
       }
     }
@@ -164,6 +167,18 @@ final class FanoutBenchmark {
       previousAt = at;
       previousCpu = cpu;
     }
+  }
+
+  private static String failuresByKind(Map<String, Double> m0, Map<String, Double> m1) {
+    StringBuilder sb = new StringBuilder("{");
+    m1.forEach((key, value) -> {
+      if (key.startsWith("pulse_heartbeat_rpc_failures_total{kind=\"")) {
+        String kind = key.substring(key.indexOf('"') + 1, key.lastIndexOf('"'));
+        sb.append(sb.length() > 1 ? "," : "").append(Json.str(kind)).append(':')
+            .append((long) (value - m0.getOrDefault(key, 0.0)));
+      }
+    });
+    return sb.append('}').toString();
   }
 
   static double lost(Map<String, Double> m) {

@@ -47,6 +47,11 @@ final class Farms implements AutoCloseable {
     }
   }
 
+  /** CPU time of all farm JVMs together, in nanoseconds. */
+  long cpuNanos() {
+    return farms.stream().mapToLong(f -> ProcStat.cpuNanos(f.pid())).sum();
+  }
+
   /** Sends a command for endpoint {@code i} to the farm that hosts it. */
   void send(String command, int i) {
     farms.get(i / PER_FARM).send(command + " " + i);

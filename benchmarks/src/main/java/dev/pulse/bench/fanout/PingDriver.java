@@ -12,6 +12,7 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,6 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * one interval, as the RM's. RTT is taken from just before the call until {@code onCompleted}, on the
  * calling side, as the RM measures it. What is missing compared with Pulse is exactly the heartbeat
  * machinery: validation, main-thread hops on both sides, fencing, monitors, payload handling.
+ *
+ * <p>Before the measured schedule starts, every channel is connected by one call (64 at a time), as the
+ * RM's channels are connected by the time all task executors have registered.
  *
  * <p>Prints one line, {@code RESULT} followed by a JSON object, then exits.
  */
@@ -52,6 +56,27 @@ public final class PingDriver {
       requests[i] = HeartbeatRequest.newBuilder().setFencingToken(token)
           .setTaskExecutor(TaskExecutorFarm.identity(i, "ping")).build();
     }
+    // Connect every channel first, 64 calls in flight, as the RM's channels connect while the task executors
+    // register one by one: the measured phase should not start with a storm of 10,000 handshakes.
+    Semaphore inFlight = new Semaphore(64);
+    for (int i = 0; i < count; i++) {
+      inFlight.acquire();
+      stubs[i].withDeadlineAfter(60, TimeUnit.SECONDS).requestHeartbeat(requests[i], new StreamObserver<>() {
+        @Override
+        public void onNext(HeartbeatResponse value) {}
+
+        @Override
+        public void onError(Throwable t) {
+          inFlight.release();
+        }
+
+        @Override
+        public void onCompleted() {
+          inFlight.release();
+        }
+      });
+    }
+    inFlight.acquire(64);
     Samples rtt = new Samples();
     Samples tickLag = new Samples();
     AtomicLong failures = new AtomicLong();
@@ -96,11 +121,14 @@ public final class PingDriver {
             });
       }, offset, periodNanos, TimeUnit.NANOSECONDS);
     }
-    long cpuBefore = ProcStat.cpuNanos(ProcessHandle.current().pid());
+    // CPU of the measured window only, read on the scheduler thread when the window opens.
+    AtomicLong cpuBefore = new AtomicLong();
+    main.schedule(() -> cpuBefore.set(ProcStat.cpuNanos(ProcessHandle.current().pid())),
+        measureFrom - System.nanoTime(), TimeUnit.NANOSECONDS);
     long waitMillis = TimeUnit.NANOSECONDS.toMillis(measureTo - System.nanoTime()) + periodNanos / 1_000_000;
     main.awaitTermination(Math.max(0, waitMillis), TimeUnit.MILLISECONDS);
     main.shutdownNow();
-    long cpu = ProcStat.cpuNanos(ProcessHandle.current().pid()) - cpuBefore;
+    long cpu = ProcStat.cpuNanos(ProcessHandle.current().pid()) - cpuBefore.get();
     double seconds = duration.toNanos() / 1e9;
     long ok = rtt.size();
     System.out.println("RESULT {\"calls\":" + ok + ",\"failures\":" + failures.get()
