@@ -56,4 +56,12 @@ final class Args {
       default: throw new IllegalArgumentException("not a duration (like 500ms, 30s, 10m): " + text);
     }
   }
+
+  /** {@code 1s}, {@code 500ms}, {@code 10m}: the form {@link #duration} reads. */
+  static String format(Duration d) {
+    if (d.toMillis() % 60_000 == 0 && d.toMinutes() > 0) {
+      return d.toMinutes() + "m";
+    }
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+  }
 }

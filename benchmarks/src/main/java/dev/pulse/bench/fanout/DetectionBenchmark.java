@@ -53,8 +53,8 @@ final class DetectionBenchmark {
 
   static String run(Options o, PrintStream out) throws Exception {
     out.printf("detection: %d simulated + %d real task executors, %d faults per farm kind, interval %s, timeout %s,"
-            + " threshold %d, load %s%n", o.taskExecutors(), o.realTaskExecutors(), o.faults(), o.interval(),
-        o.timeout(), o.threshold(), Load.average());
+            + " threshold %d, load %s%n", o.taskExecutors(), o.realTaskExecutors(), o.faults(), Args.format(o.interval()),
+        Args.format(o.timeout()), o.threshold(), Load.average());
     double interval = o.interval().toMillis() / 1000.0;
     Map<String, Double> bound = new LinkedHashMap<>();
     bound.put("refuse", o.threshold() * interval + interval);

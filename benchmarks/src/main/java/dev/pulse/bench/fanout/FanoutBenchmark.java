@@ -25,8 +25,8 @@ import java.util.Map;
  *   <li>sender tick lag: how late the RM's heartbeat timer ran, same sources;
  *   <li>RM CPU seconds per 1,000 heartbeats from {@code /proc/<pid>/stat} (user + system, all threads);
  *   <li>RM live heap (after a full GC) and RSS, per TE: (with N TEs - before the farm started) / N;
- *   <li>false losses: {@code TASK_EXECUTOR_LOST} events since the RM started; none of the TEs fails, so
- *       every one is false.
+ *   <li>false losses: {@code TASK_EXECUTOR_LOST} events since the RM started (registration included), and
+ *       those within the measured window; none of the TEs fails, so every one is false.
  * </ul>
  * With {@code --compare-grpc} the same fan-out then runs with a bare gRPC ping ({@link PingDriver}) and the
  * report gives Pulse's throughput and RTT as ratios to it.
@@ -51,7 +51,8 @@ final class FanoutBenchmark {
   /** Runs it, prints progress and results on {@code out}, writes JSON and PNG; returns the JSON. */
   static String run(Options o, PrintStream out) throws Exception {
     out.printf("fanout: %d task executors, interval %s, timeout %s, warm-up %s, duration %s, load %s%n",
-        o.taskExecutors(), o.interval(), o.timeout(), o.warmup(), o.duration(), Load.average());
+        o.taskExecutors(), Args.format(o.interval()), Args.format(o.timeout()), Args.format(o.warmup()),
+        Args.format(o.duration()), Load.average());
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("heartbeat.interval", o.interval().toMillis() + " ms");
     settings.put("heartbeat.timeout", o.timeout().toMillis() + " ms");
@@ -105,13 +106,15 @@ final class FanoutBenchmark {
             + ",\"rmRssBytesPerTe\":" + (rss1 - rss0) / n
             + ",\"rmLiveHeapBytes\":" + heap1 + ",\"rmRssBytes\":" + rss1 + ",\"rmOpenFds\":" + fds
             + ",\"registered\":" + (long) registered
-            + ",\"falseLosses\":" + (long) lost + "}";
+            + ",\"falseLosses\":" + (long) lost
+            + ",\"falseLossesInWindow\":" + (long) (lost - lost(m0)) + "}";
         out.printf("  pulse: %.0f heartbeats/s (expected %.0f), RTT %s, tick lag %s, RM CPU %.3f s/1000 hb"
-                + " (%.2f cores; farm %.2f cores), RM heap %s/TE, RSS %s/TE, RPC failures %.0f, false losses %.0f%n",
+                + " (%.2f cores; farm %.2f cores), RM heap %s/TE, RSS %s/TE, RPC failures %.0f, false losses %.0f"
+                + " (%.0f of them in the measured window)%n",
             heartbeats / seconds, n / (o.interval().toNanos() / 1e9), describe(m1, "pulse_heartbeat_rtt_seconds", rtt),
             describe(m1, "pulse_sender_tick_lag_seconds", lag), (cpu1 - cpu0) / 1e9 / heartbeats * 1000,
             (cpu1 - cpu0) / 1e9 / seconds, (farmCpu1 - farmCpu0) / 1e9 / seconds, heap0 < 0 ? "?" : bytes((heap1 - heap0) / n), bytes((rss1 - rss0) / n),
-            failures, lost);
+            failures, lost, lost - lost(m0));
       }
     }
     String pingJson = "null";

@@ -19,7 +19,7 @@ final class GrpcPingBenchmark {
   /** Runs it and returns the driver's JSON result. */
   static String run(FanoutBenchmark.Options o, PrintStream out) throws Exception {
     out.printf("grpc-ping: %d endpoints, interval %s, warm-up %s, duration %s, load %s%n", o.taskExecutors(),
-        o.interval(), o.warmup(), o.duration(), Load.average());
+        Args.format(o.interval()), Args.format(o.warmup()), Args.format(o.duration()), Load.average());
     String net = Integer.toString(Endpoints.PING_NET);
     try (Farms farm = Farms.start("ping-farm", o.taskExecutors(), FanoutBenchmark.farmJvm(o),
         List.of("--mode", "ping", "--net", net, "--base-port", Integer.toString(o.basePort())), line -> {})) {
