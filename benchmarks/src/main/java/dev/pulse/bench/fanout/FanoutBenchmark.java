@@ -1,0 +1,228 @@
+package dev.pulse.bench.fanout;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code bin/benchmark fanout}: one production resource manager heartbeating N task executors.
+ *
+ * <p>Processes: the resource manager ({@code ResourceManagerMain}, own JVM, REST on) and a
+ * {@link TaskExecutorFarm} JVM with N real gRPC endpoints that register and answer like task executors.
+ * Both share this machine's cores, as the SPEC's target says (RM and simulated TEs together).
+ *
+ * <p>What is measured, after all TEs registered and a warm-up of a few intervals, over {@code --duration}:
+ * <ul>
+ *   <li>heartbeats/s: successful heartbeat round trips the RM counted ({@code pulse_heartbeat_rtt_seconds_count}
+ *       delta), so a heartbeat only counts when its answer came back;
+ *   <li>RTT: measured by the RM itself (request sent -> answer back on its main thread), from the
+ *       difference of its histogram between the start and the end of the window, interpolated within
+ *       buckets, with the bucket bound each quantile is certainly below;
+ *   <li>sender tick lag: how late the RM's heartbeat timer ran, same sources;
+ *   <li>RM CPU seconds per 1,000 heartbeats from {@code /proc/<pid>/stat} (user + system, all threads);
+ *   <li>RM live heap (after a full GC) and RSS, per TE: (with N TEs - before the farm started) / N;
+ *   <li>false losses: {@code TASK_EXECUTOR_LOST} events since the RM started (registration included), and
+ *       those within the measured window; none of the TEs fails, so every one is false.
+ * </ul>
+ * With {@code --compare-grpc} the same fan-out then runs with a bare gRPC ping ({@link PingDriver}) and the
+ * report gives Pulse's throughput and RTT as ratios to it.
+ */
+final class FanoutBenchmark {
+
+  record Options(int taskExecutors, Duration interval, Duration timeout, int threshold, Duration warmup,
+      Duration duration, int basePort, boolean compareGrpc, String rmHeap, String farmHeap, Path json, Path png) {}
+
+  private FanoutBenchmark() {}
+
+  static Options options(Args a) {
+    int n = a.getInt("task-executors", 1000);
+    Duration interval = a.duration("interval", "1s");
+    return new Options(n, interval, a.duration("timeout", "10s"), a.getInt("threshold", 2),
+        a.duration("warmup", "10s"), a.duration("duration", "60s"), a.getInt("base-port", 21000),
+        a.flag("compare-grpc"), a.get("rm-heap", "2g"), a.get("farm-heap", "4g"),
+        Path.of(a.get("json", "fanout-" + n + ".json")), Path.of(a.get("png", a.get("json", "fanout-" + n + ".json")
+            .replaceAll("\\.json$", "") + ".png")));
+  }
+
+  /** Runs it, prints progress and results on {@code out}, writes JSON and PNG; returns the JSON. */
+  static String run(Options o, PrintStream out) throws Exception {
+    out.printf("fanout: %d task executors, interval %s, timeout %s, warm-up %s, duration %s, load %s%n",
+        o.taskExecutors(), Args.format(o.interval()), Args.format(o.timeout()), Args.format(o.warmup()),
+        Args.format(o.duration()), Load.average());
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("heartbeat.interval", o.interval().toMillis() + " ms");
+    settings.put("heartbeat.timeout", o.timeout().toMillis() + " ms");
+    settings.put("heartbeat.rpc-failure-threshold", Integer.toString(o.threshold()));
+    String pulseJson;
+    try (RmProcess rm = RmProcess.start(settings, List.of("-Xmx" + o.rmHeap(), "-Xms" + o.rmHeap()))) {
+      long heap0 = rm.liveHeapBytes();
+      long rss0 = rm.rssBytes();
+      long started = System.nanoTime();
+      try (Farms farm = Farms.start("te-farm", o.taskExecutors(), farmJvm(o),
+          List.of("--mode", "pulse", "--rm", rm.rpcAddress(), "--base-port", Integer.toString(o.basePort()),
+              "--timeout", o.timeout().toMillis() + "ms"), line -> {
+                if (line.startsWith("registered") || line.startsWith("READY")) {
+                  out.println("  farm: " + line);
+                }
+              })) {
+        out.printf("  all farms ready after %.1f s (RM fds %d)%n", (System.nanoTime() - started) / 1e9,
+            ProcStat.openFds(rm.pid()));
+        awaitProgress(rm, o.warmup(), o, "warm-up", null, out);
+        Map<String, Double> m0 = rm.metrics();
+        long cpu0 = rm.cpuNanos();
+        long farmCpu0 = farm.cpuNanos();
+        long t0 = System.nanoTime();
+        Map<String, Double> m1 = awaitProgress(rm, o.duration(), o, "measure", m0, out);
+        long cpu1 = rm.cpuNanos();
+        long farmCpu1 = farm.cpuNanos();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long heap1 = rm.liveHeapBytes();
+        long rss1 = rm.rssBytes();
+        int fds = ProcStat.openFds(rm.pid());
+
+        PromHistogram rtt = PromHistogram.of(m1, "pulse_heartbeat_rtt_seconds")
+            .minus(PromHistogram.of(m0, "pulse_heartbeat_rtt_seconds"));
+        PromHistogram lag = PromHistogram.of(m1, "pulse_sender_tick_lag_seconds")
+            .minus(PromHistogram.of(m0, "pulse_sender_tick_lag_seconds"));
+        double heartbeats = rtt.count();
+        double lost = lost(m1);
+        double failures = sumPrefix(m1, "pulse_heartbeat_rpc_failures_total") - sumPrefix(m0, "pulse_heartbeat_rpc_failures_total");
+        double registered = m1.getOrDefault("pulse_task_executors_registered", Double.NaN);
+        int n = o.taskExecutors();
+        pulseJson = "{\"heartbeatsPerSecond\":" + Json.num(heartbeats / seconds)
+            + ",\"expectedPerSecond\":" + Json.num(n / (o.interval().toNanos() / 1e9))
+            + ",\"rpcFailures\":" + (long) failures + ",\"rpcFailuresByKind\":" + failuresByKind(m0, m1)
+            + ",\"rttMillis\":" + quantiles(m1, "pulse_heartbeat_rtt_seconds", rtt)
+            + ",\"rttBuckets\":" + rtt.toJson()
+            + ",\"tickLagMillis\":" + quantiles(m1, "pulse_sender_tick_lag_seconds", lag)
+            + ",\"rmCpuSecondsPer1000Heartbeats\":" + Json.num((cpu1 - cpu0) / 1e9 / heartbeats * 1000)
+            + ",\"rmCpuCores\":" + Json.num((cpu1 - cpu0) / 1e9 / seconds)
+            + ",\"farmCpuCores\":" + Json.num((farmCpu1 - farmCpu0) / 1e9 / seconds)
+            + ",\"rmHeapBytesPerTe\":" + (heap0 < 0 || heap1 < 0 ? "null" : Long.toString((heap1 - heap0) / n))
+            + ",\"rmRssBytesPerTe\":" + (rss1 - rss0) / n
+            + ",\"rmLiveHeapBytes\":" + heap1 + ",\"rmRssBytes\":" + rss1 + ",\"rmOpenFds\":" + fds
+            + ",\"registered\":" + (long) registered
+            + ",\"falseLosses\":" + (long) lost
+            + ",\"falseLossesInWindow\":" + (long) (lost - lost(m0)) + "}";
+        out.printf("  pulse: %.0f heartbeats/s (expected %.0f), RTT %s, tick lag %s, RM CPU %.3f s/1000 hb"
+                + " (%.2f cores; farm %.2f cores), RM heap %s/TE, RSS %s/TE, RPC failures %.0f, false losses %.0f"
+                + " (%.0f of them in the measured window)%n",
+            heartbeats / seconds, n / (o.interval().toNanos() / 1e9), describe(m1, "pulse_heartbeat_rtt_seconds", rtt),
+            describe(m1, "pulse_sender_tick_lag_seconds", lag), (cpu1 - cpu0) / 1e9 / heartbeats * 1000,
+            (cpu1 - cpu0) / 1e9 / seconds, (farmCpu1 - farmCpu0) / 1e9 / seconds, heap0 < 0 ? "?" : bytes((heap1 - heap0) / n), bytes((rss1 - rss0) / n),
+            failures, lost, lost - lost(m0));
+      }
+    }
+    String pingJson = "null";
+    if (o.compareGrpc()) {
+      pingJson = GrpcPingBenchmark.run(o, out);
+    }
+    String json = "{\"benchmark\":\"fanout\",\"taskExecutors\":" + o.taskExecutors()
+        + ",\"intervalMillis\":" + o.interval().toMillis() + ",\"timeoutMillis\":" + o.timeout().toMillis()
+        + ",\"durationSeconds\":" + o.duration().toSeconds() + ",\"cores\":" + Runtime.getRuntime().availableProcessors()
+        + ",\"loadAverageAtEnd\":" + Json.str(Load.average())
+        + ",\"pulse\":" + pulseJson + ",\"grpcPing\":" + pingJson
+        + (o.compareGrpc() ? ",\"ratios\":" + ratios(pulseJson, pingJson, out) : "") + "}";
+    Files.writeString(o.json(), json + "\n");
+    Charts.fanout(json, o.png());
+    out.println("  wrote " + o.json() + " and " + o.png());
+    return json;
+  }
+
+  static List<String> farmJvm(Options o) {
+    return List.of("-Xmx" + o.farmHeap(), "-Dlogback.configurationFile=dev/pulse/bench/rpc/logback-quiet.xml");
+  }
+
+  /** Polls the RM every few seconds for {@code length}, printing a progress line; returns the last scrape. */
+  private static Map<String, Double> awaitProgress(RmProcess rm, Duration length, Options o, String phase,
+      Map<String, Double> base, PrintStream out) throws Exception {
+    long start = System.nanoTime();
+    long end = start + length.toNanos();
+    Map<String, Double> previous = rm.metrics();
+    long previousAt = System.nanoTime();
+    long previousCpu = rm.cpuNanos();
+    while (true) {
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        return rm.metrics();
+      }
+      Thread.sleep(Math.min(5_000, left / 1_000_000 + 1));
+      Map<String, Double> now = rm.metrics();
+      long at = System.nanoTime();
+      long cpu = rm.cpuNanos();
+      double dt = (at - previousAt) / 1e9;
+      double hbs = (now.getOrDefault("pulse_heartbeat_rtt_seconds_count", 0.0)
+          - previous.getOrDefault("pulse_heartbeat_rtt_seconds_count", 0.0)) / dt;
+      out.printf("  [%s %3.0fs/%ds] TEs %.0f  hb/s %.0f  rtt p99 %.2f ms  tick lag p99 %.2f ms  rpc failures %.0f"
+              + "  lost %.0f  RM cpu %.2f cores  load %s%n",
+          phase, (at - start) / 1e9, length.toSeconds(), now.getOrDefault("pulse_task_executors_registered", 0.0), hbs,
+          1000 * PromHistogram.of(now, "pulse_heartbeat_rtt_seconds")
+              .minus(PromHistogram.of(previous, "pulse_heartbeat_rtt_seconds")).quantile(0.99),
+          1000 * PromHistogram.of(now, "pulse_sender_tick_lag_seconds")
+              .minus(PromHistogram.of(previous, "pulse_sender_tick_lag_seconds")).quantile(0.99),
+          sumPrefix(now, "pulse_heartbeat_rpc_failures_total"), lost(now), (cpu - previousCpu) / 1e9 / dt,
+          Load.average());
+      previous = now;
+      previousAt = at;
+      previousCpu = cpu;
+    }
+  }
+
+  private static String failuresByKind(Map<String, Double> m0, Map<String, Double> m1) {
+    StringBuilder sb = new StringBuilder("{");
+    m1.forEach((key, value) -> {
+      if (key.startsWith("pulse_heartbeat_rpc_failures_total{kind=\"")) {
+        String kind = key.substring(key.indexOf('"') + 1, key.lastIndexOf('"'));
+        sb.append(sb.length() > 1 ? "," : "").append(Json.str(kind)).append(':')
+            .append((long) (value - m0.getOrDefault(key, 0.0)));
+      }
+    });
+    return sb.append('}').toString();
+  }
+
+  static double lost(Map<String, Double> m) {
+    return m.getOrDefault("pulse_events_total{type=\"TASK_EXECUTOR_LOST\"}", 0.0);
+  }
+
+  static double sumPrefix(Map<String, Double> m, String prefix) {
+    return m.entrySet().stream().filter(e -> e.getKey().startsWith(prefix + "{")).mapToDouble(Map.Entry::getValue).sum();
+  }
+
+  /**
+   * Quantiles of the measurement window, interpolated in the RM's buckets, the bucket bounds they are
+   * certainly below, and Micrometer's {@code _max} (a decaying maximum over about the last 2 minutes, so
+   * it may include the registration phase).
+   */
+  private static String quantiles(Map<String, Double> m, String name, PromHistogram window) {
+    return "{\"p50\":" + Json.num(1000 * window.quantile(0.5))
+        + ",\"p99\":" + Json.num(1000 * window.quantile(0.99))
+        + ",\"p999\":" + Json.num(1000 * window.quantile(0.999))
+        + ",\"p99AtMost\":" + Json.num(1000 * window.quantileUpperBound(0.99))
+        + ",\"p999AtMost\":" + Json.num(1000 * window.quantileUpperBound(0.999))
+        + ",\"maxAtMost\":" + Json.num(1000 * window.quantileUpperBound(1.0))
+        + ",\"recentMax\":" + Json.num(1000 * m.getOrDefault(name + "_max", Double.NaN)) + "}";
+  }
+
+  private static String describe(Map<String, Double> m, String name, PromHistogram window) {
+    return String.format("p50 %.2f / p99 %.2f (<= %.1f) / p999 %.2f (<= %.1f) / max <= %.1f ms",
+        1000 * window.quantile(0.5), 1000 * window.quantile(0.99), 1000 * window.quantileUpperBound(0.99),
+        1000 * window.quantile(0.999), 1000 * window.quantileUpperBound(0.999), 1000 * window.quantileUpperBound(1.0));
+  }
+
+  private static String ratios(String pulse, String ping, PrintStream out) {
+    double pulseRate = JsonPeek.number(pulse, "heartbeatsPerSecond");
+    double pingRate = JsonPeek.number(ping, "callsPerSecond");
+    double pulseP99 = JsonPeek.number(pulse, "rttMillis", "p99");
+    double pingP99 = JsonPeek.number(ping, "rttMillis", "p99");
+    out.printf("  ratio to bare gRPC: throughput %.3fx, RTT p99 %.2fx%n", pulseRate / pingRate, pulseP99 / pingP99);
+    return "{\"throughput\":" + Json.num(pulseRate / pingRate) + ",\"rttP99\":" + Json.num(pulseP99 / pingP99) + "}";
+  }
+
+  static String bytes(long b) {
+    return b >= 10_240 ? String.format("%.1f KiB", b / 1024.0) : b + " B";
+  }
+}

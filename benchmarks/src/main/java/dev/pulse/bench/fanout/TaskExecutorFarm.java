@@ -1,0 +1,283 @@
+package dev.pulse.bench.fanout;
+
+import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.heartbeat.HeartbeatListener;
+import dev.pulse.heartbeat.HeartbeatManager;
+import dev.pulse.heartbeat.HeartbeatServices;
+import dev.pulse.heartbeat.HeartbeatTarget;
+import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.time.MainThreadExecutor;
+import dev.pulse.proto.v1.FencingToken;
+import dev.pulse.proto.v1.HeartbeatRequest;
+import dev.pulse.proto.v1.HeartbeatResponse;
+import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
+import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
+import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
+import dev.pulse.proto.v1.SlotReport;
+import dev.pulse.proto.v1.SlotState;
+import dev.pulse.proto.v1.SlotStatus;
+import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
+import dev.pulse.proto.v1.TaskExecutorIdentity;
+import dev.pulse.rpc.ChannelLease;
+import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.RpcConfig;
+import dev.pulse.rpc.RpcServer;
+import dev.pulse.rpc.RpcTransport;
+import dev.pulse.rpc.TaskExecutorGatewayService;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.stub.StreamObserver;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code TaskExecutorFarm --mode pulse|ping --first F --count N --base-port P [--rm HOST:PORT --timeout D]}:
+ * one JVM hosting simulated task executors F to F+N-1, each a real gRPC server on its own address ({@link Endpoints}).
+ *
+ * <p>In {@code pulse} mode each endpoint is what a real task executor exposes: heartbeat-rpc's
+ * {@link TaskExecutorGatewayService} (validation, hop to a main thread, identity and fencing checks,
+ * slot report), backed by its own receiving {@link HeartbeatManager} that monitors the resource manager,
+ * exactly as {@code TaskExecutorCore} wires it. Each registers with the resource manager through
+ * {@code ResourceManagerGateway.RegisterTaskExecutor} with its own resource id and a fresh instance id.
+ * What is shared, as the fan-out needs on a 2-core machine: one {@link RpcTransport} (its event loops),
+ * and {@value #MAIN_THREADS} single-thread main-thread executors. In {@code ping} mode each endpoint
+ * answers the same heartbeat method with a prebuilt response on the transport thread: the bare gRPC
+ * limit the Pulse numbers are compared with.
+ *
+ * <p>Protocol: prints {@code registered K} while registering and {@code READY N} when done. Reads
+ * commands on stdin: {@code refuse I} closes endpoint I's server (connections reset, new ones refused),
+ * {@code hang I} makes it accept calls and never answer (a stuck TE, or a partition that keeps the TCP
+ * connection). Each is acknowledged with {@code FAULT kind I epochMillis}. End of stdin ends the process.
+ */
+public final class TaskExecutorFarm {
+
+  static final int MAIN_THREADS = 2;
+  private static final int REGISTRATIONS_IN_FLIGHT = 64;
+
+  private TaskExecutorFarm() {}
+
+  public static void main(String[] args) throws Exception {
+    Args a = Args.parse(args);
+    String mode = a.get("mode", "pulse");
+    int first = a.getInt("first", 0);
+    int count = a.getInt("count", 100);
+    int basePort = a.getInt("base-port", 21000);
+    Endpoints.net = a.getInt("net", Endpoints.PULSE_NET);
+    int slots = 4;
+    SlotReport report = slots(slots);
+
+    RpcTransport transport = RpcTransport.create(RpcConfig.DEFAULTS, "farm");
+    RpcServer[] servers = new RpcServer[count];
+    Hang[] hangs = new Hang[count];
+    ScheduledExecutorService[] mains = new ScheduledExecutorService[MAIN_THREADS];
+    for (int m = 0; m < MAIN_THREADS; m++) {
+      int n = m;
+      mains[m] = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "farm-main-" + n));
+    }
+    ChannelPool channels = new ChannelPool(transport);
+    if (mode.equals("ping")) {
+      for (int i = 0; i < count; i++) {
+        hangs[i] = new Hang();
+        servers[i] = RpcServer.builder(transport, Endpoints.address(first + i, basePort))
+            .addService(ServerInterceptors.intercept(new BarePing(identity(first + i, "ping"), report), hangs[i]))
+            .start();
+      }
+      System.out.println("READY " + count);
+    } else {
+      String rmAddress = a.get("rm", null);
+      Duration timeout = Args.duration(a.get("timeout", "10s"));
+      HeartbeatServices services = HeartbeatServices.of(HeartbeatConfig.of(timeout.dividedBy(5), timeout));
+      ChannelLease rm = channels.acquire(rmAddress);
+      ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub = ResourceManagerGatewayGrpc.newStub(rm.channel());
+      Semaphore inFlight = new Semaphore(REGISTRATIONS_IN_FLIGHT);
+      AtomicInteger registered = new AtomicInteger();
+      AtomicInteger failed = new AtomicInteger();
+      for (int i = 0; i < count; i++) {
+        MainThreadExecutor main = MainThreadExecutor.wrap(mains[i % MAIN_THREADS]);
+        SimulatedTe te = new SimulatedTe(first + i, main, services, report);
+        hangs[i] = new Hang();
+        servers[i] = RpcServer.builder(transport, Endpoints.address(first + i, basePort))
+            .addService(ServerInterceptors.intercept(te.gateway, hangs[i])).start();
+        inFlight.acquire();
+        te.register(stub, basePort).whenComplete((ok, e) -> {
+          if (e != null) {
+            failed.incrementAndGet();
+            System.err.println("farm: " + Endpoints.resourceId(te.index) + " did not register: " + e);
+          } else if (registered.incrementAndGet() % 1000 == 0) {
+            System.out.println("registered " + registered.get());
+          }
+          inFlight.release(); // after counting, so that READY below counts every registration
+        });
+      }
+      inFlight.acquire(REGISTRATIONS_IN_FLIGHT);
+      System.out.println("READY " + registered.get() + (failed.get() > 0 ? " failed " + failed.get() : ""));
+    }
+
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) {
+      String[] cmd = line.trim().split(" ");
+      if (cmd.length != 2) {
+        continue;
+      }
+      int global = Integer.parseInt(cmd[1]);
+      int i = global - first;
+      if (cmd[0].equals("refuse")) {
+        servers[i].close();
+      } else if (cmd[0].equals("hang")) {
+        hangs[i].hung = true;
+      } else {
+        continue;
+      }
+      System.out.println("FAULT " + cmd[0] + " " + global + " " + System.currentTimeMillis());
+    }
+    // The benchmark is gone or done: no graceful goodbye, the process simply ends.
+    Runtime.getRuntime().halt(0);
+  }
+
+  static TaskExecutorIdentity identity(int i, String instanceId) {
+    return TaskExecutorIdentity.newBuilder().setResourceId(Endpoints.resourceId(i)).setInstanceId(instanceId).build();
+  }
+
+  static SlotReport slots(int n) {
+    SlotReport.Builder report = SlotReport.newBuilder();
+    for (int i = 0; i < n; i++) {
+      report.addSlots(SlotStatus.newBuilder().setSlotIndex(i).setState(SlotState.SLOT_STATE_FREE));
+    }
+    return report.build();
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** One simulated task executor: its gateway, its receiving heartbeat manager and its registration. */
+  private static final class SimulatedTe {
+    final int index;
+    final ResourceId resourceId;
+    final String instanceId = UUID.randomUUID().toString();
+    final MainThreadExecutor main;
+    final HeartbeatManager<Void, Void> heartbeats;
+    final SlotReport report;
+    /** Written on a gRPC thread after registration, read on the main thread: volatile. */
+    volatile FencingToken acceptedToken;
+    final TaskExecutorGatewayService gateway;
+
+    SimulatedTe(int index, MainThreadExecutor main, HeartbeatServices services, SlotReport report) {
+      this.index = index;
+      this.resourceId = ResourceId.of(Endpoints.resourceId(index));
+      this.main = main;
+      this.report = report;
+      this.heartbeats = services.createHeartbeatManager(resourceId, new Quiet(), main);
+      this.gateway = TaskExecutorGatewayService.builder()
+          .identity(resourceId, instanceId)
+          .mainThread(main)
+          .heartbeatManager(heartbeats)
+          .acceptedToken(() -> acceptedToken)
+          .slotReport(() -> report)
+          .build();
+    }
+
+    CompletableFuture<Void> register(ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub, int basePort) {
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      RegisterTaskExecutorRequest request = RegisterTaskExecutorRequest.newBuilder()
+          .setTaskExecutor(identity(index, instanceId))
+          .setRpcAddress(Endpoints.hostPort(index, basePort))
+          .setNumberOfSlots(report.getSlotsCount())
+          .setSlotReport(report)
+          .build();
+      stub.withDeadlineAfter(60, TimeUnit.SECONDS).registerTaskExecutor(request, new StreamObserver<>() {
+        @Override
+        public void onNext(RegisterTaskExecutorResponse response) {
+          acceptedToken = response.getFencingToken();
+          ResourceId rmId = ResourceId.of(response.getFencingToken().getResourceManagerId());
+          // As TaskExecutorCore does: from now on the RM's heartbeats keep this TE's view of it alive.
+          main.execute(() -> heartbeats.monitorTarget(rmId, new NoCalls()));
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          done.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {
+          done.complete(null);
+        }
+      });
+      return done;
+    }
+  }
+
+  /** Turns an endpoint into a hung one: calls are accepted and never answered nor closed. */
+  private static final class Hang implements ServerInterceptor {
+    volatile boolean hung;
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+        ServerCallHandler<Q, R> next) {
+      if (hung) {
+        return new ServerCall.Listener<>() {};
+      }
+      return next.startCall(call, headers);
+    }
+  }
+
+  /** Answers every heartbeat at once on the transport thread with a prebuilt response. */
+  private static final class BarePing extends TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase {
+    private final HeartbeatResponse response;
+
+    BarePing(TaskExecutorIdentity identity, SlotReport report) {
+      this.response = HeartbeatResponse.newBuilder().setTaskExecutor(identity).setSlotReport(report).build();
+    }
+
+    @Override
+    public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
+      observer.onNext(response);
+      observer.onCompleted();
+    }
+  }
+
+  private static final class Quiet implements HeartbeatListener<Void, Void> {
+    @Override
+    public void notifyHeartbeatTimeout(ResourceId resourceId) {}
+
+    @Override
+    public void notifyTargetUnreachable(ResourceId resourceId) {}
+
+    @Override
+    public void reportPayload(ResourceId resourceId, Void payload) {}
+
+    @Override
+    public Void retrievePayload(ResourceId resourceId) {
+      return null;
+    }
+  }
+
+  /** In pulse.v1 the TE never calls the RM for heartbeats: the RM's requests are the heartbeats. */
+  private static final class NoCalls implements HeartbeatTarget<Void> {
+    @Override
+    public CompletableFuture<Void> receiveHeartbeat(ResourceId origin, Void payload) {
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> requestHeartbeat(ResourceId origin, Void payload) {
+      return CompletableFuture.completedFuture(null);
+    }
+  }
+}
