@@ -220,6 +220,57 @@ class TaskExecutorLoopbackTest {
 
   // ------------------------------------------------------------------ helpers
 
+  @Test
+  void serverInterceptor_seesTheResourceManagersCalls_andCanRefuseThem() {
+    FakeResourceManager rm = resourceManager();
+    java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.grpc.ServerInterceptor interceptor = new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
+          io.grpc.ServerCallHandler<Q, R> next) {
+        seen.add(call.getMethodDescriptor().getBareMethodName());
+        if (refuse.get()) {
+          call.close(Status.UNAVAILABLE.withDescription("refused by the test"), new io.grpc.Metadata());
+          return new io.grpc.ServerCall.Listener<>() {};
+        }
+        return next.startCall(call, headers);
+      }
+    };
+    TaskExecutor te = TaskExecutor.builder().settings(settings(rm)).serverInterceptor(interceptor).build();
+    toClose.push(te);
+    te.start();
+    RegisterTaskExecutorRequest registration = awaitRegistration(rm, te);
+
+    rm.heartbeat(registration);
+    refuse.set(true);
+
+    assertThatThrownBy(() -> rm.heartbeat(registration)).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getDescription()).isEqualTo("refused by the test"));
+    assertThat(seen).containsExactly("RequestHeartbeat", "RequestHeartbeat");
+  }
+
+  @Test
+  void clientInterceptor_seesTheCallsToTheResourceManager() {
+    FakeResourceManager rm = resourceManager();
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.grpc.ClientInterceptor interceptor = new io.grpc.ClientInterceptor() {
+      @Override
+      public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
+          io.grpc.CallOptions options, io.grpc.Channel next) {
+        seen.add(method.getBareMethodName());
+        return next.newCall(method, options);
+      }
+    };
+    TaskExecutor te = TaskExecutor.builder().settings(settings(rm)).clientInterceptor(interceptor).build();
+    te.start();
+    awaitRegistration(rm, te);
+
+    te.close();
+
+    assertThat(seen).containsExactly("RegisterTaskExecutor", "DisconnectTaskExecutor");
+  }
+
   private FakeResourceManager resourceManager() {
     FakeResourceManager rm = new FakeResourceManager();
     toClose.push(rm);
