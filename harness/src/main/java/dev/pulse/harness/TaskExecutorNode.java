@@ -33,7 +33,10 @@ public interface TaskExecutorNode {
   /**
    * Starts a new instance with the same resource id (and the same port where it is free), after a
    * {@link #kill()} if it still runs. The resource manager loses the old instance as {@code RESTARTED}
-   * and registers the new one. Faults are cleared.
+   * and registers the new one, provided the new instance answers before the old one is found
+   * unreachable: always in process (it starts within milliseconds), but a child JVM takes about a
+   * second to start, so with short intervals the old instance is lost as {@code UNREACHABLE} first.
+   * Faults are cleared.
    */
   void restart();
 

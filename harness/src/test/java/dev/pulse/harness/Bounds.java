@@ -39,8 +39,8 @@ final class Bounds {
 
   /** The value of one Prometheus sample, e.g. {@code pulse_heartbeat_rpc_failures_total{kind="UNREACHABLE"}}. */
   static double metric(String metrics, String name, String labels) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*" + Pattern.quote(labels) + "[^}]*\\} (\\S+)$")
-        .matcher(metrics);
+    String labelPart = labels.isEmpty() ? "(?:\\{[^}]*\\})?" : "\\{[^}]*" + Pattern.quote(labels) + "[^}]*\\}";
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + labelPart + " (\\S+)$").matcher(metrics);
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 }
