@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 /**
  * A real resource manager and task executors talking gRPC over loopback, for integration tests, with
@@ -54,30 +53,23 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   private final Builder config;
-  private final Settings settings;
-  private final Path workDir;
+  private Settings settings;
+  private Path workDir;
+  private Path logDir;
   private final RestClient rest;
-  private final Object cursorLock = new Object();
+  private final EventCursor cursor;
   private ResourceManagerNode resourceManager;
   private final List<TaskExecutorNode> taskExecutors = new ArrayList<>();
   private RpcTransport clientTransport;
   private ChannelPool clientChannels;
   private SlotPoolClient slotPool;
-  // Guarded by cursorLock: see the class comment.
-  private String cursorResourceManager;
-  private long cursorSeq;
-  private long cursorNotBeforeMillis;
   private boolean closed;
 
   private MiniCluster(Builder b) {
     this.config = b.copy();
-    try {
-      this.workDir = Files.createTempDirectory("pulse-minicluster-");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a temporary directory", e);
-    }
-    this.settings = b.settings(workDir);
     this.rest = b.mode == Mode.PROCESSES ? new RestClient() : null;
+    this.cursor = new EventCursor(() -> resourceManager,
+        Duration.ofMillis(b.mode == Mode.IN_PROCESS ? 5 : 50));
   }
 
   public static Builder builder() {
@@ -91,22 +83,36 @@ public final class MiniCluster implements AutoCloseable {
    * @throws IllegalStateException if the cluster does not come up within the start timeout; whatever
    *     was started is stopped then
    */
-  public MiniCluster start() {
+  public synchronized MiniCluster start() {
+    if (workDir != null) {
+      throw new IllegalStateException("a mini cluster starts once; build() another one");
+    }
+    try {
+      workDir = Files.createTempDirectory("pulse-minicluster-");
+      settings = config.settings(workDir);
+      logDir = config.logDirectory == null ? workDir
+          : Files.createTempDirectory(Files.createDirectories(config.logDirectory), "cluster-");
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("cannot create the cluster's directories", e);
+    }
     try {
       if (config.mode == Mode.IN_PROCESS) {
         resourceManager = new InProcessResourceManager(settings, this::faultInjected).start();
       } else {
-        resourceManager = new ProcessResourceManager(processSettings(), workDir, config.startTimeout, rest,
+        resourceManager = new ProcessResourceManager(processSettings(), logDir, config.startTimeout, rest,
             this::faultInjected).start();
       }
       for (int i = 0; i < config.taskExecutors; i++) {
         taskExecutors.add(newTaskExecutor("te-" + i, i));
       }
-      awaitRegistered(taskExecutors.size(), config.startTimeout);
-      synchronized (cursorLock) {
-        cursorResourceManager = resourceManager.id();
-        cursorSeq = lastSeq();
+      for (TaskExecutorNode te : taskExecutors) {
+        if (te instanceof ProcessTaskExecutor p) {
+          p.awaitStarted(); // launched together, so that the JVMs start in parallel
+        }
       }
+      awaitRegistered(taskExecutors.size(), config.startTimeout);
+      cursor.skipAll();
       return this;
     } catch (RuntimeException | Error e) {
       close();
@@ -123,8 +129,8 @@ public final class MiniCluster implements AutoCloseable {
       return new InProcessTaskExecutor(id, te, seed, this::faultInjected).start();
     }
     ProcessResourceManager rm = (ProcessResourceManager) resourceManager;
-    return new ProcessTaskExecutor(id, processSettings(), rm::rpcPort, workDir, config.startTimeout,
-        this::faultInjected).start();
+    return new ProcessTaskExecutor(id, processSettings(), rm::rpcPort, logDir, config.startTimeout,
+        this::faultInjected).launch();
   }
 
   private Map<String, String> processSettings() {
@@ -195,13 +201,7 @@ public final class MiniCluster implements AutoCloseable {
 
   /** Every event of the current resource manager, oldest first. */
   public List<ResourceManagerEvent> events() {
-    List<ResourceManagerEvent> all = new ArrayList<>();
-    List<ResourceManagerEvent> page;
-    do {
-      page = resourceManager.events(all.isEmpty() ? 0 : all.get(all.size() - 1).seq());
-      all.addAll(page);
-    } while (!page.isEmpty());
-    return all;
+    return cursor.events();
   }
 
   /**
@@ -212,52 +212,12 @@ public final class MiniCluster implements AutoCloseable {
    * @throws AssertionError if none comes within {@code timeout}; the message lists the events seen
    */
   public ResourceManagerEvent awaitEvent(EventType type, Predicate<ResourceManagerEvent> predicate, Duration timeout) {
-    Objects.requireNonNull(type, "type");
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long pollNanos = config.mode == Mode.IN_PROCESS ? 5_000_000L : 50_000_000L;
-    List<ResourceManagerEvent> seen = new ArrayList<>();
-    RuntimeException lastFailure = null;
-    while (true) {
-      seen.clear();
-      try {
-        String rm = resourceManager.id();
-        long after;
-        long notBefore;
-        synchronized (cursorLock) {
-          after = rm.equals(cursorResourceManager) ? cursorSeq : 0;
-          notBefore = cursorNotBeforeMillis;
-        }
-        for (ResourceManagerEvent e : eventsAfter(after)) {
-          if (e.time() < notBefore) {
-            continue;
-          }
-          seen.add(e);
-          if (e.type() == type && predicate.test(e)) {
-            synchronized (cursorLock) {
-              cursorResourceManager = rm;
-              cursorSeq = e.seq();
-            }
-            return e;
-          }
-        }
-      } catch (RuntimeException e) {
-        lastFailure = e; // e.g. a resource manager process that is stopped: try again until the deadline
-      }
-      if (System.nanoTime() > deadline) {
-        AssertionError failure = new AssertionError("no " + type + " event matching the predicate within "
-            + timeout.toMillis() + " ms; events since the last fault: "
-            + seen.stream().map(MiniCluster::describe).collect(Collectors.joining(", ", "[", "]")));
-        if (lastFailure != null) {
-          failure.initCause(lastFailure);
-        }
-        throw failure;
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(pollNanos);
-    }
+    return cursor.await(type, predicate, timeout);
   }
 
   /** {@link #awaitEvent(EventType, Predicate, Duration)} for events about one task executor. */
   public ResourceManagerEvent awaitEvent(EventType type, String taskExecutorId, Duration timeout) {
+    Objects.requireNonNull(taskExecutorId, "taskExecutorId");
     return awaitEvent(type, e -> taskExecutorId.equals(e.taskExecutorId()), timeout);
   }
 
@@ -281,38 +241,12 @@ public final class MiniCluster implements AutoCloseable {
       java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
     }
     throw new IllegalStateException(registered + " task executor(s) registered after " + timeout.toMillis()
-        + " ms, expected " + count + "; logs in " + workDir);
+        + " ms, expected " + count + "; logs in " + logDir);
   }
 
-  private List<ResourceManagerEvent> eventsAfter(long seq) {
-    List<ResourceManagerEvent> all = new ArrayList<>();
-    List<ResourceManagerEvent> page;
-    long after = seq;
-    do {
-      page = resourceManager.events(after);
-      all.addAll(page);
-      if (!page.isEmpty()) {
-        after = page.get(page.size() - 1).seq();
-      }
-    } while (!page.isEmpty());
-    return all;
-  }
-
-  private long lastSeq() {
-    List<ResourceManagerEvent> all = events();
-    return all.isEmpty() ? 0 : all.get(all.size() - 1).seq();
-  }
-
-  /** Every fault calls this first: events before it are no longer awaited. Does no I/O. */
+  /** Every fault calls this first: events before it are no longer awaited. */
   private void faultInjected() {
-    synchronized (cursorLock) {
-      cursorNotBeforeMillis = System.currentTimeMillis();
-    }
-  }
-
-  private static String describe(ResourceManagerEvent e) {
-    return "#" + e.seq() + " " + e.type() + (e.taskExecutorId() == null ? "" : " " + e.taskExecutorId())
-        + (e.reason() == null ? "" : " " + e.reason());
+    cursor.faultInjected();
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -328,16 +262,34 @@ public final class MiniCluster implements AutoCloseable {
       return;
     }
     closed = true;
-    List<Throwable> failures = new ArrayList<>();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
     if (resourceManager != null) {
-      run(resourceManager::resume, failures);
-    }
-    for (int i = taskExecutors.size() - 1; i >= 0; i--) {
-      TaskExecutorNode te = taskExecutors.get(i);
-      if (te.isRunning()) {
-        run(te::resume, failures);
+      try {
+        resourceManager.resume(); // so that the task executors' goodbyes are answered
+      } catch (RuntimeException bestEffort) {
+        // e.g. a resource manager process that is gone; closing it below reports real problems
       }
-      run(((AutoCloseable) te)::close, failures);
+    }
+    // Task executors stop together (child processes take a while each), before the resource manager,
+    // so that each can still say goodbye to it.
+    List<Thread> stopping = new ArrayList<>();
+    for (TaskExecutorNode te : taskExecutors) {
+      Thread t = new Thread(() -> {
+        if (te.isRunning()) {
+          run(te::resume, failures);
+        }
+        run(((AutoCloseable) te)::close, failures);
+      }, "pulse-harness-stop-" + te.id());
+      t.start();
+      stopping.add(t);
+    }
+    for (Thread t : stopping) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failures.add(e);
+      }
     }
     if (clientChannels != null) {
       run(clientChannels::close, failures);
@@ -346,7 +298,9 @@ public final class MiniCluster implements AutoCloseable {
     if (resourceManager != null) {
       run(((AutoCloseable) resourceManager)::close, failures);
     }
-    run(this::deleteWorkDir, failures);
+    if (workDir != null) {
+      run(this::deleteWorkDir, failures);
+    }
     if (!failures.isEmpty()) {
       IllegalStateException e = new IllegalStateException("the mini cluster did not stop cleanly");
       failures.forEach(e::addSuppressed);
@@ -397,6 +351,7 @@ public final class MiniCluster implements AutoCloseable {
     private Path tlsTrustCert;
     private Mode mode = Mode.IN_PROCESS;
     private long faultSeed = 42;
+    private Path logDirectory;
     private Duration startTimeout = Duration.ofSeconds(60);
     private final Map<String, String> extra = new LinkedHashMap<>();
 
@@ -464,6 +419,16 @@ public final class MiniCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Keeps the logs of child processes in a new {@code cluster-*} directory under {@code dir}, for
+     * reading after a failed test; by default they go to a temporary directory that {@code close()}
+     * deletes.
+     */
+    public Builder logDirectory(Path dir) {
+      this.logDirectory = Objects.requireNonNull(dir);
+      return this;
+    }
+
     /** How long {@link MiniCluster#start()} waits for everything to run and register (default 60 s). */
     public Builder startTimeout(Duration timeout) {
       this.startTimeout = Objects.requireNonNull(timeout);
@@ -495,6 +460,7 @@ public final class MiniCluster implements AutoCloseable {
       b.mode = mode;
       b.faultSeed = faultSeed;
       b.startTimeout = startTimeout;
+      b.logDirectory = logDirectory;
       b.extra.putAll(extra);
       return b;
     }

@@ -48,14 +48,30 @@ final class ProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
     this.beforeFault = beforeFault;
   }
 
+  /** Starts the process and waits for its start-up line. */
   synchronized ProcessTaskExecutor start() {
+    return launch().awaitStarted();
+  }
+
+  /** Starts the process without waiting: start many, then {@link #awaitStarted()} each. */
+  synchronized ProcessTaskExecutor launch() {
     List<String> args = new ArrayList<>();
     settings.forEach((k, v) -> args.add("-D" + k + "=" + v));
     args.add("-Dtaskexecutor.resource-id=" + id);
     args.add("-Dtaskexecutor.rpc.port=" + port);
     args.add("-Dresourcemanager.rpc.port=" + resourceManagerPort.getAsInt());
     try {
-      process = ChildProcess.start(id, "dev.pulse.te.TaskExecutorMain", args, logs.resolve(id + "-" + (starts++) + ".log"));
+      process = ChildProcess.start(id, "dev.pulse.te.TaskExecutorMain", args,
+          logs.resolve(id + "-" + (starts++) + ".log"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return this;
+  }
+
+  /** Waits for the start-up line of the process {@link #launch()} started; stops it if it does not come. */
+  synchronized ProcessTaskExecutor awaitStarted() {
+    try {
       String line = process.awaitStarted(startTimeout);
       Matcher m = START_LINE.matcher(line);
       if (!m.find()) {

@@ -33,6 +33,7 @@ class ProcessEndToEndTest {
       .mode(Mode.PROCESSES)
       .taskExecutors(2)
       .slotsPerTaskExecutor(2)
+      .logDirectory(java.nio.file.Path.of("target", "e2e-logs"))
       .setting("taskexecutor.registration.timeout", "1 min"));
 
   @Test

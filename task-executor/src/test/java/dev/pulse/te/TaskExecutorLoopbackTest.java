@@ -13,13 +13,24 @@ import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
 import dev.pulse.proto.v1.RequestSlotResponse;
 import dev.pulse.proto.v1.SlotState;
 import dev.pulse.proto.v1.SlotStatus;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -223,16 +234,16 @@ class TaskExecutorLoopbackTest {
   @Test
   void serverInterceptor_seesTheResourceManagersCalls_andCanRefuseThem() {
     FakeResourceManager rm = resourceManager();
-    java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
-    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-    io.grpc.ServerInterceptor interceptor = new io.grpc.ServerInterceptor() {
+    AtomicBoolean refuse = new AtomicBoolean();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    ServerInterceptor interceptor = new ServerInterceptor() {
       @Override
-      public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
-          io.grpc.ServerCallHandler<Q, R> next) {
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
         seen.add(call.getMethodDescriptor().getBareMethodName());
         if (refuse.get()) {
-          call.close(Status.UNAVAILABLE.withDescription("refused by the test"), new io.grpc.Metadata());
-          return new io.grpc.ServerCall.Listener<>() {};
+          call.close(Status.UNAVAILABLE.withDescription("refused by the test"), new Metadata());
+          return new ServerCall.Listener<>() {};
         }
         return next.startCall(call, headers);
       }
@@ -253,11 +264,11 @@ class TaskExecutorLoopbackTest {
   @Test
   void clientInterceptor_seesTheCallsToTheResourceManager() {
     FakeResourceManager rm = resourceManager();
-    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-    io.grpc.ClientInterceptor interceptor = new io.grpc.ClientInterceptor() {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    ClientInterceptor interceptor = new ClientInterceptor() {
       @Override
-      public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
-          io.grpc.CallOptions options, io.grpc.Channel next) {
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
+          CallOptions options, Channel next) {
         seen.add(method.getBareMethodName());
         return next.newCall(method, options);
       }
