@@ -31,7 +31,7 @@ public interface ResourceManagerNode {
 
   /**
    * Freezes it: in process its main thread (heartbeat sender, registrations, allocations) is blocked;
-   * a child process gets SIGSTOP. In process its REST API still answers reads.
+   * a child process gets SIGSTOP. In process its events and overview can still be read.
    */
   void pause();
 
