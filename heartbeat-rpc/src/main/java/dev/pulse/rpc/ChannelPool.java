@@ -1,5 +1,6 @@
 package dev.pulse.rpc;
 
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NegotiationType;
 import io.grpc.netty.NettyChannelBuilder;
@@ -38,6 +39,7 @@ public final class ChannelPool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelPool.class);
 
   private final RpcTransport transport;
+  private final List<ClientInterceptor> interceptors;
   private final Object lock = new Object();
   /** Guarded by {@link #lock}. */
   private final Map<String, Entry> open = new HashMap<>();
@@ -47,7 +49,16 @@ public final class ChannelPool implements AutoCloseable {
   private boolean closed;
 
   public ChannelPool(RpcTransport transport) {
+    this(transport, List.of());
+  }
+
+  /**
+   * A pool whose channels run every call through {@code interceptors} (in gRPC's order: the last one
+   * runs first), outside the token interceptor, e.g. to fail or delay calls in tests.
+   */
+  public ChannelPool(RpcTransport transport, List<ClientInterceptor> interceptors) {
     this.transport = Objects.requireNonNull(transport, "transport");
+    this.interceptors = List.copyOf(interceptors);
   }
 
   /**
@@ -156,6 +167,7 @@ public final class ChannelPool implements AutoCloseable {
     if (transport.authEnabled()) {
       builder.intercept(transport.token().clientInterceptor());
     }
+    builder.intercept(interceptors);
     return builder.build();
   }
 

@@ -2,6 +2,7 @@ package dev.pulse.rpc;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
@@ -95,6 +96,7 @@ public final class RpcServer implements AutoCloseable {
     private final RpcTransport transport;
     private final InetSocketAddress bindAddress;
     private final List<ServerServiceDefinition> services = new ArrayList<>();
+    private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private Executor executor;
 
     private Builder(RpcTransport transport, InetSocketAddress bindAddress) {
@@ -108,6 +110,17 @@ public final class RpcServer implements AutoCloseable {
 
     public Builder addService(ServerServiceDefinition service) {
       services.add(Objects.requireNonNull(service, "service"));
+      return this;
+    }
+
+    /**
+     * Adds an interceptor in front of every method of every service, outside the token check: it sees
+     * each call before authentication, as a network filter would (e.g. to refuse or delay calls in
+     * tests). Interceptors added later run first. Interceptors run on the transport thread and must
+     * not block.
+     */
+    public Builder intercept(ServerInterceptor interceptor) {
+      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
       return this;
     }
 
@@ -149,7 +162,8 @@ public final class RpcServer implements AutoCloseable {
       }
       AuthInterceptor auth = transport.authEnabled() ? new AuthInterceptor(transport.token()) : null;
       for (ServerServiceDefinition service : services) {
-        builder.addService(auth == null ? service : ServerInterceptors.intercept(service, auth));
+        ServerServiceDefinition checked = auth == null ? service : ServerInterceptors.intercept(service, auth);
+        builder.addService(ServerInterceptors.intercept(checked, interceptors));
       }
       Server server = builder.build();
       try {

@@ -12,7 +12,11 @@ import dev.pulse.proto.v1.SlotPoolGrpc;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
@@ -27,6 +31,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -103,6 +108,29 @@ class AuthTest {
 
     member.requestOnce(ResourceId.of("te-1"), "instance-a", te.address()).get(10, TimeUnit.SECONDS);
     assertThat(te.lastHeartbeatFromRm()).isPositive();
+  }
+
+  @Test
+  void serverInterceptor_runsBeforeTheTokenCheck_onEveryMethod() throws Exception {
+    RpcTransport transport = closer.register(RpcTransport.create(RpcConfig.of(token("server-token-0123456789")),
+        "server", 1));
+    List<String> seen = new CopyOnWriteArrayList<>();
+    RpcServer.Builder builder = RpcServer.builder(transport, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .intercept(new ServerInterceptor() {
+          @Override
+          public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call,
+              Metadata headers, ServerCallHandler<Q, R> next) {
+            seen.add(call.getMethodDescriptor().getFullMethodName());
+            return next.startCall(call, headers);
+          }
+        });
+    SERVICES.forEach(service -> builder.addService(answeringOk(service)));
+    String address = "127.0.0.1:" + closer.register(builder.start()).port();
+
+    Map<String, Status> outcomes = callEveryMethod(address, RpcSecurityConfig.NONE);
+
+    assertThat(outcomes.values()).allMatch(status -> status.getCode() == Status.Code.UNAUTHENTICATED);
+    assertThat(seen).containsExactlyElementsOf(outcomes.keySet());
   }
 
   private RpcSecurityConfig token(String secret) throws Exception {

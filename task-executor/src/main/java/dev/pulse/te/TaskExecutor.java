@@ -9,6 +9,8 @@ import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
 import dev.pulse.rpc.TaskExecutorGatewayService;
+import io.grpc.ClientInterceptor;
+import io.grpc.ServerInterceptor;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -64,6 +66,8 @@ public final class TaskExecutor implements AutoCloseable {
   private final String instanceId;
   private final MainThreadExecutor suppliedMainThread;
   private final List<TaskExecutorListener> listeners;
+  private final List<ServerInterceptor> serverInterceptors;
+  private final List<ClientInterceptor> clientInterceptors;
   private final CompletableFuture<String> failStopFuture = new CompletableFuture<>();
 
   // Written by start() under the lock, read by close() under it; the volatile ones are read anywhere.
@@ -84,6 +88,8 @@ public final class TaskExecutor implements AutoCloseable {
     this.instanceId = b.instanceId != null ? b.instanceId : UUID.randomUUID().toString();
     this.suppliedMainThread = b.mainThread;
     this.listeners = List.copyOf(b.listeners);
+    this.serverInterceptors = List.copyOf(b.serverInterceptors);
+    this.clientInterceptors = List.copyOf(b.clientInterceptors);
   }
 
   public static Builder builder() {
@@ -115,7 +121,7 @@ public final class TaskExecutor implements AutoCloseable {
           ownedMainThread = new ScheduledMainThreadExecutor("pulse-te-main");
           mainThread = ownedMainThread;
         }
-        channels = new ChannelPool(transport);
+        channels = new ChannelPool(transport, clientInterceptors);
         client = new GrpcResourceManagerClient(channels, config.resourceManagerAddress());
         TaskExecutorCore c = new TaskExecutorCore(config, instanceId, mainThread, client, listeners);
         TaskExecutorGatewayService gateway = TaskExecutorGatewayService.builder()
@@ -289,7 +295,9 @@ public final class TaskExecutor implements AutoCloseable {
 
   private RpcServer bind(TaskExecutorGatewayService gateway, InetSocketAddress bindAddress) {
     try {
-      return RpcServer.builder(transport, bindAddress)
+      RpcServer.Builder builder = RpcServer.builder(transport, bindAddress);
+      serverInterceptors.forEach(builder::intercept);
+      return builder
           .addService(gateway)
           // The gateway only validates and hands each call to the main thread: no need for another hop.
           .executor(Runnable::run)
@@ -348,6 +356,8 @@ public final class TaskExecutor implements AutoCloseable {
     private MainThreadExecutor mainThread;
     private String instanceId;
     private final List<TaskExecutorListener> listeners = new ArrayList<>();
+    private final List<ServerInterceptor> serverInterceptors = new ArrayList<>();
+    private final List<ClientInterceptor> clientInterceptors = new ArrayList<>();
 
     private Builder() {}
 
@@ -385,6 +395,25 @@ public final class TaskExecutor implements AutoCloseable {
 
     public Builder listener(TaskExecutorListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Runs every call the resource manager makes to this task executor through {@code interceptor},
+     * before the token check (see {@link RpcServer.Builder#intercept}); e.g. to refuse or delay
+     * calls when testing failure detection. Runs on a transport thread; must not block.
+     */
+    public Builder serverInterceptor(ServerInterceptor interceptor) {
+      serverInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
+     * Runs every call this task executor makes to the resource manager (registration, goodbye)
+     * through {@code interceptor}; e.g. to fail them when testing a network partition.
+     */
+    public Builder clientInterceptor(ClientInterceptor interceptor) {
+      clientInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
       return this;
     }
 

@@ -13,13 +13,24 @@ import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
 import dev.pulse.proto.v1.RequestSlotResponse;
 import dev.pulse.proto.v1.SlotState;
 import dev.pulse.proto.v1.SlotStatus;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -219,6 +230,57 @@ class TaskExecutorLoopbackTest {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  @Test
+  void serverInterceptor_seesTheResourceManagersCalls_andCanRefuseThem() {
+    FakeResourceManager rm = resourceManager();
+    AtomicBoolean refuse = new AtomicBoolean();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    ServerInterceptor interceptor = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        seen.add(call.getMethodDescriptor().getBareMethodName());
+        if (refuse.get()) {
+          call.close(Status.UNAVAILABLE.withDescription("refused by the test"), new Metadata());
+          return new ServerCall.Listener<>() {};
+        }
+        return next.startCall(call, headers);
+      }
+    };
+    TaskExecutor te = TaskExecutor.builder().settings(settings(rm)).serverInterceptor(interceptor).build();
+    toClose.push(te);
+    te.start();
+    RegisterTaskExecutorRequest registration = awaitRegistration(rm, te);
+
+    rm.heartbeat(registration);
+    refuse.set(true);
+
+    assertThatThrownBy(() -> rm.heartbeat(registration)).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getDescription()).isEqualTo("refused by the test"));
+    assertThat(seen).containsExactly("RequestHeartbeat", "RequestHeartbeat");
+  }
+
+  @Test
+  void clientInterceptor_seesTheCallsToTheResourceManager() {
+    FakeResourceManager rm = resourceManager();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    ClientInterceptor interceptor = new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
+          CallOptions options, Channel next) {
+        seen.add(method.getBareMethodName());
+        return next.newCall(method, options);
+      }
+    };
+    TaskExecutor te = TaskExecutor.builder().settings(settings(rm)).clientInterceptor(interceptor).build();
+    te.start();
+    awaitRegistration(rm, te);
+
+    te.close();
+
+    assertThat(seen).containsExactly("RegisterTaskExecutor", "DisconnectTaskExecutor");
+  }
 
   private FakeResourceManager resourceManager() {
     FakeResourceManager rm = new FakeResourceManager();

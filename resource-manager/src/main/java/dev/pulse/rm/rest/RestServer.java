@@ -6,6 +6,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -129,6 +130,8 @@ public final class RestServer implements AutoCloseable {
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(boss, workers)
         .channel(serverChannelType(boss))
+        // A restarted resource manager binds its port again at once, despite connections in TIME_WAIT.
+        .option(ChannelOption.SO_REUSEADDR, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -1,0 +1,145 @@
+package dev.pulse.harness;
+
+import dev.pulse.config.Settings;
+import dev.pulse.heartbeat.ConfigException;
+import dev.pulse.rm.Overview;
+import dev.pulse.rm.ResourceManager;
+import dev.pulse.rm.ResourceManagerEvent;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A resource manager in the test's JVM, on a {@link PausableMainThread}. Serves gRPC and REST on
+ * loopback ports chosen by the operating system, and keeps them across {@link #restart()}.
+ *
+ * <p>Thread-safe: lifecycle methods are synchronized; reads go to the resource manager, which is.
+ */
+final class InProcessResourceManager implements ResourceManagerNode, AutoCloseable {
+
+  /** How long a restart tries to bind the old ports again before it gives up. */
+  private static final long REBIND_NANOS = 10_000_000_000L;
+
+  private final Settings settings;
+  private final Runnable beforeFault;
+  private PausableMainThread mainThread;
+  private volatile ResourceManager resourceManager;
+  private int rpcPort;
+  private int restPort;
+  private long epoch;
+
+  /**
+   * @param settings its settings, without ports
+   * @param beforeFault run before every fault, so the cluster can mark where the fault begins
+   */
+  InProcessResourceManager(Settings settings, Runnable beforeFault) {
+    this.settings = settings;
+    this.beforeFault = beforeFault;
+  }
+
+  synchronized InProcessResourceManager start() {
+    // A new epoch is larger than the last even within one millisecond.
+    epoch = Math.max(System.currentTimeMillis(), epoch + 1);
+    long deadline = System.nanoTime() + REBIND_NANOS;
+    while (true) {
+      mainThread = new PausableMainThread("pulse-rm-main");
+      try {
+        resourceManager = ResourceManager.builder()
+            .settings(settings.with("resourcemanager.rpc.port", Integer.toString(rpcPort))
+                .with("rest.port", Integer.toString(restPort)))
+            .mainThread(mainThread)
+            .epoch(epoch)
+            .build()
+            .start();
+        break;
+      } catch (ConfigException portBusy) {
+        mainThread.kill();
+        // Only a restart asks for fixed ports; the old server's socket may take a moment to go.
+        if ((rpcPort == 0 && restPort == 0) || System.nanoTime() > deadline) {
+          throw portBusy;
+        }
+        LockSupport.parkNanos(50_000_000L);
+      }
+    }
+    rpcPort = resourceManager.rpcAddress().getPort();
+    restPort = resourceManager.restAddress().getPort();
+    return this;
+  }
+
+  /** The resource manager itself, e.g. for its listener-free Java API. */
+  ResourceManager resourceManager() {
+    return resourceManager;
+  }
+
+  @Override
+  public String id() {
+    return resourceManager.id();
+  }
+
+  @Override
+  public String rpcAddress() {
+    return "127.0.0.1:" + resourceManager.rpcAddress().getPort();
+  }
+
+  int rpcPort() {
+    return resourceManager.rpcAddress().getPort();
+  }
+
+  @Override
+  public URI restUrl() {
+    return URI.create("http://127.0.0.1:" + resourceManager.restAddress().getPort());
+  }
+
+  @Override
+  public Overview overview() {
+    return resourceManager.overview();
+  }
+
+  @Override
+  public List<ResourceManagerEvent> events(long after) {
+    return resourceManager.events(after, 1000);
+  }
+
+  @Override
+  public String metrics() {
+    return resourceManager.metrics().scrape();
+  }
+
+  @Override
+  public synchronized void pause() {
+    beforeFault.run();
+    mainThread.pause();
+  }
+
+  @Override
+  public synchronized void resume() {
+    beforeFault.run();
+    mainThread.resume();
+  }
+
+  @Override
+  public synchronized void restart() {
+    beforeFault.run();
+    stop();
+    start();
+  }
+
+  private void stop() {
+    mainThread.resume();
+    resourceManager.close();
+    mainThread.close();
+  }
+
+  /** Stops it and its main thread. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (resourceManager != null && resourceManager.isRunning()) {
+      stop();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "resource manager " + resourceManager.id() + " (in-process)";
+  }
+}

@@ -1,0 +1,171 @@
+package dev.pulse.harness;
+
+import dev.pulse.config.Settings;
+import dev.pulse.heartbeat.ConfigException;
+import dev.pulse.te.TaskExecutor;
+import java.time.Duration;
+
+/**
+ * A task executor in the test's JVM, on a {@link PausableMainThread} and behind {@link NetworkFaults}.
+ *
+ * <p>Thread-safe: lifecycle methods are synchronized; faults on the network and the main thread are
+ * safe to call from any thread.
+ */
+final class InProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
+
+  private final String id;
+  private final Settings settings;
+  private final NetworkFaults faults;
+  private final Runnable beforeFault;
+  private PausableMainThread mainThread;
+  private TaskExecutor taskExecutor;
+  private int port;
+
+  /**
+   * @param settings complete settings of this task executor, except its port
+   * @param beforeFault run before every fault, so the cluster can mark where the fault begins
+   */
+  InProcessTaskExecutor(String id, Settings settings, long faultSeed, Runnable beforeFault) {
+    this.id = id;
+    this.settings = settings;
+    this.faults = new NetworkFaults(id, faultSeed);
+    this.beforeFault = beforeFault;
+  }
+
+  synchronized InProcessTaskExecutor start() {
+    try {
+      startOn(port);
+    } catch (ConfigException portTaken) {
+      if (port == 0) {
+        throw portTaken;
+      }
+      startOn(0); // someone took the old port meanwhile: any port will do, the RM learns it on registration
+    }
+    return this;
+  }
+
+  private void startOn(int rpcPort) {
+    mainThread = new PausableMainThread("pulse-te-main-" + id);
+    try {
+      taskExecutor = TaskExecutor.builder()
+          .settings(settings.with("taskexecutor.rpc.port", Integer.toString(rpcPort)))
+          .mainThread(mainThread)
+          .serverInterceptor(faults.serverInterceptor())
+          .clientInterceptor(faults.clientInterceptor())
+          .build()
+          .start();
+    } catch (RuntimeException e) {
+      mainThread.kill();
+      mainThread = null;
+      throw e;
+    }
+    String address = taskExecutor.rpcAddress();
+    port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public synchronized String instanceId() {
+    return taskExecutor.instanceId();
+  }
+
+  @Override
+  public synchronized String rpcAddress() {
+    return taskExecutor.rpcAddress();
+  }
+
+  @Override
+  public synchronized boolean isRunning() {
+    return mainThread != null;
+  }
+
+  /** The task executor itself, for assertions on its own view (slots, registration). */
+  synchronized TaskExecutor taskExecutor() {
+    return taskExecutor;
+  }
+
+  @Override
+  public synchronized void kill() {
+    beforeFault.run();
+    if (mainThread == null) {
+      return;
+    }
+    // With its main thread gone first, close() cannot say goodbye: it only stops the server and
+    // the channels, as the operating system would for a process that died.
+    mainThread.kill();
+    taskExecutor.close();
+    mainThread = null;
+  }
+
+  @Override
+  public synchronized void restart() {
+    kill();
+    faults.clear();
+    start();
+  }
+
+  @Override
+  public synchronized void pause() {
+    beforeFault.run();
+    running().pause();
+  }
+
+  @Override
+  public synchronized void resume() {
+    beforeFault.run();
+    running().resume();
+  }
+
+  @Override
+  public void partition() {
+    beforeFault.run();
+    faults.partition(true);
+  }
+
+  @Override
+  public void heal() {
+    beforeFault.run();
+    faults.partition(false);
+  }
+
+  @Override
+  public void delay(Duration delay) {
+    beforeFault.run();
+    faults.delay(delay);
+  }
+
+  @Override
+  public void dropHeartbeats(double probability) {
+    beforeFault.run();
+    faults.dropHeartbeats(probability);
+  }
+
+  private PausableMainThread running() {
+    if (mainThread == null) {
+      throw new IllegalStateException(id + " is not running (killed); restart() it first");
+    }
+    return mainThread;
+  }
+
+  /** Stops it gracefully (it tells the resource manager it leaves), then releases everything. Idempotent. */
+  @Override
+  public synchronized void close() {
+    faults.clear();
+    if (mainThread != null) {
+      mainThread.resume();
+      taskExecutor.close();
+      mainThread.close();
+      mainThread = null;
+    }
+    faults.close();
+  }
+
+  @Override
+  public String toString() {
+    return id + " (in-process)";
+  }
+}

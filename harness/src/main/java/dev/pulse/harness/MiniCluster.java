@@ -1,0 +1,498 @@
+package dev.pulse.harness;
+
+import dev.pulse.config.Settings;
+import dev.pulse.rm.EventType;
+import dev.pulse.rm.ResourceManagerEvent;
+import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.RpcConfig;
+import dev.pulse.rpc.RpcTransport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * A real resource manager and task executors talking gRPC over loopback, for integration tests, with
+ * faults to inject into each of them. Ports are chosen by the operating system.
+ *
+ * <pre>{@code
+ * try (MiniCluster cluster = MiniCluster.builder().taskExecutors(2).build().start()) {
+ *   cluster.taskExecutor(0).kill();
+ *   ResourceManagerEvent lost = cluster.awaitEvent(EventType.TASK_EXECUTOR_LOST, "te-0", Duration.ofSeconds(10));
+ * }
+ * }</pre>
+ *
+ * <p>Task executors are named {@code te-0}, {@code te-1}, ... By default everything runs in the test's
+ * JVM ({@link Mode#IN_PROCESS}), which supports every fault; {@link Mode#PROCESSES} runs each as a
+ * child JVM and injects faults as signals (no network faults).
+ *
+ * <p><b>Events.</b> {@link #awaitEvent} returns the first matching event that the resource manager
+ * recorded after the latest fault injected through this cluster and after the latest event
+ * {@code awaitEvent} returned, so a test reads as a sequence: fault, expected event, next fault.
+ *
+ * <p>Thread-safe. {@link #start()} either returns a running cluster or stops what it started and
+ * throws; {@link #close()} stops everything (resuming what is paused) and deletes its temporary files.
+ */
+public final class MiniCluster implements AutoCloseable {
+
+  /** Where the resource manager and task executors run. */
+  public enum Mode {
+    /** In the test's JVM: fast, every fault supported. */
+    IN_PROCESS,
+    /** Each in a child JVM, as {@code bin/} runs them: faults are real signals; no network faults. */
+    PROCESSES
+  }
+
+  private final Builder config;
+  private Settings settings;
+  private Path workDir;
+  private Path logDir;
+  private final RestClient rest;
+  private final EventCursor cursor;
+  private ResourceManagerNode resourceManager;
+  private final List<TaskExecutorNode> taskExecutors = new ArrayList<>();
+  private RpcTransport clientTransport;
+  private ChannelPool clientChannels;
+  private SlotPoolClient slotPool;
+  private boolean closed;
+
+  private MiniCluster(Builder b) {
+    this.config = b.copy();
+    this.rest = b.mode == Mode.PROCESSES ? new RestClient() : null;
+    this.cursor = new EventCursor(() -> resourceManager,
+        Duration.ofMillis(b.mode == Mode.IN_PROCESS ? 5 : 50));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts the resource manager, then the task executors, and waits until every task executor is
+   * registered.
+   *
+   * @throws IllegalStateException if the cluster does not come up within the start timeout; whatever
+   *     was started is stopped then
+   */
+  public synchronized MiniCluster start() {
+    if (workDir != null) {
+      throw new IllegalStateException("a mini cluster starts once; build() another one");
+    }
+    try {
+      workDir = Files.createTempDirectory("pulse-minicluster-");
+      settings = config.settings(workDir);
+      logDir = config.logDirectory == null ? workDir
+          : Files.createTempDirectory(Files.createDirectories(config.logDirectory), "cluster-");
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("cannot create the cluster's directories", e);
+    }
+    try {
+      if (config.mode == Mode.IN_PROCESS) {
+        resourceManager = new InProcessResourceManager(settings, this::faultInjected).start();
+      } else {
+        resourceManager = new ProcessResourceManager(processSettings(), logDir, config.startTimeout, rest,
+            this::faultInjected).start();
+      }
+      for (int i = 0; i < config.taskExecutors; i++) {
+        taskExecutors.add(newTaskExecutor("te-" + i, i));
+      }
+      for (TaskExecutorNode te : taskExecutors) {
+        if (te instanceof ProcessTaskExecutor p) {
+          p.awaitStarted(); // launched together, so that the JVMs start in parallel
+        }
+      }
+      awaitRegistered(taskExecutors.size(), config.startTimeout);
+      cursor.skipAll();
+      return this;
+    } catch (RuntimeException | Error e) {
+      close();
+      throw e;
+    }
+  }
+
+  private TaskExecutorNode newTaskExecutor(String id, int index) {
+    long seed = config.faultSeed + index;
+    if (config.mode == Mode.IN_PROCESS) {
+      int rmPort = ((InProcessResourceManager) resourceManager).rpcPort();
+      Settings te = settings.with("taskexecutor.resource-id", id)
+          .with("resourcemanager.rpc.port", Integer.toString(rmPort));
+      return new InProcessTaskExecutor(id, te, seed, this::faultInjected).start();
+    }
+    ProcessResourceManager rm = (ProcessResourceManager) resourceManager;
+    return new ProcessTaskExecutor(id, processSettings(), rm::rpcPort, logDir, config.startTimeout,
+        this::faultInjected).launch();
+  }
+
+  private Map<String, String> processSettings() {
+    Map<String, String> s = new LinkedHashMap<>(settings.asMap());
+    s.remove("resourcemanager.rpc.port");
+    return s;
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  public ResourceManagerNode resourceManager() {
+    return resourceManager;
+  }
+
+  /** The task executor {@code te-<index>}. */
+  public TaskExecutorNode taskExecutor(int index) {
+    return taskExecutors.get(index);
+  }
+
+  /** The task executor with resource id {@code id}. */
+  public TaskExecutorNode taskExecutor(String id) {
+    return taskExecutors.stream().filter(t -> t.id().equals(id)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no task executor " + id + " in " + taskExecutors));
+  }
+
+  public List<TaskExecutorNode> taskExecutors() {
+    return Collections.unmodifiableList(taskExecutors);
+  }
+
+  public Mode mode() {
+    return config.mode;
+  }
+
+  public Duration heartbeatInterval() {
+    return config.interval;
+  }
+
+  public Duration heartbeatTimeout() {
+    return config.timeout;
+  }
+
+  /** Failed heartbeat RPCs in a row after which a task executor is unreachable; -1 when disabled. */
+  public int rpcFailureThreshold() {
+    return config.threshold;
+  }
+
+  // ------------------------------------------------------------------ observation
+
+  /** Base URL of the resource manager's REST API; paths start with {@code /v1/}. */
+  public URI restUrl() {
+    return resourceManager.restUrl();
+  }
+
+  /** The resource manager's Prometheus metrics text ({@code GET /metrics}). */
+  public String metrics() {
+    return resourceManager.metrics();
+  }
+
+  /** A client of the resource manager's {@code SlotPool} service, for allocations; closed with the cluster. */
+  public synchronized SlotPoolClient slotPool() {
+    if (slotPool == null) {
+      clientTransport = RpcTransport.create(RpcConfig.fromMap(settings.asMap()), "pulse-harness-client", 1);
+      clientChannels = new ChannelPool(clientTransport);
+      slotPool = new SlotPoolClient(clientChannels, resourceManager.rpcAddress());
+    }
+    return slotPool;
+  }
+
+  /** Every event of the current resource manager, oldest first. */
+  public List<ResourceManagerEvent> events() {
+    return cursor.events();
+  }
+
+  /**
+   * Waits for the first event of {@code type} matching {@code predicate} that the resource manager
+   * recorded after the latest fault and the latest event returned here (see the class comment).
+   *
+   * @return the event; later calls look only at events after it
+   * @throws AssertionError if none comes within {@code timeout}; the message lists the events seen
+   */
+  public ResourceManagerEvent awaitEvent(EventType type, Predicate<ResourceManagerEvent> predicate, Duration timeout) {
+    return cursor.await(type, predicate, timeout);
+  }
+
+  /** {@link #awaitEvent(EventType, Predicate, Duration)} for events about one task executor. */
+  public ResourceManagerEvent awaitEvent(EventType type, String taskExecutorId, Duration timeout) {
+    Objects.requireNonNull(taskExecutorId, "taskExecutorId");
+    return awaitEvent(type, e -> taskExecutorId.equals(e.taskExecutorId()), timeout);
+  }
+
+  /**
+   * Waits until the resource manager has {@code count} task executors registered.
+   *
+   * @throws IllegalStateException if it does not within {@code timeout}
+   */
+  public void awaitRegistered(int count, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int registered = -1;
+    while (System.nanoTime() < deadline) {
+      try {
+        registered = resourceManager.overview().taskExecutors();
+        if (registered == count) {
+          return;
+        }
+      } catch (RuntimeException notAnsweringYet) {
+        // a resource manager process that is still starting or stopped
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+    }
+    throw new IllegalStateException(registered + " task executor(s) registered after " + timeout.toMillis()
+        + " ms, expected " + count + "; logs in " + logDir);
+  }
+
+  /** Every fault calls this first: events before it are no longer awaited. */
+  private void faultInjected() {
+    cursor.faultInjected();
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * Stops the task executors (gracefully: each tells the resource manager it leaves), the resource
+   * manager and the harness's own clients, resuming whatever is paused first; deletes the temporary
+   * files (token, logs of child processes). Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    if (resourceManager != null) {
+      try {
+        resourceManager.resume(); // so that the task executors' goodbyes are answered
+      } catch (RuntimeException bestEffort) {
+        // e.g. a resource manager process that is gone; closing it below reports real problems
+      }
+    }
+    // Task executors stop together (child processes take a while each), before the resource manager,
+    // so that each can still say goodbye to it.
+    List<Thread> stopping = new ArrayList<>();
+    for (TaskExecutorNode te : taskExecutors) {
+      Thread t = new Thread(() -> {
+        if (te.isRunning()) {
+          run(te::resume, failures);
+        }
+        run(((AutoCloseable) te)::close, failures);
+      }, "pulse-harness-stop-" + te.id());
+      t.start();
+      stopping.add(t);
+    }
+    for (Thread t : stopping) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failures.add(e);
+      }
+    }
+    if (clientChannels != null) {
+      run(clientChannels::close, failures);
+      run(clientTransport::close, failures);
+    }
+    if (resourceManager != null) {
+      run(((AutoCloseable) resourceManager)::close, failures);
+    }
+    if (workDir != null) {
+      run(this::deleteWorkDir, failures);
+    }
+    if (!failures.isEmpty()) {
+      IllegalStateException e = new IllegalStateException("the mini cluster did not stop cleanly");
+      failures.forEach(e::addSuppressed);
+      throw e;
+    }
+  }
+
+  private static void run(ThrowingRunnable step, List<Throwable> failures) {
+    try {
+      step.run();
+    } catch (Exception | Error e) {
+      failures.add(e);
+    }
+  }
+
+  private void deleteWorkDir() throws IOException {
+    try (var paths = Files.walk(workDir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  @Override
+  public String toString() {
+    return "MiniCluster{" + config.mode + ", " + resourceManager + ", " + taskExecutors + "}";
+  }
+
+  /**
+   * What to start. Defaults: 2 task executors with 2 slots each, heartbeats every 200 ms, timeout 1 s,
+   * 2 failed RPCs until unreachable, no token, no TLS, in process. Not thread-safe; {@link #build()}
+   * takes a copy, so one builder can build many clusters.
+   */
+  public static final class Builder {
+    private int taskExecutors = 2;
+    private int slots = 2;
+    private Duration interval = Duration.ofMillis(200);
+    private Duration timeout = Duration.ofSeconds(1);
+    private int threshold = 2;
+    private String authToken;
+    private Path tlsCert;
+    private Path tlsKey;
+    private Path tlsTrustCert;
+    private Mode mode = Mode.IN_PROCESS;
+    private long faultSeed = 42;
+    private Path logDirectory;
+    private Duration startTimeout = Duration.ofSeconds(60);
+    private final Map<String, String> extra = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** Number of task executors, 0 or more (default 2). */
+    public Builder taskExecutors(int count) {
+      if (count < 0) {
+        throw new IllegalArgumentException("taskExecutors must be >= 0, was " + count);
+      }
+      this.taskExecutors = count;
+      return this;
+    }
+
+    /** Slots of each task executor, 1 to 1024 (default 2). */
+    public Builder slotsPerTaskExecutor(int slots) {
+      this.slots = slots;
+      return this;
+    }
+
+    /** {@code heartbeat.interval} (default 200 ms). */
+    public Builder heartbeatInterval(Duration interval) {
+      this.interval = Objects.requireNonNull(interval);
+      return this;
+    }
+
+    /** {@code heartbeat.timeout} (default 1 s). */
+    public Builder heartbeatTimeout(Duration timeout) {
+      this.timeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /** {@code heartbeat.rpc-failure-threshold} (default 2; -1 disables). */
+    public Builder rpcFailureThreshold(int threshold) {
+      this.threshold = threshold;
+      return this;
+    }
+
+    /** A shared-secret token every call must carry (at least 16 printable characters); default none. */
+    public Builder authToken(String token) {
+      this.authToken = token;
+      return this;
+    }
+
+    /**
+     * TLS on every connection, from PEM files; mutual when {@code trustCert} is not {@code null}. The
+     * certificate must be valid for {@code 127.0.0.1}, the address everything listens on.
+     */
+    public Builder tls(Path cert, Path key, Path trustCert) {
+      this.tlsCert = Objects.requireNonNull(cert, "cert");
+      this.tlsKey = Objects.requireNonNull(key, "key");
+      this.tlsTrustCert = trustCert;
+      return this;
+    }
+
+    /** In the test's JVM (default) or as child processes. */
+    public Builder mode(Mode mode) {
+      this.mode = Objects.requireNonNull(mode);
+      return this;
+    }
+
+    /** Seed of the random numbers faults draw ({@link TaskExecutorNode#dropHeartbeats}); te-i uses seed + i. */
+    public Builder faultSeed(long seed) {
+      this.faultSeed = seed;
+      return this;
+    }
+
+    /**
+     * Keeps the logs of child processes in a new {@code cluster-*} directory under {@code dir}, for
+     * reading after a failed test; by default they go to a temporary directory that {@code close()}
+     * deletes.
+     */
+    public Builder logDirectory(Path dir) {
+      this.logDirectory = Objects.requireNonNull(dir);
+      return this;
+    }
+
+    /** How long {@link MiniCluster#start()} waits for everything to run and register (default 60 s). */
+    public Builder startTimeout(Duration timeout) {
+      this.startTimeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /** Any other setting (SPEC keys), for every process; wins over the ones above. */
+    public Builder setting(String key, String value) {
+      extra.put(Objects.requireNonNull(key), Objects.requireNonNull(value));
+      return this;
+    }
+
+    /** A cluster with this configuration, not started yet. */
+    public MiniCluster build() {
+      return new MiniCluster(this);
+    }
+
+    private Builder copy() {
+      Builder b = new Builder();
+      b.taskExecutors = taskExecutors;
+      b.slots = slots;
+      b.interval = interval;
+      b.timeout = timeout;
+      b.threshold = threshold;
+      b.authToken = authToken;
+      b.tlsCert = tlsCert;
+      b.tlsKey = tlsKey;
+      b.tlsTrustCert = tlsTrustCert;
+      b.mode = mode;
+      b.faultSeed = faultSeed;
+      b.startTimeout = startTimeout;
+      b.logDirectory = logDirectory;
+      b.extra.putAll(extra);
+      return b;
+    }
+
+    /** Settings shared by every process; the token goes to a file in {@code dir}. */
+    private Settings settings(Path dir) {
+      Map<String, String> s = new LinkedHashMap<>();
+      s.put("heartbeat.interval", interval.toMillis() + " ms");
+      s.put("heartbeat.timeout", timeout.toMillis() + " ms");
+      s.put("heartbeat.rpc-failure-threshold", Integer.toString(threshold));
+      s.put("resourcemanager.rpc.address", "127.0.0.1");
+      s.put("rest.bind-address", "127.0.0.1");
+      s.put("taskexecutor.rpc.address", "127.0.0.1");
+      s.put("taskexecutor.numberOfTaskSlots", Integer.toString(slots));
+      if (authToken != null) {
+        try {
+          Path file = Files.writeString(dir.resolve("auth.token"), authToken + "\n");
+          s.put("security.auth.token-file", file.toString());
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot write the token file", e);
+        }
+      }
+      if (tlsCert != null) {
+        s.put("security.ssl.enabled", "true");
+        s.put("security.ssl.cert", tlsCert.toString());
+        s.put("security.ssl.key", tlsKey.toString());
+        if (tlsTrustCert != null) {
+          s.put("security.ssl.trust-cert", tlsTrustCert.toString());
+        }
+      }
+      s.putAll(extra);
+      return Settings.of(s);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package dev.pulse.harness;
+
+import dev.pulse.rm.Overview;
+import dev.pulse.rm.ResourceManagerEvent;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * The resource manager of a {@link MiniCluster}, with the faults a test can inject into it.
+ * Thread-safe.
+ */
+public interface ResourceManagerNode {
+
+  /** Its id; a {@link #restart()} brings a new one. */
+  String id();
+
+  /** {@code host:port} of its gRPC services (task executors and {@link SlotPoolClient}s call it). */
+  String rpcAddress();
+
+  /** Base URL of its REST API, e.g. {@code http://127.0.0.1:41234}; paths start with {@code /v1/}. */
+  URI restUrl();
+
+  /** Its identity and totals, as {@code GET /v1/overview} serves them. */
+  Overview overview();
+
+  /** Its events with {@code seq > after}, oldest first, at most 1000. */
+  List<ResourceManagerEvent> events(long after);
+
+  /** The Prometheus text it serves at {@code /metrics}. */
+  String metrics();
+
+  /**
+   * Freezes it: in process its main thread (heartbeat sender, registrations, allocations) is blocked;
+   * a child process gets SIGSTOP. In process its events and overview can still be read.
+   */
+  void pause();
+
+  /** Undoes {@link #pause()}. Idempotent. */
+  void resume();
+
+  /**
+   * Replaces it with a new instance (new id, larger epoch, empty registry) on the same ports. Task
+   * executors notice the silence after {@code heartbeat.timeout} and register with the new one.
+   * Its event log starts again at seq 1.
+   */
+  void restart();
+}

@@ -1,0 +1,35 @@
+package dev.pulse.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SPEC 5: a process with a bad setting exits 1 before it binds anything, with one line naming the key. */
+class BadConfigurationTest {
+
+  @TempDir
+  Path logs;
+
+  @Test
+  void badConfiguration_exitsOneWithOneLineNamingTheKey() throws Exception {
+    try (ChildProcess rm = ChildProcess.start("bad-rm", "dev.pulse.rm.ResourceManagerMain",
+        List.of("-Dheartbeat.interval=10 s", "-Dheartbeat.timeout=1 s", "-Drest.port=0", "-Dresourcemanager.rpc.port=0"),
+        logs.resolve("rm.log"))) {
+      assertThat(rm.onExit().get(60, TimeUnit.SECONDS).exitValue()).isEqualTo(1);
+      assertThat(Files.readAllLines(rm.log())).filteredOn(l -> l.startsWith("resource-manager:"))
+          .containsExactly("resource-manager: configuration error: heartbeat.timeout: must be >= heartbeat.interval"
+              + " (10 s), was 1 s");
+    }
+    try (ChildProcess te = ChildProcess.start("bad-te", "dev.pulse.te.TaskExecutorMain",
+        List.of("-Dtaskexecutor.numberOfTaskSlots=0"), logs.resolve("te.log"))) {
+      assertThat(te.onExit().get(60, TimeUnit.SECONDS).exitValue()).isEqualTo(1);
+      assertThat(Files.readAllLines(te.log())).filteredOn(l -> l.startsWith("task-executor:"))
+          .singleElement().asString().contains("taskexecutor.numberOfTaskSlots");
+    }
+  }
+}
