@@ -35,4 +35,32 @@ public interface HeartbeatTarget<I> {
    * @return completes when the request was answered, or fails with the reason it was not
    */
   CompletableFuture<Void> requestHeartbeat(ResourceId requestOrigin, I heartbeatPayload);
+
+  /**
+   * A target that is never really called: both methods succeed at once and do nothing. For a
+   * receiving manager whose peer's heartbeats arrive by other means (in pulse.v1 a task executor
+   * watches its resource manager through the requests it gets, and never calls it for heartbeats).
+   */
+  @SuppressWarnings("unchecked")
+  static <I> HeartbeatTarget<I> noOp() {
+    return (HeartbeatTarget<I>) NoOpHeartbeatTarget.INSTANCE;
+  }
+}
+
+/** See {@link HeartbeatTarget#noOp()}. Stateless; one instance serves every payload type. */
+final class NoOpHeartbeatTarget implements HeartbeatTarget<Object> {
+
+  static final NoOpHeartbeatTarget INSTANCE = new NoOpHeartbeatTarget();
+
+  private NoOpHeartbeatTarget() {}
+
+  @Override
+  public CompletableFuture<Void> receiveHeartbeat(ResourceId heartbeatOrigin, Object heartbeatPayload) {
+    return HeartbeatManagerImpl.DONE;
+  }
+
+  @Override
+  public CompletableFuture<Void> requestHeartbeat(ResourceId requestOrigin, Object heartbeatPayload) {
+    return HeartbeatManagerImpl.DONE;
+  }
 }

@@ -201,6 +201,16 @@ class HeartbeatManagerImplTest {
   }
 
   @Test
+  void noOpTarget_succeedsAtOnce_andStillTimesOutWhenNothingArrives() {
+    HeartbeatTarget<String> target = HeartbeatTarget.noOp();
+    assertThat(target.requestHeartbeat(OWN, "x")).isCompleted();
+    assertThat(target.receiveHeartbeat(OWN, "x")).isCompleted();
+    manager.monitorTarget(TE1, target);
+    main.advance(TIMEOUT);
+    assertThat(listener.events(Kind.TIMEOUT)).hasSize(1);
+  }
+
+  @Test
   void noOpServices_watchNothing() {
     ManualMainThreadExecutor other = new ManualMainThreadExecutor();
     HeartbeatManager<String, String> noOp = HeartbeatServices.noOp().createHeartbeatManagerSender(OWN, listener, other);

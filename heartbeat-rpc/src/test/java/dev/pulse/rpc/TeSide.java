@@ -14,7 +14,6 @@ import dev.pulse.proto.v1.SlotStatus;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The task executor's half of a loopback test, wired as the task executor module will wire it: a real
@@ -30,18 +29,6 @@ final class TeSide implements AutoCloseable {
           .setAllocationId("alloc-1").setJobId("job-1"))
       .addSlots(SlotStatus.newBuilder().setSlotIndex(1).setState(SlotState.SLOT_STATE_FREE))
       .build();
-
-  private static final HeartbeatTarget<Void> RM_NEEDS_NO_CALLS = new HeartbeatTarget<>() {
-    @Override
-    public CompletableFuture<Void> receiveHeartbeat(ResourceId origin, Void payload) {
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public CompletableFuture<Void> requestHeartbeat(ResourceId origin, Void payload) {
-      return CompletableFuture.completedFuture(null);
-    }
-  };
 
   final ResourceId id;
   final String instanceId;
@@ -63,7 +50,7 @@ final class TeSide implements AutoCloseable {
     this.main = new ScheduledMainThreadExecutor("te-main-" + id);
     this.manager = HeartbeatServices.of(config).createHeartbeatManager(this.id, listener, main);
     onMain(() -> {
-      manager.monitorTarget(RmSide.RM_ID, RM_NEEDS_NO_CALLS);
+      manager.monitorTarget(RmSide.RM_ID, HeartbeatTarget.noOp());
       return null;
     });
     RpcTransport t = null;

@@ -103,19 +103,6 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     CLOSED
   }
 
-  /** The receiving heartbeat manager never calls the resource manager; requests arrive by RPC. */
-  private static final HeartbeatTarget<Void> NO_CALLS = new HeartbeatTarget<>() {
-    @Override
-    public CompletableFuture<Void> receiveHeartbeat(ResourceId origin, Void payload) {
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public CompletableFuture<Void> requestHeartbeat(ResourceId origin, Void payload) {
-      return CompletableFuture.completedFuture(null);
-    }
-  };
-
   private final TaskExecutorIdentity identity;
   private final int numberOfSlots;
   private final Supplier<SlotReport> slotReport;
@@ -292,7 +279,7 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     cancelTimers();
     backoff.reset();
     monitoredResourceManager = ResourceId.of(accepted.resourceManagerId());
-    heartbeats.monitorTarget(monitoredResourceManager, NO_CALLS);
+    heartbeats.monitorTarget(monitoredResourceManager, HeartbeatTarget.noOp());
     LOG.info("Registered with resource manager {} at {} after {} attempt(s): {}", accepted.resourceManagerId(),
         resourceManagerAddress, attempt, accepted);
     lastFailure = null;

@@ -206,7 +206,7 @@ public final class TaskExecutorFarm {
           acceptedToken = response.getFencingToken();
           ResourceId rmId = ResourceId.of(response.getFencingToken().getResourceManagerId());
           // As TaskExecutorCore does: from now on the RM's heartbeats keep this TE's view of it alive.
-          main.execute(() -> heartbeats.monitorTarget(rmId, new NoCalls()));
+          main.execute(() -> heartbeats.monitorTarget(rmId, HeartbeatTarget.noOp()));
         }
 
         @Override
@@ -265,19 +265,6 @@ public final class TaskExecutorFarm {
     @Override
     public Void retrievePayload(ResourceId resourceId) {
       return null;
-    }
-  }
-
-  /** In pulse.v1 the TE never calls the RM for heartbeats: the RM's requests are the heartbeats. */
-  private static final class NoCalls implements HeartbeatTarget<Void> {
-    @Override
-    public CompletableFuture<Void> receiveHeartbeat(ResourceId origin, Void payload) {
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public CompletableFuture<Void> requestHeartbeat(ResourceId origin, Void payload) {
-      return CompletableFuture.completedFuture(null);
     }
   }
 }

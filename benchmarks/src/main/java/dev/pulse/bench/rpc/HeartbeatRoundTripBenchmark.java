@@ -108,7 +108,7 @@ public class HeartbeatRoundTripBenchmark {
     HeartbeatServices services = HeartbeatServices.of(CONFIG);
     rmManager = services.createHeartbeatManagerSender(RM_ID, new QuietListener<>(), rmMain);
     teManager = services.createHeartbeatManager(TE_ID, new QuietListener<>(), teMain);
-    onThread(teScheduler, () -> teManager.monitorTarget(RM_ID, new NoCalls()));
+    onThread(teScheduler, () -> teManager.monitorTarget(RM_ID, HeartbeatTarget.noOp()));
 
     transport = RpcTransport.create(RpcConfig.DEFAULTS, "bench");
     InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -233,19 +233,6 @@ public class HeartbeatRoundTripBenchmark {
     @Override
     public O retrievePayload(ResourceId resourceId) {
       return null;
-    }
-  }
-
-  /** The TE never calls the RM in pulse.v1: the RM's requests are its heartbeats. */
-  private static final class NoCalls implements HeartbeatTarget<Void> {
-    @Override
-    public CompletableFuture<Void> receiveHeartbeat(ResourceId origin, Void payload) {
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public CompletableFuture<Void> requestHeartbeat(ResourceId origin, Void payload) {
-      return CompletableFuture.completedFuture(null);
     }
   }
 
