@@ -3,6 +3,7 @@ package dev.pulse.harness;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,21 +99,27 @@ public final class ChildProcess implements AutoCloseable {
     return process.onExit();
   }
 
-  /** Sends a signal by name (TERM, KILL, STOP, CONT) with the system's {@code kill} command. */
-  public void signal(String signal) throws IOException {
+  /**
+   * Sends a signal by name (TERM, KILL, STOP, CONT) with the system's {@code kill} command.
+   *
+   * @throws UncheckedIOException if {@code kill} cannot be run or fails
+   */
+  public void signal(String signal) {
     try {
       int code = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
       if (code != 0) {
-        throw new IOException("kill -" + signal + " " + process.pid() + " exited with " + code);
+        throw new UncheckedIOException(new IOException("kill -" + signal + " " + process.pid() + " exited with " + code));
       }
       if (signal.equals("STOP")) {
         stopped = true;
       } else if (signal.equals("CONT")) {
         stopped = false;
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
+      throw new UncheckedIOException(new IOException("interrupted", e));
     }
   }
 
@@ -126,7 +133,7 @@ public final class ChildProcess implements AutoCloseable {
     if (stopped) {
       try {
         signal("CONT"); // a stopped process sees the SIGTERM only once it runs again
-      } catch (IOException e) {
+      } catch (UncheckedIOException e) {
         process.destroyForcibly();
       }
     }

@@ -108,31 +108,24 @@ final class ProcessResourceManager implements ResourceManagerNode, AutoCloseable
   @Override
   public synchronized void pause() {
     beforeFault.run();
-    signal("STOP");
+    process.signal("STOP");
   }
 
   @Override
   public synchronized void resume() {
     beforeFault.run();
-    signal("CONT");
+    process.signal("CONT");
   }
 
   /** SIGKILL, then a new process on the same ports. */
   @Override
   public synchronized void restart() {
     beforeFault.run();
-    signal("KILL");
+    process.signal("KILL");
     process.onExit().join();
     start();
   }
 
-  private void signal(String signal) {
-    try {
-      process.signal(signal);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   /** SIGTERM (after SIGCONT if stopped), then SIGKILL if it does not end. Idempotent. */
   @Override

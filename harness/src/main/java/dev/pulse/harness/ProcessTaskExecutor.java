@@ -117,7 +117,7 @@ final class ProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
   public synchronized void kill() {
     beforeFault.run();
     if (isRunning()) {
-      signal("KILL");
+      process.signal("KILL");
       process.onExit().join();
     }
   }
@@ -131,13 +131,13 @@ final class ProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
   @Override
   public synchronized void pause() {
     beforeFault.run();
-    signal("STOP");
+    process.signal("STOP");
   }
 
   @Override
   public synchronized void resume() {
     beforeFault.run();
-    signal("CONT");
+    process.signal("CONT");
   }
 
   @Override
@@ -165,13 +165,6 @@ final class ProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
         + " runs as a child process");
   }
 
-  private void signal(String signal) {
-    try {
-      process.signal(signal);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   /** SIGTERM (the task executor says goodbye), SIGKILL if it does not end. Idempotent. */
   @Override
