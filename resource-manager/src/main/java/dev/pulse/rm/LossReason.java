@@ -1,6 +1,10 @@
 package dev.pulse.rm;
 
-/** Why a task executor was declared lost. */
+/**
+ * Why a task executor, or an allocation on it, was lost: a closed list, and every loss carries one.
+ * {@link #DROPPED_BY_TASK_EXECUTOR} applies to allocations only; the others to a task executor and to
+ * every allocation it held.
+ */
 public enum LossReason {
   /** Nothing heard from it for {@code heartbeat.timeout}. */
   HEARTBEAT_TIMEOUT,
@@ -9,5 +13,15 @@ public enum LossReason {
   /** A new process (instance) registered or answered under its resource id. */
   RESTARTED,
   /** It said goodbye (graceful shutdown) or its registration was withdrawn. */
-  DISCONNECTED
+  DISCONNECTED,
+  /**
+   * The task executor is alive, but its slot report no longer holds the allocation: it freed the slot
+   * on its own. Allocations only.
+   */
+  DROPPED_BY_TASK_EXECUTOR;
+
+  /** Whether a whole task executor can be lost for this reason (and not only one allocation). */
+  public boolean appliesToTaskExecutors() {
+    return this != DROPPED_BY_TASK_EXECUTOR;
+  }
 }

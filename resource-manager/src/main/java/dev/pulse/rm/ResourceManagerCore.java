@@ -350,8 +350,9 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     }
     for (Allocation a : result.lost()) {
       String why = "task executor " + te + " no longer holds slot " + a.slotIndex() + " for it";
-      allocationChanged(event(EventType.ALLOCATION_LOST, te, a.allocationId(), a.jobId(), null, 0, why), a);
-      notifyListeners(l -> l.allocationLost(a, null, why));
+      allocationChanged(event(EventType.ALLOCATION_LOST, te, a.allocationId(), a.jobId(),
+          LossReason.DROPPED_BY_TASK_EXECUTOR, 0, why), a);
+      notifyListeners(l -> l.allocationLost(a, LossReason.DROPPED_BY_TASK_EXECUTOR, why));
     }
     refreshOverview();
   }

@@ -14,8 +14,9 @@ public interface ResourceManagerListener {
   default void taskExecutorLost(String taskExecutorId, LossReason reason, String detail) {}
 
   /**
-   * An allocation was lost: its task executor was lost ({@code reason} set) or no longer holds the
-   * slot ({@code reason} {@code null}). The job should reschedule what ran there.
+   * An allocation was lost: its task executor was lost ({@code reason} is why) or no longer holds the
+   * slot ({@link LossReason#DROPPED_BY_TASK_EXECUTOR}). {@code reason} is never {@code null}. The job
+   * should reschedule what ran there.
    */
   default void allocationLost(Allocation allocation, LossReason reason, String detail) {}
 

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Registry, slots, allocations and loss handling on the fake clock (SPEC 4). */
 class ResourceManagerCoreTest {
@@ -239,9 +241,44 @@ class ResourceManagerCoreTest {
     fake.slotAllocations[a.slotIndex()] = null;
     main.advance(INTERVAL.multipliedBy(2));
     assertThat(updates).filteredOn(u -> u.type() == EventType.ALLOCATION_LOST).singleElement()
-        .satisfies(u -> assertThat(u.allocation().allocationId()).isEqualTo(a.allocationId()));
+        .satisfies(u -> {
+          assertThat(u.allocation().allocationId()).isEqualTo(a.allocationId());
+          assertThat(u.reason()).isEqualTo(LossReason.DROPPED_BY_TASK_EXECUTOR);
+        });
+    assertThat(rm.events(0, 100)).filteredOn(e -> e.type() == EventType.ALLOCATION_LOST).singleElement()
+        .satisfies(e -> assertThat(e.reason()).isEqualTo(LossReason.DROPPED_BY_TASK_EXECUTOR));
     assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(2);
     assertThat(rm.isRegistered("te-1")).isTrue();
+    assertThat(heard).contains("allocation lost " + a.allocationId() + " DROPPED_BY_TASK_EXECUTOR");
+  }
+
+  /** How a test makes the resource manager lose te-1. */
+  enum LossPath { HEARTBEAT_TIMEOUT, UNREACHABLE, DISCONNECTED }
+
+  @ParameterizedTest
+  @EnumSource(LossPath.class)
+  void lostExecutorThatRegistersAgain_isWatchedAgain_andLostAgainWhenItFallsSilent(LossPath path) {
+    RegistrationResult first = rm.register(registration("te-1", "i-1", 1));
+    main.advance(INTERVAL);
+    switch (path) {
+      case HEARTBEAT_TIMEOUT -> fakes.get("te-1").health = FakeTaskExecutors.Health.SILENT;
+      case UNREACHABLE -> fakes.get("te-1").health = FakeTaskExecutors.Health.REFUSING;
+      case DISCONNECTED -> rm.disconnect("te-1", first.registrationId(), "leaving");
+    }
+    main.advance(TIMEOUT.plus(INTERVAL));
+    assertThat(rm.isRegistered("te-1")).isFalse();
+
+    rm.register(registration("te-1", "i-2", 1));
+    FakeTaskExecutors.Fake second = fakes.get("te-1");
+    main.advance(INTERVAL.multipliedBy(2));
+    assertThat(second.callsStartingWith("heartbeat")).as("the new instance is asked for heartbeats").isNotEmpty();
+    second.health = FakeTaskExecutors.Health.SILENT;
+    main.advance(TIMEOUT.plus(INTERVAL));
+
+    assertThat(rm.isRegistered("te-1")).isFalse();
+    assertThat(rm.events(0, 100)).filteredOn(e -> e.type() == EventType.TASK_EXECUTOR_LOST)
+        .extracting(ResourceManagerEvent::reason)
+        .containsExactly(LossReason.valueOf(path.name()), LossReason.HEARTBEAT_TIMEOUT);
   }
 
   @Test

@@ -123,6 +123,9 @@ public final class ResourceManagerMetrics implements HeartbeatMetrics, ResourceM
     }
     lossesByReason = new Counter[LossReason.values().length];
     for (LossReason reason : LossReason.values()) {
+      if (!reason.appliesToTaskExecutors()) {
+        continue;
+      }
       lossesByReason[reason.ordinal()] = Counter.builder("pulse.task.executors.lost")
           .description("Task executors declared lost, by reason")
           .tag("reason", reason.name())

@@ -27,7 +27,11 @@ class ResourceManagerMetricsTest {
       assertThat(value(text, "pulse_heartbeat_rpc_failures_total{kind=\"" + kind + "\"}")).isZero();
     }
     for (LossReason reason : LossReason.values()) {
-      assertThat(value(text, "pulse_task_executors_lost_total{reason=\"" + reason + "\"}")).isZero();
+      if (reason.appliesToTaskExecutors()) {
+        assertThat(value(text, "pulse_task_executors_lost_total{reason=\"" + reason + "\"}")).isZero();
+      } else {
+        assertThat(text).doesNotContain("reason=\"" + reason + "\"");
+      }
     }
     for (EventType type : EventType.values()) {
       assertThat(value(text, "pulse_events_total{type=\"" + type + "\"}")).isZero();
