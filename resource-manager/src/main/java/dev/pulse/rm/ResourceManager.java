@@ -62,8 +62,9 @@ public final class ResourceManager implements AutoCloseable {
   private final Settings settings;
   private final HeartbeatConfig heartbeatConfig;
   private final FencingToken fencing;
-  private final MainThreadExecutor main;
-  private final ScheduledMainThreadExecutor ownedMain;
+  /** The given main thread, or the one {@link #start()} creates; {@code null} until then. */
+  private volatile MainThreadExecutor main;
+  private ScheduledMainThreadExecutor ownedMain;
   private final Clock wallClock;
   private final TaskExecutorConnector givenConnector;
   private final List<ResourceManagerListener> listeners;
@@ -89,13 +90,8 @@ public final class ResourceManager implements AutoCloseable {
     String id = b.resourceManagerId != null ? b.resourceManagerId
         : "rm-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     this.fencing = new FencingToken(id, b.epoch != 0 ? b.epoch : wallClock.millis());
-    if (b.mainThread != null) {
-      this.main = b.mainThread;
-      this.ownedMain = null;
-    } else {
-      this.ownedMain = new ScheduledMainThreadExecutor("pulse-rm-main");
-      this.main = ownedMain;
-    }
+    // No thread is started here: a setting that fails below must leave nothing running behind.
+    this.main = b.mainThread;
     this.givenConnector = b.connector;
     this.metrics = b.metrics != null ? b.metrics : new ResourceManagerMetrics();
     List<ResourceManagerListener> all = new ArrayList<>(b.listeners);
@@ -141,6 +137,10 @@ public final class ResourceManager implements AutoCloseable {
       throw new IllegalStateException(closed ? "closed" : "already started");
     }
     try {
+      if (main == null) {
+        ownedMain = new ScheduledMainThreadExecutor("pulse-rm-main");
+        main = ownedMain;
+      }
       TaskExecutorConnector connector = givenConnector;
       if (rpcConfig != null) {
         transport = RpcTransport.create(rpcConfig, "rm");
@@ -417,6 +417,11 @@ public final class ResourceManager implements AutoCloseable {
 
   private <T> CompletableFuture<T> onMainThread(Callable<T> call) {
     CompletableFuture<T> result = new CompletableFuture<>();
+    MainThreadExecutor main = this.main;
+    if (main == null) {
+      result.completeExceptionally(new IllegalStateException("the resource manager is not started"));
+      return result;
+    }
     try {
       main.execute(() -> {
         try {
