@@ -36,13 +36,17 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   private static final Logger LOG = LoggerFactory.getLogger(ResourceManagerCore.class);
   static final int EVENT_LOG_CAPACITY = 10_000;
 
-  /** One accepted registration. */
+  /**
+   * One accepted registration. It is <em>confirmed</em> once the task executor has shown that it
+   * processed the answer (see {@link #confirm}); only then are its slots offered.
+   */
   private static final class Registered {
     final TaskExecutorRegistration registration;
     final ResourceId resourceId;
     final String registrationId;
     final long registeredAt;
     TaskExecutorConnection connection;
+    boolean confirmed;
 
     Registered(TaskExecutorRegistration registration, String registrationId, long registeredAt) {
       this.registration = registration;
@@ -62,6 +66,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   private final EventLog events;
   private final SlotManager slots = new SlotManager();
   private final Map<String, Registered> registry = new LinkedHashMap<>();
+  private int confirmedTaskExecutors;
   private final Map<String, List<Consumer<AllocationUpdate>>> watchers = new HashMap<>();
   private final HeartbeatManager<SlotReport, Void> heartbeats;
   private volatile Overview overview;
@@ -85,6 +90,12 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   // ------------------------------------------------------------------ registration
 
+  /**
+   * Accepts a registration and starts watching the task executor at once, but offers its slots (and
+   * reports it registered) only when it {@linkplain #confirm confirms}: until the task executor has
+   * processed the answer it refuses calls from this resource manager, so a slot request in that
+   * window would fail.
+   */
   RegistrationResult register(TaskExecutorRegistration registration) {
     checkOpen();
     registration.validate();
@@ -105,26 +116,43 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       }
     });
     registry.put(registration.resourceId(), added);
-    slots.addTaskExecutor(registration.resourceId(), registration.slots());
     heartbeats.monitorTarget(added.resourceId, added.connection.heartbeatTarget());
+    LOG.debug("Accepted the registration of {} (instance {}); its slots are offered once it confirms",
+        registration.resourceId(), registration.instanceId());
+    return new RegistrationResult(added.registrationId, fencing);
+  }
+
+  /**
+   * The task executor has processed its registration answer: it sent a slot report of this
+   * registration ({@code SendSlotReport}, right after the answer) or answered a heartbeat request
+   * (which it does only for the resource manager it follows). Offers its slots, frees what it holds
+   * that this resource manager does not know, and reports it registered.
+   */
+  private void confirm(Registered r, SlotReport report) {
+    TaskExecutorRegistration registration = r.registration;
+    r.confirmed = true;
+    confirmedTaskExecutors++;
+    slots.addTaskExecutor(registration.resourceId(), registration.slots());
     LOG.info("Registered task executor {} (instance {}, {} slot(s)) at {}", registration.resourceId(),
         registration.instanceId(), registration.slots(), registration.address());
     event(EventType.TASK_EXECUTOR_REGISTERED, registration.resourceId(), null, null, null, 0,
         "instance " + registration.instanceId() + " at " + registration.address() + " with "
             + registration.slots() + " slot(s)");
-    if (registration.slotReport() != null) {
-      // A task executor that survived a resource manager restart may still hold slots: free them.
-      reconcile(added, registration.slotReport(), true);
-    }
+    // A task executor that survived a resource manager restart may still hold slots: free them.
+    reconcile(r, report, true);
     refreshOverview();
-    TaskExecutorInfo info = info(added);
+    TaskExecutorInfo info = info(r);
     notifyListeners(l -> l.taskExecutorRegistered(info));
-    return new RegistrationResult(added.registrationId, fencing);
   }
 
-  /** A task executor's slot report outside a heartbeat ({@code SendSlotReport}). */
+  /** A task executor's slot report outside a heartbeat ({@code SendSlotReport}); the first one confirms. */
   void slotReport(String taskExecutorId, String registrationId, SlotReport report) {
-    reconcile(current(taskExecutorId, registrationId), report, false);
+    Registered r = current(taskExecutorId, registrationId);
+    if (r.confirmed) {
+      reconcile(r, report, false);
+    } else {
+      confirm(r, report);
+    }
   }
 
   /** A task executor says goodbye ({@code DisconnectTaskExecutor}). */
@@ -276,6 +304,14 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       return;
     }
     heartbeats.unmonitorTarget(r.resourceId);
+    if (!r.confirmed) {
+      // Never offered, never reported: nothing to release and nobody to tell.
+      LOG.info("Task executor {} was lost ({}) before it confirmed its registration: {}", taskExecutorId, reason,
+          detail);
+      r.connection.close();
+      return;
+    }
+    confirmedTaskExecutors--;
     int slotsReleased = r.registration.slots();
     List<Allocation> lost = slots.removeTaskExecutor(taskExecutorId);
     refreshOverview();
@@ -319,8 +355,13 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   @Override
   public void reportPayload(ResourceId resourceId, SlotReport report) {
     Registered r = registry.get(resourceId.value());
-    if (r != null) {
+    if (r == null) {
+      return;
+    }
+    if (r.confirmed) {
       reconcile(r, report, false);
+    } else {
+      confirm(r, report);
     }
   }
 
@@ -363,17 +404,20 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     return overview;
   }
 
+  /** Confirmed task executors (see {@link #register}). */
   List<TaskExecutorInfo> taskExecutors() {
-    List<TaskExecutorInfo> result = new ArrayList<>(registry.size());
+    List<TaskExecutorInfo> result = new ArrayList<>(confirmedTaskExecutors);
     for (Registered r : registry.values()) {
-      result.add(info(r));
+      if (r.confirmed) {
+        result.add(info(r));
+      }
     }
     return result;
   }
 
   TaskExecutorInfo taskExecutor(String id) {
     Registered r = registry.get(id);
-    return r == null ? null : info(r);
+    return r == null || !r.confirmed ? null : info(r);
   }
 
   List<Allocation> allocations(String jobId) {
@@ -388,8 +432,10 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     return events.last();
   }
 
+  /** Whether the task executor is registered and confirmed, its slots offered. */
   boolean isRegistered(String taskExecutorId) {
-    return registry.containsKey(taskExecutorId);
+    Registered r = registry.get(taskExecutorId);
+    return r != null && r.confirmed;
   }
 
   HeartbeatManager<SlotReport, Void> heartbeats() {
@@ -466,7 +512,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   }
 
   private void refreshOverview() {
-    overview = new Overview(fencing.resourceManagerId(), fencing.epoch(), registry.size(), slots.totalSlots(),
+    overview = new Overview(fencing.resourceManagerId(), fencing.epoch(), confirmedTaskExecutors, slots.totalSlots(),
         slots.freeSlots());
   }
 }

@@ -50,9 +50,13 @@ public final class LiveResourceManager implements AutoCloseable {
     return rm;
   }
 
-  /** Registers a task executor with {@code slots} free slots and waits for the answer. */
+  /** Registers a task executor with {@code slots} free slots, confirms the registration, and waits for both. */
   public RegistrationResult register(String id, int slots) {
-    return get(rm.registerTaskExecutor(FakeTaskExecutors.registration(id, "instance-of-" + id, slots)));
+    TaskExecutorRegistration registration = FakeTaskExecutors.registration(id, "instance-of-" + id, slots);
+    RegistrationResult result = get(rm.registerTaskExecutor(registration));
+    // As a real task executor does once it has taken the answer: confirm, so the slots are offered.
+    get(rm.reportSlots(id, result.registrationId(), registration.slotReport()));
+    return result;
   }
 
   /** The gRPC address {@link #register} gives the task executor {@code id}. */

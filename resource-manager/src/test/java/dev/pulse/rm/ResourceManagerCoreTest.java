@@ -76,8 +76,8 @@ class ResourceManagerCoreTest {
 
   @Test
   void register_startsMonitoring_andIsIdempotentForTheSameInstance() {
-    RegistrationResult first = rm.register(registration("te-1", "i-1", 4));
-    RegistrationResult again = rm.register(registration("te-1", "i-1", 4));
+    RegistrationResult first = register(registration("te-1", "i-1", 4));
+    RegistrationResult again = register(registration("te-1", "i-1", 4));
 
     assertThat(again).isEqualTo(first);
     assertThat(first.fencing()).isEqualTo(new FencingToken("rm-test", 7));
@@ -94,17 +94,60 @@ class ResourceManagerCoreTest {
   }
 
   @Test
-  void register_badInput_isRefusedNamingTheField_andChangesNothing() {
+  void register_offersNoSlot_untilTheExecutorConfirmsWithASlotReport() {
+    RegistrationResult result = rm.register(registration("te-1", "i-1", 2));
+
+    assertThat(rm.overviewSnapshot()).isEqualTo(new Overview("rm-test", 7, 0, 0, 0));
+    assertThatThrownBy(() -> rm.allocate("job-a", 1)).isInstanceOf(NotEnoughSlotsException.class);
+    assertThat(rm.taskExecutors()).isEmpty();
+    assertThat(types()).isEmpty();
+    assertThat(heard).isEmpty();
+
+    rm.slotReport("te-1", result.registrationId(), SlotReport.allFree(2));
+    assertThat(rm.overviewSnapshot()).isEqualTo(new Overview("rm-test", 7, 1, 2, 2));
+    assertThat(types()).containsExactly(EventType.TASK_EXECUTOR_REGISTERED);
+    assertThat(heard).containsExactly("registered te-1");
+    assertThat(allocate("job-a", 2)).hasSize(2);
+  }
+
+  @Test
+  void register_isConfirmedByTheFirstHeartbeatAnswer_whenNoSlotReportCame() {
     rm.register(registration("te-1", "i-1", 2));
-    assertThatThrownBy(() -> rm.register(registration("te 2", "i-2", 1)))
+    fakes.get("te-1").slotAllocations[1] = "left-over";
+
+    main.advance(INTERVAL);
+    assertThat(rm.isRegistered("te-1")).isTrue();
+    assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(2);
+    assertThat(fakes.get("te-1").calls).contains("freeSlot left-over");
+    assertThat(types()).containsExactly(EventType.TASK_EXECUTOR_REGISTERED);
+  }
+
+  @Test
+  void unconfirmedExecutor_thatFallsSilent_isDroppedWithoutEvents() {
+    rm.register(registration("te-1", "i-1", 2));
+    fakes.get("te-1").health = FakeTaskExecutors.Health.SILENT;
+
+    main.advance(TIMEOUT.plus(INTERVAL));
+    assertThat(fakes.get("te-1").closed).isTrue();
+    assertThat(types()).isEmpty();
+    assertThat(heard).isEmpty();
+    // It can register again, and is watched again.
+    register(registration("te-1", "i-2", 1));
+    assertThat(rm.overviewSnapshot().taskExecutors()).isEqualTo(1);
+  }
+
+  @Test
+  void register_badInput_isRefusedNamingTheField_andChangesNothing() {
+    register(registration("te-1", "i-1", 2));
+    assertThatThrownBy(() -> register(registration("te 2", "i-2", 1)))
         .isInstanceOf(RegistrationRejectedException.class).hasMessageStartingWith("resource_id: ");
-    assertThatThrownBy(() -> rm.register(registration("te-2", "", 1))).hasMessageStartingWith("instance_id: ");
-    assertThatThrownBy(() -> rm.register(registration("te-2", "i-2", 0)))
+    assertThatThrownBy(() -> register(registration("te-2", "", 1))).hasMessageStartingWith("instance_id: ");
+    assertThatThrownBy(() -> register(registration("te-2", "i-2", 0)))
         .hasMessage("number_of_slots: must be between 1 and 1024, was 0");
-    assertThatThrownBy(() -> rm.register(registration("te-2", "i-2", 1025))).hasMessageStartingWith("number_of_slots");
-    assertThatThrownBy(() -> rm.register(new TaskExecutorRegistration("te-2", "i-2", "nohost", 1, null)))
+    assertThatThrownBy(() -> register(registration("te-2", "i-2", 1025))).hasMessageStartingWith("number_of_slots");
+    assertThatThrownBy(() -> register(new TaskExecutorRegistration("te-2", "i-2", "nohost", 1, null)))
         .hasMessage("rpc_address: 'nohost' is not host:port");
-    assertThatThrownBy(() -> rm.register(new TaskExecutorRegistration("te-2", "i-2", "h:99999", 1, null)))
+    assertThatThrownBy(() -> register(new TaskExecutorRegistration("te-2", "i-2", "h:99999", 1, null)))
         .hasMessage("rpc_address: port 99999 is outside 1..65535");
     assertThat(rm.overviewSnapshot()).isEqualTo(new Overview("rm-test", 7, 1, 2, 2));
     assertThat(rm.events(0, 100)).hasSize(1);
@@ -113,8 +156,8 @@ class ResourceManagerCoreTest {
 
   @Test
   void heartbeatTimeout_losesTheExecutor_releasesSlots_andLosesItsAllocationsOnce() {
-    rm.register(registration("te-1", "i-1", 2));
-    rm.register(registration("te-2", "i-2", 2));
+    register(registration("te-1", "i-1", 2));
+    register(registration("te-2", "i-2", 2));
     rm.watch("job-a", updates::add);
     List<Allocation> allocs = allocate("job-a", 4);
     assertThat(allocs).extracting(Allocation::taskExecutorId).containsOnly("te-1", "te-2");
@@ -151,7 +194,7 @@ class ResourceManagerCoreTest {
 
   @Test
   void refusedConnections_loseTheExecutorAsUnreachable() {
-    rm.register(registration("te-1", "i-1", 1));
+    register(registration("te-1", "i-1", 1));
     main.advance(INTERVAL);
     fakes.get("te-1").health = FakeTaskExecutors.Health.REFUSING;
     main.advance(INTERVAL.multipliedBy(2));
@@ -163,10 +206,10 @@ class ResourceManagerCoreTest {
 
   @Test
   void newInstanceOfAKnownExecutor_replacesTheOld_asRestarted() {
-    rm.register(registration("te-1", "i-1", 2));
+    register(registration("te-1", "i-1", 2));
     rm.watch("job-a", updates::add);
     allocate("job-a", 1);
-    RegistrationResult second = rm.register(registration("te-1", "i-2", 3));
+    RegistrationResult second = register(registration("te-1", "i-2", 3));
 
     assertThat(rm.events(0, 100)).extracting(ResourceManagerEvent::type).containsExactly(
         EventType.TASK_EXECUTOR_REGISTERED, EventType.ALLOCATION_CREATED, EventType.ALLOCATION_LOST,
@@ -180,7 +223,7 @@ class ResourceManagerCoreTest {
 
   @Test
   void allocate_moreThanFree_isRefusedAndNothingIsReserved() {
-    rm.register(registration("te-1", "i-1", 2));
+    register(registration("te-1", "i-1", 2));
     assertThatThrownBy(() -> rm.allocate("job-a", 3)).isInstanceOf(NotEnoughSlotsException.class)
         .hasMessage("asked for 3 slot(s), 2 free");
     assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(2);
@@ -191,8 +234,8 @@ class ResourceManagerCoreTest {
 
   @Test
   void allocate_refusedByOneExecutor_undoesTheWholeAllocation() {
-    rm.register(registration("te-1", "i-1", 2));
-    rm.register(registration("te-2", "i-2", 2));
+    register(registration("te-1", "i-1", 2));
+    register(registration("te-2", "i-2", 2));
     fakes.get("te-2").refuseSlots = true;
 
     CompletableFuture<List<Allocation>> result = rm.allocate("job-a", 4);
@@ -212,7 +255,7 @@ class ResourceManagerCoreTest {
 
   @Test
   void release_freesTheSlotOnBothSides() {
-    rm.register(registration("te-1", "i-1", 1));
+    register(registration("te-1", "i-1", 1));
     Allocation a = allocate("job-a", 1).get(0);
     assertThat(fakes.get("te-1").slotAllocations[0]).isEqualTo(a.allocationId());
 
@@ -225,7 +268,7 @@ class ResourceManagerCoreTest {
 
   @Test
   void slotReport_orphanIsFreedOnTheExecutor_andADroppedAllocationIsLostAfterGrace() {
-    rm.register(registration("te-1", "i-1", 2));
+    register(registration("te-1", "i-1", 2));
     rm.watch("job-a", updates::add);
     Allocation a = allocate("job-a", 1).get(0);
     FakeTaskExecutors.Fake fake = fakes.get("te-1");
@@ -258,7 +301,7 @@ class ResourceManagerCoreTest {
   @ParameterizedTest
   @EnumSource(LossPath.class)
   void lostExecutorThatRegistersAgain_isWatchedAgain_andLostAgainWhenItFallsSilent(LossPath path) {
-    RegistrationResult first = rm.register(registration("te-1", "i-1", 1));
+    RegistrationResult first = register(registration("te-1", "i-1", 1));
     main.advance(INTERVAL);
     switch (path) {
       case HEARTBEAT_TIMEOUT -> fakes.get("te-1").health = FakeTaskExecutors.Health.SILENT;
@@ -268,7 +311,7 @@ class ResourceManagerCoreTest {
     main.advance(TIMEOUT.plus(INTERVAL));
     assertThat(rm.isRegistered("te-1")).isFalse();
 
-    rm.register(registration("te-1", "i-2", 1));
+    register(registration("te-1", "i-2", 1));
     FakeTaskExecutors.Fake second = fakes.get("te-1");
     main.advance(INTERVAL.multipliedBy(2));
     assertThat(second.callsStartingWith("heartbeat")).as("the new instance is asked for heartbeats").isNotEmpty();
@@ -283,7 +326,7 @@ class ResourceManagerCoreTest {
 
   @Test
   void disconnect_withCurrentRegistration_isImmediate_andStaleOnesAreRefused() {
-    RegistrationResult r = rm.register(registration("te-1", "i-1", 1));
+    RegistrationResult r = register(registration("te-1", "i-1", 1));
     assertThatThrownBy(() -> rm.disconnect("te-1", "not-the-id", "bye")).isInstanceOf(StaleRegistrationException.class);
     assertThat(rm.isRegistered("te-1")).isTrue();
 
@@ -300,7 +343,7 @@ class ResourceManagerCoreTest {
 
   @Test
   void localPause_isAnEvent_andLosesNoExecutor() {
-    rm.register(registration("te-1", "i-1", 1));
+    register(registration("te-1", "i-1", 1));
     main.advance(INTERVAL.multipliedBy(3));
     main.freeze(TIMEOUT.multipliedBy(3));
     main.advance(INTERVAL.multipliedBy(10));
@@ -311,7 +354,7 @@ class ResourceManagerCoreTest {
 
   @Test
   void watch_startsWithTheAllocationsTheJobAlreadyHolds() {
-    rm.register(registration("te-1", "i-1", 3));
+    register(registration("te-1", "i-1", 3));
     Allocation held = allocate("job-a", 1).get(0);
     allocate("job-b", 1);
     rm.watch("job-a", updates::add);
@@ -326,12 +369,19 @@ class ResourceManagerCoreTest {
 
   @Test
   void events_afterSeq_returnsOnlyNewerOnes() {
-    rm.register(registration("te-1", "i-1", 1));
-    rm.register(registration("te-2", "i-1", 1));
-    rm.register(registration("te-3", "i-1", 1));
+    register(registration("te-1", "i-1", 1));
+    register(registration("te-2", "i-1", 1));
+    register(registration("te-3", "i-1", 1));
     assertThat(rm.events(1, 100)).extracting(ResourceManagerEvent::seq).containsExactly(2L, 3L);
     assertThat(rm.events(3, 100)).isEmpty();
     assertThat(rm.events(0, 2)).hasSize(2);
+  }
+
+  /** Registers and confirms, as a task executor does right after it has taken the answer. */
+  private RegistrationResult register(TaskExecutorRegistration registration) {
+    RegistrationResult result = rm.register(registration);
+    rm.slotReport(registration.resourceId(), result.registrationId(), registration.slotReport());
+    return result;
   }
 
   private List<Allocation> allocate(String job, int n) {

@@ -5,6 +5,8 @@ import dev.pulse.proto.v1.DisconnectTaskExecutorResponse;
 import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
 import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
 import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
+import dev.pulse.proto.v1.SendSlotReportRequest;
+import dev.pulse.proto.v1.SendSlotReportResponse;
 import dev.pulse.rpc.ChannelLease;
 import dev.pulse.rpc.ChannelPool;
 import io.grpc.stub.StreamObserver;
@@ -23,6 +25,8 @@ final class GrpcResourceManagerClient implements ResourceManagerClient {
 
   /** Deadline of one registration attempt; the next attempt follows after the backoff. */
   static final Duration REGISTER_DEADLINE = Duration.ofSeconds(10);
+  /** Deadline of the slot report that confirms a registration; heartbeats confirm it too if this fails. */
+  static final Duration SLOT_REPORT_DEADLINE = Duration.ofSeconds(10);
   /** Deadline of the goodbye on shutdown: short, since a process that stops should not wait long. */
   static final Duration DISCONNECT_DEADLINE = Duration.ofSeconds(2);
 
@@ -42,6 +46,13 @@ final class GrpcResourceManagerClient implements ResourceManagerClient {
     FutureObserver<RegisterTaskExecutorResponse> answer = new FutureObserver<>();
     stub.withDeadlineAfter(REGISTER_DEADLINE.toNanos(), TimeUnit.NANOSECONDS).registerTaskExecutor(request, answer);
     return answer.future;
+  }
+
+  @Override
+  public CompletableFuture<Void> sendSlotReport(SendSlotReportRequest request) {
+    FutureObserver<SendSlotReportResponse> answer = new FutureObserver<>();
+    stub.withDeadlineAfter(SLOT_REPORT_DEADLINE.toNanos(), TimeUnit.NANOSECONDS).sendSlotReport(request, answer);
+    return answer.future.thenApply(ignored -> null);
   }
 
   @Override

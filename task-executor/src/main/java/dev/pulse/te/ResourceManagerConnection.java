@@ -13,6 +13,7 @@ import dev.pulse.proto.v1.FencingToken;
 import dev.pulse.proto.v1.LossReason;
 import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
 import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
+import dev.pulse.proto.v1.SendSlotReportRequest;
 import dev.pulse.proto.v1.SlotReport;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
 import dev.pulse.rpc.Fencing;
@@ -285,6 +286,33 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     lastFailure = null;
     lastLoggedFailure = null;
     events.registered(accepted);
+    confirm(accepted);
+  }
+
+  /**
+   * Tells the resource manager that this task executor has taken its answer (and now obeys its
+   * token) by sending the slot table: only then does it offer the slots, so no slot request can
+   * arrive before this task executor would accept it. If this call fails, the first heartbeat
+   * answer confirms instead.
+   */
+  private void confirm(Registration accepted) {
+    SendSlotReportRequest request = SendSlotReportRequest.newBuilder()
+        .setRegistrationId(accepted.registrationId())
+        .setTaskExecutor(identity)
+        .setSlotReport(slotReport.get())
+        .build();
+    CompletableFuture<Void> sent;
+    try {
+      sent = client.sendSlotReport(request);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    sent.whenComplete((ignored, failure) -> {
+      if (failure != null) {
+        LOG.debug("The slot report confirming registration {} failed ({}); the next heartbeat confirms it",
+            accepted.registrationId(), failure.toString());
+      }
+    });
   }
 
   private void failed(int attempt, RegistrationFailure failure) {

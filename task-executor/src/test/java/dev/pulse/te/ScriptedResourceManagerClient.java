@@ -5,6 +5,7 @@ import dev.pulse.proto.v1.DisconnectTaskExecutorRequest;
 import dev.pulse.proto.v1.FencingToken;
 import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
 import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
+import dev.pulse.proto.v1.SendSlotReportRequest;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +38,7 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
   private final MonotonicClock clock;
   private final List<Registration> registrations = new ArrayList<>();
   private final List<DisconnectTaskExecutorRequest> disconnects = new ArrayList<>();
+  private final List<SendSlotReportRequest> slotReports = new ArrayList<>();
   private final CompletableFuture<Void> disconnectAnswer = new CompletableFuture<>();
   private Status refuseWith;
   private boolean acceptAll;
@@ -76,6 +78,10 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
     return registrations.get(registrations.size() - 1);
   }
 
+  List<SendSlotReportRequest> slotReports() {
+    return List.copyOf(slotReports);
+  }
+
   List<DisconnectTaskExecutorRequest> disconnects() {
     return List.copyOf(disconnects);
   }
@@ -94,6 +100,12 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
       r.accept("reg-" + registrations.size());
     }
     return r.answer();
+  }
+
+  @Override
+  public CompletableFuture<Void> sendSlotReport(SendSlotReportRequest request) {
+    slotReports.add(request);
+    return CompletableFuture.completedFuture(null);
   }
 
   @Override

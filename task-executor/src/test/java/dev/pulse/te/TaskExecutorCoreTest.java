@@ -87,6 +87,11 @@ class TaskExecutorCoreTest {
     assertThat(core.acceptedToken()).isEqualTo(ScriptedResourceManagerClient.TOKEN);
     assertThat(core.heartbeats().getLastHeartbeatFrom(RM)).isZero();
     assertThat(listener.events()).containsExactly("registered rm-1 reg-4");
+    // Once the answer is taken, one slot report confirms it, so the resource manager offers the slots.
+    assertThat(client.slotReports()).singleElement().satisfies(r -> {
+      assertThat(r.getRegistrationId()).isEqualTo("reg-4");
+      assertThat(r.getSlotReport()).isEqualTo(core.slotReport());
+    });
   }
 
   @Test

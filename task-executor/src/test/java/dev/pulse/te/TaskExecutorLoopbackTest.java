@@ -279,7 +279,7 @@ class TaskExecutorLoopbackTest {
 
     te.close();
 
-    assertThat(seen).containsExactly("RegisterTaskExecutor", "DisconnectTaskExecutor");
+    assertThat(seen).containsExactly("RegisterTaskExecutor", "SendSlotReport", "DisconnectTaskExecutor");
   }
 
   private FakeResourceManager resourceManager() {

@@ -48,7 +48,8 @@ class TaskExecutorWithResourceManagerTest {
     rm.start();
     te1 = startTaskExecutor("te-1", 2);
     te2 = startTaskExecutor("te-2", 3);
-    await().atMost(PATIENCE).until(() -> te1.isRegistered() && te2.isRegistered());
+    await().atMost(PATIENCE).until(() -> te1.isRegistered() && te2.isRegistered()
+        && rm.overview().taskExecutors() == 2);
   }
 
   @AfterEach
