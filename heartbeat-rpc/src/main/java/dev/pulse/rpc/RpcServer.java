@@ -6,10 +6,14 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.ServerChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -98,6 +102,7 @@ public final class RpcServer implements AutoCloseable {
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private Executor executor;
+    private Duration maxConnectionIdle;
 
     private Builder(RpcTransport transport, InetSocketAddress bindAddress) {
       this.transport = Objects.requireNonNull(transport, "transport");
@@ -136,6 +141,16 @@ public final class RpcServer implements AutoCloseable {
     }
 
     /**
+     * Closes client connections that carried no call for {@code idle} (gracefully, with a GOAWAY; the
+     * client reconnects on its next call). A resource manager uses it so that task executors, which
+     * call it only now and then, do not each hold a descriptor of its open-files limit for ever.
+     */
+    public Builder maxConnectionIdle(Duration idle) {
+      this.maxConnectionIdle = Objects.requireNonNull(idle, "idle");
+      return this;
+    }
+
+    /**
      * Binds and starts the server.
      *
      * @throws UncheckedIOException if the address cannot be bound, e.g. the port is taken
@@ -146,7 +161,7 @@ public final class RpcServer implements AutoCloseable {
       NettyServerBuilder builder = NettyServerBuilder.forAddress(bindAddress)
           .bossEventLoopGroup(transport.eventLoops())
           .workerEventLoopGroup(transport.eventLoops())
-          .channelType(transport.serverChannelType())
+          .channelFactory(withAcceptFailures(transport.serverChannelType(), "RPC server on " + bindAddress))
           // A process that restarts binds its port again at once, despite connections in TIME_WAIT.
           .withOption(ChannelOption.SO_REUSEADDR, true)
           .maxInboundMessageSize(config.maxInboundMessageBytes())
@@ -156,6 +171,9 @@ public final class RpcServer implements AutoCloseable {
           .permitKeepAliveWithoutCalls(true);
       if (executor != null) {
         builder.executor(executor);
+      }
+      if (maxConnectionIdle != null) {
+        builder.maxConnectionIdle(maxConnectionIdle.toNanos(), TimeUnit.NANOSECONDS);
       }
       if (transport.tlsEnabled()) {
         builder.sslContext(transport.serverTls());
@@ -173,5 +191,16 @@ public final class RpcServer implements AutoCloseable {
       }
       return new RpcServer(server);
     }
+  }
+
+  /** Listening channels of {@code type} with {@link AcceptFailures} ahead of the acceptor. */
+  private static ChannelFactory<ServerChannel> withAcceptFailures(Class<? extends ServerChannel> type, String server) {
+    ReflectiveChannelFactory<? extends ServerChannel> plain = new ReflectiveChannelFactory<>(type);
+    AcceptFailures handler = new AcceptFailures(server);
+    return () -> {
+      ServerChannel channel = plain.newChannel();
+      channel.pipeline().addLast(handler);
+      return channel;
+    };
   }
 }

@@ -11,6 +11,7 @@ import dev.pulse.rm.grpc.SlotPoolService;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
 import dev.pulse.rm.rest.RestServer;
 import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.OpenFiles;
 import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
@@ -19,6 +20,7 @@ import java.net.InetSocketAddress;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -58,6 +60,11 @@ import org.slf4j.LoggerFactory;
 public final class ResourceManager implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ResourceManager.class);
+  /**
+   * Task executors call the resource manager only now and then; their connections are closed after
+   * this long without a call, so that each does not hold one of its descriptors for ever.
+   */
+  static final Duration IDLE_CONNECTION = Duration.ofSeconds(30);
 
   private final Settings settings;
   private final HeartbeatConfig heartbeatConfig;
@@ -79,6 +86,9 @@ public final class ResourceManager implements AutoCloseable {
   private ChannelPool channels;
   private RpcServer rpcServer;
   private RestServer restServer;
+  private final OpenFiles givenOpenFiles;
+  private OpenFiles openFiles;
+  private boolean ownsOpenFiles;
   private volatile ResourceManagerCore core;
   private volatile boolean closed;
   private boolean metricsBound;
@@ -93,6 +103,7 @@ public final class ResourceManager implements AutoCloseable {
     // No thread is started here: a setting that fails below must leave nothing running behind.
     this.main = b.mainThread;
     this.givenConnector = b.connector;
+    this.givenOpenFiles = b.openFiles;
     this.metrics = b.metrics != null ? b.metrics : new ResourceManagerMetrics();
     List<ResourceManagerListener> all = new ArrayList<>(b.listeners);
     if (!all.contains(metrics)) {
@@ -149,6 +160,12 @@ public final class ResourceManager implements AutoCloseable {
         channels = new ChannelPool(transport);
         connector = new GrpcTaskExecutorConnector(channels, heartbeatConfig, main);
       }
+      if (givenOpenFiles != null) {
+        openFiles = givenOpenFiles;
+      } else if (serveRpc) {
+        openFiles = OpenFiles.watch("Resource manager " + fencing.resourceManagerId(), Duration.ofSeconds(1));
+        ownsOpenFiles = true;
+      }
       TaskExecutorConnector chosen = connector;
       core = await(onMainThread(() -> new ResourceManagerCore(fencing, heartbeatConfig, main, wallClock, chosen,
           listeners, heartbeatMetrics)));
@@ -162,6 +179,7 @@ public final class ResourceManager implements AutoCloseable {
               .addService(new ResourceManagerGatewayService(this))
               .addService(new SlotPoolService(this))
               .executor(Runnable::run)
+              .maxConnectionIdle(IDLE_CONNECTION)
               .start();
         } catch (java.io.UncheckedIOException e) {
           throw cannotListen(ResourceManagerOptions.RPC_PORT, rpcBindAddress, e);
@@ -227,9 +245,20 @@ public final class ResourceManager implements AutoCloseable {
 
   // ------------------------------------------------------------------ task executors' calls
 
-  /** Registers a task executor; fails with {@link RegistrationRejectedException} for bad input. */
+  /**
+   * Registers a task executor; fails with {@link RegistrationRejectedException} for bad input, and
+   * with {@link OverloadedException} for a new one while the process is near its open-files limit
+   * (a known one may always register again: it needs no new descriptor).
+   */
   public CompletableFuture<RegistrationResult> registerTaskExecutor(TaskExecutorRegistration registration) {
-    return onCore(c -> c.register(registration));
+    OpenFiles files = openFiles;
+    return onCore(c -> {
+      if (files != null && files.nearLimit() && !c.knows(registration.resourceId())) {
+        throw new OverloadedException("the resource manager is near its open-files limit (" + files.open() + " of "
+            + files.limit() + " in use) and takes no new task executor; retry later");
+      }
+      return c.register(registration);
+    });
   }
 
   /** A task executor's slot report outside heartbeats; {@link StaleRegistrationException} if not current. */
@@ -340,6 +369,9 @@ public final class ResourceManager implements AutoCloseable {
     }
     closeQuietly(channels);
     closeQuietly(transport);
+    if (ownsOpenFiles) {
+      openFiles.close();
+    }
     if (ownedMain != null) {
       ownedMain.close();
     }
@@ -462,8 +494,18 @@ public final class ResourceManager implements AutoCloseable {
     private ResourceManagerMetrics metrics;
     private boolean serveRpc = true;
     private boolean serveRest = true;
+    private OpenFiles openFiles;
 
     private Builder() {}
+
+    /**
+     * Where the resource manager learns that it is near its open-files limit (and then refuses new task
+     * executors); by default it watches its own process while it serves gRPC.
+     */
+    public Builder openFiles(OpenFiles openFiles) {
+      this.openFiles = Objects.requireNonNull(openFiles);
+      return this;
+    }
 
     /** Configuration (SPEC 5 keys); validated by {@link #build()}. */
     public Builder settings(Settings settings) {

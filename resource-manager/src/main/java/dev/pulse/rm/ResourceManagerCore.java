@@ -432,6 +432,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     return events.last();
   }
 
+  /** Whether a registration of {@code taskExecutorId} is held, confirmed or not. */
+  boolean knows(String taskExecutorId) {
+    return registry.containsKey(taskExecutorId);
+  }
+
   /** Whether the task executor is registered and confirmed, its slots offered. */
   boolean isRegistered(String taskExecutorId) {
     Registered r = registry.get(taskExecutorId);

@@ -2,6 +2,7 @@ package dev.pulse.rm.grpc;
 
 import dev.pulse.rm.AllocationFailedException;
 import dev.pulse.rm.NotEnoughSlotsException;
+import dev.pulse.rm.OverloadedException;
 import dev.pulse.rm.RegistrationRejectedException;
 import dev.pulse.rm.StaleRegistrationException;
 import dev.pulse.rm.UnknownAllocationException;
@@ -29,7 +30,7 @@ final class GrpcStatuses {
       status = Status.INVALID_ARGUMENT;
     } else if (t instanceof UnknownAllocationException) {
       status = Status.NOT_FOUND;
-    } else if (t instanceof NotEnoughSlotsException) {
+    } else if (t instanceof NotEnoughSlotsException || t instanceof OverloadedException) {
       status = Status.RESOURCE_EXHAUSTED;
     } else if (t instanceof StaleRegistrationException) {
       status = Status.FAILED_PRECONDITION;

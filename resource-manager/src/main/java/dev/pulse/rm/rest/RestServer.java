@@ -2,6 +2,7 @@ package dev.pulse.rm.rest;
 
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
+import dev.pulse.rpc.AcceptFailures;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -132,6 +133,8 @@ public final class RestServer implements AutoCloseable {
         .channel(serverChannelType(boss))
         // A restarted resource manager binds its port again at once, despite connections in TIME_WAIT.
         .option(ChannelOption.SO_REUSEADDR, true)
+        // Out of file descriptors: one clear line, not a stack trace a second.
+        .handler(new AcceptFailures("REST server on " + describe(address)))
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -1,0 +1,83 @@
+package dev.pulse.rpc;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ServerChannel;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A handler for a server's listening channel that turns "cannot accept: too many open files" into
+ * one clear log line a minute instead of a Netty stack trace a second, and keeps Netty's remedy:
+ * accepting pauses for a second, so the loop does not spin while no descriptor is free.
+ *
+ * <p>Install it on the listening (parent) channel, ahead of the bootstrap's acceptor: as
+ * {@code ServerBootstrap.handler(...)}, or in the channel factory of a gRPC server (see
+ * {@link RpcServer}). Other failures pass through unchanged. Confined to the channel's event loop.
+ */
+@ChannelHandler.Sharable
+public final class AcceptFailures extends ChannelDuplexHandler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AcceptFailures.class);
+  static final Duration LOG_EVERY = Duration.ofMinutes(1);
+  static final Duration PAUSE = Duration.ofSeconds(1);
+
+  private final String server;
+  private final LongSupplier nanoTime;
+  private long lastLoggedAt;
+  private boolean loggedOnce;
+  private long unloggedFailures;
+
+  /** @param server what listens, for the log line (e.g. "RPC server on 127.0.0.1:6123") */
+  public AcceptFailures(String server) {
+    this(server, System::nanoTime);
+  }
+
+  AcceptFailures(String server, LongSupplier nanoTime) {
+    this.server = server;
+    this.nanoTime = nanoTime;
+  }
+
+  /** Whether {@code cause} says the process (or the system) has no file descriptor left. */
+  static boolean isOutOfDescriptors(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = t.getMessage();
+      if (t instanceof IOException && message != null
+          && (message.contains("Too many open files") || message.contains("Too many open files in system"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!(ctx.channel() instanceof ServerChannel) || !isOutOfDescriptors(cause)) {
+      ctx.fireExceptionCaught(cause);
+      return;
+    }
+    long now = nanoTime.getAsLong();
+    if (!loggedOnce || now - lastLoggedAt >= LOG_EVERY.toNanos()) {
+      LOG.error("{} cannot accept connections: the process has run out of file descriptors ({}){}. Raise the"
+              + " open-files limit (ulimit -n, systemd LimitNOFILE) to one per task executor plus headroom.",
+          server, cause.getMessage(), unloggedFailures == 0 ? ""
+              : "; " + unloggedFailures + " more such failure(s) since the last line");
+      loggedOnce = true;
+      lastLoggedAt = now;
+      unloggedFailures = 0;
+    } else {
+      unloggedFailures++;
+    }
+    // As Netty's acceptor does, but without the stack trace: wait a second before accepting again.
+    if (ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(false);
+      ctx.channel().eventLoop().schedule(() -> ctx.channel().config().setAutoRead(true), PAUSE.toNanos(),
+          TimeUnit.NANOSECONDS);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.pulse.rpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** On a real listening channel: what an accept failure for lack of descriptors does. */
+class AcceptFailuresTest {
+
+  private static final IOException EMFILE = new IOException("accept(..) failed: Too many open files");
+
+  private final NioEventLoopGroup group = new NioEventLoopGroup(1);
+  private final AtomicLong now = new AtomicLong();
+  private final List<Throwable> passedOn = new CopyOnWriteArrayList<>();
+  private Channel server;
+
+  @AfterEach
+  void close() throws InterruptedException {
+    if (server != null) {
+      server.close().sync();
+    }
+    group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+  }
+
+  private void listen() throws InterruptedException {
+    server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        .handler(new AcceptFailures("test server", now::get))
+        .childHandler(new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(Channel ch) {}
+        })
+        .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    // Behind AcceptFailures (and Netty's acceptor): records what reaches the end of the pipeline.
+    server.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+      @Override
+      public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        passedOn.add(cause);
+      }
+    });
+  }
+
+  private void fail(Throwable cause) {
+    server.eventLoop().submit(() -> server.pipeline().fireExceptionCaught(cause)).syncUninterruptibly();
+  }
+
+  @Test
+  void outOfDescriptors_logsOneLineAMinute_pausesAcceptingForASecond_andStopsThere() throws Exception {
+    listen();
+    try (LogCapture log = new LogCapture(AcceptFailures.class)) {
+      fail(EMFILE);
+      assertThat(server.config().isAutoRead()).isFalse();
+      fail(EMFILE);
+      now.addAndGet(Duration.ofSeconds(59).toNanos());
+      fail(EMFILE);
+      assertThat(log.messages()).singleElement().asString()
+          .contains("test server cannot accept connections", "file descriptors", "LimitNOFILE");
+
+      now.addAndGet(Duration.ofSeconds(1).toNanos());
+      fail(EMFILE);
+      assertThat(log.messages()).hasSize(2);
+      assertThat(log.messages().get(1)).contains("2 more such failure(s)");
+    }
+    assertThat(passedOn).as("no stack trace reaches the pipeline's end").isEmpty();
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.config().isAutoRead());
+  }
+
+  @Test
+  void otherFailures_passThroughUnchanged() throws Exception {
+    listen();
+    IOException other = new IOException("Connection reset by peer");
+    fail(other);
+    assertThat(passedOn).containsExactly(other);
+    assertThat(AcceptFailures.isOutOfDescriptors(new RuntimeException(EMFILE))).isTrue();
+    assertThat(AcceptFailures.isOutOfDescriptors(other)).isFalse();
+  }
+}
