@@ -1,5 +1,6 @@
 package dev.pulse.rpc;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,6 +17,11 @@ import org.slf4j.LoggerFactory;
  * one clear log line a minute instead of a Netty stack trace a second, and keeps Netty's remedy:
  * accepting pauses for a second, so the loop does not spin while no descriptor is free.
  *
+ * <p>Given {@link OpenFiles}, it also keeps the process from getting there: every accepted connection
+ * is counted, and while the process is {@linkplain OpenFiles#nearLimit() near its limit} a new
+ * connection is closed at once (the client sees it as unavailable and retries later), so the
+ * descriptors held back stay free for what the process already does (heartbeat channels, REST).
+ *
  * <p>Install it on the listening (parent) channel, ahead of the bootstrap's acceptor: as
  * {@code ServerBootstrap.handler(...)}, or in the channel factory of a gRPC server (see
  * {@link RpcServer}). Other failures pass through unchanged. Confined to the channel's event loop.
@@ -28,19 +34,56 @@ public final class AcceptFailures extends ChannelDuplexHandler {
   static final Duration PAUSE = Duration.ofSeconds(1);
 
   private final String server;
+  private final OpenFiles openFiles;
   private final LongSupplier nanoTime;
   private long lastLoggedAt;
   private boolean loggedOnce;
   private long unloggedFailures;
+  private long refusedAt;
+  private boolean refusedOnce;
+  private long unloggedRefusals;
 
   /** @param server what listens, for the log line (e.g. "RPC server on 127.0.0.1:6123") */
   public AcceptFailures(String server) {
-    this(server, System::nanoTime);
+    this(server, null, System::nanoTime);
   }
 
-  AcceptFailures(String server, LongSupplier nanoTime) {
+  /** Also refuses connections while {@code openFiles} is near its limit ({@code null}: never). */
+  public AcceptFailures(String server, OpenFiles openFiles) {
+    this(server, openFiles, System::nanoTime);
+  }
+
+  AcceptFailures(String server, OpenFiles openFiles, LongSupplier nanoTime) {
     this.server = server;
+    this.openFiles = openFiles;
     this.nanoTime = nanoTime;
+  }
+
+  /** An accepted connection (a child channel) on its way to the bootstrap's acceptor. */
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (openFiles == null || !(msg instanceof Channel child)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (openFiles.nearLimit()) {
+      child.unsafe().closeForcibly();
+      long now = nanoTime.getAsLong();
+      if (!refusedOnce || now - refusedAt >= LOG_EVERY.toNanos()) {
+        LOG.warn("{} refuses new connections: the process is near its open-files limit ({} of {} in use){}",
+            server, openFiles.open(), openFiles.limit(), unloggedRefusals == 0 ? ""
+                : "; " + unloggedRefusals + " more refused since the last line");
+        refusedOnce = true;
+        refusedAt = now;
+        unloggedRefusals = 0;
+      } else {
+        unloggedRefusals++;
+      }
+      return;
+    }
+    openFiles.opened();
+    child.closeFuture().addListener(f -> openFiles.closed());
+    ctx.fireChannelRead(msg);
   }
 
   /** Whether {@code cause} says the process (or the system) has no file descriptor left. */

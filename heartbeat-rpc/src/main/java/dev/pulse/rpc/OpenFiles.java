@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,10 @@ public final class OpenFiles implements AutoCloseable {
   private final ScheduledExecutorService sampler;
   private volatile long open = -1;
   private volatile long limit = -1;
-  private volatile boolean nearLimit;
+  /** Whether the last sample was near the limit: for logging the changes only. */
+  private boolean nearAtLastSample;
+  /** Descriptors opened (+) and closed (-) since the last sample, as told by {@link #opened()}/{@link #closed()}. */
+  private final AtomicLong sinceSample = new AtomicLong();
 
   private OpenFiles(Source source, String owner, ScheduledExecutorService sampler) {
     this.source = source;
@@ -106,23 +110,24 @@ public final class OpenFiles implements AutoCloseable {
     return Math.max(32, Math.min(1_000, limit / 8));
   }
 
-  /** Reads the numbers now and updates {@link #nearLimit()}; logs when it changes. */
-  public void sample() {
+  /** Reads the numbers now and updates {@link #nearLimit()}; logs when it changes. Not concurrently. */
+  public synchronized void sample() {
     long l = source.limit();
     long o = source.open();
     if (l <= 0) {
       limit = -1;
       return;
     }
-    limit = l;
     if (o < 0) {
       // The count itself needs a descriptor (to list /proc/self/fd): none left is as near as it gets.
       o = l;
     }
+    sinceSample.set(0);
     open = o;
+    limit = l;
     boolean near = l - o <= reserveFor(l);
-    if (near != nearLimit) {
-      nearLimit = near;
+    if (near != nearAtLastSample) {
+      nearAtLastSample = near;
       if (near) {
         LOG.warn("{} is near its open-files limit: {} of {} descriptors in use; refusing new task executors until"
             + " some are released. Raise the limit (ulimit -n, systemd LimitNOFILE): one descriptor per task"
@@ -133,9 +138,24 @@ public final class OpenFiles implements AutoCloseable {
     }
   }
 
-  /** Whether at most {@link #reserve()} descriptors are left (as of the last sample). Never blocks. */
+  /**
+   * Whether at most {@link #reserve()} descriptors are left: the last sample, corrected by what was
+   * {@linkplain #opened() opened} and {@linkplain #closed() closed} since (a burst of connections can
+   * use up a limit well within one sampling period). Never blocks.
+   */
   public boolean nearLimit() {
-    return nearLimit;
+    long l = limit;
+    return l > 0 && l - (open + sinceSample.get()) <= reserveFor(l);
+  }
+
+  /** A descriptor was just opened (an accepted connection, a new channel); counted until the next sample. */
+  public void opened() {
+    sinceSample.incrementAndGet();
+  }
+
+  /** A descriptor counted by {@link #opened()}, or one older, was just closed. */
+  public void closed() {
+    sinceSample.decrementAndGet();
   }
 
   /** Descriptors in use at the last sample, or -1 if unknown. */

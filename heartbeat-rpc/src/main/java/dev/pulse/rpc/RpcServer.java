@@ -103,6 +103,7 @@ public final class RpcServer implements AutoCloseable {
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private Executor executor;
     private Duration maxConnectionIdle;
+    private OpenFiles openFiles;
 
     private Builder(RpcTransport transport, InetSocketAddress bindAddress) {
       this.transport = Objects.requireNonNull(transport, "transport");
@@ -141,6 +142,15 @@ public final class RpcServer implements AutoCloseable {
     }
 
     /**
+     * Refuses new connections (closes them at once) while {@code openFiles} is near its limit, so the
+     * descriptors held back stay free for the connections the process already has.
+     */
+    public Builder openFiles(OpenFiles openFiles) {
+      this.openFiles = Objects.requireNonNull(openFiles, "openFiles");
+      return this;
+    }
+
+    /**
      * Closes client connections that carried no call for {@code idle} (gracefully, with a GOAWAY; the
      * client reconnects on its next call). A resource manager uses it so that task executors, which
      * call it only now and then, do not each hold a descriptor of its open-files limit for ever.
@@ -161,7 +171,8 @@ public final class RpcServer implements AutoCloseable {
       NettyServerBuilder builder = NettyServerBuilder.forAddress(bindAddress)
           .bossEventLoopGroup(transport.eventLoops())
           .workerEventLoopGroup(transport.eventLoops())
-          .channelFactory(withAcceptFailures(transport.serverChannelType(), "RPC server on " + bindAddress))
+          .channelFactory(withAcceptFailures(transport.serverChannelType(),
+              new AcceptFailures("RPC server on " + bindAddress, openFiles)))
           // A process that restarts binds its port again at once, despite connections in TIME_WAIT.
           .withOption(ChannelOption.SO_REUSEADDR, true)
           .maxInboundMessageSize(config.maxInboundMessageBytes())
@@ -194,9 +205,9 @@ public final class RpcServer implements AutoCloseable {
   }
 
   /** Listening channels of {@code type} with {@link AcceptFailures} ahead of the acceptor. */
-  private static ChannelFactory<ServerChannel> withAcceptFailures(Class<? extends ServerChannel> type, String server) {
+  private static ChannelFactory<ServerChannel> withAcceptFailures(Class<? extends ServerChannel> type,
+      AcceptFailures handler) {
     ReflectiveChannelFactory<? extends ServerChannel> plain = new ReflectiveChannelFactory<>(type);
-    AcceptFailures handler = new AcceptFailures(server);
     return () -> {
       ServerChannel channel = plain.newChannel();
       channel.pipeline().addLast(handler);

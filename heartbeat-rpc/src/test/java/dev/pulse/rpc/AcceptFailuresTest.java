@@ -12,9 +12,11 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +29,19 @@ class AcceptFailuresTest {
   private final NioEventLoopGroup group = new NioEventLoopGroup(1);
   private final AtomicLong now = new AtomicLong();
   private final List<Throwable> passedOn = new CopyOnWriteArrayList<>();
+  private final AtomicInteger accepted = new AtomicInteger();
+  private long open = 100;
+  private final OpenFiles files = OpenFiles.of("test", new OpenFiles.Source() {
+    @Override
+    public long open() {
+      return open;
+    }
+
+    @Override
+    public long limit() {
+      return 256;
+    }
+  });
   private Channel server;
 
   @AfterEach
@@ -39,10 +54,12 @@ class AcceptFailuresTest {
 
   private void listen() throws InterruptedException {
     server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-        .handler(new AcceptFailures("test server", now::get))
+        .handler(new AcceptFailures("test server", files, now::get))
         .childHandler(new ChannelInitializer<>() {
           @Override
-          protected void initChannel(Channel ch) {}
+          protected void initChannel(Channel ch) {
+            accepted.incrementAndGet();
+          }
         })
         .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     // Behind AcceptFailures (and Netty's acceptor): records what reaches the end of the pipeline.
@@ -77,6 +94,34 @@ class AcceptFailuresTest {
     }
     assertThat(passedOn).as("no stack trace reaches the pipeline's end").isEmpty();
     await().atMost(Duration.ofSeconds(10)).until(() -> server.config().isAutoRead());
+  }
+
+  @Test
+  void nearTheOpenFilesLimit_newConnectionsAreClosedAtOnce_countingThoseAccepted() throws Exception {
+    open = 222; // 34 left, 32 held back
+    files.sample();
+    listen();
+    try (LogCapture log = new LogCapture(AcceptFailures.class);
+         Socket first = connect(); Socket second = connect()) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> accepted.get() == 2);
+      // 224 open now, counting the two accepted since the sample: the third is refused.
+      try (Socket third = connect()) {
+        third.setSoTimeout(10_000);
+        assertThat(third.getInputStream().read()).as("closed by the server").isEqualTo(-1);
+      }
+      assertThat(accepted.get()).isEqualTo(2);
+      assertThat(log.messages()).singleElement().asString().contains("refuses new connections", "open-files limit");
+    }
+    // Those two closed again: room for one more.
+    await().atMost(Duration.ofSeconds(10)).until(() -> !files.nearLimit());
+    try (Socket fourth = connect()) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> accepted.get() == 3);
+    }
+  }
+
+  private Socket connect() throws IOException {
+    InetSocketAddress address = (InetSocketAddress) server.localAddress();
+    return new Socket(address.getAddress(), address.getPort());
   }
 
   @Test

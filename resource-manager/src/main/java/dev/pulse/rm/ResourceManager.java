@@ -180,6 +180,7 @@ public final class ResourceManager implements AutoCloseable {
               .addService(new SlotPoolService(this))
               .executor(Runnable::run)
               .maxConnectionIdle(IDLE_CONNECTION)
+              .openFiles(openFiles)
               .start();
         } catch (java.io.UncheckedIOException e) {
           throw cannotListen(ResourceManagerOptions.RPC_PORT, rpcBindAddress, e);
@@ -256,6 +257,9 @@ public final class ResourceManager implements AutoCloseable {
       if (files != null && files.nearLimit() && !c.knows(registration.resourceId())) {
         throw new OverloadedException("the resource manager is near its open-files limit (" + files.open() + " of "
             + files.limit() + " in use) and takes no new task executor; retry later");
+      }
+      if (files != null && !c.knows(registration.resourceId())) {
+        files.opened(); // its heartbeat channel, until the next sample counts it
       }
       return c.register(registration);
     });
