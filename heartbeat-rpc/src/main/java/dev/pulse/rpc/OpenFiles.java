@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,21 @@ public final class OpenFiles implements AutoCloseable {
     long open();
 
     long limit();
+
+    /** A source that asks the two suppliers. */
+    static Source of(LongSupplier open, LongSupplier limit) {
+      return new Source() {
+        @Override
+        public long open() {
+          return open.getAsLong();
+        }
+
+        @Override
+        public long limit() {
+          return limit.getAsLong();
+        }
+      };
+    }
   }
 
   private final Source source;
@@ -77,29 +93,9 @@ public final class OpenFiles implements AutoCloseable {
   public static Source system() {
     OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     if (os instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-      return new Source() {
-        @Override
-        public long open() {
-          return unix.getOpenFileDescriptorCount();
-        }
-
-        @Override
-        public long limit() {
-          return unix.getMaxFileDescriptorCount();
-        }
-      };
+      return Source.of(unix::getOpenFileDescriptorCount, unix::getMaxFileDescriptorCount);
     }
-    return new Source() {
-      @Override
-      public long open() {
-        return -1;
-      }
-
-      @Override
-      public long limit() {
-        return -1;
-      }
-    };
+    return Source.of(() -> -1, () -> -1);
   }
 
   /**

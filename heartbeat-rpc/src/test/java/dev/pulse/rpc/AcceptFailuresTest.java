@@ -31,17 +31,7 @@ class AcceptFailuresTest {
   private final List<Throwable> passedOn = new CopyOnWriteArrayList<>();
   private final AtomicInteger accepted = new AtomicInteger();
   private long open = 100;
-  private final OpenFiles files = OpenFiles.of("test", new OpenFiles.Source() {
-    @Override
-    public long open() {
-      return open;
-    }
-
-    @Override
-    public long limit() {
-      return 256;
-    }
-  });
+  private final OpenFiles files = OpenFiles.of("test", OpenFiles.Source.of(() -> open, () -> 256));
   private Channel server;
 
   @AfterEach

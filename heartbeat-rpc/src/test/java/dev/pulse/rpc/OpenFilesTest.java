@@ -8,17 +8,7 @@ class OpenFilesTest {
 
   private long open;
   private long limit = 256;
-  private final OpenFiles files = OpenFiles.of("Resource manager rm-1", new OpenFiles.Source() {
-    @Override
-    public long open() {
-      return open;
-    }
-
-    @Override
-    public long limit() {
-      return limit;
-    }
-  });
+  private final OpenFiles files = OpenFiles.of("Resource manager rm-1", OpenFiles.Source.of(() -> open, () -> limit));
 
   @Test
   void reserve_isAnEighthOfTheLimit_between32And1000() {

@@ -12,17 +12,7 @@ import org.junit.jupiter.api.Test;
 class OpenFilesAdmissionTest {
 
   private long open = 10;
-  private final OpenFiles files = OpenFiles.of("test", new OpenFiles.Source() {
-    @Override
-    public long open() {
-      return open;
-    }
-
-    @Override
-    public long limit() {
-      return 256;
-    }
-  });
+  private final OpenFiles files = OpenFiles.of("test", OpenFiles.Source.of(() -> open, () -> 256));
   private final LiveResourceManager live = new LiveResourceManager(b -> b.openFiles(files));
 
   @AfterEach
