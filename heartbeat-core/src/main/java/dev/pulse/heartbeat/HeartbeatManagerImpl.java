@@ -1,5 +1,6 @@
 package dev.pulse.heartbeat;
 
+import dev.pulse.heartbeat.CallbackFailures.Callback;
 import dev.pulse.heartbeat.time.Cancellable;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import java.time.Duration;
@@ -19,6 +20,16 @@ import org.slf4j.LoggerFactory;
  * (the head of the expiry list, see {@link HeartbeatMonitor}). A heartbeat only moves its target to
  * the tail of the expiry list, which can only make the next deadline later, so no heartbeat cancels
  * or reschedules the timer: if the timer then fires early it finds nothing due and re-arms.
+ *
+ * <h2>Callbacks that fail</h2>
+ * The one timer serves every target, so nothing a callback does may stop it. A listener callback
+ * that throws, or a target adapter that throws or returns {@code null}, is logged and counted by
+ * {@link CallbackFailures} and the manager carries on: the other targets are still asked and still
+ * time out on time. A loss is final even if its notification threw. A payload that cannot be
+ * retrieved is sent as {@code null} (liveness does not depend on it); an adapter that throws or
+ * returns {@code null} counts as a failed RPC, of the kind its exception carries, else
+ * {@link RpcFailureKind#OTHER}. An {@link Error} is not caught, but the wake-up re-arms the timer
+ * before it propagates to the executor.
  *
  * <h2>Local pauses</h2>
  * The timer is due at least once per interval. When it runs late by more than the pause threshold
@@ -49,6 +60,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   final long slotNanos;
   /** A timer lag above this is a local pause; see the class docs. */
   final long pauseThresholdNanos;
+  final CallbackFailures callbackFailures;
 
   private final HashMap<ResourceId, HeartbeatMonitor<O>> monitors = new HashMap<>();
   private HeartbeatMonitor<O> expiryHead;
@@ -87,6 +99,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     this.slotNanos = intervalNanos / slots;
     this.pauseThresholdNanos = pauseThreshold(intervalNanos, timeoutNanos);
     this.origin = mainThread.nanoTime();
+    this.callbackFailures = new CallbackFailures(log, ownResourceId, mainThread, metrics);
   }
 
   /**
@@ -166,7 +179,8 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     return new HeartbeatStats(requestsSent, requestsSkippedInFlight, heartbeatsReceived, rpcSuccesses,
         rpcFailures[RpcFailureKind.UNREACHABLE.ordinal()], rpcFailures[RpcFailureKind.DEADLINE_EXCEEDED.ordinal()],
         rpcFailures[RpcFailureKind.RESTARTED.ordinal()], rpcFailures[RpcFailureKind.OTHER.ordinal()],
-        targetsTimedOut, targetsUnreachable, targetsRestarted, localPauses, localPausedNanos, maxTickLagNanos);
+        targetsTimedOut, targetsUnreachable, targetsRestarted, localPauses, localPausedNanos, maxTickLagNanos,
+        callbackFailures.total());
   }
 
   // ------------------------------------------------------------------ HeartbeatTarget
@@ -178,7 +192,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     if (monitor != null) {
       recordHeartbeat(monitor);
       if (heartbeatPayload != null) {
-        listener.reportPayload(heartbeatOrigin, heartbeatPayload);
+        reportPayload(heartbeatOrigin, heartbeatPayload);
       }
     }
     return DONE;
@@ -194,13 +208,17 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     if (monitor != null) {
       recordHeartbeat(monitor);
       if (heartbeatPayload != null) {
-        listener.reportPayload(requestOrigin, heartbeatPayload);
+        reportPayload(requestOrigin, heartbeatPayload);
       }
-      O reply = listener.retrievePayload(requestOrigin);
+      O reply = retrievePayload(requestOrigin);
       CompletableFuture<Void> answered;
       try {
         answered = monitor.target.receiveHeartbeat(ownResourceId, reply);
-      } catch (RuntimeException e) {
+        if (answered == null) {
+          answered = returnedNull(Callback.RECEIVE_HEARTBEAT, requestOrigin);
+        }
+      } catch (Exception e) {
+        callbackFailures.record(Callback.RECEIVE_HEARTBEAT, requestOrigin, e);
         answered = CompletableFuture.failedFuture(e);
       }
       answered.whenComplete((ignored, failure) ->
@@ -222,6 +240,28 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
 
   boolean isStopped() {
     return stopped;
+  }
+
+  /** The listener's payload for {@code target}; {@code null} if the listener throws (logged and counted). */
+  final O retrievePayload(ResourceId target) {
+    try {
+      return listener.retrievePayload(target);
+    } catch (Exception e) {
+      callbackFailures.record(Callback.RETRIEVE_PAYLOAD, target, e);
+      return null;
+    }
+  }
+
+  /**
+   * Records that a target adapter's {@code callback} returned {@code null} instead of a future.
+   *
+   * @return a failed future standing in for it: the RPC counts as failed, {@link RpcFailureKind#OTHER}
+   */
+  final CompletableFuture<Void> returnedNull(Callback callback, ResourceId target) {
+    IllegalStateException failure = new IllegalStateException(
+        "HeartbeatTarget." + callback.label + " returned null instead of a future");
+    callbackFailures.record(callback, target, failure);
+    return CompletableFuture.failedFuture(failure);
   }
 
   /**
@@ -257,7 +297,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
               monitor.targetId, monitor.consecutiveFailedRpcs, failure.getMessage());
           targetsUnreachable++;
           retire(monitor, HeartbeatMonitor.State.UNREACHABLE);
-          listener.notifyTargetUnreachable(monitor.targetId);
+          notifyLoss(Callback.NOTIFY_TARGET_UNREACHABLE, monitor.targetId);
         } else {
           log.debug("Heartbeat RPC to {} failed as unreachable ({} in a row): {}",
               monitor.targetId, monitor.consecutiveFailedRpcs, failure.getMessage());
@@ -267,7 +307,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
         log.info("Heartbeat target {} restarted: {}", monitor.targetId, failure.getMessage());
         targetsRestarted++;
         retire(monitor, HeartbeatMonitor.State.RESTARTED);
-        listener.notifyTargetRestarted(monitor.targetId);
+        notifyLoss(Callback.NOTIFY_TARGET_RESTARTED, monitor.targetId);
       }
       default -> log.debug("Heartbeat RPC to {} failed ({}), not counted as unreachable: {}",
           monitor.targetId, kind, failure.getMessage());
@@ -282,6 +322,28 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     }
     HeartbeatMonitor<O> monitor = monitors.get(resourceId);
     return monitor != null && monitor.isRunning() ? monitor : null;
+  }
+
+  private void reportPayload(ResourceId origin, I payload) {
+    try {
+      listener.reportPayload(origin, payload);
+    } catch (Exception e) {
+      callbackFailures.record(Callback.REPORT_PAYLOAD, origin, e);
+    }
+  }
+
+  /** Tells the listener that {@code target} is lost, through the notification {@code callback} names. */
+  private void notifyLoss(Callback callback, ResourceId target) {
+    try {
+      switch (callback) {
+        case NOTIFY_HEARTBEAT_TIMEOUT -> listener.notifyHeartbeatTimeout(target);
+        case NOTIFY_TARGET_UNREACHABLE -> listener.notifyTargetUnreachable(target);
+        case NOTIFY_TARGET_RESTARTED -> listener.notifyTargetRestarted(target);
+        default -> throw new IllegalArgumentException("not a loss notification: " + callback);
+      }
+    } catch (Exception e) {
+      callbackFailures.record(callback, target, e);
+    }
   }
 
   private void recordHeartbeat(HeartbeatMonitor<O> monitor) {
@@ -306,19 +368,33 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     onTargetRetired(monitor);
   }
 
+  /**
+   * The timer task. Whatever happens in between, even an {@link Error} escaping a callback, the next
+   * wake-up is armed before it returns.
+   */
   private void wake() {
     if (stopped) {
       return;
     }
     long now = mainThread.nanoTime();
+    try {
+      runDueWork(now);
+    } finally {
+      if (!stopped) {
+        armNextWake(now);
+      }
+    }
+  }
+
+  private void runDueWork(long now) {
     long lag = Math.max(0, now - wakeDueAt);
-    metrics.onTick(lag);
     maxTickLagNanos = Math.max(maxTickLagNanos, lag);
+    metrics.onTick(lag);
     if (lag > pauseThresholdNanos) {
       forgiveLocalPause(now, lag);
     }
     expire(now);
-    long currentSlot = (now - origin) / slotNanos;
+    long currentSlot = currentSlot(now);
     if (currentSlot - nextSlot >= slots) {
       // A full interval or more was missed (a local pause): resume on the grid instead of asking
       // every target at once; the pause grace gives each one time to be asked in its own slot.
@@ -328,21 +404,23 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
       onSlot((int) (nextSlot % slots), now);
       nextSlot++;
     }
-    if (!stopped) {
-      long nextSlotAt = origin + nextSlot * slotNanos;
-      armWake(expiryHead != null && expiryHead.deadline < nextSlotAt ? expiryHead.deadline : nextSlotAt, now);
-    }
   }
 
-  /** Schedules the next wake-up; {@code now} is a fresh clock reading (the slot work takes microseconds). */
+  private long currentSlot(long now) {
+    return (now - origin) / slotNanos;
+  }
+
+  /** Arms the timer for the earlier of the next deadline and the next slot. */
+  private void armNextWake(long now) {
+    long nextSlotAt = origin + nextSlot * slotNanos;
+    long dueAt = expiryHead != null && expiryHead.deadline < nextSlotAt ? expiryHead.deadline : nextSlotAt;
+    wakeDueAt = dueAt;
+    wakeHandle = mainThread.schedule(wakeTask, dueAt - now);
+  }
+
   /** Three intervals, at most half the timeout, at least one interval. */
   static long pauseThreshold(long intervalNanos, long timeoutNanos) {
     return Math.max(intervalNanos, Math.min(3 * intervalNanos, timeoutNanos / 2));
-  }
-
-  private void armWake(long dueAt, long now) {
-    wakeDueAt = dueAt;
-    wakeHandle = mainThread.schedule(wakeTask, dueAt - now);
   }
 
   private void expire(long now) {
@@ -352,7 +430,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
           Durations.format(Duration.ofNanos(timeoutNanos)));
       targetsTimedOut++;
       retire(monitor, HeartbeatMonitor.State.TIMED_OUT);
-      listener.notifyHeartbeatTimeout(monitor.targetId);
+      notifyLoss(Callback.NOTIFY_HEARTBEAT_TIMEOUT, monitor.targetId);
     }
   }
 
@@ -367,7 +445,11 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     Duration paused = Duration.ofNanos(pausedNanos);
     log.warn("Heartbeat manager of {} did not run for {} ms (local pause: GC, SIGSTOP or a blocked main thread);"
         + " the gap is not charged to the {} monitored target(s)", ownResourceId, paused.toMillis(), monitors.size());
-    listener.notifyLocalPause(paused);
+    try {
+      listener.notifyLocalPause(paused);
+    } catch (Exception e) {
+      callbackFailures.record(Callback.NOTIFY_LOCAL_PAUSE, null, e);
+    }
   }
 
   /** Inserts {@code monitor} by deadline, searching from the tail: O(1) unless a pause grace is pending. */

@@ -1,5 +1,6 @@
 package dev.pulse.heartbeat;
 
+import dev.pulse.heartbeat.CallbackFailures.Callback;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import java.time.Duration;
 import java.util.Arrays;
@@ -168,7 +169,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
    * per slot instead of one per request, and a request answered synchronously needs none at all.
    */
   private void sendRequest(HeartbeatMonitor<O> monitor, long now) {
-    O payload = listener.retrievePayload(monitor.targetId);
+    O payload = retrievePayload(monitor.targetId);
     if (!monitor.isRunning()) {
       return; // the listener unmonitored it while building the payload
     }
@@ -179,8 +180,11 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
     CompletableFuture<Void> answered;
     try {
       answered = monitor.target.requestHeartbeat(ownResourceId, payload);
-    } catch (RuntimeException e) {
-      log.warn("Heartbeat target {} threw instead of returning a future", monitor.targetId, e);
+      if (answered == null) {
+        answered = returnedNull(Callback.REQUEST_HEARTBEAT, monitor.targetId);
+      }
+    } catch (Exception e) {
+      callbackFailures.record(Callback.REQUEST_HEARTBEAT, monitor.targetId, e);
       answered = CompletableFuture.failedFuture(e);
     }
     if (answered.isDone() && !answered.isCompletedExceptionally()) {
