@@ -21,6 +21,11 @@ import org.slf4j.LoggerFactory;
  * the tail of the expiry list, which can only make the next deadline later, so no heartbeat cancels
  * or reschedules the timer: if the timer then fires early it finds nothing due and re-arms.
  *
+ * <p>Each wake-up runs at most {@link #MAX_SLOTS_PER_WAKE} slots: the oldest one due and, if the timer
+ * is behind (the main thread stalled for less than an interval), one more. Missed slots are thus
+ * caught up at one extra slot per wake-up, spread out, instead of in one burst; see
+ * {@link HeartbeatManagerSenderImpl}. A stall of an interval or more skips the missed slots instead.
+ *
  * <h2>Callbacks that fail</h2>
  * The one timer serves every target, so nothing a callback does may stop it. A listener callback
  * that throws, or a target adapter that throws or returns {@code null}, is logged and counted by
@@ -45,6 +50,9 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
 
   /** Returned by the {@code HeartbeatTarget} methods, which complete synchronously. */
   static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+  /** Slots run by one wake-up at most: the oldest due and one more to catch up after a stall. */
+  static final int MAX_SLOTS_PER_WAKE = 2;
 
   protected final Logger log = LoggerFactory.getLogger(getClass());
 
@@ -400,7 +408,9 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
       // every target at once; the pause grace gives each one time to be asked in its own slot.
       nextSlot = currentSlot;
     }
-    while (nextSlot <= currentSlot && !stopped) {
+    // After a shorter stall, catch up one extra slot per wake-up rather than all at once.
+    long lastSlot = Math.min(currentSlot, nextSlot + MAX_SLOTS_PER_WAKE - 1);
+    while (nextSlot <= lastSlot && !stopped) {
       onSlot((int) (nextSlot % slots), now);
       nextSlot++;
     }
@@ -410,9 +420,12 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     return (now - origin) / slotNanos;
   }
 
-  /** Arms the timer for the earlier of the next deadline and the next slot. */
+  /**
+   * Arms the timer for the earlier of the next deadline and the next slot. While behind, the next
+   * slot is the next point of the grid, not the overdue one: that is what spreads the catching up.
+   */
   private void armNextWake(long now) {
-    long nextSlotAt = origin + nextSlot * slotNanos;
+    long nextSlotAt = origin + Math.max(nextSlot, currentSlot(now) + 1) * slotNanos;
     long dueAt = expiryHead != null && expiryHead.deadline < nextSlotAt ? expiryHead.deadline : nextSlotAt;
     wakeDueAt = dueAt;
     wakeHandle = mainThread.schedule(wakeTask, dueAt - now);
