@@ -2,6 +2,7 @@ package dev.pulse.heartbeat;
 
 import dev.pulse.heartbeat.time.MonotonicClock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 
 /**
@@ -85,9 +86,16 @@ final class CallbackFailures {
     countAtLastWarn[i] = counts[i];
   }
 
-  /** Failures of {@code callback} so far. */
-  long count(Callback callback) {
-    return counts[callback.ordinal()];
+  /**
+   * Records that a target adapter's {@code callback} returned {@code null} instead of a future.
+   *
+   * @return a failed future standing in for it: the RPC counts as failed, {@link RpcFailureKind#OTHER}
+   */
+  CompletableFuture<Void> returnedNull(Callback callback, ResourceId target) {
+    IllegalStateException failure = new IllegalStateException(
+        "HeartbeatTarget." + callback.label + " returned null instead of a future");
+    record(callback, target, failure);
+    return CompletableFuture.failedFuture(failure);
   }
 
   /** Failures of every callback so far. */

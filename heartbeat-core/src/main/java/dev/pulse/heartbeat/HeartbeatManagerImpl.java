@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Callbacks that fail</h2>
  * The one timer serves every target, so nothing a callback does may stop it. A listener callback
- * that throws, or a target adapter that throws or returns {@code null}, is logged and counted by
- * {@link CallbackFailures} and the manager carries on: the other targets are still asked and still
+ * that throws ({@link GuardedListener}), or a target adapter that throws or returns {@code null}, is
+ * logged and counted by {@link CallbackFailures} and the manager carries on: the other targets are still asked and still
  * time out on time. A loss is final even if its notification threw. A payload that cannot be
  * retrieved is sent as {@code null} (liveness does not depend on it); an adapter that throws or
  * returns {@code null} counts as a failed RPC, of the kind its exception carries, else
@@ -57,6 +57,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   protected final Logger log = LoggerFactory.getLogger(getClass());
 
   final ResourceId ownResourceId;
+  /** The owner's listener, guarded: a callback that throws is logged and counted, never propagated. */
   final HeartbeatListener<I, O> listener;
   final MainThreadExecutor mainThread;
   final HeartbeatMetrics metrics;
@@ -97,9 +98,10 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   HeartbeatManagerImpl(HeartbeatConfig config, ResourceId ownResourceId, HeartbeatListener<I, O> listener,
       MainThreadExecutor mainThread, HeartbeatMetrics metrics, int slots) {
     this.ownResourceId = Objects.requireNonNull(ownResourceId, "ownResourceId");
-    this.listener = Objects.requireNonNull(listener, "listener");
     this.mainThread = Objects.requireNonNull(mainThread, "mainThread");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.callbackFailures = new CallbackFailures(log, ownResourceId, mainThread, metrics);
+    this.listener = new GuardedListener<>(Objects.requireNonNull(listener, "listener"), callbackFailures);
     this.intervalNanos = config.interval().toNanos();
     this.timeoutNanos = config.timeout().toNanos();
     this.rpcFailureThreshold = config.rpcFailureThreshold();
@@ -107,7 +109,6 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     this.slotNanos = intervalNanos / slots;
     this.pauseThresholdNanos = pauseThreshold(intervalNanos, timeoutNanos);
     this.origin = mainThread.nanoTime();
-    this.callbackFailures = new CallbackFailures(log, ownResourceId, mainThread, metrics);
   }
 
   /**
@@ -200,7 +201,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     if (monitor != null) {
       recordHeartbeat(monitor);
       if (heartbeatPayload != null) {
-        reportPayload(heartbeatOrigin, heartbeatPayload);
+        listener.reportPayload(heartbeatOrigin, heartbeatPayload);
       }
     }
     return DONE;
@@ -216,14 +217,14 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     if (monitor != null) {
       recordHeartbeat(monitor);
       if (heartbeatPayload != null) {
-        reportPayload(requestOrigin, heartbeatPayload);
+        listener.reportPayload(requestOrigin, heartbeatPayload);
       }
-      O reply = retrievePayload(requestOrigin);
+      O reply = listener.retrievePayload(requestOrigin);
       CompletableFuture<Void> answered;
       try {
         answered = monitor.target.receiveHeartbeat(ownResourceId, reply);
         if (answered == null) {
-          answered = returnedNull(Callback.RECEIVE_HEARTBEAT, requestOrigin);
+          answered = callbackFailures.returnedNull(Callback.RECEIVE_HEARTBEAT, requestOrigin);
         }
       } catch (Exception e) {
         callbackFailures.record(Callback.RECEIVE_HEARTBEAT, requestOrigin, e);
@@ -248,28 +249,6 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
 
   boolean isStopped() {
     return stopped;
-  }
-
-  /** The listener's payload for {@code target}; {@code null} if the listener throws (logged and counted). */
-  final O retrievePayload(ResourceId target) {
-    try {
-      return listener.retrievePayload(target);
-    } catch (Exception e) {
-      callbackFailures.record(Callback.RETRIEVE_PAYLOAD, target, e);
-      return null;
-    }
-  }
-
-  /**
-   * Records that a target adapter's {@code callback} returned {@code null} instead of a future.
-   *
-   * @return a failed future standing in for it: the RPC counts as failed, {@link RpcFailureKind#OTHER}
-   */
-  final CompletableFuture<Void> returnedNull(Callback callback, ResourceId target) {
-    IllegalStateException failure = new IllegalStateException(
-        "HeartbeatTarget." + callback.label + " returned null instead of a future");
-    callbackFailures.record(callback, target, failure);
-    return CompletableFuture.failedFuture(failure);
   }
 
   /**
@@ -305,7 +284,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
               monitor.targetId, monitor.consecutiveFailedRpcs, failure.getMessage());
           targetsUnreachable++;
           retire(monitor, HeartbeatMonitor.State.UNREACHABLE);
-          notifyLoss(Callback.NOTIFY_TARGET_UNREACHABLE, monitor.targetId);
+          listener.notifyTargetUnreachable(monitor.targetId);
         } else {
           log.debug("Heartbeat RPC to {} failed as unreachable ({} in a row): {}",
               monitor.targetId, monitor.consecutiveFailedRpcs, failure.getMessage());
@@ -315,7 +294,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
         log.info("Heartbeat target {} restarted: {}", monitor.targetId, failure.getMessage());
         targetsRestarted++;
         retire(monitor, HeartbeatMonitor.State.RESTARTED);
-        notifyLoss(Callback.NOTIFY_TARGET_RESTARTED, monitor.targetId);
+        listener.notifyTargetRestarted(monitor.targetId);
       }
       default -> log.debug("Heartbeat RPC to {} failed ({}), not counted as unreachable: {}",
           monitor.targetId, kind, failure.getMessage());
@@ -330,28 +309,6 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     }
     HeartbeatMonitor<O> monitor = monitors.get(resourceId);
     return monitor != null && monitor.isRunning() ? monitor : null;
-  }
-
-  private void reportPayload(ResourceId origin, I payload) {
-    try {
-      listener.reportPayload(origin, payload);
-    } catch (Exception e) {
-      callbackFailures.record(Callback.REPORT_PAYLOAD, origin, e);
-    }
-  }
-
-  /** Tells the listener that {@code target} is lost, through the notification {@code callback} names. */
-  private void notifyLoss(Callback callback, ResourceId target) {
-    try {
-      switch (callback) {
-        case NOTIFY_HEARTBEAT_TIMEOUT -> listener.notifyHeartbeatTimeout(target);
-        case NOTIFY_TARGET_UNREACHABLE -> listener.notifyTargetUnreachable(target);
-        case NOTIFY_TARGET_RESTARTED -> listener.notifyTargetRestarted(target);
-        default -> throw new IllegalArgumentException("not a loss notification: " + callback);
-      }
-    } catch (Exception e) {
-      callbackFailures.record(callback, target, e);
-    }
   }
 
   private void recordHeartbeat(HeartbeatMonitor<O> monitor) {
@@ -443,7 +400,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
           Durations.format(Duration.ofNanos(timeoutNanos)));
       targetsTimedOut++;
       retire(monitor, HeartbeatMonitor.State.TIMED_OUT);
-      notifyLoss(Callback.NOTIFY_HEARTBEAT_TIMEOUT, monitor.targetId);
+      listener.notifyHeartbeatTimeout(monitor.targetId);
     }
   }
 
@@ -458,11 +415,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     Duration paused = Duration.ofNanos(pausedNanos);
     log.warn("Heartbeat manager of {} did not run for {} ms (local pause: GC, SIGSTOP or a blocked main thread);"
         + " the gap is not charged to the {} monitored target(s)", ownResourceId, paused.toMillis(), monitors.size());
-    try {
-      listener.notifyLocalPause(paused);
-    } catch (Exception e) {
-      callbackFailures.record(Callback.NOTIFY_LOCAL_PAUSE, null, e);
-    }
+    listener.notifyLocalPause(paused);
   }
 
   /** Inserts {@code monitor} by deadline, searching from the tail: O(1) unless a pause grace is pending. */

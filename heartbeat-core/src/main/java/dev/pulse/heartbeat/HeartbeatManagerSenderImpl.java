@@ -180,7 +180,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
    * per slot instead of one per request, and a request answered synchronously needs none at all.
    */
   private void sendRequest(HeartbeatMonitor<O> monitor, long now) {
-    O payload = retrievePayload(monitor.targetId);
+    O payload = listener.retrievePayload(monitor.targetId);
     if (!monitor.isRunning()) {
       return; // the listener unmonitored it while building the payload
     }
@@ -192,7 +192,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
     try {
       answered = monitor.target.requestHeartbeat(ownResourceId, payload);
       if (answered == null) {
-        answered = returnedNull(Callback.REQUEST_HEARTBEAT, monitor.targetId);
+        answered = callbackFailures.returnedNull(Callback.REQUEST_HEARTBEAT, monitor.targetId);
       }
     } catch (Exception e) {
       callbackFailures.record(Callback.REQUEST_HEARTBEAT, monitor.targetId, e);
