@@ -13,8 +13,8 @@ import java.util.Objects;
  * once per interval, so with a timeout equal to the interval any answer that arrives a moment late (a
  * round trip, a busy main thread) loses a healthy target: measured, every task executor flapped. A
  * timeout of at least twice the interval lets one request go unanswered; shorter ones are accepted
- * but warned about when managers are created ({@link HeartbeatServices#of}). The default is five
- * intervals. Both durations are at most {@link Durations#MAX}.
+ * but logged as a WARN by {@link HeartbeatServices#of}. The default is five intervals. Both durations
+ * are at most {@link Durations#MAX}.
  *
  * @param interval how often the sender asks each target for a heartbeat ({@code heartbeat.interval})
  * @param timeout how long a target may stay silent before it is lost ({@code heartbeat.timeout}),
