@@ -22,8 +22,9 @@ class BadConfigurationTest {
         logs.resolve("rm.log"))) {
       assertThat(rm.onExit().get(60, TimeUnit.SECONDS).exitValue()).isEqualTo(1);
       assertThat(Files.readAllLines(rm.log())).filteredOn(l -> l.startsWith("resource-manager:"))
-          .containsExactly("resource-manager: configuration error: heartbeat.timeout: must be >= heartbeat.interval"
-              + " (10 s), was 1 s");
+          .containsExactly("resource-manager: configuration error: heartbeat.timeout: must be > heartbeat.interval"
+              + " (10 s), was 1 s; otherwise any late answer loses a healthy target; use at least twice the interval,"
+              + " e.g. 20 s");
     }
     try (ChildProcess te = ChildProcess.start("bad-te", "dev.pulse.te.TaskExecutorMain",
         List.of("-Dtaskexecutor.numberOfTaskSlots=0"), logs.resolve("te.log"))) {

@@ -8,9 +8,17 @@ import java.util.Objects;
 /**
  * Validated, immutable heartbeat settings.
  *
+ * <h2>Timeout and interval</h2>
+ * {@code heartbeat.timeout} must be strictly longer than {@code heartbeat.interval}. A target is asked
+ * once per interval, so with a timeout equal to the interval any answer that arrives a moment late (a
+ * round trip, a busy main thread) loses a healthy target: measured, every task executor flapped. A
+ * timeout of at least twice the interval lets one request go unanswered; shorter ones are accepted
+ * but logged as a WARN by {@link HeartbeatServices#of}. The default is five intervals. Both durations
+ * are at most {@link Durations#MAX}.
+ *
  * @param interval how often the sender asks each target for a heartbeat ({@code heartbeat.interval})
  * @param timeout how long a target may stay silent before it is lost ({@code heartbeat.timeout}),
- *     at least {@code interval}
+ *     more than {@code interval}
  * @param rpcFailureThreshold how many heartbeat RPCs in a row may fail as unreachable before the
  *     target is lost; {@code -1} disables the rule ({@code heartbeat.rpc-failure-threshold})
  * @param spread whether the sender spreads its requests evenly over the interval instead of asking
@@ -45,9 +53,12 @@ public record HeartbeatConfig(Duration interval, Duration timeout, int rpcFailur
     if (interval.isNegative() || interval.isZero()) {
       throw new ConfigException(INTERVAL, "must be > 0, was " + Durations.format(interval));
     }
-    if (timeout.compareTo(interval) < 0) {
-      throw new ConfigException(TIMEOUT, "must be >= " + INTERVAL + " (" + Durations.format(interval)
-          + "), was " + Durations.format(timeout));
+    Durations.requireAtMost(INTERVAL, interval);
+    Durations.requireAtMost(TIMEOUT, timeout);
+    if (timeout.compareTo(interval) <= 0) {
+      throw new ConfigException(TIMEOUT, "must be > " + INTERVAL + " (" + Durations.format(interval)
+          + "), was " + Durations.format(timeout) + "; otherwise any late answer loses a healthy target;"
+          + " use at least twice the interval, e.g. " + Durations.format(interval.multipliedBy(2)));
     }
     if (rpcFailureThreshold <= 0 && rpcFailureThreshold != -1) {
       throw new ConfigException(RPC_FAILURE_THRESHOLD, "must be > 0, or -1 to disable, was " + rpcFailureThreshold);
@@ -57,6 +68,14 @@ public record HeartbeatConfig(Duration interval, Duration timeout, int rpcFailur
   /** Convenience for tests and embedding: interval and timeout, other settings default. */
   public static HeartbeatConfig of(Duration interval, Duration timeout) {
     return new HeartbeatConfig(interval, timeout, DEFAULT_RPC_FAILURE_THRESHOLD, DEFAULT_SPREAD);
+  }
+
+  /**
+   * Whether the timeout leaves room for one unanswered request: at least twice the interval. A shorter
+   * timeout is valid but loses targets on the first late answer.
+   */
+  public boolean toleratesOneMissedRequest() {
+    return timeout.compareTo(interval.multipliedBy(2)) >= 0;
   }
 
   /** Whether the unreachable rule is on. */

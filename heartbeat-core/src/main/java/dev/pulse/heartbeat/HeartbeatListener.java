@@ -11,6 +11,11 @@ import java.time.Duration;
  * Each of the loss notifications ({@link #notifyHeartbeatTimeout}, {@link #notifyTargetUnreachable},
  * {@link #notifyTargetRestarted}) fires at most once per monitored target, and at most one of them.
  *
+ * <p>A callback that throws does not disturb the manager: the exception is logged (the first of each
+ * callback as a WARN with its trace, later ones rate-limited) and counted in
+ * {@link HeartbeatStats#callbackFailures()}; a loss stays a loss, and a {@link #retrievePayload} that
+ * throws sends the heartbeat without a payload. Throwing is still a bug to fix, not a way to signal.
+ *
  * @param <I> type of incoming payloads
  * @param <O> type of outgoing payloads
  */

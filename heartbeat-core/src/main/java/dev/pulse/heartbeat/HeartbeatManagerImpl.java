@@ -1,5 +1,6 @@
 package dev.pulse.heartbeat;
 
+import dev.pulse.heartbeat.CallbackFailures.Callback;
 import dev.pulse.heartbeat.time.Cancellable;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import java.time.Duration;
@@ -20,6 +21,21 @@ import org.slf4j.LoggerFactory;
  * the tail of the expiry list, which can only make the next deadline later, so no heartbeat cancels
  * or reschedules the timer: if the timer then fires early it finds nothing due and re-arms.
  *
+ * <p>Each wake-up runs at most {@link #MAX_SLOTS_PER_WAKE} slots: the oldest one due and, if the timer
+ * is behind (the main thread stalled for less than an interval), one more. Missed slots are thus
+ * caught up at one extra slot per wake-up, spread out, instead of in one burst; see
+ * {@link HeartbeatManagerSenderImpl}. A stall of an interval or more skips the missed slots instead.
+ *
+ * <h2>Callbacks that fail</h2>
+ * The one timer serves every target, so nothing a callback does may stop it. A listener callback
+ * that throws ({@link GuardedListener}), or a target adapter that throws or returns {@code null}, is
+ * logged and counted by {@link CallbackFailures} and the manager carries on: the other targets are still asked and still
+ * time out on time. A loss is final even if its notification threw. A payload that cannot be
+ * retrieved is sent as {@code null} (liveness does not depend on it); an adapter that throws or
+ * returns {@code null} counts as a failed RPC, of the kind its exception carries, else
+ * {@link RpcFailureKind#OTHER}. An {@link Error} is not caught, but the wake-up re-arms the timer
+ * before it propagates to the executor.
+ *
  * <h2>Local pauses</h2>
  * The timer is due at least once per interval. When it runs late by more than the pause threshold
  * (three intervals, but no more than half the timeout, and no less than one interval), the manager's
@@ -35,9 +51,13 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   /** Returned by the {@code HeartbeatTarget} methods, which complete synchronously. */
   static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
+  /** Slots run by one wake-up at most: the oldest due and one more to catch up after a stall. */
+  static final int MAX_SLOTS_PER_WAKE = 2;
+
   protected final Logger log = LoggerFactory.getLogger(getClass());
 
   final ResourceId ownResourceId;
+  /** The owner's listener, guarded: a callback that throws is logged and counted, never propagated. */
   final HeartbeatListener<I, O> listener;
   final MainThreadExecutor mainThread;
   final HeartbeatMetrics metrics;
@@ -49,6 +69,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   final long slotNanos;
   /** A timer lag above this is a local pause; see the class docs. */
   final long pauseThresholdNanos;
+  final CallbackFailures callbackFailures;
 
   private final HashMap<ResourceId, HeartbeatMonitor<O>> monitors = new HashMap<>();
   private HeartbeatMonitor<O> expiryHead;
@@ -77,9 +98,10 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   HeartbeatManagerImpl(HeartbeatConfig config, ResourceId ownResourceId, HeartbeatListener<I, O> listener,
       MainThreadExecutor mainThread, HeartbeatMetrics metrics, int slots) {
     this.ownResourceId = Objects.requireNonNull(ownResourceId, "ownResourceId");
-    this.listener = Objects.requireNonNull(listener, "listener");
     this.mainThread = Objects.requireNonNull(mainThread, "mainThread");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.callbackFailures = new CallbackFailures(log, ownResourceId, mainThread, metrics);
+    this.listener = new GuardedListener<>(Objects.requireNonNull(listener, "listener"), callbackFailures);
     this.intervalNanos = config.interval().toNanos();
     this.timeoutNanos = config.timeout().toNanos();
     this.rpcFailureThreshold = config.rpcFailureThreshold();
@@ -166,7 +188,8 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     return new HeartbeatStats(requestsSent, requestsSkippedInFlight, heartbeatsReceived, rpcSuccesses,
         rpcFailures[RpcFailureKind.UNREACHABLE.ordinal()], rpcFailures[RpcFailureKind.DEADLINE_EXCEEDED.ordinal()],
         rpcFailures[RpcFailureKind.RESTARTED.ordinal()], rpcFailures[RpcFailureKind.OTHER.ordinal()],
-        targetsTimedOut, targetsUnreachable, targetsRestarted, localPauses, localPausedNanos, maxTickLagNanos);
+        targetsTimedOut, targetsUnreachable, targetsRestarted, localPauses, localPausedNanos, maxTickLagNanos,
+        callbackFailures.total());
   }
 
   // ------------------------------------------------------------------ HeartbeatTarget
@@ -200,7 +223,11 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
       CompletableFuture<Void> answered;
       try {
         answered = monitor.target.receiveHeartbeat(ownResourceId, reply);
-      } catch (RuntimeException e) {
+        if (answered == null) {
+          answered = callbackFailures.returnedNull(Callback.RECEIVE_HEARTBEAT, requestOrigin);
+        }
+      } catch (Exception e) {
+        callbackFailures.record(Callback.RECEIVE_HEARTBEAT, requestOrigin, e);
         answered = CompletableFuture.failedFuture(e);
       }
       answered.whenComplete((ignored, failure) ->
@@ -306,43 +333,64 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     onTargetRetired(monitor);
   }
 
+  /**
+   * The timer task. Whatever happens in between, even an {@link Error} escaping a callback, the next
+   * wake-up is armed before it returns.
+   */
   private void wake() {
     if (stopped) {
       return;
     }
     long now = mainThread.nanoTime();
+    try {
+      runDueWork(now);
+    } finally {
+      if (!stopped) {
+        armNextWake(now);
+      }
+    }
+  }
+
+  private void runDueWork(long now) {
     long lag = Math.max(0, now - wakeDueAt);
-    metrics.onTick(lag);
     maxTickLagNanos = Math.max(maxTickLagNanos, lag);
+    metrics.onTick(lag);
     if (lag > pauseThresholdNanos) {
       forgiveLocalPause(now, lag);
     }
     expire(now);
-    long currentSlot = (now - origin) / slotNanos;
+    long currentSlot = currentSlot(now);
     if (currentSlot - nextSlot >= slots) {
       // A full interval or more was missed (a local pause): resume on the grid instead of asking
       // every target at once; the pause grace gives each one time to be asked in its own slot.
       nextSlot = currentSlot;
     }
-    while (nextSlot <= currentSlot && !stopped) {
+    // After a shorter stall, catch up one extra slot per wake-up rather than all at once.
+    long lastSlot = Math.min(currentSlot, nextSlot + MAX_SLOTS_PER_WAKE - 1);
+    while (nextSlot <= lastSlot && !stopped) {
       onSlot((int) (nextSlot % slots), now);
       nextSlot++;
     }
-    if (!stopped) {
-      long nextSlotAt = origin + nextSlot * slotNanos;
-      armWake(expiryHead != null && expiryHead.deadline < nextSlotAt ? expiryHead.deadline : nextSlotAt, now);
-    }
   }
 
-  /** Schedules the next wake-up; {@code now} is a fresh clock reading (the slot work takes microseconds). */
+  private long currentSlot(long now) {
+    return (now - origin) / slotNanos;
+  }
+
+  /**
+   * Arms the timer for the earlier of the next deadline and the next slot. While behind, the next
+   * slot is the next point of the grid, not the overdue one: that is what spreads the catching up.
+   */
+  private void armNextWake(long now) {
+    long nextSlotAt = origin + Math.max(nextSlot, currentSlot(now) + 1) * slotNanos;
+    long dueAt = expiryHead != null && expiryHead.deadline < nextSlotAt ? expiryHead.deadline : nextSlotAt;
+    wakeDueAt = dueAt;
+    wakeHandle = mainThread.schedule(wakeTask, dueAt - now);
+  }
+
   /** Three intervals, at most half the timeout, at least one interval. */
   static long pauseThreshold(long intervalNanos, long timeoutNanos) {
     return Math.max(intervalNanos, Math.min(3 * intervalNanos, timeoutNanos / 2));
-  }
-
-  private void armWake(long dueAt, long now) {
-    wakeDueAt = dueAt;
-    wakeHandle = mainThread.schedule(wakeTask, dueAt - now);
   }
 
   private void expire(long now) {

@@ -1,5 +1,6 @@
 package dev.pulse.heartbeat;
 
+import dev.pulse.heartbeat.CallbackFailures.Callback;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import java.time.Duration;
 import java.util.Arrays;
@@ -16,6 +17,17 @@ import java.util.function.BiConsumer;
  * many fill every slot evenly. Each timer slot asks only its own bucket, so N targets cost N/slots
  * requests per slot instead of one burst of N. With {@code heartbeat.spread=false} there is a single
  * slot and every target is asked at once, as in Flink.
+ *
+ * <h2>After a stall</h2>
+ * When the main thread stalls for part of an interval, the slots it missed are not asked in one
+ * burst. Rule: a wake-up runs at most two slots, the oldest one due and one more, and while behind
+ * the timer keeps to the slot grid; so the timer gains one slot per wake-up until it has caught up.
+ * No wake-up asks more than two buckets (about {@code 2 N / slots} targets). Bounds kept: no slot is
+ * run later than the stall's length after its time (the oldest missed slot runs first, at the
+ * resume, as before), so the spreading delays no request beyond what the stall itself did; a stall
+ * of {@code s} slots is caught up {@code s} slot widths after the resume, and every target is asked
+ * within one interval of the resume. A stall of a whole interval or more skips the missed slots
+ * (see {@link HeartbeatManagerImpl}).
  *
  * <h2>At most one request in flight</h2>
  * A target whose previous request has not completed is skipped in its slot (and counted). Transport
@@ -179,8 +191,11 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
     CompletableFuture<Void> answered;
     try {
       answered = monitor.target.requestHeartbeat(ownResourceId, payload);
-    } catch (RuntimeException e) {
-      log.warn("Heartbeat target {} threw instead of returning a future", monitor.targetId, e);
+      if (answered == null) {
+        answered = callbackFailures.returnedNull(Callback.REQUEST_HEARTBEAT, monitor.targetId);
+      }
+    } catch (Exception e) {
+      callbackFailures.record(Callback.REQUEST_HEARTBEAT, monitor.targetId, e);
       answered = CompletableFuture.failedFuture(e);
     }
     if (answered.isDone() && !answered.isCompletedExceptionally()) {

@@ -1,5 +1,8 @@
 package dev.pulse.heartbeat;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * Optional hook through which a heartbeat manager reports events a metrics system records as
  * distributions (round-trip times, timer lag). Counters are in {@link HeartbeatManager#stats()}.
@@ -12,6 +15,12 @@ public interface HeartbeatMetrics {
   /** Does nothing. */
   HeartbeatMetrics NONE = new HeartbeatMetrics() {};
 
+  /**
+   * Every value {@link #onCallbackFailed} may be called with: the names of the listener and target
+   * methods a manager calls out to, e.g. {@code notifyHeartbeatTimeout}, {@code requestHeartbeat}.
+   */
+  List<String> CALLBACKS = Arrays.stream(CallbackFailures.Callback.values()).map(c -> c.label).toList();
+
   /** The manager's timer ran {@code lagNanos} after it was due. */
   default void onTick(long lagNanos) {}
 
@@ -23,4 +32,12 @@ public interface HeartbeatMetrics {
 
   /** A heartbeat RPC failed. */
   default void onRpcFailed(RpcFailureKind kind) {}
+
+  /**
+   * A listener callback threw, or a target adapter threw or returned {@code null}; the manager logged
+   * it and carried on.
+   *
+   * @param callback the method that failed, one of {@link #CALLBACKS}
+   */
+  default void onCallbackFailed(String callback) {}
 }

@@ -18,6 +18,8 @@ package dev.pulse.heartbeat;
  * @param localPauses times the manager found its own process had not run for more than an interval
  * @param localPausedNanos total length of those pauses
  * @param maxTickLagNanos the largest delay of the manager's timer behind its schedule
+ * @param callbackFailures listener callbacks that threw, and target adapter calls that threw or
+ *     returned {@code null}; the manager logged each and carried on
  */
 public record HeartbeatStats(
     long requestsSent,
@@ -33,4 +35,5 @@ public record HeartbeatStats(
     long targetsRestarted,
     long localPauses,
     long localPausedNanos,
-    long maxTickLagNanos) {}
+    long maxTickLagNanos,
+    long callbackFailures) {}

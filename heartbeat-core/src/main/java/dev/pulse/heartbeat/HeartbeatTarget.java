@@ -8,7 +8,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>The core knows nothing about transport: an adapter (for example the gRPC one in
  * {@code heartbeat-rpc}) implements this interface. The futures it returns tell the core whether the
  * RPC went through. A future that fails with a {@link HeartbeatRpcException} tells the core what kind
- * of failure it was; any other failure counts as {@link RpcFailureKind#OTHER}.
+ * of failure it was; any other failure counts as {@link RpcFailureKind#OTHER}. A method that throws
+ * or returns {@code null} instead of a future breaks this contract; the core logs and counts it
+ * ({@link HeartbeatStats#callbackFailures()}) and treats it as a failed RPC of that kind.
  *
  * <p>Implementations may complete the futures on any thread; the core moves the outcome onto its
  * main-thread executor. A target that answers synchronously can return an already-completed future,

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 public final class NoOpHeartbeatManager<I, O> implements HeartbeatManager<I, O> {
 
   private static final NoOpHeartbeatManager<?, ?> INSTANCE = new NoOpHeartbeatManager<>();
-  private static final HeartbeatStats ZERO = new HeartbeatStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  private static final HeartbeatStats ZERO = new HeartbeatStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   private NoOpHeartbeatManager() {}
 

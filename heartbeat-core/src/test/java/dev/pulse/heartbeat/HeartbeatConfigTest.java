@@ -33,11 +33,73 @@ class HeartbeatConfigTest {
   }
 
   @Test
-  void timeoutMustNotBeShorterThanInterval() {
+  void timeoutMustBeLongerThanInterval() {
     assertThatThrownBy(() -> HeartbeatConfig.of(Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("heartbeat.timeout: must be >= heartbeat.interval (2 s), was 1 s");
-    assertThat(HeartbeatConfig.of(Duration.ofSeconds(2), Duration.ofSeconds(2)).timeout()).hasSeconds(2);
+        .hasMessageStartingWith("heartbeat.timeout: must be > heartbeat.interval (2 s), was 1 s");
+    assertThat(HeartbeatConfig.of(Duration.ofSeconds(2), Duration.ofMillis(2001)).timeout()).hasMillis(2001);
+  }
+
+  @Test
+  void timeoutEqualToInterval_isRejected_sayingWhyAndWhatToUse() {
+    // With timeout == interval every task executor flapped: any answer a moment late lost it.
+    assertThatThrownBy(() -> HeartbeatConfig.of(Duration.ofSeconds(2), Duration.ofSeconds(2)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("heartbeat.timeout: must be > heartbeat.interval (2 s), was 2 s; otherwise any late answer"
+            + " loses a healthy target; use at least twice the interval, e.g. 4 s")
+        .extracting(e -> ((ConfigException) e).key()).isEqualTo("heartbeat.timeout");
+    assertThatThrownBy(() -> HeartbeatConfig.fromMap(Map.of("heartbeat.interval", "10 s", "heartbeat.timeout", "10 s")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("heartbeat.timeout: must be > heartbeat.interval (10 s), was 10 s");
+  }
+
+  @Test
+  void timeoutUnderTwoIntervals_isAccepted_butWarnedAboutOnce() {
+    HeartbeatConfig tight = HeartbeatConfig.of(Duration.ofSeconds(2), Duration.ofSeconds(3));
+    assertThat(tight.toleratesOneMissedRequest()).isFalse();
+    assertThat(HeartbeatConfig.of(Duration.ofSeconds(2), Duration.ofSeconds(4)).toleratesOneMissedRequest()).isTrue();
+    try (LogCapture log = LogCapture.of(HeartbeatServices.class)) {
+      HeartbeatServices.of(tight);
+      HeartbeatServices.of(HeartbeatConfig.DEFAULTS);
+      assertThat(log.warnings()).singleElement().asString()
+          .isEqualTo("heartbeat.timeout (3 s) is less than twice heartbeat.interval (2 s): a single late heartbeat"
+              + " answer loses a healthy target; use at least 4 s");
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "heartbeat.timeout | 9999999999999",
+      "heartbeat.timeout | 9223372036854775 us",
+      "heartbeat.timeout | 8761 h",
+      "heartbeat.interval | 525601 min",
+      "heartbeat.interval | 999999999999999999 s",
+  })
+  void fromMap_durationOverAYear_isRejectedNamingTheKey(String key, String value) {
+    // 9999999999999 ms used to pass validation and overflow later, in Duration.toNanos().
+    assertThatThrownBy(() -> HeartbeatConfig.fromMap(Map.of(key, value)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(key + ": '" + value + "' is too large; at most 365 days is allowed")
+        .extracting(e -> ((ConfigException) e).key()).isEqualTo(key);
+  }
+
+  @Test
+  void durationsUpToAYear_areAccepted() {
+    HeartbeatConfig c = HeartbeatConfig.fromMap(Map.of("heartbeat.interval", "8759 h", "heartbeat.timeout", "8760 h"));
+    assertThat(c.timeout()).isEqualTo(Durations.MAX).isEqualTo(Duration.ofDays(365));
+  }
+
+  @Test
+  void embedderDurationOverAYear_isRejectedNamingTheKey() {
+    assertThatThrownBy(() -> HeartbeatConfig.of(Duration.ofSeconds(1), Duration.ofDays(366)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("heartbeat.timeout: 527040 min is too large; at most 365 days is allowed");
+    assertThatThrownBy(() -> HeartbeatConfig.of(Duration.ofSeconds(1), Duration.ofSeconds(Long.MAX_VALUE)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageEndingWith("is too large; at most 365 days is allowed");
+    assertThatThrownBy(() -> HeartbeatConfig.of(Duration.ofSeconds(Long.MAX_VALUE, 5), Duration.ofSeconds(1)))
+        .isInstanceOf(ConfigException.class)
+        .extracting(e -> ((ConfigException) e).key()).isEqualTo("heartbeat.interval");
   }
 
   @Test
@@ -64,7 +126,7 @@ class HeartbeatConfigTest {
       "heartbeat.timeout | 5 fortnights | heartbeat.timeout: '5 fortnights' is not a duration",
       "heartbeat.rpc-failure-threshold | two | heartbeat.rpc-failure-threshold: 'two' is not a whole number",
       "heartbeat.spread | yes | heartbeat.spread: 'yes' is not true or false",
-      "heartbeat.timeout | 1 s | heartbeat.timeout: must be >= heartbeat.interval (10 s), was 1 s",
+      "heartbeat.timeout | 1 s | heartbeat.timeout: must be > heartbeat.interval (10 s), was 1 s",
   })
   void fromMap_badValue_namesTheKey(String key, String value, String message) {
     assertThatThrownBy(() -> HeartbeatConfig.fromMap(Map.of(key, value)))
@@ -88,7 +150,7 @@ class HeartbeatConfigTest {
         "heartbeat.interval: a duration is required, e.g. '10 s'");
     assertThatThrownBy(() -> Durations.parse("heartbeat.interval", "-5 s"))
         .hasMessageStartingWith("heartbeat.interval: '-5 s' is not a duration");
-    assertThatThrownBy(() -> Durations.parse("k", "999999999999999999 h")).hasMessage("k: '999999999999999999 h' is too large");
+    assertThatThrownBy(() -> Durations.parse("k", "999999999999999999 h")).hasMessage("k: '999999999999999999 h' is too large; at most 365 days is allowed");
   }
 
   @Test
@@ -97,6 +159,9 @@ class HeartbeatConfigTest {
     assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500 ms");
     assertThat(Durations.format(Duration.ofMinutes(5))).isEqualTo("5 min");
     assertThat(Durations.format(Duration.ZERO)).isEqualTo("0 s");
+    assertThat(Durations.format(Duration.ofMillis(-5))).isEqualTo("-5 ms");
+    assertThat(Durations.format(Duration.ofSeconds(Long.MAX_VALUE))).isEqualTo(Long.MAX_VALUE + " s");
+    assertThat(Durations.format(Duration.ofSeconds(Long.MAX_VALUE, 5))).isEqualTo("PT2562047788015215H30M7.000000005S");
   }
 
   @Test

@@ -7,8 +7,12 @@ import dev.pulse.heartbeat.TestingHeartbeatListener.Kind;
 import dev.pulse.heartbeat.time.ManualMainThreadExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -236,6 +240,71 @@ class HeartbeatManagerSenderImplTest {
       perSlot.add(sender.stats().requestsSent() - before);
     }
     assertThat(perSlot).containsOnly(10L);
+  }
+
+  @Test
+  void stallShorterThanAnInterval_isCaughtUpSpread_atMostTwoSlotsPerWakeUp() {
+    // SPEC 2.11: after any stall the requests are spread again. 1,000 targets, 100 slots of 10.
+    start(HeartbeatConfig.of(INTERVAL, TIMEOUT));
+    Map<ResourceId, List<Long>> asked = new HashMap<>();
+    List<Long> sendTimes = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      ResourceId id = ResourceId.of("te-" + i);
+      asked.put(id, new ArrayList<>());
+      sender.monitorTarget(id, new TestingHeartbeatTarget<String>() {
+        @Override
+        public CompletableFuture<Void> requestHeartbeat(ResourceId origin, String payload) {
+          asked.get(id).add(main.nanoTime());
+          sendTimes.add(main.nanoTime());
+          main.execute(() -> sender.receiveHeartbeat(id, null));
+          return super.requestHeartbeat(origin, payload);
+        }
+      });
+    }
+    main.advance(INTERVAL.multipliedBy(3));
+    sendTimes.clear();
+
+    // The main thread stalls for 900 ms, below the pause threshold: 90 slots are missed.
+    main.freeze(Duration.ofMillis(900));
+    long resumedAt = main.nanoTime();
+    main.advance(INTERVAL.multipliedBy(3));
+
+    // A wake-up sends all its requests at one clock reading: group by it.
+    Map<Long, Long> perWakeUp = sendTimes.stream().collect(Collectors.groupingBy(t -> t, Collectors.counting()));
+    assertThat(Collections.max(perWakeUp.values())).as("requests in one wake-up (a slot's share is 10)")
+        .isLessThanOrEqualTo(20);
+    assertThat(asked).allSatisfy((id, times) -> assertThat(times).as("%s asked within an interval of the resume", id)
+        .anySatisfy(t -> assertThat(t).isBetween(resumedAt, resumedAt + INTERVAL.toNanos())));
+    // Caught up within the stall's length: from then on, exactly one slot's share per slot again.
+    assertThat(perWakeUp).allSatisfy((t, n) -> {
+      if (t >= resumedAt + Duration.ofMillis(900).toNanos()) {
+        assertThat(n).isEqualTo(10L);
+      }
+    });
+    assertThat(sendTimes).hasSize(3000 + 900);
+    assertThat(listener.events(Kind.TIMEOUT)).isEmpty();
+    assertThat(sender.stats().localPauses()).isZero();
+  }
+
+  @Test
+  void stallOfAnInterval_skipsTheMissedSlots_andKeepsToTheGrid() {
+    start(HeartbeatConfig.of(INTERVAL, Duration.ofSeconds(10)));
+    List<Long> sendTimes = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      sender.monitorTarget(ResourceId.of("te-" + i), new TestingHeartbeatTarget<String>() {
+        @Override
+        public CompletableFuture<Void> requestHeartbeat(ResourceId origin, String payload) {
+          sendTimes.add(main.nanoTime());
+          return super.requestHeartbeat(origin, payload);
+        }
+      });
+    }
+    main.advance(INTERVAL);
+    sendTimes.clear();
+    main.freeze(Duration.ofMillis(1_500));
+    main.advance(INTERVAL);
+    Map<Long, Long> perWakeUp = sendTimes.stream().collect(Collectors.groupingBy(t -> t, Collectors.counting()));
+    assertThat(perWakeUp.values()).containsOnly(10L);
   }
 
   @Test

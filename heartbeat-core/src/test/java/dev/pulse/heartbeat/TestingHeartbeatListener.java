@@ -2,14 +2,17 @@ package dev.pulse.heartbeat;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * A recording {@link HeartbeatListener} for tests: every callback is appended, with the time it came,
  * to {@link #events()}. Payloads to send come from a function set with {@link Builder#payloads}.
- * Reactions (for example unmonitoring a lost target) can be hooked in with {@link Builder#onLoss}.
+ * Reactions (for example unmonitoring a lost target) can be hooked in with {@link Builder#onLoss}, and
+ * callbacks can be made to throw, after recording, with {@link Builder#failIn}.
  */
 public final class TestingHeartbeatListener<I, O> implements HeartbeatListener<I, O> {
 
@@ -24,11 +27,13 @@ public final class TestingHeartbeatListener<I, O> implements HeartbeatListener<I
   private final Function<ResourceId, O> payloads;
   private final Consumer<ResourceId> onLoss;
   private final dev.pulse.heartbeat.time.MonotonicClock clock;
+  private final Set<Kind> failing;
 
   private TestingHeartbeatListener(Builder<I, O> b) {
     this.payloads = b.payloads;
     this.onLoss = b.onLoss;
     this.clock = b.clock;
+    this.failing = b.failing;
   }
 
   public static <I, O> Builder<I, O> builder() {
@@ -89,6 +94,9 @@ public final class TestingHeartbeatListener<I, O> implements HeartbeatListener<I
 
   private void record(Kind kind, ResourceId id, Object payload, Duration paused) {
     events.add(new Event(kind, id, payload, paused, clock == null ? 0 : clock.nanoTime()));
+    if (failing.contains(kind)) {
+      throw new IllegalStateException("test: the " + kind + " callback fails");
+    }
   }
 
   /** Builder; every setting is optional. */
@@ -96,6 +104,7 @@ public final class TestingHeartbeatListener<I, O> implements HeartbeatListener<I
     private Function<ResourceId, O> payloads = id -> null;
     private Consumer<ResourceId> onLoss = id -> {};
     private dev.pulse.heartbeat.time.MonotonicClock clock;
+    private final Set<Kind> failing = EnumSet.noneOf(Kind.class);
 
     /** What {@link #retrievePayload} returns for each target. */
     public Builder<I, O> payloads(Function<ResourceId, O> payloads) {
@@ -112,6 +121,12 @@ public final class TestingHeartbeatListener<I, O> implements HeartbeatListener<I
     /** Clock whose reading is stamped on each event. */
     public Builder<I, O> clock(dev.pulse.heartbeat.time.MonotonicClock clock) {
       this.clock = clock;
+      return this;
+    }
+
+    /** The callbacks of these kinds throw an {@link IllegalStateException}, after recording the event. */
+    public Builder<I, O> failIn(Kind... kinds) {
+      failing.addAll(List.of(kinds));
       return this;
     }
 

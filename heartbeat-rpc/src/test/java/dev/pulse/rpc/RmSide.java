@@ -57,7 +57,7 @@ final class RmSide implements AutoCloseable {
     this.channels = new ChannelPool(transport);
     this.targets = new GrpcHeartbeatTarget.Factory(channels, TOKEN, config, manager, main);
     this.singleCallTargets = new GrpcHeartbeatTarget.Factory(channels, TOKEN,
-        HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(5)), manager, main);
+        HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10)), manager, main);
   }
 
   /** Starts monitoring a task executor process, as the resource manager does on registration. */

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * @param rpcAddress host or IP address the gRPC server binds to ({@code taskexecutor.rpc.address})
  * @param rpcPort port of the gRPC server, 0 for any free port ({@code taskexecutor.rpc.port})
  * @param registrationTimeout how long the task executor may go without a resource manager before it
- *     fail-stops ({@code taskexecutor.registration.timeout}), more than zero
+ *     fail-stops ({@code taskexecutor.registration.timeout}), more than zero, at most {@link Durations#MAX}
  * @param resourceManagerHost host of the resource manager's gRPC server ({@code resourcemanager.rpc.address})
  * @param resourceManagerPort its port, 1 to 65535 ({@code resourcemanager.rpc.port})
  * @param heartbeat the {@code heartbeat.*} settings; the task executor times out its resource manager
@@ -66,6 +66,7 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
       throw new ConfigException(REGISTRATION_TIMEOUT, "must be > 0, was "
           + (registrationTimeout == null ? "missing" : Durations.format(registrationTimeout)));
     }
+    Durations.requireAtMost(REGISTRATION_TIMEOUT, registrationTimeout);
     resourceManagerHost = host(RESOURCE_MANAGER_RPC_ADDRESS, RESOURCE_MANAGER_RPC_PORT, resourceManagerHost);
     if (resourceManagerPort < 1 || resourceManagerPort > 65_535) {
       throw new ConfigException(RESOURCE_MANAGER_RPC_PORT, "must be between 1 and 65535, was " + resourceManagerPort);

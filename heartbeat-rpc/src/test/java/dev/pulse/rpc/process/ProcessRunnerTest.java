@@ -64,7 +64,8 @@ class ProcessRunnerTest {
     int code = run("-Dheartbeat.interval=10 s", "-Dheartbeat.timeout=1 s");
     assertThat(code).isEqualTo(1);
     assertThat(err.toString(StandardCharsets.UTF_8).strip()).isEqualTo(
-        "test-process: configuration error: heartbeat.timeout: must be >= heartbeat.interval (10 s), was 1 s");
+        "test-process: configuration error: heartbeat.timeout: must be > heartbeat.interval (10 s), was 1 s;"
+            + " otherwise any late answer loses a healthy target; use at least twice the interval, e.g. 20 s");
     assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     assertThat(seen.get()).isNull();
   }

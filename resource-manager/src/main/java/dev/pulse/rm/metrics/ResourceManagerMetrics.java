@@ -15,6 +15,8 @@ import io.micrometer.core.instrument.distribution.pause.NoPauseDetector;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -50,6 +52,9 @@ import java.util.function.ToIntFunction;
  *       that succeeded ({@code _count} is the number of successes); plus {@code _max}</td></tr>
  *   <tr><td>{@code pulse_heartbeat_rpc_failures_total{kind}}</td><td>counter</td><td>failed heartbeat RPCs by
  *       {@link RpcFailureKind}</td></tr>
+ *   <tr><td>{@code pulse_heartbeat_callback_failures_total{callback}}</td><td>counter</td><td>listener callbacks
+ *       that threw and heartbeat targets that threw or returned null, by method name
+ *       ({@link HeartbeatMetrics#CALLBACKS}); the heartbeat sender logged each and carried on</td></tr>
  *   <tr><td>{@code pulse_sender_tick_lag_seconds}</td><td>histogram</td><td>how late the heartbeat sender's
  *       timer ran; plus {@code _max}</td></tr>
  *   <tr><td>{@code pulse_task_executors_lost_total{reason}}</td><td>counter</td><td>losses by {@link LossReason}</td></tr>
@@ -58,7 +63,7 @@ import java.util.function.ToIntFunction;
  *   <tr><td>{@code pulse_events_total{type}}</td><td>counter</td><td>event-log entries by {@link EventType}</td></tr>
  * </table>
  * Every labelled series exists from the start, at 0. Label values are the enum constant names, as in the
- * REST API. The gauge of all slots is not called {@code pulse_slots_total}: Prometheus reserves the
+ * REST API, except {@code callback}, which is the failing method's name as in the log. The gauge of all slots is not called {@code pulse_slots_total}: Prometheus reserves the
  * {@code _total} suffix for counters, and its Java client drops it from gauge names.
  *
  * <p>Thread-safety: thread-safe. The hook and listener methods run on the resource manager's main thread
@@ -84,6 +89,7 @@ public final class ResourceManagerMetrics implements HeartbeatMetrics, ResourceM
   private final Timer roundTrip;
   private final Timer tickLag;
   private final Counter[] rpcFailuresByKind;
+  private final Map<String, Counter> callbackFailures = new HashMap<>();
   private final Counter[] lossesByReason;
   private final Counter[] eventsByType;
   private final Counter localPauses;
@@ -120,6 +126,9 @@ public final class ResourceManagerMetrics implements HeartbeatMetrics, ResourceM
           .description("Heartbeat RPCs that failed, by kind")
           .tag("kind", kind.name())
           .register(registry);
+    }
+    for (String callback : HeartbeatMetrics.CALLBACKS) {
+      callbackFailures.put(callback, callbackFailureCounter(callback));
     }
     lossesByReason = new Counter[LossReason.values().length];
     for (LossReason reason : LossReason.values()) {
@@ -188,6 +197,13 @@ public final class ResourceManagerMetrics implements HeartbeatMetrics, ResourceM
     rpcFailuresByKind[kind.ordinal()].increment();
   }
 
+  /** Off the hot path: only called when a callback failed. */
+  @Override
+  public void onCallbackFailed(String callback) {
+    Counter counter = callbackFailures.get(callback);
+    (counter != null ? counter : callbackFailureCounter(callback)).increment();
+  }
+
   @Override
   public void onTick(long lagNanos) {
     tickLag.record(Math.max(0, lagNanos), TimeUnit.NANOSECONDS);
@@ -206,6 +222,13 @@ public final class ResourceManagerMetrics implements HeartbeatMetrics, ResourceM
     if (event.type() == EventType.LOCAL_PAUSE_DETECTED) {
       localPauses.increment();
     }
+  }
+
+  private Counter callbackFailureCounter(String callback) {
+    return Counter.builder("pulse.heartbeat.callback.failures")
+        .description("Heartbeat listener callbacks and targets that failed; the sender logged each and carried on")
+        .tag("callback", callback)
+        .register(registry);
   }
 
   private void overviewGauge(String name, String description, ToIntFunction<Overview> field) {

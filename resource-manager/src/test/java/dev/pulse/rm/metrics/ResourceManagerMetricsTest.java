@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.pulse.heartbeat.HeartbeatMetrics;
 import dev.pulse.heartbeat.RpcFailureKind;
 import dev.pulse.rm.EventType;
 import dev.pulse.rm.LiveResourceManager;
@@ -33,6 +34,10 @@ class ResourceManagerMetricsTest {
         assertThat(text).doesNotContain("reason=\"" + reason + "\"");
       }
     }
+    assertThat(HeartbeatMetrics.CALLBACKS).contains("notifyHeartbeatTimeout", "retrievePayload", "requestHeartbeat");
+    for (String callback : HeartbeatMetrics.CALLBACKS) {
+      assertThat(value(text, "pulse_heartbeat_callback_failures_total{callback=\"" + callback + "\"}")).isZero();
+    }
     for (EventType type : EventType.values()) {
       assertThat(value(text, "pulse_events_total{type=\"" + type + "\"}")).isZero();
     }
@@ -54,6 +59,9 @@ class ResourceManagerMetricsTest {
     metrics.onRpcFailed(RpcFailureKind.DEADLINE_EXCEEDED);
     metrics.onTick(TimeUnit.MICROSECONDS.toNanos(300));
     metrics.onTick(-5); // an early tick is no lag
+    metrics.onCallbackFailed("notifyHeartbeatTimeout");
+    metrics.onCallbackFailed("notifyHeartbeatTimeout");
+    metrics.onCallbackFailed("retrievePayload");
 
     String text = metrics.scrape();
     assertThat(value(text, "pulse_heartbeat_requests_total")).isEqualTo(2);
@@ -69,6 +77,9 @@ class ResourceManagerMetricsTest {
     assertThat(value(text, "pulse_sender_tick_lag_seconds_bucket{le=\"1.0E-4\"}")).isEqualTo(1);
     assertThat(value(text, "pulse_sender_tick_lag_seconds_bucket{le=\"2.5E-4\"}")).isEqualTo(1);
     assertThat(value(text, "pulse_sender_tick_lag_seconds_bucket{le=\"5.0E-4\"}")).isEqualTo(2);
+    assertThat(value(text, "pulse_heartbeat_callback_failures_total{callback=\"notifyHeartbeatTimeout\"}")).isEqualTo(2);
+    assertThat(value(text, "pulse_heartbeat_callback_failures_total{callback=\"retrievePayload\"}")).isEqualTo(1);
+    assertThat(value(text, "pulse_heartbeat_callback_failures_total{callback=\"reportPayload\"}")).isZero();
   }
 
   @Test

@@ -1,0 +1,66 @@
+package dev.pulse.heartbeat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Captures what one logger (and its children) logs while open, at every level, for tests that assert
+ * on log lines. What it captures is not passed on to the console (DEBUG lines with stack traces would
+ * drown the build's output). {@link #close()} restores the logger.
+ */
+final class LogCapture implements AutoCloseable {
+
+  private final Logger logger;
+  private final Level previousLevel;
+  private final boolean previousAdditive;
+  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+  private LogCapture(Logger logger) {
+    this.logger = logger;
+    this.previousLevel = logger.getLevel();
+    this.previousAdditive = logger.isAdditive();
+    appender.start();
+    logger.addAppender(appender);
+    logger.setLevel(Level.DEBUG);
+    logger.setAdditive(false);
+  }
+
+  /** Captures the logger named after {@code type}. */
+  static LogCapture of(Class<?> type) {
+    return new LogCapture((Logger) LoggerFactory.getLogger(type));
+  }
+
+  /** Captures the logger {@code name}, e.g. a package, which takes in every class's logger below it. */
+  static LogCapture of(String name) {
+    return new LogCapture((Logger) LoggerFactory.getLogger(name));
+  }
+
+  List<ILoggingEvent> events() {
+    return List.copyOf(appender.list);
+  }
+
+  /** Formatted messages of the WARN (and ERROR) events. */
+  List<String> warnings() {
+    return atLeast(Level.WARN).stream().map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  List<ILoggingEvent> atLeast(Level level) {
+    return appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(level)).toList();
+  }
+
+  List<ILoggingEvent> at(Level level) {
+    return appender.list.stream().filter(e -> e.getLevel() == level).toList();
+  }
+
+  @Override
+  public void close() {
+    logger.detachAppender(appender);
+    logger.setLevel(previousLevel);
+    logger.setAdditive(previousAdditive);
+    appender.stop();
+  }
+}
