@@ -67,7 +67,6 @@ public final class AcceptFailures extends ChannelDuplexHandler {
       return;
     }
     if (openFiles.nearLimit()) {
-      child.unsafe().closeForcibly();
       long now = nanoTime.getAsLong();
       if (!refusedOnce || now - refusedAt >= LOG_EVERY.toNanos()) {
         LOG.warn("{} refuses new connections: the process is near its open-files limit ({} of {} in use){}",
@@ -79,6 +78,7 @@ public final class AcceptFailures extends ChannelDuplexHandler {
       } else {
         unloggedRefusals++;
       }
+      child.unsafe().closeForcibly();
       return;
     }
     openFiles.opened();
