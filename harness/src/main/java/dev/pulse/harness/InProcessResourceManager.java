@@ -87,7 +87,7 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
 
   @Override
   public URI restUrl() {
-    return URI.create("http://127.0.0.1:" + resourceManager.restAddress().getPort());
+    return URI.create(resourceManager.restUrl().getScheme() + "://127.0.0.1:" + resourceManager.restAddress().getPort());
   }
 
   @Override
