@@ -39,7 +39,7 @@ public final class RestSecurity {
   public static final String SSL_KEY = "security.ssl.rest.key";
 
   /** No token, plain HTTP: the SPEC defaults. */
-  public static final RestSecurity NONE = new RestSecurity(null, false, null, "none");
+  public static final RestSecurity NONE = new RestSecurity(null, false, null, "no TLS; no token");
 
   private final AuthToken token;
   private final boolean authReads;
@@ -69,16 +69,16 @@ public final class RestSecurity {
     }
     boolean tlsOn = settings.bool(SSL_ENABLED, rpc.sslEnabled());
     SslContext tls = null;
-    String files = "";
+    String transport = "no TLS";
     if (tlsOn) {
       PemFile cert = pemFile(settings, SSL_CERT, RpcSecurityConfig.SSL_CERT, rpc.sslCert());
       PemFile key = pemFile(settings, SSL_KEY, RpcSecurityConfig.SSL_KEY, rpc.sslKey());
       tls = RestTls.forServer(cert.path(), cert.key(), key.path(), key.key());
-      files = " (" + cert + ", " + key + ")";
+      transport = "TLS from " + cert + ", " + key;
     }
     AuthToken token = rpc.tokenFile() == null ? null : AuthToken.read(rpc.tokenFile());
-    String description = (tlsOn ? "https" + files : "http") + ", token "
-        + (token == null ? "none" : authReads ? "required for every request but /healthz" : "required for changes");
+    String description = transport + "; " + (token == null ? "no token"
+        : authReads ? "token required for every request but /healthz" : "token required for changes");
     return new RestSecurity(token, authReads, tls, description);
   }
 

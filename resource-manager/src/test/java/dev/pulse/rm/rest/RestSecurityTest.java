@@ -54,7 +54,7 @@ class RestSecurityTest {
     assertThat(secured.tlsEnabled()).isTrue();
     assertThat(secured.authEnabled()).isTrue();
     assertThat(secured.scheme()).isEqualTo("https");
-    assertThat(secured.toString()).contains("https", "security.ssl.cert=" + pki.certFile(), "required for changes")
+    assertThat(secured.toString()).contains("TLS from security.ssl.cert=" + pki.certFile(), "required for changes")
         .doesNotContain(TOKEN);
   }
 
