@@ -404,7 +404,10 @@ public final class MiniCluster implements AutoCloseable {
       return this;
     }
 
-    /** A shared-secret token every call must carry (at least 16 printable characters); default none. */
+    /**
+     * A shared-secret token every call must carry (at least 16 printable characters), REST changes included;
+     * the harness's own REST reads send it too. Default none.
+     */
     public Builder authToken(String token) {
       this.authToken = token;
       return this;
@@ -412,7 +415,9 @@ public final class MiniCluster implements AutoCloseable {
 
     /**
      * TLS on every connection, from PEM files; mutual when {@code trustCert} is not {@code null}. The
-     * certificate must be valid for {@code 127.0.0.1}, the address everything listens on.
+     * certificate must be valid for {@code 127.0.0.1}, the address everything listens on. The REST API
+     * serves HTTPS then (asking for no client certificate); the harness trusts {@code trustCert}, or else
+     * {@code cert} itself.
      */
     public Builder tls(Path cert, Path key, Path trustCert) {
       this.tlsCert = Objects.requireNonNull(cert, "cert");

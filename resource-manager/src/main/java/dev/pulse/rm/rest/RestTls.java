@@ -62,7 +62,8 @@ final class RestTls {
       X509Certificate[] certificates = CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
           .map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
       if (certificates.length == 0) {
-        throw new ConfigException(key, "'" + file + "' holds no certificate; expected PEM (-----BEGIN CERTIFICATE-----)");
+        throw new ConfigException(key, "'" + file + "' holds no certificate; expected PEM"
+            + " (-----BEGIN CERTIFICATE-----)");
       }
       return certificates;
     } catch (IOException | CertificateException e) {
