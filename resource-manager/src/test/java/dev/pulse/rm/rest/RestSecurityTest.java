@@ -33,11 +33,13 @@ class RestSecurityTest {
   static Path dir;
 
   private static TestCertificates pki;
+  private static TestCertificates expired;
   private static Path tokenFile;
 
   @BeforeAll
   static void writeFiles() throws Exception {
     pki = TestCertificates.create(dir, "config");
+    expired = TestCertificates.expired(dir, "expired");
     tokenFile = Files.writeString(dir.resolve("token"), TOKEN);
   }
 
@@ -88,6 +90,9 @@ class RestSecurityTest {
             "security.ssl.rest.cert", " ", "security.ssl.rest.key", key), "is empty"),
         Arguments.of("security.ssl.rest.key", settings("security.ssl.rest.enabled", "true",
             "security.ssl.rest.cert", cert, "security.ssl.rest.key", cert), "PKCS#8 PEM private key"),
+        Arguments.of("security.ssl.rest.cert", settings("security.ssl.rest.enabled", "true",
+            "security.ssl.rest.cert", expired.certFile().toString(), "security.ssl.rest.key",
+            expired.keyFile().toString()), "is valid only from"),
         // Without REST keys, a bad RPC file is named by its RPC key.
         Arguments.of("security.ssl.key", settings("security.ssl.enabled", "true",
             "security.ssl.cert", cert, "security.ssl.key", missing), "does not exist"),

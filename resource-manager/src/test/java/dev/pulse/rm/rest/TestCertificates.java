@@ -29,7 +29,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A throwaway CA and one server certificate it signed for {@code 127.0.0.1} and {@code localhost}, made at
- * test time (P-256 keys, valid for a day) and written as PEM: certificates as {@code CERTIFICATE}, the key as
+ * test time (P-256 keys, valid for a day unless {@link #expired}) and written as PEM: certificates as {@code CERTIFICATE}, the key as
  * PKCS#8 {@code PRIVATE KEY}, which is what {@code security.ssl.*} expects. BouncyCastle only builds the
  * certificates; TLS runs on the JDK's provider.
  *
@@ -41,20 +41,29 @@ record TestCertificates(Path caFile, Path certFile, Path keyFile) {
 
   /** A new CA named {@code name} and a certificate it signed, written to {@code dir} as {@code name-*.pem}. */
   static TestCertificates create(Path dir, String name) {
+    return create(dir, name, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)));
+  }
+
+  /** As {@link #create(Path, String)}, with a server certificate that expired yesterday. */
+  static TestCertificates expired(Path dir, String name) {
+    return create(dir, name, Instant.now().minus(Duration.ofDays(2)), Instant.now().minus(Duration.ofDays(1)));
+  }
+
+  private static TestCertificates create(Path dir, String name, Instant notBefore, Instant notAfter) {
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
       generator.initialize(256);
       KeyPair caKeys = generator.generateKeyPair();
       KeyPair serverKeys = generator.generateKeyPair();
       X500Name caName = new X500Name("CN=" + name + " test CA");
-      Date from = Date.from(Instant.now().minus(Duration.ofHours(1)));
-      Date to = Date.from(Instant.now().plus(Duration.ofDays(1)));
-      X509CertificateHolder ca = new JcaX509v3CertificateBuilder(caName, BigInteger.ONE, from, to, caName,
+      Date caFrom = Date.from(Instant.now().minus(Duration.ofHours(1)));
+      Date caTo = Date.from(Instant.now().plus(Duration.ofDays(1)));
+      X509CertificateHolder ca = new JcaX509v3CertificateBuilder(caName, BigInteger.ONE, caFrom, caTo, caName,
           caKeys.getPublic())
           .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
           .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
-      X509CertificateHolder server = new JcaX509v3CertificateBuilder(caName, BigInteger.TWO, from, to,
-          new X500Name("CN=127.0.0.1"), serverKeys.getPublic())
+      X509CertificateHolder server = new JcaX509v3CertificateBuilder(caName, BigInteger.TWO, Date.from(notBefore),
+          Date.from(notAfter), new X500Name("CN=127.0.0.1"), serverKeys.getPublic())
           .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
               new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}))
           .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
