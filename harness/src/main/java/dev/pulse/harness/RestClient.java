@@ -115,8 +115,8 @@ final class RestClient {
   String get(URI base, String path) {
     HttpResponse<String> response = send("GET", base.resolve(path), null);
     if (response.statusCode() != 200) {
-      throw new UncheckedIOException(new IOException("GET " + base.resolve(path) + " answered "
-          + response.statusCode() + ": " + response.body()));
+      String problem = "GET " + base.resolve(path) + " answered " + response.statusCode() + ": " + response.body();
+      throw new UncheckedIOException(problem, new IOException(problem));
     }
     return response.body();
   }
@@ -161,7 +161,7 @@ final class RestClient {
       context.init(null, factory.getTrustManagers(), null);
       return context;
     } catch (IOException | GeneralSecurityException e) {
-      throw new UncheckedIOException(new IOException("cannot trust the certificates in " + file + ": " + e, e));
+      throw new UncheckedIOException("cannot trust the certificates in " + file + ": " + e, new IOException(e));
     }
   }
 
