@@ -87,7 +87,8 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
 
   @Override
   public URI restUrl() {
-    return URI.create("http://127.0.0.1:" + resourceManager.restAddress().getPort());
+    ResourceManager rm = resourceManager;
+    return URI.create(rm.restUrl().getScheme() + "://127.0.0.1:" + rm.restAddress().getPort());
   }
 
   @Override

@@ -2,12 +2,11 @@ package dev.pulse.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pulse.rpc.RpcSecurityConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,13 +30,16 @@ import picocli.CommandLine.Option;
  * from the REST API. Ctrl-C (or SIGTERM) stops them all. Logs of every process go to one directory.
  *
  * <p>Heartbeats default to a 1 s interval and a 5 s timeout here, so that a killed task executor is
- * seen within seconds; any {@code -Dkey=value} is passed to every process and wins.
+ * seen within seconds; any {@code -Dkey=value} is passed to every process and wins. With a token
+ * ({@code -Dsecurity.auth.token-file=...}) or TLS ({@code -Dsecurity.ssl.*}), the status line's REST reads
+ * send the token and trust the certificates the way {@link RestClient#forSettings} describes, and the
+ * start-up lines show the {@code curl} options that do the same.
  */
 @Command(name = "local-cluster", description = "Runs a Pulse resource manager and N task executors locally.",
     mixinStandardHelpOptions = true, sortOptions = false)
 public final class LocalCluster implements Callable<Integer> {
 
-  private static final Pattern REST_URL = Pattern.compile("rest (http://\\S+?)/v1/overview");
+  private static final Pattern REST_URL = Pattern.compile("rest (https?://\\S+?)/v1/overview");
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
   @Option(names = "-n", paramLabel = "N", description = "number of task executors (default ${DEFAULT-VALUE})")
@@ -54,8 +56,8 @@ public final class LocalCluster implements Callable<Integer> {
 
   private final PrintStream out = System.out;
   private final List<ChildProcess> children = new ArrayList<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final ObjectMapper json = new ObjectMapper();
+  private RestClient restClient;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new LocalCluster()).execute(args));
@@ -80,6 +82,13 @@ public final class LocalCluster implements Callable<Integer> {
       settings.put("heartbeat.interval", "1 s");
       settings.put("heartbeat.timeout", "5 s");
       settings.putAll(overrides);
+      // Reads the token and trusted certificates before any process starts: a bad file stops here.
+      try {
+        restClient = RestClient.forSettings(settings);
+      } catch (IllegalArgumentException | UncheckedIOException e) {
+        System.err.println("local-cluster: " + e.getMessage());
+        return 1;
+      }
       ChildProcess rm = ChildProcess.start("resource-manager", "dev.pulse.rm.ResourceManagerMain", args(settings),
           logs.resolve("resource-manager.log"));
       children.add(rm);
@@ -105,6 +114,10 @@ public final class LocalCluster implements Callable<Integer> {
       }
       out.println();
       out.println("REST API: " + rest + "/v1/overview   events: " + rest + "/v1/events   metrics: " + rest + "/metrics");
+      String curl = curlOptions(settings, rest.startsWith("https:"));
+      if (!curl.isEmpty()) {
+        out.println("With curl: curl " + curl + " " + rest + "/v1/overview");
+      }
       out.println("Logs: " + logs);
       out.println("Try: kill -9 <pid of a task executor> and watch it being declared lost. Ctrl-C stops everything.");
       out.println();
@@ -126,8 +139,8 @@ public final class LocalCluster implements Callable<Integer> {
     while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
       String status;
       try {
-        JsonNode overview = get(rest + "/v1/overview");
-        JsonNode events = get(rest + "/v1/events?after=" + lastSeq).path("events");
+        JsonNode overview = get(rest, "/v1/overview");
+        JsonNode events = get(rest, "/v1/events?after=" + lastSeq).path("events");
         for (JsonNode e : events) {
           lastSeq = e.path("seq").asLong();
           lastEvent = describe(e);
@@ -135,8 +148,8 @@ public final class LocalCluster implements Callable<Integer> {
         status = String.format("task executors %d/%d, slots %d free of %d, last event: %s",
             overview.path("taskExecutors").asInt(), taskExecutors, overview.path("slotsFree").asInt(),
             overview.path("slotsTotal").asInt(), lastEvent);
-      } catch (IOException e) {
-        status = "resource manager not answering: " + e.getMessage();
+      } catch (IOException | UncheckedIOException e) {
+        status = "cannot read the resource manager's REST API: " + e.getMessage();
       }
       String dead = deadChildren();
       if (!dead.isEmpty()) {
@@ -178,15 +191,22 @@ public final class LocalCluster implements Callable<Integer> {
     return sb.toString();
   }
 
-  private JsonNode get(String url) throws IOException {
-    try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return json.readTree(r.body());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
+  private JsonNode get(String base, String path) throws IOException {
+    return json.readTree(restClient.get(URI.create(base), path));
+  }
+
+  /** What curl needs for this cluster's REST API: the token header and the trusted certificates. */
+  private static String curlOptions(Map<String, String> settings, boolean https) {
+    StringBuilder sb = new StringBuilder();
+    String token = settings.get(RpcSecurityConfig.TOKEN_FILE);
+    if (token != null) {
+      sb.append("-H \"Authorization: Bearer $(cat ").append(token).append(")\"");
     }
+    String trust = RestClient.trustFile(settings);
+    if (https && trust != null) {
+      sb.append(sb.length() == 0 ? "" : " ").append("--cacert ").append(trust);
+    }
+    return sb.toString();
   }
 
   private static List<String> args(Map<String, String> settings) {

@@ -56,7 +56,7 @@ public final class MiniCluster implements AutoCloseable {
   private Settings settings;
   private Path workDir;
   private Path logDir;
-  private final RestClient rest;
+  private RestClient rest;
   private final EventCursor cursor;
   private ResourceManagerNode resourceManager;
   private final List<TaskExecutorNode> taskExecutors = new ArrayList<>();
@@ -67,7 +67,6 @@ public final class MiniCluster implements AutoCloseable {
 
   private MiniCluster(Builder b) {
     this.config = b.copy();
-    this.rest = b.mode == Mode.PROCESSES ? new RestClient() : null;
     this.cursor = new EventCursor(() -> resourceManager,
         Duration.ofMillis(b.mode == Mode.IN_PROCESS ? 5 : 50));
   }
@@ -100,7 +99,7 @@ public final class MiniCluster implements AutoCloseable {
       if (config.mode == Mode.IN_PROCESS) {
         resourceManager = new InProcessResourceManager(settings, this::faultInjected).start();
       } else {
-        resourceManager = new ProcessResourceManager(processSettings(), logDir, config.startTimeout, rest,
+        resourceManager = new ProcessResourceManager(processSettings(), logDir, config.startTimeout, restClient(),
             this::faultInjected).start();
       }
       for (int i = 0; i < config.taskExecutors; i++) {
@@ -182,6 +181,21 @@ public final class MiniCluster implements AutoCloseable {
   /** Base URL of the resource manager's REST API; paths start with {@code /v1/}. */
   public URI restUrl() {
     return resourceManager.restUrl();
+  }
+
+  /**
+   * A client of the REST API that sends the cluster's token and trusts its certificates, if it has them.
+   *
+   * @throws IllegalStateException before {@link #start()}
+   */
+  synchronized RestClient restClient() {
+    if (settings == null) {
+      throw new IllegalStateException("the cluster is not started");
+    }
+    if (rest == null) {
+      rest = RestClient.forSettings(settings.asMap());
+    }
+    return rest;
   }
 
   /** The resource manager's Prometheus metrics text ({@code GET /metrics}). */
@@ -390,7 +404,10 @@ public final class MiniCluster implements AutoCloseable {
       return this;
     }
 
-    /** A shared-secret token every call must carry (at least 16 printable characters); default none. */
+    /**
+     * A shared-secret token every call must carry (at least 16 printable characters), REST changes included;
+     * the harness's own REST reads send it too. Default none.
+     */
     public Builder authToken(String token) {
       this.authToken = token;
       return this;
@@ -398,7 +415,9 @@ public final class MiniCluster implements AutoCloseable {
 
     /**
      * TLS on every connection, from PEM files; mutual when {@code trustCert} is not {@code null}. The
-     * certificate must be valid for {@code 127.0.0.1}, the address everything listens on.
+     * certificate must be valid for {@code 127.0.0.1}, the address everything listens on. The REST API
+     * serves HTTPS then (asking for no client certificate); the harness trusts {@code trustCert}, or else
+     * {@code cert} itself.
      */
     public Builder tls(Path cert, Path key, Path trustCert) {
       this.tlsCert = Objects.requireNonNull(cert, "cert");

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 final class ProcessResourceManager implements ResourceManagerNode, AutoCloseable {
 
   private static final Pattern START_LINE =
-      Pattern.compile("resource-manager (\\S+) .* rpc \\S+:(\\d+), rest (http://\\S+?)/v1/overview");
+      Pattern.compile("resource-manager (\\S+) .* rpc \\S+:(\\d+), rest (https?://\\S+?)/v1/overview");
 
   private final Map<String, String> settings;
   private final Path logs;

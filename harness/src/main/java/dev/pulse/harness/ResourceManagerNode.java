@@ -17,7 +17,10 @@ public interface ResourceManagerNode {
   /** {@code host:port} of its gRPC services (task executors and {@link SlotPoolClient}s call it). */
   String rpcAddress();
 
-  /** Base URL of its REST API, e.g. {@code http://127.0.0.1:41234}; paths start with {@code /v1/}. */
+  /**
+   * Base URL of its REST API, e.g. {@code http://127.0.0.1:41234}, or {@code https://...} when the cluster
+   * has TLS; paths start with {@code /v1/}.
+   */
   URI restUrl();
 
   /** Its identity and totals, as {@code GET /v1/overview} serves them. */

@@ -33,4 +33,16 @@ class BadConfigurationTest {
           .singleElement().asString().contains("taskexecutor.numberOfTaskSlots");
     }
   }
+
+  @Test
+  void badRestSecuritySetting_exitsOneWithOneLineNamingTheKey() throws Exception {
+    try (ChildProcess rm = ChildProcess.start("bad-rest-rm", "dev.pulse.rm.ResourceManagerMain",
+        List.of("-Dsecurity.ssl.rest.enabled=true", "-Drest.port=0", "-Dresourcemanager.rpc.port=0"),
+        logs.resolve("rest-rm.log"))) {
+      assertThat(rm.onExit().get(60, TimeUnit.SECONDS).exitValue()).isEqualTo(1);
+      assertThat(Files.readAllLines(rm.log())).filteredOn(l -> l.startsWith("resource-manager:"))
+          .containsExactly("resource-manager: configuration error: security.ssl.rest.cert: is required when"
+              + " security.ssl.rest.enabled is true (or set security.ssl.cert, which RPC and REST share)");
+    }
+  }
 }

@@ -1,11 +1,14 @@
 package dev.pulse.harness;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pulse.rm.EventType;
 import dev.pulse.rm.LossReason;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,24 +30,49 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A cluster with mutual TLS and a token: it comes up, allocates, and still detects a killed task executor. */
+/**
+ * A cluster with mutual TLS and a token: it comes up, allocates, and still detects a killed task executor;
+ * its REST API serves HTTPS and wants the token for changes (and, with {@code rest.auth.read}, for reads),
+ * and the harness's own REST client sends it.
+ */
 class SecureClusterTest {
+
+  private static final String TOKEN = "harness-tls-token-0123456789";
+  private static final String ALLOCATE = "{\"jobId\": \"job-rest\", \"slots\": 1}";
 
   @TempDir
   Path dir;
 
+  private Path ca;
+  private Path cert;
+  private Path key;
+
+  @BeforeEach
+  void issueCertificates() throws Exception {
+    ca = dir.resolve("ca.pem");
+    cert = dir.resolve("node.pem");
+    key = dir.resolve("node-key.pem");
+    writeCertificates(ca, cert, key);
+  }
+
   @Test
   void mutualTlsAndToken_clusterWorks() throws Exception {
-    Path ca = dir.resolve("ca.pem");
-    Path cert = dir.resolve("node.pem");
-    Path key = dir.resolve("node-key.pem");
-    writeCertificates(ca, cert, key);
-
     try (MiniCluster cluster = MiniCluster.builder().taskExecutors(2).tls(cert, key, ca)
-        .authToken("harness-tls-token-0123456789").build().start()) {
+        .authToken(TOKEN).build().start()) {
+      URI allocations = cluster.restUrl().resolve("/v1/allocations");
+      RestClient anonymous = new RestClient(null, ca);
+
+      assertThat(cluster.restUrl().getScheme()).isEqualTo("https");
+      assertThat(anonymous.send("POST", allocations, ALLOCATE).statusCode()).isEqualTo(401);
+      assertThat(anonymous.send("GET", allocations, null).body()).isEqualTo("{\"allocations\":[]}");
+      assertThat(cluster.restClient().send("POST", allocations, ALLOCATE).statusCode()).isEqualTo(201);
+      assertThatThrownBy(() -> new RestClient().send("GET", plainHttp(cluster.restUrl()).resolve("/healthz"), null))
+          .isInstanceOf(UncheckedIOException.class);
+
       assertThat(cluster.slotPool().allocate("job-1", 2)).hasSize(2);
       long killedAt = System.currentTimeMillis();
       cluster.taskExecutor(0).kill();
@@ -53,6 +81,27 @@ class SecureClusterTest {
       assertThat(lost.reason()).isEqualTo(LossReason.UNREACHABLE);
       Bounds.assertDetectedWithin("kill (TLS)", killedAt, lost, Bounds.unreachable(cluster));
     }
+  }
+
+  @Test
+  void processes_withTlsTokenAndRestAuthRead_harnessReadsRestWithTheToken() {
+    // Starting waits for the task executors through GET /v1/overview of the child process, which answers
+    // only requests that carry the token, over HTTPS: start() returning proves the harness's client works.
+    try (MiniCluster cluster = MiniCluster.builder().mode(MiniCluster.Mode.PROCESSES).taskExecutors(1)
+        .tls(cert, key, ca).authToken(TOKEN).setting("rest.auth.read", "true").build().start()) {
+      URI overview = cluster.restUrl().resolve("/v1/overview");
+
+      assertThat(cluster.restUrl().getScheme()).isEqualTo("https");
+      assertThat(cluster.resourceManager().overview().taskExecutors()).isEqualTo(1);
+      assertThat(cluster.metrics()).contains("pulse_task_executors_registered");
+      assertThat(new RestClient(null, ca).send("GET", overview, null).statusCode()).isEqualTo(401);
+      assertThat(new RestClient(null, ca).send("GET", cluster.restUrl().resolve("/healthz"), null).statusCode())
+          .isEqualTo(200);
+    }
+  }
+
+  private static URI plainHttp(URI https) {
+    return URI.create("http://" + https.getRawAuthority());
   }
 
   /** A CA, and one certificate it signed for 127.0.0.1 that serves as server and as client. */

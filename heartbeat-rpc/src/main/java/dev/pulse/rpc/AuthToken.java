@@ -19,9 +19,13 @@ import java.util.concurrent.Executor;
  * The shared secret of {@code security.auth.token-file}: sent by clients as
  * {@code authorization: Bearer <token>} on every call, compared by servers in constant time.
  *
+ * <p>Public so that the other entry points of a process (the resource manager's REST API, and the
+ * harness's REST client) read the same file by the same rules and compare the same way; the gRPC
+ * plumbing stays package-private.
+ *
  * <p>Immutable and thread-safe. The token never appears in {@link #toString()} or in error messages.
  */
-final class AuthToken {
+public final class AuthToken {
 
   static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   static final String SCHEME = "Bearer ";
@@ -45,7 +49,7 @@ final class AuthToken {
    * @throws ConfigException naming {@code security.auth.token-file} if the file cannot be read or
    *     does not hold a usable token
    */
-  static AuthToken read(Path file) {
+  public static AuthToken read(Path file) {
     String key = RpcSecurityConfig.TOKEN_FILE;
     String token;
     try {
@@ -80,10 +84,15 @@ final class AuthToken {
    * Whether {@code presented}, the value of a call's {@code authorization} header, carries this token.
    * Takes the same time whatever the position of the first differing character.
    */
-  boolean matches(String presented) {
+  public boolean matches(String presented) {
     // MessageDigest.isEqual walks the whole of its first argument without an early exit, so the time
     // depends on the presented length only, never on the secret's content.
     return MessageDigest.isEqual(presented.getBytes(StandardCharsets.US_ASCII), headerBytes);
+  }
+
+  /** {@code Bearer <token>}: the value of the {@code authorization} header that carries this token. */
+  public String headerValue() {
+    return headerValue;
   }
 
   /** Credentials that put this token on a call. */

@@ -24,6 +24,7 @@ class AuthTokenTest {
     assertThat(token.matches("0123456789abcdef0123")).isFalse();
     assertThat(token.matches("")).isFalse();
     assertThat(token.toString()).doesNotContain("0123");
+    assertThat(token.headerValue()).isEqualTo("Bearer 0123456789abcdef0123");
   }
 
   @Test

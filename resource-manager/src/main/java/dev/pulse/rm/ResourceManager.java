@@ -9,6 +9,7 @@ import dev.pulse.rm.grpc.GrpcTaskExecutorConnector;
 import dev.pulse.rm.grpc.ResourceManagerGatewayService;
 import dev.pulse.rm.grpc.SlotPoolService;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
+import dev.pulse.rm.rest.RestSecurity;
 import dev.pulse.rm.rest.RestServer;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.OpenFiles;
@@ -17,6 +18,7 @@ import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import java.time.Clock;
@@ -82,6 +84,7 @@ public final class ResourceManager implements AutoCloseable {
   private final InetSocketAddress rpcBindAddress;
   private final InetSocketAddress restBindAddress;
   private final RpcConfig rpcConfig;
+  private final RestSecurity restSecurity;
   private RpcTransport transport;
   private ChannelPool channels;
   private RpcServer rpcServer;
@@ -96,6 +99,8 @@ public final class ResourceManager implements AutoCloseable {
   private ResourceManager(Builder b) {
     this.settings = b.settings;
     this.heartbeatConfig = HeartbeatConfig.from(b.settings);
+    // Reads the token and certificate files too; before the main thread exists, so a bad one leaves nothing running.
+    this.restSecurity = b.serveRest ? RestSecurity.fromSettings(b.settings) : null;
     this.wallClock = b.wallClock;
     String id = b.resourceManagerId != null ? b.resourceManagerId
         : "rm-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
@@ -188,7 +193,7 @@ public final class ResourceManager implements AutoCloseable {
       }
       if (serveRest) {
         try {
-          restServer = new RestServer(this, metrics).start(restBindAddress);
+          restServer = RestServer.builder(this, metrics).security(restSecurity).build().start(restBindAddress);
         } catch (IOException e) {
           throw cannotListen(ResourceManagerOptions.REST_PORT, restBindAddress, e);
         }
@@ -211,6 +216,11 @@ public final class ResourceManager implements AutoCloseable {
   /** The address of the REST API, or {@code null} when not serving it. */
   public InetSocketAddress restAddress() {
     return restServer == null ? null : restServer.address();
+  }
+
+  /** The base URL of the REST API, {@code https://...} when it serves TLS; {@code null} when not serving it. */
+  public URI restUrl() {
+    return restServer == null ? null : restServer.url();
   }
 
   /** The Prometheus metrics the REST API serves at {@code /metrics}. */

@@ -14,7 +14,7 @@ public final class ResourceManagerMain {
     ProcessRunner.main("resource-manager", "Runs a Pulse resource manager.", args, settings -> {
       ResourceManager rm = ResourceManager.builder().settings(settings).build().start();
       return new ProcessRunner.Started(rm, "resource-manager " + rm.id() + " (epoch " + rm.fencing().epoch()
-          + ") rpc " + hostPort(rm.rpcAddress()) + ", rest http://" + hostPort(rm.restAddress()) + "/v1/overview");
+          + ") rpc " + hostPort(rm.rpcAddress()) + ", rest " + rm.restUrl() + "/v1/overview");
     });
   }
 

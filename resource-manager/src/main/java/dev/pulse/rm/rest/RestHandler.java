@@ -4,9 +4,11 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -20,12 +22,13 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one HTTP/1.1 connection: hands each request to the {@link Router} and writes the answers in the
- * order the requests came (pipelining), one request at a time.
+ * Serves one HTTP/1.1 connection: checks each request's token ({@link BearerAuth}), hands it to the
+ * {@link Router} and writes the answers in the order the requests came (pipelining), one request at a time.
  *
  * <p>Threading: confined to the connection's event loop. The router's futures may complete on another
  * thread (the resource manager's main thread); their results hop back onto the event loop before this
@@ -53,6 +56,7 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
   private record Queued(RestRequest request, RestResponse refusal) {}
 
   private final Router router;
+  private final BearerAuth auth;
   private final Failures failures;
   private final Duration responseTimeout;
   private final ArrayDeque<Queued> queue = new ArrayDeque<>();
@@ -61,8 +65,9 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
   private ScheduledFuture<?> timeout;
   private boolean closing;
 
-  RestHandler(Router router, Failures failures, Duration responseTimeout) {
+  RestHandler(Router router, BearerAuth auth, Failures failures, Duration responseTimeout) {
     this.router = router;
+    this.auth = auth;
     this.failures = failures;
     this.responseTimeout = responseTimeout;
   }
@@ -103,12 +108,17 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException) {
+    if (cause instanceof IOException || isTlsFailure(cause)) {
       LOG.debug("REST connection {} failed: {}", ctx.channel(), cause.toString());
     } else {
       LOG.warn("REST connection {} failed; closing it", ctx.channel(), cause);
     }
     ctx.close();
+  }
+
+  /** The client spoke plain HTTP to HTTPS, or refused the certificate: its problem, not this server's. */
+  private static boolean isTlsFailure(Throwable cause) {
+    return cause instanceof DecoderException && cause.getCause() instanceof SSLException;
   }
 
   private Queued read(FullHttpRequest request) {
@@ -119,7 +129,8 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
       return new Queued(RestRequest.headOnly(request, HttpVersion.HTTP_1_1, false), unreadable(decoded.cause()));
     }
     try {
-      return new Queued(RestRequest.of(request), null);
+      RestRequest rest = RestRequest.of(request);
+      return new Queued(rest, auth.refusal(rest, request.headers().get(HttpHeaderNames.AUTHORIZATION)));
     } catch (HttpError e) {
       return new Queued(RestRequest.headOnly(request, request.protocolVersion(), HttpUtil.isKeepAlive(request)),
           e.toResponse());

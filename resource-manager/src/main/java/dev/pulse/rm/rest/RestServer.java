@@ -3,6 +3,7 @@ package dev.pulse.rm.rest;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
 import dev.pulse.rpc.AcceptFailures;
+import dev.pulse.rpc.RpcSecurityConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -21,6 +22,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The resource manager's REST API (SPEC 7): JSON over HTTP/1.1 on Netty, plus {@code GET /metrics} in the
  * Prometheus text format and {@code GET /healthz}. The endpoints, JSON shapes and status codes are described
- * in the {@linkplain dev.pulse.rm.rest package documentation}.
+ * in the {@linkplain dev.pulse.rm.rest package documentation}. With a {@link RestSecurity} from the settings
+ * ({@link Builder#security}), requests need the shared token and the API serves HTTPS, as the RPC endpoints do.
  *
  * <pre>{@code
  * try (RestServer rest = new RestServer(resourceManager, metrics)) {
@@ -71,6 +74,8 @@ public final class RestServer implements AutoCloseable {
 
   private final ResourceManager resourceManager;
   private final Router router;
+  private final RestSecurity security;
+  private final BearerAuth auth;
   private final Failures failures;
   private final EventLoopGroup sharedBoss;
   private final EventLoopGroup sharedWorkers;
@@ -90,6 +95,8 @@ public final class RestServer implements AutoCloseable {
   private RestServer(Builder b) {
     this.resourceManager = b.resourceManager;
     this.router = new ResourceManagerApi(b.resourceManager, b.metrics).router();
+    this.security = b.security;
+    this.auth = b.security.auth();
     this.failures = new Failures(b.resourceManager);
     this.sharedBoss = b.boss;
     this.sharedWorkers = b.workers;
@@ -140,11 +147,15 @@ public final class RestServer implements AutoCloseable {
           protected void initChannel(SocketChannel ch) {
             connections.add(ch);
             ch.closeFuture().addListener(f -> connections.remove(ch));
+            if (security.tls() != null) {
+              // Its handshake timeout (10 s) also bounds a client that connects and never says hello.
+              ch.pipeline().addLast(security.tls().newHandler(ch.alloc()));
+            }
             ch.pipeline().addLast(
                 new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS),
                 new HttpServerCodec(),
                 new BodyLimit(MAX_REQUEST_BODY_BYTES),
-                new RestHandler(router, failures, responseTimeout));
+                new RestHandler(router, auth, failures, responseTimeout));
           }
         });
     ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
@@ -157,8 +168,12 @@ public final class RestServer implements AutoCloseable {
       throw e;
     }
     serverChannel = bound.channel();
-    LOG.info("REST API of resource manager {} listening on http://{} ({})", resourceManager.id(),
-        describe(address()), boss instanceof EpollEventLoopGroup ? "epoll" : "nio");
+    LOG.info("REST API of resource manager {} listening on {} ({}; {})", resourceManager.id(), url(),
+        boss instanceof EpollEventLoopGroup ? "epoll" : "nio", security);
+    if (security.authEnabled() && !security.tlsEnabled()) {
+      LOG.warn("The REST API checks the token of {} but serves plain HTTP: the token travels unencrypted",
+          RpcSecurityConfig.TOKEN_FILE);
+    }
     return this;
   }
 
@@ -172,6 +187,15 @@ public final class RestServer implements AutoCloseable {
       throw new IllegalStateException("the REST server is not listening");
     }
     return (InetSocketAddress) serverChannel.localAddress();
+  }
+
+  /**
+   * The base URL of the API, such as {@code https://127.0.0.1:8081}: the scheme says whether it serves TLS.
+   *
+   * @throws IllegalStateException if not started, or closed
+   */
+  public URI url() {
+    return URI.create(security.scheme() + "://" + describe(address()));
   }
 
   /**
@@ -223,6 +247,7 @@ public final class RestServer implements AutoCloseable {
     private EventLoopGroup workers;
     private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private RestSecurity security = RestSecurity.NONE;
 
     private Builder(ResourceManager resourceManager, ResourceManagerMetrics metrics) {
       this.resourceManager = Objects.requireNonNull(resourceManager, "resourceManager");
@@ -252,6 +277,12 @@ public final class RestServer implements AutoCloseable {
     /** How long a connection may stay open without a request; default 60 s. */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = positive(timeout, "idleTimeout");
+      return this;
+    }
+
+    /** Who may call, and whether over HTTPS; default {@link RestSecurity#NONE}. */
+    public Builder security(RestSecurity security) {
+      this.security = Objects.requireNonNull(security, "security");
       return this;
     }
 

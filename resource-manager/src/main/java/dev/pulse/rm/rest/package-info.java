@@ -14,6 +14,18 @@
  *       64 KiB.
  * </ul>
  *
+ * <h2>Security (SPEC 13; see {@link dev.pulse.rm.rest.RestSecurity})</h2>
+ * <ul>
+ *   <li>With {@code security.auth.token-file}, {@code POST} and {@code DELETE} (any method but {@code GET} and
+ *       {@code HEAD}) need {@code Authorization: Bearer <token>}; with {@code rest.auth.read: true}, so does
+ *       every read, {@code /metrics} included. {@code /healthz} never does. Otherwise 401 with
+ *       {@code {"error": ...}} and {@code WWW-Authenticate: Bearer realm="pulse"} (plus
+ *       {@code error="invalid_token"} for a wrong token), before routing: an unknown path or method gets 401
+ *       too.
+ *   <li>With {@code security.ssl.enabled} (or {@code security.ssl.rest.enabled}) the API speaks HTTPS only;
+ *       a plain-HTTP request on that port gets no answer, the connection is closed.
+ * </ul>
+ *
  * <h2>Endpoints</h2>
  * <pre>
  * GET /v1/overview                      200
@@ -59,6 +71,7 @@
  *   <li>400: malformed JSON, a body that is not {@code {jobId, slots}}, a missing or invalid {@code jobId}
  *       ({@code [A-Za-z0-9._-]}, 1..128 characters), {@code slots} not a positive integer (or above
  *       1,000,000), an unknown field or query parameter, a bad query value, malformed HTTP or URI encoding;
+ *   <li>401: the token is needed and missing or wrong (see Security above);
  *   <li>404: unknown path, task executor or allocation; 405 with {@code Allow}: wrong method;
  *   <li>409: not enough free slots, or releasing an allocation still being created;
  *   <li>413: body over 64 KiB; 414: request line over 4 KiB; 431: headers over 8 KiB;

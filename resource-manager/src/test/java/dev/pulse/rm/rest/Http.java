@@ -9,10 +9,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 
-/** A loopback HTTP/1.1 client for the REST tests: one {@link HttpClient}, so connections are kept alive. */
+/**
+ * A loopback HTTP/1.1 (or HTTPS) client for the REST tests: one {@link HttpClient}, so connections are kept
+ * alive. {@link #withHeader} makes a client that sends one more header on every request, on the same connections.
+ */
 final class Http {
 
   static final ObjectMapper JSON = new ObjectMapper();
@@ -37,14 +42,41 @@ final class Http {
     }
   }
 
-  private final HttpClient client = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
-      .build();
+  private final HttpClient client;
   private final String base;
+  private final Map<String, String> headers;
 
   Http(InetSocketAddress address) {
-    this.base = "http://" + address.getAddress().getHostAddress() + ":" + address.getPort();
+    this(URI.create("http://" + address.getAddress().getHostAddress() + ":" + address.getPort()), null);
+  }
+
+  /**
+   * @param base such as {@code https://127.0.0.1:8443}
+   * @param tls what an {@code https} client trusts, {@code null} for the JDK's defaults
+   */
+  Http(URI base, SSLContext tls) {
+    HttpClient.Builder builder = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5));
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    this.client = builder.build();
+    this.base = base.toString();
+    this.headers = Map.of();
+  }
+
+  private Http(HttpClient client, String base, Map<String, String> headers) {
+    this.client = client;
+    this.base = base;
+    this.headers = headers;
+  }
+
+  /** A client that also sends {@code name: value} on every request. */
+  Http withHeader(String name, String value) {
+    Map<String, String> more = new LinkedHashMap<>(headers);
+    more.put(name, value);
+    return new Http(client, base, Map.copyOf(more));
   }
 
   Reply get(String path) {
@@ -65,6 +97,7 @@ final class Http {
   }
 
   Reply send(HttpRequest.Builder request) {
+    headers.forEach(request::header);
     try {
       HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(20)).build(),
           HttpResponse.BodyHandlers.ofString());
