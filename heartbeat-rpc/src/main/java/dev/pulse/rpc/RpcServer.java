@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A started gRPC server on the {@link RpcTransport}'s event loops, with its TLS, message size limit
  * and keepalive policy, and with the token check in front of every method of every service added.
- * Every method is behind a {@link RequestGuard}: a request that is not the
+ * Under mutual TLS each call's client certificate is available to the services through
+ * {@link PeerIdentity}. Every method is behind a {@link RequestGuard}: a request that is not the
  * method's message is refused with {@code INVALID_ARGUMENT} and a one-line description, never
  * {@code UNKNOWN}, and refusals are logged at most once a minute ({@link RefusalLog}).
  *
@@ -172,9 +173,12 @@ public final class RpcServer implements AutoCloseable {
         builder.sslContext(transport.serverTls());
       }
       AuthInterceptor auth = transport.authEnabled() ? new AuthInterceptor(transport.token()) : null;
+      boolean mutualTls = transport.tlsEnabled() && config.security().mutualTls();
       RefusalLog refusals = new RefusalLog(RefusalLog.DEFAULT_PERIOD, MonotonicClock.system());
       for (ServerServiceDefinition service : services) {
-        ServerServiceDefinition checked = auth == null ? service : ServerInterceptors.intercept(service, auth);
+        ServerServiceDefinition checked = mutualTls ? ServerInterceptors.intercept(service, PeerIdentity.interceptor())
+            : service;
+        checked = auth == null ? checked : ServerInterceptors.intercept(checked, auth);
         // The guard goes outermost: it parses each request, so no interceptor or service sees bytes.
         builder.addService(RequestGuard.guard(ServerInterceptors.intercept(checked, interceptors), refusals));
       }
