@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-/** At most one line per period, counting what it did not log; time from a fake clock. */
+/** At most one line per period, counting what it did not log ({@link LogThrottle}); time from a fake clock. */
 class RefusalLogTest {
 
   private static final Duration PERIOD = Duration.ofMinutes(1);
@@ -74,8 +74,9 @@ class RefusalLogTest {
     log.refused(METHOD, null, "latest");
 
     assertThat(lines.list).hasSize(2);
-    assertThat(lines.list.get(1).getFormattedMessage())
-        .startsWith("Refused 11 malformed call(s) with INVALID_ARGUMENT in the last 60 s; latest: ")
-        .endsWith(": latest");
+    assertThat(lines.list.get(0).getFormattedMessage()).startsWith("Refused 1 malformed call(s) with INVALID_ARGUMENT"
+        + " since the last such line; latest: " + METHOD + " from null: first (logged at most once per 60 s)");
+    assertThat(lines.list.get(1).getFormattedMessage()).startsWith("Refused 11 malformed call(s) with INVALID_ARGUMENT"
+        + " since the last such line; latest: " + METHOD + " from null: latest");
   }
 }
