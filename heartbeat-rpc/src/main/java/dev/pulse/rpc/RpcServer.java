@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Under mutual TLS each call's client certificate is available to the services through
  * {@link PeerIdentity}. Every method is behind a {@link RequestGuard}: a request that is not the
  * method's message is refused with {@code INVALID_ARGUMENT} and a one-line description, never
- * {@code UNKNOWN}, and refusals are logged at most once a minute ({@link RefusalLog}).
+ * {@code UNKNOWN}, and refusals are logged at most once a minute ({@link RefusalLog}); so are
+ * messages too large to read, which gRPC would log one stack trace each for ({@link DeframeFailureLog}).
  *
  * <pre>{@code
  * RpcServer server = RpcServer.builder(transport, new InetSocketAddress("127.0.0.1", 0))
@@ -175,6 +176,7 @@ public final class RpcServer implements AutoCloseable {
       AuthInterceptor auth = transport.authEnabled() ? new AuthInterceptor(transport.token()) : null;
       boolean mutualTls = transport.tlsEnabled() && config.security().mutualTls();
       RefusalLog refusals = new RefusalLog(RefusalLog.DEFAULT_PERIOD, MonotonicClock.system());
+      DeframeFailureLog.install();
       for (ServerServiceDefinition service : services) {
         ServerServiceDefinition checked = mutualTls ? ServerInterceptors.intercept(service, PeerIdentity.interceptor())
             : service;
