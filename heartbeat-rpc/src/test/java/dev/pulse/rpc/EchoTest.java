@@ -30,6 +30,17 @@ class EchoTest {
   }
 
   @Test
+  void cut_controlCharacterAndTooLong_bothHandled() {
+    assertThat(Echo.cut("a\n" + "b".repeat(100), 64)).isEqualTo("a?" + "b".repeat(62) + "...");
+  }
+
+  @Test
+  void cut_empty_staysEmpty() {
+    assertThat(Echo.cut("", 64)).isEmpty();
+    assertThat(Echo.quote("")).isEqualTo("''");
+  }
+
+  @Test
   void cut_null_saysNull() {
     assertThat(Echo.cut(null, 10)).isEqualTo("null");
   }
