@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Every gRPC method of the resource manager and the task executor gets thousands of mutated requests
  * over a real channel ({@link RequestMutator}: flipped bits, cut bytes, garbage, unknown fields, random
- * and huge field values; a few calls with no request or two). The contract:
+ * and huge field values; a few calls with no request, two, or one too large to read). The contract:
  * <ul>
  *   <li>no answer is {@code UNKNOWN} or {@code INTERNAL} (refusals are {@code INVALID_ARGUMENT},
  *       {@code FAILED_PRECONDITION}, {@code NOT_FOUND}, ...), and every unary call is answered;
@@ -210,6 +210,7 @@ class GrpcFuzzTest {
       List<byte[]> messages = switch (i % 200) {
         case 0 -> List.of(); // no request at all
         case 1 -> List.of(mutator.mutate(base), base.toByteArray()); // one request too many
+        case 2 -> List.of(new byte[5 << 20]); // over the 4 MB default of rpc.max-message-size
         default -> List.of(mutator.mutate(base));
       };
       inFlight.acquire();
