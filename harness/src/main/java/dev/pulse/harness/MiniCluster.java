@@ -125,11 +125,25 @@ public final class MiniCluster implements AutoCloseable {
       int rmPort = ((InProcessResourceManager) resourceManager).rpcPort();
       Settings te = settings.with("taskexecutor.resource-id", id)
           .with("resourcemanager.rpc.port", Integer.toString(rmPort));
+      for (Map.Entry<String, String> own : ownCertificate(id).entrySet()) {
+        te = te.with(own.getKey(), own.getValue());
+      }
       return new InProcessTaskExecutor(id, te, seed, this::faultInjected).start();
     }
     ProcessResourceManager rm = (ProcessResourceManager) resourceManager;
-    return new ProcessTaskExecutor(id, processSettings(), rm::rpcPort, logDir, config.startTimeout,
+    Map<String, String> te = processSettings();
+    te.putAll(ownCertificate(id));
+    return new ProcessTaskExecutor(id, te, rm::rpcPort, logDir, config.startTimeout,
         this::faultInjected).launch();
+  }
+
+  /** The certificate settings of task executor {@code id} when it has its own, else none. */
+  private Map<String, String> ownCertificate(String id) {
+    Path[] certAndKey = config.taskExecutorCertificates.get(id);
+    if (certAndKey == null) {
+      return Map.of();
+    }
+    return Map.of("security.ssl.cert", certAndKey[0].toString(), "security.ssl.key", certAndKey[1].toString());
   }
 
   private Map<String, String> processSettings() {
@@ -368,6 +382,8 @@ public final class MiniCluster implements AutoCloseable {
     private Path logDirectory;
     private Duration startTimeout = Duration.ofSeconds(60);
     private final Map<String, String> extra = new LinkedHashMap<>();
+    /** Resource id to its own certificate and key files. */
+    private final Map<String, Path[]> taskExecutorCertificates = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -426,6 +442,17 @@ public final class MiniCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * A certificate of its own for task executor {@code resourceId} (e.g. {@code te-0}), instead of
+     * the one of {@link #tls}. Under mutual TLS a task executor may register only under a resource id
+     * its certificate names, so each needs its own there, valid for {@code 127.0.0.1} too.
+     */
+    public Builder taskExecutorCertificate(String resourceId, Path cert, Path key) {
+      taskExecutorCertificates.put(Objects.requireNonNull(resourceId, "resourceId"),
+          new Path[] {Objects.requireNonNull(cert, "cert"), Objects.requireNonNull(key, "key")});
+      return this;
+    }
+
     /** In the test's JVM (default) or as child processes. */
     public Builder mode(Mode mode) {
       this.mode = Objects.requireNonNull(mode);
@@ -481,6 +508,7 @@ public final class MiniCluster implements AutoCloseable {
       b.startTimeout = startTimeout;
       b.logDirectory = logDirectory;
       b.extra.putAll(extra);
+      b.taskExecutorCertificates.putAll(taskExecutorCertificates);
       return b;
     }
 

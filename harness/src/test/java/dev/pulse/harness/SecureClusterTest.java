@@ -2,42 +2,44 @@ package dev.pulse.harness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.pulse.proto.v1.DisconnectTaskExecutorRequest;
+import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
+import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
+import dev.pulse.proto.v1.ResourceManagerGatewayGrpc.ResourceManagerGatewayBlockingStub;
+import dev.pulse.proto.v1.SendSlotReportRequest;
+import dev.pulse.proto.v1.SlotReport;
+import dev.pulse.proto.v1.SlotState;
+import dev.pulse.proto.v1.SlotStatus;
+import dev.pulse.proto.v1.TaskExecutorIdentity;
 import dev.pulse.rm.EventType;
 import dev.pulse.rm.LossReason;
-import java.io.IOException;
+import dev.pulse.rm.TaskExecutorInfo;
+import dev.pulse.rpc.ChannelLease;
+import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.RpcConfig;
+import dev.pulse.rpc.RpcSecurityConfig;
+import dev.pulse.rpc.RpcTransport;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
-import java.util.Date;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A cluster with mutual TLS and a token: it comes up, allocates, and still detects a killed task executor;
- * its REST API serves HTTPS and wants the token for changes (and, with {@code rest.auth.read}, for reads),
- * and the harness's own REST client sends it.
+ * A cluster with mutual TLS and a token: it comes up with a certificate per task executor, allocates,
+ * still detects a killed task executor, and refuses a task executor that acts under another's
+ * resource id; its REST API serves HTTPS and wants the token for changes (and, with
+ * {@code rest.auth.read}, for reads), and the harness's own REST client sends it. Certificates are
+ * issued at test time.
  */
 class SecureClusterTest {
 
@@ -47,24 +49,18 @@ class SecureClusterTest {
   @TempDir
   Path dir;
 
-  private Path ca;
-  private Path cert;
-  private Path key;
+  private TestCertificates pki;
 
   @BeforeEach
-  void issueCertificates() throws Exception {
-    ca = dir.resolve("ca.pem");
-    cert = dir.resolve("node.pem");
-    key = dir.resolve("node-key.pem");
-    writeCertificates(ca, cert, key);
+  void issueCa() {
+    pki = new TestCertificates(dir);
   }
 
   @Test
   void mutualTlsAndToken_clusterWorks() throws Exception {
-    try (MiniCluster cluster = MiniCluster.builder().taskExecutors(2).tls(cert, key, ca)
-        .authToken(TOKEN).build().start()) {
+    try (MiniCluster cluster = secureCluster().build().start()) {
       URI allocations = cluster.restUrl().resolve("/v1/allocations");
-      RestClient anonymous = new RestClient(null, ca);
+      RestClient anonymous = new RestClient(null, pki.caFile());
 
       assertThat(cluster.restUrl().getScheme()).isEqualTo("https");
       assertThat(anonymous.send("POST", allocations, ALLOCATE).statusCode()).isEqualTo(401);
@@ -87,16 +83,16 @@ class SecureClusterTest {
   void processes_withTlsTokenAndRestAuthRead_harnessReadsRestWithTheToken() {
     // Starting waits for the task executors through GET /v1/overview of the child process, which answers
     // only requests that carry the token, over HTTPS: start() returning proves the harness's client works.
-    try (MiniCluster cluster = MiniCluster.builder().mode(MiniCluster.Mode.PROCESSES).taskExecutors(1)
-        .tls(cert, key, ca).authToken(TOKEN).setting("rest.auth.read", "true").build().start()) {
+    try (MiniCluster cluster = secureCluster().taskExecutors(1).mode(MiniCluster.Mode.PROCESSES)
+        .setting("rest.auth.read", "true").build().start()) {
       URI overview = cluster.restUrl().resolve("/v1/overview");
 
       assertThat(cluster.restUrl().getScheme()).isEqualTo("https");
       assertThat(cluster.resourceManager().overview().taskExecutors()).isEqualTo(1);
       assertThat(cluster.metrics()).contains("pulse_task_executors_registered");
-      assertThat(new RestClient(null, ca).send("GET", overview, null).statusCode()).isEqualTo(401);
-      assertThat(new RestClient(null, ca).send("GET", cluster.restUrl().resolve("/healthz"), null).statusCode())
-          .isEqualTo(200);
+      assertThat(new RestClient(null, pki.caFile()).send("GET", overview, null).statusCode()).isEqualTo(401);
+      assertThat(new RestClient(null, pki.caFile()).send("GET", cluster.restUrl().resolve("/healthz"), null)
+          .statusCode()).isEqualTo(200);
     }
   }
 
@@ -104,36 +100,77 @@ class SecureClusterTest {
     return URI.create("http://" + https.getRawAuthority());
   }
 
-  /** A CA, and one certificate it signed for 127.0.0.1 that serves as server and as client. */
-  private static void writeCertificates(Path caFile, Path certFile, Path keyFile)
-      throws GeneralSecurityException, IOException, OperatorCreationException {
-    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-    generator.initialize(256);
-    KeyPair caKeys = generator.generateKeyPair();
-    KeyPair nodeKeys = generator.generateKeyPair();
-    X500Name caName = new X500Name("CN=harness test CA");
-    Date from = Date.from(Instant.now().minus(Duration.ofHours(1)));
-    Date to = Date.from(Instant.now().plus(Duration.ofDays(1)));
+  @Test
+  void mutualTls_callsUnderAnotherTaskExecutorsId_permissionDenied_andChangeNothing() throws Exception {
+    TestCertificates.Issued te1 = pki.issue("node-1", "te-1"); // te-1 by a DNS subject alternative name
+    try (MiniCluster cluster = secureCluster().taskExecutorCertificate("te-1", te1.cert(), te1.key()).build()
+            .start();
+        RpcTransport transport = RpcTransport.create(RpcConfig.of(RpcSecurityConfig.tls(te1.cert(), te1.key(),
+            pki.caFile()).withTokenFile(Files.writeString(dir.resolve("token"), TOKEN))), "te-1-impostor", 1);
+        ChannelPool channels = new ChannelPool(transport);
+        ChannelLease lease = channels.acquire(cluster.resourceManager().rpcAddress())) {
+      ResourceManagerGatewayBlockingStub asTe1 = ResourceManagerGatewayGrpc.newBlockingStub(lease.channel());
+      InProcessTaskExecutor te0 = (InProcessTaskExecutor) cluster.taskExecutor("te-0");
+      TaskExecutorIdentity asTe0 = TaskExecutorIdentity.newBuilder().setResourceId("te-0").setInstanceId("impostor")
+          .build();
+      await().atMost(Duration.ofSeconds(30)).until(() -> info(cluster, "te-0").state().equals("ACTIVE")
+          && te0.taskExecutor().isRegistered());
+      String registration = te0.taskExecutor().registrationId().orElseThrow();
+      TaskExecutorInfo before = info(cluster, "te-0");
 
-    X509CertificateHolder caCert = new JcaX509v3CertificateBuilder(caName, BigInteger.ONE, from, to, caName,
-        caKeys.getPublic())
-        .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
-        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
-    X509CertificateHolder nodeCert = new JcaX509v3CertificateBuilder(caName, BigInteger.TWO, from, to,
-        new X500Name("CN=127.0.0.1"), nodeKeys.getPublic())
-        .addExtension(Extension.subjectAlternativeName, false,
-            new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")))
-        .addExtension(Extension.extendedKeyUsage, false,
-            new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
-        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
+      Status register = statusOf(asTe1, s -> s.registerTaskExecutor(RegisterTaskExecutorRequest.newBuilder()
+          .setTaskExecutor(asTe0).setRpcAddress("127.0.0.1:1").setNumberOfSlots(2).setSlotReport(freeSlots(2))
+          .build()));
+      Status report = statusOf(asTe1, s -> s.sendSlotReport(SendSlotReportRequest.newBuilder()
+          .setRegistrationId(registration).setTaskExecutor(asTe0).setSlotReport(freeSlots(2)).build()));
+      Status disconnect = statusOf(asTe1, s -> s.disconnectTaskExecutor(DisconnectTaskExecutorRequest.newBuilder()
+          .setRegistrationId(registration).setTaskExecutor(asTe0.toBuilder().setInstanceId(before.instanceId()))
+          .setReason(dev.pulse.proto.v1.LossReason.LOSS_REASON_DISCONNECTED).setCause("impostor").build()));
 
-    writePem(caFile, "CERTIFICATE", caCert.getEncoded());
-    writePem(certFile, "CERTIFICATE", nodeCert.getEncoded());
-    writePem(keyFile, "PRIVATE KEY", nodeKeys.getPrivate().getEncoded()); // PKCS#8
+      assertThat(register.getCode()).as(register.toString()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(register.getDescription()).contains("'te-0'", "'te-1'");
+      assertThat(report.getCode()).as(report.toString()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(disconnect.getCode()).as(disconnect.toString()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      TaskExecutorInfo after = info(cluster, "te-0");
+      assertThat(after.instanceId()).isEqualTo(before.instanceId());
+      assertThat(after.address()).isEqualTo(before.address());
+      assertThat(after.state()).isEqualTo("ACTIVE");
+      assertThat(te0.taskExecutor().registrationId()).contains(registration);
+      assertThat(cluster.resourceManager().overview().taskExecutors()).isEqualTo(2);
+    }
   }
 
-  private static void writePem(Path file, String type, byte[] der) throws IOException {
-    String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
-    Files.writeString(file, "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n");
+  /** Two task executors, each with a certificate for its own id (CN), and one for the RM and the harness. */
+  private MiniCluster.Builder secureCluster() {
+    TestCertificates.Issued rm = pki.issue("rm");
+    TestCertificates.Issued te0 = pki.issue("te-0");
+    TestCertificates.Issued te1 = pki.issue("te-1");
+    return MiniCluster.builder().taskExecutors(2).tls(rm.cert(), rm.key(), pki.caFile())
+        .taskExecutorCertificate("te-0", te0.cert(), te0.key())
+        .taskExecutorCertificate("te-1", te1.cert(), te1.key())
+        .authToken(TOKEN);
+  }
+
+  private static TaskExecutorInfo info(MiniCluster cluster, String id) {
+    return ((InProcessResourceManager) cluster.resourceManager()).resourceManager().taskExecutor(id).join()
+        .orElseThrow();
+  }
+
+  private static SlotReport freeSlots(int count) {
+    SlotReport.Builder report = SlotReport.newBuilder();
+    for (int i = 0; i < count; i++) {
+      report.addSlots(SlotStatus.newBuilder().setSlotIndex(i).setState(SlotState.SLOT_STATE_FREE));
+    }
+    return report.build();
+  }
+
+  private static Status statusOf(ResourceManagerGatewayBlockingStub stub,
+      Function<ResourceManagerGatewayBlockingStub, ?> call) {
+    try {
+      call.apply(stub.withDeadlineAfter(10, TimeUnit.SECONDS));
+      return Status.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus();
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.pulse.rpc;
 
+import dev.pulse.heartbeat.time.MonotonicClock;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -25,6 +26,11 @@ import org.slf4j.LoggerFactory;
 /**
  * A started gRPC server on the {@link RpcTransport}'s event loops, with its TLS, message size limit
  * and keepalive policy, and with the token check in front of every method of every service added.
+ * Under mutual TLS each call's client certificate is available to the services through
+ * {@link PeerIdentity}. Every method is behind a {@link RequestGuard}: a request that is not the
+ * method's message is refused with {@code INVALID_ARGUMENT} and a one-line description, never
+ * {@code UNKNOWN}, and refusals are logged at most once a minute ({@link RefusalLog}); so are
+ * messages too large to read, which gRPC would log one stack trace each for ({@link DeframeFailureLog}).
  *
  * <pre>{@code
  * RpcServer server = RpcServer.builder(transport, new InetSocketAddress("127.0.0.1", 0))
@@ -41,9 +47,11 @@ public final class RpcServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RpcServer.class);
 
   private final Server server;
+  private final RefusalLog refusals;
 
-  private RpcServer(Server server) {
+  private RpcServer(Server server, RefusalLog refusals) {
     this.server = server;
+    this.refusals = refusals;
   }
 
   /** A builder for a server bound to {@code bindAddress}; port 0 picks a free port. */
@@ -54,6 +62,11 @@ public final class RpcServer implements AutoCloseable {
   /** The port the server listens on. */
   public int port() {
     return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+  }
+
+  /** Calls refused with {@code INVALID_ARGUMENT} since the server started: malformed or invalid requests. */
+  public long refusedCalls() {
+    return refusals.total();
   }
 
   /** The address the server listens on. */
@@ -190,9 +203,15 @@ public final class RpcServer implements AutoCloseable {
         builder.sslContext(transport.serverTls());
       }
       AuthInterceptor auth = transport.authEnabled() ? new AuthInterceptor(transport.token()) : null;
+      boolean mutualTls = transport.tlsEnabled() && config.security().mutualTls();
+      RefusalLog refusals = new RefusalLog(RefusalLog.DEFAULT_PERIOD, MonotonicClock.system());
+      DeframeFailureLog.install();
       for (ServerServiceDefinition service : services) {
-        ServerServiceDefinition checked = auth == null ? service : ServerInterceptors.intercept(service, auth);
-        builder.addService(ServerInterceptors.intercept(checked, interceptors));
+        ServerServiceDefinition checked = mutualTls ? ServerInterceptors.intercept(service, PeerIdentity.interceptor())
+            : service;
+        checked = auth == null ? checked : ServerInterceptors.intercept(checked, auth);
+        // The guard goes outermost: it parses each request, so no interceptor or service sees bytes.
+        builder.addService(RequestGuard.guard(ServerInterceptors.intercept(checked, interceptors), refusals));
       }
       Server server = builder.build();
       try {
@@ -200,7 +219,7 @@ public final class RpcServer implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot bind RPC server to " + bindAddress + ": " + e.getMessage(), e);
       }
-      return new RpcServer(server);
+      return new RpcServer(server, refusals);
     }
   }
 

@@ -18,6 +18,7 @@ import dev.pulse.proto.v1.TaskExecutorIdentity;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -58,6 +59,11 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
   private final TaskExecutorOperations operations;
   /** The answer to a heartbeat meant for someone else: who we are, nothing more. */
   private final HeartbeatResponse identityOnly;
+  /**
+   * Heartbeats meant for someone else are logged at most once a minute: an RM that still calls a
+   * restarted TE does so every interval, and any caller can send them at will.
+   */
+  private final LogThrottle misaddressedLog;
 
   private TaskExecutorGatewayService(Builder b) {
     this.identity = TaskExecutorIdentity.newBuilder()
@@ -68,6 +74,7 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
     this.slotReport = Objects.requireNonNull(b.slotReport, "slotReport");
     this.operations = b.operations;
     this.identityOnly = HeartbeatResponse.newBuilder().setTaskExecutor(identity).build();
+    this.misaddressedLog = new LogThrottle(Duration.ofMinutes(1), mainThread);
   }
 
   public static Builder builder() {
@@ -116,10 +123,15 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
   /** On the main thread. */
   private HeartbeatResponse answerHeartbeat(HeartbeatRequest request) {
     if (!isThisProcess(request.getTaskExecutor())) {
-      LOG.info("Answering a heartbeat meant for task executor {} instance {} from {} with this process's"
-              + " identity, task executor {} instance {}", request.getTaskExecutor().getResourceId(),
-          request.getTaskExecutor().getInstanceId(), Fencing.describe(request.getFencingToken()),
-          identity.getResourceId(), identity.getInstanceId());
+      long count = misaddressedLog.record();
+      if (count > 0) {
+        LOG.info("Answered {} heartbeat(s) meant for another task executor or instance with this process's identity,"
+                + " task executor {} instance {}, since the last such line; latest: meant for task executor {}"
+                + " instance {}, from {} (logged at most once per {} s)", count, identity.getResourceId(),
+            identity.getInstanceId(), request.getTaskExecutor().getResourceId(),
+            request.getTaskExecutor().getInstanceId(), Fencing.describe(request.getFencingToken()),
+            misaddressedLog.periodSeconds());
+      }
       return identityOnly;
     }
     checkFencing(request.getFencingToken());

@@ -28,8 +28,9 @@ import java.util.regex.Pattern;
  *
  * <p>Every check throws {@code Status.INVALID_ARGUMENT} as a {@link StatusRuntimeException} whose
  * description names the field by its proto path, e.g.
- * {@code task_executor.instance_id: id may contain only letters, digits, '.', '_' and '-'}; a service
- * passes it to {@code onError} as it is. There is a {@code check} for the request of every RPC of
+ * {@code task_executor.instance_id: id 'a b' may contain only letters, digits, '.', '_' and '-'}; a
+ * value it repeats is {@linkplain Echo#quote cut}, so the description always fits in the trailers. A
+ * service passes it to {@code onError} as it is. There is a {@code check} for the request of every RPC of
  * the three services, so each implementation starts with one line.
  *
  * <p>Stateless and thread-safe.
@@ -224,15 +225,15 @@ public final class WireValidation {
     }
     int colon = address.lastIndexOf(':');
     if (colon <= 0 || colon == address.length() - 1) {
-      return "'" + address + "' is not host:port";
+      return Echo.quote(address) + " is not host:port";
     }
     if (!HOST.matcher(address.substring(0, colon)).matches()) {
-      return "'" + address + "' does not start with a host name or IP address";
+      return Echo.quote(address) + " does not start with a host name or IP address";
     }
     String port = address.substring(colon + 1);
     if (port.length() > 5 || !port.chars().allMatch(Character::isDigit)
         || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
-      return "'" + address + "' does not end with a port between 1 and 65535";
+      return Echo.quote(address) + " does not end with a port between 1 and 65535";
     }
     return null;
   }
@@ -264,8 +265,15 @@ public final class WireValidation {
     return true;
   }
 
+  /** Why {@code value}, known to be invalid, is not an id; the value itself is echoed cut ({@link Echo}). */
   private static String idProblem(String value) {
-    return value == null || value.isEmpty() ? "is required" : ResourceId.validate(value);
+    if (value == null || value.isEmpty()) {
+      return "is required";
+    }
+    if (value.length() > ResourceId.MAX_LENGTH) {
+      return "id has " + value.length() + " characters, at most " + ResourceId.MAX_LENGTH + " are allowed";
+    }
+    return "id " + Echo.quote(value) + " may contain only letters, digits, '.', '_' and '-'";
   }
 
   /** {@code INVALID_ARGUMENT} naming {@code field}. */

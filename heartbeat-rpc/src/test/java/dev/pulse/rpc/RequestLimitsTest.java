@@ -4,6 +4,9 @@ import static dev.pulse.rpc.TaskExecutorGatewayServiceTest.heartbeat;
 import static dev.pulse.rpc.TaskExecutorGatewayServiceTest.statusOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.proto.v1.HeartbeatRequest;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
@@ -11,10 +14,16 @@ import dev.pulse.proto.v1.TaskExecutorGatewayGrpc.TaskExecutorGatewayBlockingStu
 import dev.pulse.proto.v1.TaskExecutorIdentity;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Oversized and malformed requests are refused with the right status, and the server keeps serving. */
 class RequestLimitsTest {
@@ -51,6 +60,45 @@ class RequestLimitsTest {
 
     assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     assertThat(withDeadline().requestHeartbeat(heartbeat(ME)).getSlotReport()).isEqualTo(TeSide.SLOTS);
+  }
+
+  @Test
+  void manyOversizedRequests_noStackTraceEach_atMostOneLine() {
+    HeartbeatRequest huge = heartbeat(ME.toBuilder().setInstanceId("x".repeat(LIMIT + 1)).build());
+    List<LogRecord> grpcLog = new CopyOnWriteArrayList<>();
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        grpcLog.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    ch.qos.logback.classic.Logger ours =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(DeframeFailureLog.class);
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    Level levelBefore = ours.getLevel();
+    lines.start();
+    ours.addAppender(lines);
+    ours.setLevel(Level.WARN);
+    Logger.getLogger("io.grpc").addHandler(handler);
+    try {
+      for (int i = 0; i < 20; i++) {
+        assertThat(statusOf(() -> withDeadline().requestHeartbeat(huge)).getCode())
+            .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      }
+    } finally {
+      Logger.getLogger("io.grpc").removeHandler(handler);
+      ours.detachAppender(lines);
+      ours.setLevel(levelBefore);
+    }
+
+    assertThat(grpcLog).as("gRPC's own records, one stack trace each").isEmpty();
+    assertThat(lines.list).as("one line a minute, whichever test came first").hasSizeLessThanOrEqualTo(1);
   }
 
   @Test

@@ -3,6 +3,9 @@ package dev.pulse.rpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
 import dev.pulse.proto.v1.DisconnectResourceManagerResponse;
@@ -25,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** The task executor's gateway service over a real loopback socket, called by a plain stub. */
 class TaskExecutorGatewayServiceTest {
@@ -64,6 +68,30 @@ class TaskExecutorGatewayServiceTest {
     assertThat(response.getTaskExecutor()).isEqualTo(ME);
     assertThat(response.hasSlotReport()).isFalse();
     assertThat(te.lastHeartbeatFromRm()).as("not a heartbeat from the RM this TE follows").isZero();
+  }
+
+  @Test
+  void requestHeartbeat_manyMeantForOthers_oneLogLine() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {});
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(TaskExecutorGatewayService.class);
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    Level levelBefore = logger.getLevel();
+    lines.start();
+    logger.addAppender(lines);
+    logger.setLevel(Level.INFO);
+    try {
+      for (int i = 0; i < 50; i++) {
+        stub.requestHeartbeat(heartbeat(ME.toBuilder().setInstanceId("instance-" + i).build()));
+      }
+    } finally {
+      logger.detachAppender(lines);
+      logger.setLevel(levelBefore);
+    }
+
+    assertThat(lines.list).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+        .startsWith("Answered 1 heartbeat(s) meant for another task executor or instance")
+        .contains("meant for task executor te-1 instance instance-0"));
   }
 
   @Test

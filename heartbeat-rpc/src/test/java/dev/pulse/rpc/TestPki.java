@@ -13,8 +13,10 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -80,10 +82,19 @@ final class TestPki {
 
   /** A new certificate and key issued by this CA for {@code localhost} and {@code 127.0.0.1}. */
   Identity issue(String commonName) {
+    return issue(commonName, new String[0]);
+  }
+
+  /**
+   * As {@link #issue(String)}, with more subject alternative names: each one containing {@code ':'}
+   * is a URI, any other a DNS name.
+   */
+  Identity issue(String commonName, String... alternativeNames) {
     try {
       KeyPair keys = newKeyPair();
-      X509Certificate cert = sign(new X500Name("CN=" + commonName), keys, caKeys.getPrivate(), caName, false);
-      String base = name + "-" + commonName;
+      X509Certificate cert = sign(new X500Name("CN=" + commonName), keys, caKeys.getPrivate(), caName, false,
+          alternativeNames);
+      String base = name + "-" + commonName + "-" + SERIAL.get();
       return new Identity(writePem(dir.resolve(base + ".pem"), "CERTIFICATE", cert.getEncoded()),
           writePem(dir.resolve(base + "-key.pem"), "PRIVATE KEY", keys.getPrivate().getEncoded()));
     } catch (IOException | GeneralSecurityException e) {
@@ -98,7 +109,7 @@ final class TestPki {
   }
 
   private static X509Certificate sign(X500Name subject, KeyPair subjectKeys, PrivateKey issuerKey, X500Name issuer,
-      boolean ca) throws GeneralSecurityException, IOException {
+      boolean ca, String... alternativeNames) throws GeneralSecurityException, IOException {
     Instant now = Instant.now();
     X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
         BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofHours(1))), subject,
@@ -110,8 +121,13 @@ final class TestPki {
       builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
       builder.addExtension(Extension.extendedKeyUsage, false,
           new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-      builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-          new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+      List<GeneralName> names = new ArrayList<>(List.of(
+          new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
+      for (String n : alternativeNames) {
+        names.add(new GeneralName(n.contains(":") ? GeneralName.uniformResourceIdentifier : GeneralName.dNSName, n));
+      }
+      builder.addExtension(Extension.subjectAlternativeName, false,
+          new GeneralNames(names.toArray(GeneralName[]::new)));
     }
     try {
       return new JcaX509CertificateConverter().getCertificate(

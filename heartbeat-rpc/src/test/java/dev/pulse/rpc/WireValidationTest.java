@@ -144,6 +144,28 @@ class WireValidationTest {
     assertInvalid(() -> WireValidation.checkAddress("rpc_address", address), "rpc_address: ");
   }
 
+  @Test
+  void checkAddress_hugeValue_echoedCut() {
+    String address = "h".repeat(8000) + ":80";
+
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+        () -> WireValidation.checkAddress("rpc_address", address));
+
+    assertThat(e.getStatus().getDescription())
+        .isEqualTo("rpc_address: '" + "h".repeat(64) + "...' does not start with a host name or IP address");
+  }
+
+  @Test
+  void checkId_malformedLongId_echoedCut() {
+    String id = "a".repeat(100) + "/";
+
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+        () -> WireValidation.checkId("job_id", id));
+
+    assertThat(e.getStatus().getDescription())
+        .isEqualTo("job_id: id '" + "a".repeat(64) + "...' may contain only letters, digits, '.', '_' and '-'");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"localhost:6123", "10.0.0.7:1", "te-3.cluster.internal:65535", "[::1]:6124"})
   void checkAddress_wellFormed_passes(String address) {

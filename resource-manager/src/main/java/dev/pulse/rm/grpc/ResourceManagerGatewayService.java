@@ -8,7 +8,9 @@ import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
 import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
 import dev.pulse.proto.v1.SendSlotReportRequest;
 import dev.pulse.proto.v1.SendSlotReportResponse;
+import dev.pulse.proto.v1.TaskExecutorIdentity;
 import dev.pulse.rm.ResourceManager;
+import dev.pulse.rpc.PeerIdentity;
 import dev.pulse.rpc.WireValidation;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -17,8 +19,10 @@ import java.util.function.Function;
 
 /**
  * {@code ResourceManagerGateway}: what task executors call. Validates each request at the edge
- * ({@code INVALID_ARGUMENT} naming the field), then hands it to the {@link ResourceManager} and
- * answers when its main thread has decided. Never blocks a transport thread.
+ * ({@code INVALID_ARGUMENT} naming the field) and, under mutual TLS, checks that the caller's
+ * certificate names the resource id the request acts for ({@code PERMISSION_DENIED}, see
+ * {@link PeerIdentity}); then hands it to the {@link ResourceManager} and answers when its main thread
+ * has decided. Never blocks a transport thread.
  */
 public final class ResourceManagerGatewayService extends ResourceManagerGatewayGrpc.ResourceManagerGatewayImplBase {
 
@@ -33,6 +37,7 @@ public final class ResourceManagerGatewayService extends ResourceManagerGatewayG
       StreamObserver<RegisterTaskExecutorResponse> observer) {
     answer(observer, () -> {
       WireValidation.check(request);
+      checkIdentity(request.getTaskExecutor());
       return resourceManager.registerTaskExecutor(ProtoConversions.toDomain(request));
     }, result -> RegisterTaskExecutorResponse.newBuilder()
         .setRegistrationId(result.registrationId())
@@ -46,6 +51,7 @@ public final class ResourceManagerGatewayService extends ResourceManagerGatewayG
   public void sendSlotReport(SendSlotReportRequest request, StreamObserver<SendSlotReportResponse> observer) {
     answer(observer, () -> {
       WireValidation.check(request);
+      checkIdentity(request.getTaskExecutor());
       return resourceManager.reportSlots(request.getTaskExecutor().getResourceId(), request.getRegistrationId(),
           ProtoConversions.toDomain(request.getSlotReport()));
     }, ignored -> SendSlotReportResponse.getDefaultInstance());
@@ -56,9 +62,18 @@ public final class ResourceManagerGatewayService extends ResourceManagerGatewayG
       StreamObserver<DisconnectTaskExecutorResponse> observer) {
     answer(observer, () -> {
       WireValidation.check(request);
+      checkIdentity(request.getTaskExecutor());
       return resourceManager.disconnectTaskExecutor(request.getTaskExecutor().getResourceId(),
           request.getRegistrationId(), request.getCause());
     }, ignored -> DisconnectTaskExecutorResponse.getDefaultInstance());
+  }
+
+  /**
+   * Under mutual TLS, a task executor acts only as the resource id its client certificate names
+   * ({@code PERMISSION_DENIED} otherwise); without it the shared token is the only credential.
+   */
+  private static void checkIdentity(TaskExecutorIdentity identity) {
+    PeerIdentity.checkResourceId("task_executor.resource_id", identity.getResourceId());
   }
 
   /** Runs {@code call}, then answers with its converted result or the mapped failure. */

@@ -155,6 +155,21 @@ class ResourceManagerGrpcTest {
     assertThat(rm.events(0, 10)).isEmpty();
   }
 
+  @Test
+  void hugeRpcAddress_invalidArgumentNamingTheField_notInternal() {
+    RegisterTaskExecutorRequest request = RegisterTaskExecutorRequest.newBuilder()
+        .setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId("te-1").setInstanceId("i"))
+        .setRpcAddress("h".repeat(8000) + ":80").setNumberOfSlots(2).setSlotReport(report()).build();
+
+    assertThatThrownBy(() -> ResourceManagerGatewayGrpc.newBlockingStub(channel).registerTaskExecutor(request))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).startsWith("rpc_address: '" + "h".repeat(64) + "...'")
+              .hasSizeLessThan(200);
+        });
+    assertThat(rm.overview().taskExecutors()).isZero();
+  }
+
   /** Starts a task executor's gateway on loopback; returns its host:port. */
   private String startTaskExecutor(String id, String instance) {
     HeartbeatManager<Void, Void> rmWatch = HeartbeatServices.of(HeartbeatConfig.of(Duration.ofMillis(100),
