@@ -1,5 +1,6 @@
 package dev.pulse.rpc;
 
+import dev.pulse.heartbeat.time.MonotonicClock;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
@@ -8,7 +9,6 @@ import io.netty.channel.ServerChannel;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,28 +35,24 @@ public final class AcceptFailures extends ChannelDuplexHandler {
 
   private final String server;
   private final OpenFiles openFiles;
-  private final LongSupplier nanoTime;
-  private long lastLoggedAt;
-  private boolean loggedOnce;
-  private long unloggedFailures;
-  private long refusedAt;
-  private boolean refusedOnce;
-  private long unloggedRefusals;
+  private final LogThrottle failures;
+  private final LogThrottle refusals;
 
   /** @param server what listens, for the log line (e.g. "RPC server on 127.0.0.1:6123") */
   public AcceptFailures(String server) {
-    this(server, null, System::nanoTime);
+    this(server, null, MonotonicClock.system());
   }
 
   /** Also refuses connections while {@code openFiles} is near its limit ({@code null}: never). */
   public AcceptFailures(String server, OpenFiles openFiles) {
-    this(server, openFiles, System::nanoTime);
+    this(server, openFiles, MonotonicClock.system());
   }
 
-  AcceptFailures(String server, OpenFiles openFiles, LongSupplier nanoTime) {
+  AcceptFailures(String server, OpenFiles openFiles, MonotonicClock clock) {
     this.server = server;
     this.openFiles = openFiles;
-    this.nanoTime = nanoTime;
+    this.failures = new LogThrottle(LOG_EVERY, clock);
+    this.refusals = new LogThrottle(LOG_EVERY, clock);
   }
 
   /** An accepted connection (a child channel) on its way to the bootstrap's acceptor. */
@@ -67,16 +63,10 @@ public final class AcceptFailures extends ChannelDuplexHandler {
       return;
     }
     if (openFiles.nearLimit()) {
-      long now = nanoTime.getAsLong();
-      if (!refusedOnce || now - refusedAt >= LOG_EVERY.toNanos()) {
+      long count = refusals.record();
+      if (count > 0) {
         LOG.warn("{} refuses new connections: the process is near its open-files limit ({} of {} in use){}",
-            server, openFiles.open(), openFiles.limit(), unloggedRefusals == 0 ? ""
-                : "; " + unloggedRefusals + " more refused since the last line");
-        refusedOnce = true;
-        refusedAt = now;
-        unloggedRefusals = 0;
-      } else {
-        unloggedRefusals++;
+            server, openFiles.open(), openFiles.limit(), sinceLastLine(count, "refused"));
       }
       child.unsafe().closeForcibly();
       return;
@@ -104,17 +94,11 @@ public final class AcceptFailures extends ChannelDuplexHandler {
       ctx.fireExceptionCaught(cause);
       return;
     }
-    long now = nanoTime.getAsLong();
-    if (!loggedOnce || now - lastLoggedAt >= LOG_EVERY.toNanos()) {
+    long count = failures.record();
+    if (count > 0) {
       LOG.error("{} cannot accept connections: the process has run out of file descriptors ({}){}. Raise the"
               + " open-files limit (ulimit -n, systemd LimitNOFILE) to one per task executor plus headroom.",
-          server, cause.getMessage(), unloggedFailures == 0 ? ""
-              : "; " + unloggedFailures + " more such failure(s) since the last line");
-      loggedOnce = true;
-      lastLoggedAt = now;
-      unloggedFailures = 0;
-    } else {
-      unloggedFailures++;
+          server, cause.getMessage(), sinceLastLine(count, "such failure(s)"));
     }
     // As Netty's acceptor does, but without the stack trace: wait a second before accepting again.
     if (ctx.channel().config().isAutoRead()) {
@@ -122,5 +106,10 @@ public final class AcceptFailures extends ChannelDuplexHandler {
       ctx.channel().eventLoop().schedule(() -> ctx.channel().config().setAutoRead(true), PAUSE.toNanos(),
           TimeUnit.NANOSECONDS);
     }
+  }
+
+  /** "; N more ... since the last line" for a throttled line that stands for {@code count} events. */
+  private static String sinceLastLine(long count, String what) {
+    return count <= 1 ? "" : "; " + (count - 1) + " more " + what + " since the last line";
   }
 }
