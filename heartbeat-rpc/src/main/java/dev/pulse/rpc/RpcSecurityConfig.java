@@ -1,7 +1,6 @@
 package dev.pulse.rpc;
 
 import dev.pulse.heartbeat.ConfigException;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -81,15 +80,7 @@ public record RpcSecurityConfig(Path tokenFile, boolean sslEnabled, Path sslCert
     if (!settings.containsKey(key)) {
       return null;
     }
-    String value = settings.get(key);
-    if (value == null || value.isBlank()) {
-      throw new ConfigException(key, "is empty; give a file path or remove the key");
-    }
-    try {
-      return Path.of(value.trim());
-    } catch (InvalidPathException e) {
-      throw new ConfigException(key, "'" + value + "' is not a valid file path: " + e.getReason());
-    }
+    return PemFiles.path(key, settings.get(key));
   }
 
   private static boolean parseBoolean(String key, String value) {

@@ -3,9 +3,9 @@ package dev.pulse.rm.rest;
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.rpc.AuthToken;
+import dev.pulse.rpc.PemFiles;
 import dev.pulse.rpc.RpcSecurityConfig;
 import io.netty.handler.ssl.SslContext;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -122,23 +122,12 @@ public final class RestSecurity {
   /** The REST key's file if it is set, else the RPC key's, which REST shares by default. */
   private static PemFile pemFile(Settings settings, String restKey, String rpcKey, Path rpcValue) {
     if (settings.contains(restKey)) {
-      return new PemFile(restKey, path(restKey, settings.asMap().get(restKey)));
+      return new PemFile(restKey, PemFiles.path(restKey, settings.asMap().get(restKey)));
     }
     if (rpcValue == null) {
       throw new ConfigException(restKey, "is required when " + SSL_ENABLED + " is true (or set " + rpcKey
           + ", which RPC and REST share)");
     }
     return new PemFile(rpcKey, rpcValue);
-  }
-
-  private static Path path(String key, String value) {
-    if (value == null || value.isBlank()) {
-      throw new ConfigException(key, "is empty; give a file path or remove the key");
-    }
-    try {
-      return Path.of(value.trim());
-    } catch (InvalidPathException e) {
-      throw new ConfigException(key, "'" + value + "' is not a valid file path: " + e.getReason());
-    }
   }
 }
