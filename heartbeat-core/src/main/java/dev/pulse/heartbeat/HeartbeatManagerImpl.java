@@ -15,16 +15,16 @@ import org.slf4j.LoggerFactory;
  * owner asks through another channel), and the base of {@link HeartbeatManagerSenderImpl}.
  *
  * <h2>Time</h2>
- * One timer, never more: a single wake-up task scheduled for the earlier of the next <em>slot</em>
- * (a fixed grid of {@code interval / slots} from the manager's start) and the earliest deadline
+ * One timer, never more: a single wake-up task scheduled for the earlier of the next <em>phase</em>
+ * (a fixed grid of {@code interval / phases} from the manager's start) and the earliest deadline
  * (the head of the expiry list, see {@link HeartbeatMonitor}). A heartbeat only moves its target to
  * the tail of the expiry list, which can only make the next deadline later, so no heartbeat cancels
  * or reschedules the timer: if the timer then fires early it finds nothing due and re-arms.
  *
- * <p>Each wake-up runs at most {@link #MAX_SLOTS_PER_WAKE} slots: the oldest one due and, if the timer
- * is behind (the main thread stalled for less than an interval), one more. Missed slots are thus
- * caught up at one extra slot per wake-up, spread out, instead of in one burst; see
- * {@link HeartbeatManagerSenderImpl}. A stall of an interval or more skips the missed slots instead.
+ * <p>Each wake-up runs at most {@link #MAX_PHASES_PER_WAKE} phases: the oldest one due and, if the timer
+ * is behind (the main thread stalled for less than an interval), one more. Missed phases are thus
+ * caught up at one extra phase per wake-up, spread out, instead of in one burst; see
+ * {@link HeartbeatManagerSenderImpl}. A stall of an interval or more skips the missed phases instead.
  *
  * <h2>Callbacks that fail</h2>
  * The one timer serves every target, so nothing a callback does may stop it. A listener callback
@@ -51,8 +51,8 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   /** Returned by the {@code HeartbeatTarget} methods, which complete synchronously. */
   static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-  /** Slots run by one wake-up at most: the oldest due and one more to catch up after a stall. */
-  static final int MAX_SLOTS_PER_WAKE = 2;
+  /** Phases run by one wake-up at most: the oldest due and one more to catch up after a stall. */
+  static final int MAX_PHASES_PER_WAKE = 2;
 
   protected final Logger log = LoggerFactory.getLogger(getClass());
 
@@ -64,9 +64,9 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   final long intervalNanos;
   final long timeoutNanos;
   final int rpcFailureThreshold;
-  /** Slots per interval: the grid the timer runs on. 1 for a receiver. */
-  final int slots;
-  final long slotNanos;
+  /** Phases per interval: the grid the timer runs on. 1 for a receiver. */
+  final int phases;
+  final long phaseNanos;
   /** A timer lag above this is a local pause; see the class docs. */
   final long pauseThresholdNanos;
   final CallbackFailures callbackFailures;
@@ -76,7 +76,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   private HeartbeatMonitor<O> expiryTail;
 
   private final long origin;
-  private long nextSlot;
+  private long nextPhase;
   private long wakeDueAt;
   private Cancellable wakeHandle;
   private final Runnable wakeTask = this::wake;
@@ -96,7 +96,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   private long maxTickLagNanos;
 
   HeartbeatManagerImpl(HeartbeatConfig config, ResourceId ownResourceId, HeartbeatListener<I, O> listener,
-      MainThreadExecutor mainThread, HeartbeatMetrics metrics, int slots) {
+      MainThreadExecutor mainThread, HeartbeatMetrics metrics, int phases) {
     this.ownResourceId = Objects.requireNonNull(ownResourceId, "ownResourceId");
     this.mainThread = Objects.requireNonNull(mainThread, "mainThread");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -105,8 +105,8 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     this.intervalNanos = config.interval().toNanos();
     this.timeoutNanos = config.timeout().toNanos();
     this.rpcFailureThreshold = config.rpcFailureThreshold();
-    this.slots = slots;
-    this.slotNanos = intervalNanos / slots;
+    this.phases = phases;
+    this.phaseNanos = intervalNanos / phases;
     this.pauseThresholdNanos = pauseThreshold(intervalNanos, timeoutNanos);
     this.origin = mainThread.nanoTime();
   }
@@ -244,8 +244,8 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   /** Hook: a target stopped running; the sender takes it out of its bucket. */
   void onTargetRetired(HeartbeatMonitor<O> monitor) {}
 
-  /** Hook: slot {@code slot} of the interval is due; {@code now} is the wake-up's clock reading. */
-  void onSlot(int slot, long now) {}
+  /** Hook: phase {@code phase} of the interval is due; {@code now} is the wake-up's clock reading. */
+  void onPhase(int phase, long now) {}
 
   boolean isStopped() {
     return stopped;
@@ -359,31 +359,31 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
       forgiveLocalPause(now, lag);
     }
     expire(now);
-    long currentSlot = currentSlot(now);
-    if (currentSlot - nextSlot >= slots) {
+    long currentPhase = currentPhase(now);
+    if (currentPhase - nextPhase >= phases) {
       // A full interval or more was missed (a local pause): resume on the grid instead of asking
-      // every target at once; the pause grace gives each one time to be asked in its own slot.
-      nextSlot = currentSlot;
+      // every target at once; the pause grace gives each one time to be asked in its own phase.
+      nextPhase = currentPhase;
     }
-    // After a shorter stall, catch up one extra slot per wake-up rather than all at once.
-    long lastSlot = Math.min(currentSlot, nextSlot + MAX_SLOTS_PER_WAKE - 1);
-    while (nextSlot <= lastSlot && !stopped) {
-      onSlot((int) (nextSlot % slots), now);
-      nextSlot++;
+    // After a shorter stall, catch up one extra phase per wake-up rather than all at once.
+    long lastPhase = Math.min(currentPhase, nextPhase + MAX_PHASES_PER_WAKE - 1);
+    while (nextPhase <= lastPhase && !stopped) {
+      onPhase((int) (nextPhase % phases), now);
+      nextPhase++;
     }
   }
 
-  private long currentSlot(long now) {
-    return (now - origin) / slotNanos;
+  private long currentPhase(long now) {
+    return (now - origin) / phaseNanos;
   }
 
   /**
-   * Arms the timer for the earlier of the next deadline and the next slot. While behind, the next
-   * slot is the next point of the grid, not the overdue one: that is what spreads the catching up.
+   * Arms the timer for the earlier of the next deadline and the next phase. While behind, the next
+   * phase is the next point of the grid, not the overdue one: that is what spreads the catching up.
    */
   private void armNextWake(long now) {
-    long nextSlotAt = origin + Math.max(nextSlot, currentSlot(now) + 1) * slotNanos;
-    long dueAt = expiryHead != null && expiryHead.deadline < nextSlotAt ? expiryHead.deadline : nextSlotAt;
+    long nextPhaseAt = origin + Math.max(nextPhase, currentPhase(now) + 1) * phaseNanos;
+    long dueAt = expiryHead != null && expiryHead.deadline < nextPhaseAt ? expiryHead.deadline : nextPhaseAt;
     wakeDueAt = dueAt;
     wakeHandle = mainThread.schedule(wakeTask, dueAt - now);
   }

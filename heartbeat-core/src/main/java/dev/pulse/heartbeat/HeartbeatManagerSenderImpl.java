@@ -11,26 +11,26 @@ import java.util.function.BiConsumer;
  * The sending heartbeat manager: asks every monitored target for a heartbeat once per interval.
  *
  * <h2>Spread</h2>
- * The interval is cut into {@code slots} equal slots and each target gets a fixed one, its
- * <em>phase</em>, when it is monitored: the least loaded slot, ties broken in van der Corput order
+ * The interval is cut into {@code phases} equal <em>phases</em> (the timer's grid; in Pulse "slot"
+ * means a task slot only) and each target is given a fixed one when it is monitored: the least loaded phase, ties broken in van der Corput order
  * (0, 1/2, 1/4, 3/4, ... of the interval), so a few targets are spaced as far apart as possible and
- * many fill every slot evenly. Each timer slot asks only its own bucket, so N targets cost N/slots
- * requests per slot instead of one burst of N. With {@code heartbeat.spread=false} there is a single
- * slot and every target is asked at once, as in Flink.
+ * many fill every phase evenly. Each timer phase asks only its own bucket, so N targets cost N/phases
+ * requests per phase instead of one burst of N. With {@code heartbeat.spread=false} there is a single
+ * phase and every target is asked at once, as in Flink.
  *
  * <h2>After a stall</h2>
- * When the main thread stalls for part of an interval, the slots it missed are not asked in one
- * burst. Rule: a wake-up runs at most two slots, the oldest one due and one more, and while behind
- * the timer keeps to the slot grid; so the timer gains one slot per wake-up until it has caught up.
- * No wake-up asks more than two buckets (about {@code 2 N / slots} targets). Bounds kept: no slot is
- * run later than the stall's length after its time (the oldest missed slot runs first, at the
+ * When the main thread stalls for part of an interval, the phases it missed are not asked in one
+ * burst. Rule: a wake-up runs at most two phases, the oldest one due and one more, and while behind
+ * the timer keeps to the phase grid; so the timer gains one phase per wake-up until it has caught up.
+ * No wake-up asks more than two buckets (about {@code 2 N / phases} targets). Bounds kept: no phase is
+ * run later than the stall's length after its time (the oldest missed phase runs first, at the
  * resume, as before), so the spreading delays no request beyond what the stall itself did; a stall
- * of {@code s} slots is caught up {@code s} slot widths after the resume, and every target is asked
- * within one interval of the resume. A stall of a whole interval or more skips the missed slots
+ * of {@code s} phases is caught up {@code s} phase widths after the resume, and every target is asked
+ * within one interval of the resume. A stall of a whole interval or more skips the missed phases
  * (see {@link HeartbeatManagerImpl}).
  *
  * <h2>At most one request in flight</h2>
- * A target whose previous request has not completed is skipped in its slot (and counted). Transport
+ * A target whose previous request has not completed is skipped in its phase (and counted). Transport
  * deadlines are no longer than the interval, so a skip means the transport is overloaded or broken.
  *
  * <h2>Allocation</h2>
@@ -41,10 +41,10 @@ import java.util.function.BiConsumer;
  */
 final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> {
 
-  /** Target width of one slot: fine enough to smooth bursts, coarse enough to keep the timer idle. */
-  static final Duration SLOT_WIDTH = Duration.ofMillis(10);
-  /** Upper bound on slots per interval, bounding the per-target cost of choosing a phase. */
-  static final int MAX_SLOTS = 1000;
+  /** Target width of one phase: fine enough to smooth bursts, coarse enough to keep the timer idle. */
+  static final Duration PHASE_WIDTH = Duration.ofMillis(10);
+  /** Upper bound on phases per interval, bounding the per-target cost of choosing a phase. */
+  static final int MAX_PHASES = 1000;
 
   private final HeartbeatMonitor<O>[] bucketHeads;
   private final HeartbeatMonitor<O>[] bucketTails;
@@ -55,24 +55,24 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
   @SuppressWarnings("unchecked")
   HeartbeatManagerSenderImpl(HeartbeatConfig config, ResourceId ownResourceId, HeartbeatListener<I, O> listener,
       MainThreadExecutor mainThread, HeartbeatMetrics metrics) {
-    super(config, ownResourceId, listener, mainThread, metrics, slotsFor(config));
-    bucketHeads = new HeartbeatMonitor[slots];
-    bucketTails = new HeartbeatMonitor[slots];
-    bucketSizes = new int[slots];
-    phaseOrder = vanDerCorputOrder(slots);
+    super(config, ownResourceId, listener, mainThread, metrics, phasesFor(config));
+    bucketHeads = new HeartbeatMonitor[phases];
+    bucketTails = new HeartbeatMonitor[phases];
+    bucketSizes = new int[phases];
+    phaseOrder = vanDerCorputOrder(phases);
   }
 
-  /** How many slots an interval is cut into for {@code config}. */
-  static int slotsFor(HeartbeatConfig config) {
+  /** How many phases an interval is cut into for {@code config}. */
+  static int phasesFor(HeartbeatConfig config) {
     if (!config.spread()) {
       return 1;
     }
-    long slots = config.interval().toNanos() / SLOT_WIDTH.toNanos();
-    return (int) Math.max(1, Math.min(MAX_SLOTS, slots));
+    long phases = config.interval().toNanos() / PHASE_WIDTH.toNanos();
+    return (int) Math.max(1, Math.min(MAX_PHASES, phases));
   }
 
   /**
-   * A permutation of {@code 0..n-1} that visits the slots in van der Corput order: each prefix is
+   * A permutation of {@code 0..n-1} that visits the phases in van der Corput order: each prefix is
    * spread as evenly as possible over the interval.
    */
   static int[] vanDerCorputOrder(int n) {
@@ -83,10 +83,10 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
     int count = 0;
     for (int i = 0; i < span && count < n; i++) {
       long reversed = bits == 0 ? 0 : Integer.reverse(i) >>> (32 - bits);
-      int slot = (int) (reversed * n / span);
-      if (!seen[slot]) {
-        seen[slot] = true;
-        order[count++] = slot;
+      int phase = (int) (reversed * n / span);
+      if (!seen[phase]) {
+        seen[phase] = true;
+        order[count++] = phase;
       }
     }
     return order;
@@ -115,7 +115,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
   }
 
   /**
-   * Takes the target out of its bucket. Its own {@code bucketNext} is left as it was, so a slot
+   * Takes the target out of its bucket. Its own {@code bucketNext} is left as it was, so a phase
    * that is iterating over this bucket (and called back into the listener, which unmonitored this
    * target) still finds the rest of it.
    */
@@ -143,11 +143,11 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
   }
 
   @Override
-  void onSlot(int slot, long now) {
-    HeartbeatMonitor<O> monitor = bucketHeads[slot];
+  void onPhase(int phase, long now) {
+    HeartbeatMonitor<O> monitor = bucketHeads[phase];
     while (monitor != null && !isStopped()) {
       HeartbeatMonitor<O> next = monitor.bucketNext;
-      if (monitor.bucket == slot && monitor.isRunning()) {
+      if (monitor.bucket == phase && monitor.isRunning()) {
         if (monitor.requestInFlight) {
           requestsSkippedInFlight++;
         } else {
@@ -160,7 +160,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
 
   /** For tests: the phase bucket of {@code monitor}'s target, -1 if it has none. */
   int bucketOf(ResourceId resourceId) {
-    for (int b = 0; b < slots; b++) {
+    for (int b = 0; b < phases; b++) {
       for (HeartbeatMonitor<O> m = bucketHeads[b]; m != null; m = m.bucketNext) {
         if (m.targetId.equals(resourceId)) {
           return b;
@@ -176,8 +176,8 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
 
   @SuppressWarnings("unchecked")
   /**
-   * Asks one target. {@code now} (the slot's wake-up time) serves as the send time: one clock read
-   * per slot instead of one per request, and a request answered synchronously needs none at all.
+   * Asks one target. {@code now} (the phase's wake-up time) serves as the send time: one clock read
+   * per phase instead of one per request, and a request answered synchronously needs none at all.
    */
   private void sendRequest(HeartbeatMonitor<O> monitor, long now) {
     O payload = listener.retrievePayload(monitor.targetId);

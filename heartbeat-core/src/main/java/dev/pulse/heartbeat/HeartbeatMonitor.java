@@ -9,7 +9,7 @@ package dev.pulse.heartbeat;
  *   <li>the manager's <em>expiry list</em>, kept sorted by {@link #deadline}. Every heartbeat sets the
  *       deadline to {@code now + timeout}, which is at least every other deadline, so it moves the
  *       record to the tail; the head is always the next target to time out.
- *   <li>the sender's <em>phase bucket</em>: the targets asked for a heartbeat in the same slot of the
+ *   <li>the sender's <em>phase bucket</em>: the targets asked for a heartbeat in the same phase of the
  *       interval.
  * </ul>
  * A record is never reused: a target monitored again gets a fresh one.

@@ -65,7 +65,7 @@ class HeartbeatAllocationTest {
     // Per interval the timer itself allocates a few objects (one scheduled task); per heartbeat nothing.
     assertThat((double) fullIntervals / heartbeats).as("bytes allocated per request + heartbeat").isLessThan(1.0);
     assertThat(sender.stats().targetsTimedOut()).isZero();
-    // One extra round: the slot at the start, when the targets were monitored.
+    // One extra round: the phase at the start, when the targets were monitored.
     assertThat(sender.stats().requestsSent()).isEqualTo((2L * ROUNDS + 1) * TARGETS);
   }
 

@@ -222,7 +222,7 @@ class HeartbeatManagerSenderImplTest {
   }
 
   @Test
-  void spread_manyTargetsFillEverySlotEvenly() {
+  void spread_manyTargetsFillEveryPhaseEvenly() {
     start(HeartbeatConfig.of(INTERVAL, TIMEOUT));
     for (int i = 0; i < 1000; i++) {
       sender.monitorTarget(ResourceId.of("te-" + i), new TestingHeartbeatTarget<>());
@@ -230,21 +230,21 @@ class HeartbeatManagerSenderImplTest {
     int[] sizes = ((HeartbeatManagerSenderImpl<String, String>) sender).bucketSizes();
     assertThat(sizes).hasSize(100).containsOnly(10);
 
-    // Every slot of 10 ms asks its own 10 targets, never a burst of all of them.
+    // Every phase of 10 ms asks its own 10 targets, never a burst of all of them.
     main.runPending();
     assertThat(sender.stats().requestsSent()).isEqualTo(10);
-    List<Long> perSlot = new ArrayList<>();
-    for (int slot = 0; slot < 100; slot++) {
+    List<Long> perPhase = new ArrayList<>();
+    for (int phase = 0; phase < 100; phase++) {
       long before = sender.stats().requestsSent();
       main.advance(Duration.ofMillis(10));
-      perSlot.add(sender.stats().requestsSent() - before);
+      perPhase.add(sender.stats().requestsSent() - before);
     }
-    assertThat(perSlot).containsOnly(10L);
+    assertThat(perPhase).containsOnly(10L);
   }
 
   @Test
-  void stallShorterThanAnInterval_isCaughtUpSpread_atMostTwoSlotsPerWakeUp() {
-    // SPEC 2.11: after any stall the requests are spread again. 1,000 targets, 100 slots of 10.
+  void stallShorterThanAnInterval_isCaughtUpSpread_atMostTwoPhasesPerWakeUp() {
+    // SPEC 2.11: after any stall the requests are spread again. 1,000 targets, 100 phases of 10.
     start(HeartbeatConfig.of(INTERVAL, TIMEOUT));
     Map<ResourceId, List<Long>> asked = new HashMap<>();
     List<Long> sendTimes = new ArrayList<>();
@@ -264,18 +264,18 @@ class HeartbeatManagerSenderImplTest {
     main.advance(INTERVAL.multipliedBy(3));
     sendTimes.clear();
 
-    // The main thread stalls for 900 ms, below the pause threshold: 90 slots are missed.
+    // The main thread stalls for 900 ms, below the pause threshold: 90 phases are missed.
     main.freeze(Duration.ofMillis(900));
     long resumedAt = main.nanoTime();
     main.advance(INTERVAL.multipliedBy(3));
 
     // A wake-up sends all its requests at one clock reading: group by it.
     Map<Long, Long> perWakeUp = sendTimes.stream().collect(Collectors.groupingBy(t -> t, Collectors.counting()));
-    assertThat(Collections.max(perWakeUp.values())).as("requests in one wake-up (a slot's share is 10)")
+    assertThat(Collections.max(perWakeUp.values())).as("requests in one wake-up (a phase's share is 10)")
         .isLessThanOrEqualTo(20);
     assertThat(asked).allSatisfy((id, times) -> assertThat(times).as("%s asked within an interval of the resume", id)
         .anySatisfy(t -> assertThat(t).isBetween(resumedAt, resumedAt + INTERVAL.toNanos())));
-    // Caught up within the stall's length: from then on, exactly one slot's share per slot again.
+    // Caught up within the stall's length: from then on, exactly one phase's share per phase again.
     assertThat(perWakeUp).allSatisfy((t, n) -> {
       if (t >= resumedAt + Duration.ofMillis(900).toNanos()) {
         assertThat(n).isEqualTo(10L);
@@ -287,7 +287,7 @@ class HeartbeatManagerSenderImplTest {
   }
 
   @Test
-  void stallOfAnInterval_skipsTheMissedSlots_andKeepsToTheGrid() {
+  void stallOfAnInterval_skipsTheMissedPhases_andKeepsToTheGrid() {
     start(HeartbeatConfig.of(INTERVAL, Duration.ofSeconds(10)));
     List<Long> sendTimes = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
@@ -333,12 +333,12 @@ class HeartbeatManagerSenderImplTest {
   }
 
   @Test
-  void listenerUnmonitoringTargetsDuringASlot_isSafe() {
+  void listenerUnmonitoringTargetsDuringAPhase_isSafe() {
     List<ResourceId> ids = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       ids.add(ResourceId.of("te-" + i));
     }
-    // While building te-1's payload, the owner drops te-1 and te-2: the slot must skip both and go on.
+    // While building te-1's payload, the owner drops te-1 and te-2: the phase must skip both and go on.
     listener = TestingHeartbeatListener.<String, String>builder().clock(main).payloads(id -> {
       if (id.equals(ids.get(1))) {
         sender.unmonitorTarget(ids.get(1));
