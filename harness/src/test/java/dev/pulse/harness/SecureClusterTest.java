@@ -21,6 +21,7 @@ import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcSecurityConfig;
 import dev.pulse.rpc.RpcTransport;
+import dev.pulse.rpc.TestPki;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.UncheckedIOException;
@@ -49,11 +50,11 @@ class SecureClusterTest {
   @TempDir
   Path dir;
 
-  private TestCertificates pki;
+  private TestPki pki;
 
   @BeforeEach
   void issueCa() {
-    pki = new TestCertificates(dir);
+    pki = TestPki.create(dir, "harness");
   }
 
   @Test
@@ -102,7 +103,7 @@ class SecureClusterTest {
 
   @Test
   void mutualTls_callsUnderAnotherTaskExecutorsId_permissionDenied_andChangeNothing() throws Exception {
-    TestCertificates.Issued te1 = pki.issue("node-1", "te-1"); // te-1 by a DNS subject alternative name
+    TestPki.Identity te1 = pki.issue("node-1", "te-1"); // te-1 by a DNS subject alternative name
     try (MiniCluster cluster = secureCluster().taskExecutorCertificate("te-1", te1.cert(), te1.key()).build()
             .start();
         RpcTransport transport = RpcTransport.create(RpcConfig.of(RpcSecurityConfig.tls(te1.cert(), te1.key(),
@@ -142,9 +143,9 @@ class SecureClusterTest {
 
   /** Two task executors, each with a certificate for its own id (CN), and one for the RM and the harness. */
   private MiniCluster.Builder secureCluster() {
-    TestCertificates.Issued rm = pki.issue("rm");
-    TestCertificates.Issued te0 = pki.issue("te-0");
-    TestCertificates.Issued te1 = pki.issue("te-1");
+    TestPki.Identity rm = pki.issue("rm");
+    TestPki.Identity te0 = pki.issue("te-0");
+    TestPki.Identity te1 = pki.issue("te-1");
     return MiniCluster.builder().taskExecutors(2).tls(rm.cert(), rm.key(), pki.caFile())
         .taskExecutorCertificate("te-0", te0.cert(), te0.key())
         .taskExecutorCertificate("te-1", te1.cert(), te1.key())

@@ -18,19 +18,21 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Calls a gRPC method with arbitrary request bytes, as a broken or hostile client would: the method's
- * name with a {@code byte[]} marshaller, so nothing checks the bytes before the server does.
+ * name with a {@code byte[]} marshaller, so nothing checks the bytes before the server does. Shipped in
+ * heartbeat-rpc's test-jar for the fuzz and malformed-request tests of every module. Stateless and
+ * thread-safe.
  */
-final class RawCalls {
+public final class RawCalls {
 
   private RawCalls() {}
 
   /** {@code method}'s name and type with raw bytes for request and response. */
-  static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> method) {
+  public static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> method) {
     return method.toBuilder(BYTES, BYTES).build();
   }
 
   /** The status a unary call with {@code request} ends with, {@code OK} if it succeeded. */
-  static Status unary(Channel channel, MethodDescriptor<?, ?> method, byte[] request) {
+  public static Status unary(Channel channel, MethodDescriptor<?, ?> method, byte[] request) {
     try {
       ClientCalls.blockingUnaryCall(channel, raw(method), CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
           request);
@@ -41,7 +43,7 @@ final class RawCalls {
   }
 
   /** The status a call that sends {@code messages} (possibly none) and then half-closes ends with. */
-  static Status sending(Channel channel, MethodDescriptor<?, ?> method, List<byte[]> messages) throws Exception {
+  public static Status sending(Channel channel, MethodDescriptor<?, ?> method, List<byte[]> messages) throws Exception {
     ClientCall<byte[], byte[]> call = channel.newCall(raw(method),
         CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
     CompletableFuture<Status> closed = new CompletableFuture<>();

@@ -8,6 +8,7 @@ import dev.pulse.rm.LiveResourceManager;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
 import dev.pulse.rm.rest.Http.Reply;
+import dev.pulse.rpc.TestPki;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -35,11 +36,13 @@ class RestHttpsTest {
   private LiveResourceManager live;
   private ResourceManager rm;
   private RestServer server;
-  private TestCertificates pki;
+  private TestPki pki;
+  private TestPki.Identity restCert;
 
   @BeforeEach
   void setUp() {
-    pki = TestCertificates.create(dir, "rest");
+    pki = TestPki.create(dir, "rest");
+    restCert = pki.issue("rest");
     live = new LiveResourceManager(b -> b.resourceManagerId("rm-https").metrics(metrics));
     rm = live.start();
   }
@@ -54,8 +57,8 @@ class RestHttpsTest {
 
   @Test
   void sslEnabled_servesHttps_toAClientTrustingTheCa() {
-    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", pki.certFile().toString(),
-        "security.ssl.key", pki.keyFile().toString()));
+    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", restCert.cert().toString(),
+        "security.ssl.key", restCert.key().toString()));
 
     Reply overview = new Http(server.url(), pki.clientTrustingCa()).get("/v1/overview");
 
@@ -66,8 +69,8 @@ class RestHttpsTest {
 
   @Test
   void sslEnabled_plainHttpToTheHttpsPort_getsNoAnswer() throws Exception {
-    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", pki.certFile().toString(),
-        "security.ssl.key", pki.keyFile().toString()));
+    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", restCert.cert().toString(),
+        "security.ssl.key", restCert.key().toString()));
 
     try (RawHttp raw = new RawHttp(server.address())) {
       raw.write("GET /v1/overview HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -78,17 +81,17 @@ class RestHttpsTest {
 
   @Test
   void sslEnabled_clientThatDoesNotTrustTheCa_failsTheHandshake() {
-    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", pki.certFile().toString(),
-        "security.ssl.key", pki.keyFile().toString()));
-    Http untrusting = new Http(server.url(), TestCertificates.create(dir, "other").clientTrustingCa());
+    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", restCert.cert().toString(),
+        "security.ssl.key", restCert.key().toString()));
+    Http untrusting = new Http(server.url(), TestPki.create(dir, "other").clientTrustingCa());
 
     assertThatThrownBy(() -> untrusting.get("/healthz")).hasCauseInstanceOf(SSLHandshakeException.class);
   }
 
   @Test
   void mutualTlsForRpc_restAsksForNoClientCertificate() {
-    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", pki.certFile().toString(),
-        "security.ssl.key", pki.keyFile().toString(), "security.ssl.trust-cert", pki.caFile().toString()));
+    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", restCert.cert().toString(),
+        "security.ssl.key", restCert.key().toString(), "security.ssl.trust-cert", pki.caFile().toString()));
 
     assertThat(server.url().getScheme()).isEqualTo("https");
     assertThat(new Http(server.url(), pki.clientTrustingCa()).get("/healthz").status()).isEqualTo(200);
@@ -96,8 +99,8 @@ class RestHttpsTest {
 
   @Test
   void restKeys_turnHttpsOn_withTheirOwnFiles_whenRpcIsPlain() {
-    serve(Map.of("security.ssl.rest.enabled", "true", "security.ssl.rest.cert", pki.certFile().toString(),
-        "security.ssl.rest.key", pki.keyFile().toString()));
+    serve(Map.of("security.ssl.rest.enabled", "true", "security.ssl.rest.cert", restCert.cert().toString(),
+        "security.ssl.rest.key", restCert.key().toString()));
 
     assertThat(server.url().getScheme()).isEqualTo("https");
     assertThat(new Http(server.url(), pki.clientTrustingCa()).get("/healthz").status()).isEqualTo(200);
@@ -105,20 +108,21 @@ class RestHttpsTest {
 
   @Test
   void restCertAndKey_overrideTheRpcOnes() {
-    TestCertificates rpc = TestCertificates.create(dir, "rpc");
-    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", rpc.certFile().toString(),
-        "security.ssl.key", rpc.keyFile().toString(), "security.ssl.rest.cert", pki.certFile().toString(),
-        "security.ssl.rest.key", pki.keyFile().toString()));
+    TestPki rpcPki = TestPki.create(dir, "rpc");
+    TestPki.Identity rpc = rpcPki.issue("rpc");
+    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", rpc.cert().toString(),
+        "security.ssl.key", rpc.key().toString(), "security.ssl.rest.cert", restCert.cert().toString(),
+        "security.ssl.rest.key", restCert.key().toString()));
 
     assertThat(new Http(server.url(), pki.clientTrustingCa()).get("/healthz").status()).isEqualTo(200);
-    assertThatThrownBy(() -> new Http(server.url(), rpc.clientTrustingCa()).get("/healthz"))
+    assertThatThrownBy(() -> new Http(server.url(), rpcPki.clientTrustingCa()).get("/healthz"))
         .hasCauseInstanceOf(SSLHandshakeException.class);
   }
 
   @Test
   void restEnabledFalse_keepsRestPlain_whileRpcUsesTls() {
     Map<String, String> rpcTls = Map.of("security.ssl.enabled", "true", "security.ssl.cert",
-        pki.certFile().toString(), "security.ssl.key", pki.keyFile().toString());
+        restCert.cert().toString(), "security.ssl.key", restCert.key().toString());
     serve(rpcTls);
     String inherited = server.url().getScheme();
     server.close();
@@ -134,8 +138,8 @@ class RestHttpsTest {
   @Test
   void httpsAndToken_together_refuseWithoutAndServeWith() throws Exception {
     Path token = Files.writeString(dir.resolve("token"), "https-test-token-0123456789");
-    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", pki.certFile().toString(),
-        "security.ssl.key", pki.keyFile().toString(), "security.auth.token-file", token.toString()));
+    serve(Map.of("security.ssl.enabled", "true", "security.ssl.cert", restCert.cert().toString(),
+        "security.ssl.key", restCert.key().toString(), "security.auth.token-file", token.toString()));
     live.register("te-1", 1);
     Http https = new Http(server.url(), pki.clientTrustingCa());
 

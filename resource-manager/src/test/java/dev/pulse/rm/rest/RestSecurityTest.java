@@ -8,6 +8,7 @@ import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.rm.LiveResourceManager;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.rest.Http.Reply;
+import dev.pulse.rpc.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,14 +33,16 @@ class RestSecurityTest {
   @TempDir
   static Path dir;
 
-  private static TestCertificates pki;
-  private static TestCertificates expired;
+  private static TestPki pki;
+  private static TestPki.Identity serverCert;
+  private static TestPki.Identity expired;
   private static Path tokenFile;
 
   @BeforeAll
   static void writeFiles() throws Exception {
-    pki = TestCertificates.create(dir, "config");
-    expired = TestCertificates.expired(dir, "expired");
+    pki = TestPki.create(dir, "config");
+    serverCert = pki.issue("rm");
+    expired = pki.expired("expired");
     tokenFile = Files.writeString(dir.resolve("token"), TOKEN);
   }
 
@@ -47,8 +50,8 @@ class RestSecurityTest {
   void defaultsArePlainAndOpen_theSecuritySettingsTurnTokenAndTlsOn_andToStringNeverShowsTheToken() {
     RestSecurity defaults = RestSecurity.fromSettings(Settings.empty());
     RestSecurity secured = RestSecurity.fromSettings(settings("security.auth.token-file", tokenFile.toString(),
-        "security.ssl.enabled", "true", "security.ssl.cert", pki.certFile().toString(),
-        "security.ssl.key", pki.keyFile().toString()));
+        "security.ssl.enabled", "true", "security.ssl.cert", serverCert.cert().toString(),
+        "security.ssl.key", serverCert.key().toString()));
 
     assertThat(defaults.tlsEnabled()).isFalse();
     assertThat(defaults.authEnabled()).isFalse();
@@ -56,7 +59,7 @@ class RestSecurityTest {
     assertThat(secured.tlsEnabled()).isTrue();
     assertThat(secured.authEnabled()).isTrue();
     assertThat(secured.scheme()).isEqualTo("https");
-    assertThat(secured.toString()).contains("TLS from security.ssl.cert=" + pki.certFile(), "required for changes")
+    assertThat(secured.toString()).contains("TLS from security.ssl.cert=" + serverCert.cert(), "required for changes")
         .doesNotContain(TOKEN);
   }
 
@@ -71,8 +74,8 @@ class RestSecurityTest {
   }
 
   static Stream<Arguments> badSettings() {
-    String cert = pki.certFile().toString();
-    String key = pki.keyFile().toString();
+    String cert = serverCert.cert().toString();
+    String key = serverCert.key().toString();
     String missing = dir.resolve("absent.pem").toString();
     return Stream.of(
         Arguments.of("rest.auth.read", settings("rest.auth.read", "yes"), "'yes' is not true or false"),
@@ -91,8 +94,8 @@ class RestSecurityTest {
         Arguments.of("security.ssl.rest.key", settings("security.ssl.rest.enabled", "true",
             "security.ssl.rest.cert", cert, "security.ssl.rest.key", cert), "PKCS#8 PEM private key"),
         Arguments.of("security.ssl.rest.cert", settings("security.ssl.rest.enabled", "true",
-            "security.ssl.rest.cert", expired.certFile().toString(), "security.ssl.rest.key",
-            expired.keyFile().toString()), "is valid only from"),
+            "security.ssl.rest.cert", expired.cert().toString(), "security.ssl.rest.key",
+            expired.key().toString()), "is valid only from"),
         // Without REST keys, a bad RPC file is named by its RPC key.
         Arguments.of("security.ssl.key", settings("security.ssl.enabled", "true",
             "security.ssl.cert", cert, "security.ssl.key", missing), "does not exist"),
@@ -114,7 +117,7 @@ class RestSecurityTest {
     Settings settings = settings("heartbeat.interval", LiveResourceManager.INTERVAL_MS + " ms",
         "heartbeat.timeout", "60 s", "rest.bind-address", "127.0.0.1", "rest.port", "0",
         "security.auth.token-file", tokenFile.toString(), "security.ssl.enabled", "true",
-        "security.ssl.cert", pki.certFile().toString(), "security.ssl.key", pki.keyFile().toString());
+        "security.ssl.cert", serverCert.cert().toString(), "security.ssl.key", serverCert.key().toString());
     try (LiveResourceManager live = new LiveResourceManager(b -> b.settings(settings).serveRest(true))) {
       ResourceManager rm = live.start();
       live.register("te-1", 1);
