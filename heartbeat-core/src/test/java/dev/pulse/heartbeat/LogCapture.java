@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * on log lines. What it captures is not passed on to the console (DEBUG lines with stack traces would
  * drown the build's output). {@link #close()} restores the logger.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
   private final Logger logger;
   private final Level previousLevel;
@@ -30,29 +30,34 @@ final class LogCapture implements AutoCloseable {
   }
 
   /** Captures the logger named after {@code type}. */
-  static LogCapture of(Class<?> type) {
+  public static LogCapture of(Class<?> type) {
     return new LogCapture((Logger) LoggerFactory.getLogger(type));
   }
 
   /** Captures the logger {@code name}, e.g. a package, which takes in every class's logger below it. */
-  static LogCapture of(String name) {
+  public static LogCapture of(String name) {
     return new LogCapture((Logger) LoggerFactory.getLogger(name));
   }
 
-  List<ILoggingEvent> events() {
+  public List<ILoggingEvent> events() {
     return List.copyOf(appender.list);
   }
 
   /** Formatted messages of the WARN (and ERROR) events. */
-  List<String> warnings() {
+  /** Formatted messages of every captured event, oldest first. */
+  public List<String> messages() {
+    return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  public List<String> warnings() {
     return atLeast(Level.WARN).stream().map(ILoggingEvent::getFormattedMessage).toList();
   }
 
-  List<ILoggingEvent> atLeast(Level level) {
+  public List<ILoggingEvent> atLeast(Level level) {
     return appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(level)).toList();
   }
 
-  List<ILoggingEvent> at(Level level) {
+  public List<ILoggingEvent> at(Level level) {
     return appender.list.stream().filter(e -> e.getLevel() == level).toList();
   }
 

@@ -3,6 +3,7 @@ package dev.pulse.rpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.pulse.heartbeat.LogCapture;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -68,7 +69,7 @@ class AcceptFailuresTest {
   @Test
   void outOfDescriptors_logsOneLineAMinute_pausesAcceptingForASecond_andStopsThere() throws Exception {
     listen();
-    try (LogCapture log = new LogCapture(AcceptFailures.class)) {
+    try (LogCapture log = LogCapture.of(AcceptFailures.class)) {
       fail(EMFILE);
       assertThat(server.config().isAutoRead()).isFalse();
       fail(EMFILE);
@@ -91,7 +92,7 @@ class AcceptFailuresTest {
     open = 222; // 34 left, 32 held back
     files.sample();
     listen();
-    try (LogCapture log = new LogCapture(AcceptFailures.class);
+    try (LogCapture log = LogCapture.of(AcceptFailures.class);
          Socket first = connect(); Socket second = connect()) {
       await().atMost(Duration.ofSeconds(10)).until(() -> accepted.get() == 2);
       // 224 open now, counting the two accepted since the sample: the third is refused.

@@ -2,6 +2,7 @@ package dev.pulse.rpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pulse.heartbeat.LogCapture;
 import org.junit.jupiter.api.Test;
 
 class OpenFilesTest {
@@ -20,7 +21,7 @@ class OpenFilesTest {
 
   @Test
   void nearLimit_fromTheReserveOn_andLoggedOnceEachWay() {
-    try (LogCapture log = new LogCapture(OpenFiles.class)) {
+    try (LogCapture log = LogCapture.of(OpenFiles.class)) {
       open = 223;
       files.sample();
       assertThat(files.nearLimit()).isFalse();
