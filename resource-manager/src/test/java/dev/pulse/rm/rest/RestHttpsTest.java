@@ -40,7 +40,8 @@ class RestHttpsTest {
   @BeforeEach
   void setUp() {
     pki = TestCertificates.create(dir, "rest");
-    live = new LiveResourceManager(b -> b.resourceManagerId("rm-https").metrics(metrics));
+    live = new LiveResourceManager(b -> b.resourceManagerId("rm-https").heartbeatMetrics(metrics).listener(metrics));
+    metrics.bindTo(live.resourceManager());
     rm = live.start();
   }
 
