@@ -30,22 +30,36 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It knows no transport: it reaches task executors through the {@link TaskExecutorConnector} it is
  * given, and serves nobody by itself. A process that serves the gRPC services, the REST API and the
- * metrics builds it through {@code dev.pulse.rm.server.ResourceManagerServer}, which owns those and
- * calls this facade; in a test, or embedded behind another transport, build it directly with any
- * connector and, if wanted, the {@link MainThreadExecutor} to run on (a fake one drives it on a
- * fake clock):
+ * metrics builds it through {@code ResourceManagerServer} (in the {@code server} package), which owns
+ * those and calls this facade. In a test, or embedded behind another transport, build it directly with
+ * any connector and, if wanted, the {@link MainThreadExecutor} to run on (the test-jar's
+ * {@code ManualMainThreadExecutor} drives it on a fake clock):
  *
  * <pre>{@code
  * try (ResourceManager rm = ResourceManager.builder()
- *     .heartbeatConfig(HeartbeatConfig.from(Settings.of("heartbeat.interval", "1 s", "heartbeat.timeout", "5 s")))
- *     .connector(myConnector)            // how to reach task executors: gRPC, in-process, a test double
- *     .mainThread(mainThread)            // optional: by default it starts and owns "pulse-rm-main"
+ *     .settings(Settings.of("heartbeat.interval", "1 s", "heartbeat.timeout", "5 s"))  // heartbeat.* only
+ *     .connector(myConnector)      // how to reach task executors: gRPC, in-process, a test double
+ *     .mainThread(mainThread)      // optional: by default it starts and owns "pulse-rm-main"
  *     .listener(myScheduler)
  *     .build()
  *     .start()) {
  *   rm.registerTaskExecutor(registration).join();   // what a gateway calls for a task executor
  *   List<Allocation> slots = rm.allocateSlots("job-1", 4).join();
  * }
+ * }</pre>
+ *
+ * <p>With a main thread the caller drives, start and stop without blocking:
+ *
+ * <pre>{@code
+ * ManualMainThreadExecutor main = new ManualMainThreadExecutor();
+ * ResourceManager rm = ResourceManager.builder().connector(fakes).mainThread(main).build();
+ * rm.startAsync();
+ * main.runPending();                       // the core now exists
+ * CompletableFuture<RegistrationResult> registered = rm.registerTaskExecutor(registration);
+ * main.runPending();                       // ... and has answered
+ * main.advance(Duration.ofSeconds(30));    // heartbeats, timeouts and losses, on the fake clock
+ * rm.closeAsync();
+ * main.runPending();
  * }</pre>
  *
  * <p>Lifecycle: {@link Builder#build()} checks its input and starts nothing; {@link #start()} starts the
@@ -71,7 +85,10 @@ public final class ResourceManager implements AutoCloseable {
   private final HeartbeatMetrics heartbeatMetrics;
   private final TaskExecutorAdmission admission;
   private volatile ResourceManagerCore core;
+  private boolean startCalled;
   private volatile boolean closed;
+  /** Completes when the core is closed; {@code null} until {@link #closeAsync()}. */
+  private CompletableFuture<Void> closing;
 
   private ResourceManager(Builder b) {
     this.heartbeatConfig = b.heartbeatConfig != null ? b.heartbeatConfig : HeartbeatConfig.from(b.settings);
@@ -99,24 +116,40 @@ public final class ResourceManager implements AutoCloseable {
   /**
    * Starts watching and accepting registrations. Returns once the resource manager is ready.
    *
-   * @throws IllegalStateException if already started or closed
+   * @throws IllegalStateException if already started or closed, or if the main thread does not run the
+   *     start within 30 s (with a main thread the caller drives, use {@link #startAsync()})
    */
   public ResourceManager start() {
-    if (closed || core != null) {
-      throw new IllegalStateException(closed ? "closed" : "already started");
-    }
+    CompletableFuture<ResourceManager> started = startAsync();
     try {
-      if (main == null) {
-        ownedMain = new ScheduledMainThreadExecutor("pulse-rm-main");
-        main = ownedMain;
-      }
-      core = await(onMainThread(() -> new ResourceManagerCore(fencing, heartbeatConfig, main, wallClock, connector,
-          listeners, heartbeatMetrics)));
+      return await(started);
     } catch (RuntimeException e) {
       close();
       throw e;
     }
-    return this;
+  }
+
+  /**
+   * Starts as {@link #start()} does, without waiting: the core is created by a task on the main thread,
+   * and the future completes there. Calls made meanwhile queue behind that task. For a main thread the
+   * caller drives (the test-jar's {@code ManualMainThreadExecutor}): call this, then run the executor.
+   *
+   * @throws IllegalStateException if already started or closed
+   */
+  public synchronized CompletableFuture<ResourceManager> startAsync() {
+    if (closed || startCalled) {
+      throw new IllegalStateException(closed ? "closed" : "already started");
+    }
+    startCalled = true;
+    if (main == null) {
+      ownedMain = new ScheduledMainThreadExecutor("pulse-rm-main");
+      main = ownedMain;
+    }
+    return onMainThread(() -> {
+      core = new ResourceManagerCore(fencing, heartbeatConfig, main, wallClock, connector, listeners,
+          heartbeatMetrics);
+      return this;
+    });
   }
 
   /** Its id and epoch, sent with every call to task executors. */
@@ -244,30 +277,43 @@ public final class ResourceManager implements AutoCloseable {
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Stops watching, closes every connection and the main thread it owns. Idempotent. */
+  /**
+   * Stops watching, closes every connection and the main thread it owns. Idempotent. Waits up to 10 s for
+   * the main thread to close the core (with a main thread the caller drives, use {@link #closeAsync()}).
+   */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    ResourceManagerCore c = core;
-    if (c != null) {
-      try {
-        onMainThread(() -> {
-          c.close();
-          return null;
-        }).get(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException e) {
-        LOG.warn("Resource manager did not shut down cleanly", e);
-      }
+    CompletableFuture<Void> closing = closeAsync();
+    try {
+      closing.get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("Resource manager did not shut down cleanly", e);
     }
     if (ownedMain != null) {
       ownedMain.close();
     }
-    LOG.info("Resource manager {} stopped", fencing.resourceManagerId());
+  }
+
+  /**
+   * Stops as {@link #close()} does, without waiting: the core is closed by a task on the main thread, and
+   * the future completes there. A main thread it owns is closed by {@link #close()} only. Idempotent.
+   */
+  public synchronized CompletableFuture<Void> closeAsync() {
+    if (closing != null) {
+      return closing;
+    }
+    closed = true;
+    closing = core == null && !startCalled ? CompletableFuture.completedFuture(null) : onMainThread(() -> {
+      ResourceManagerCore c = core;
+      if (c != null) {
+        c.close();
+      }
+      return null;
+    });
+    closing.whenComplete((ignored, failure) -> LOG.info("Resource manager {} stopped", fencing.resourceManagerId()));
+    return closing;
   }
 
   /** Both hooks, for a caller that brings more than one heartbeat metrics hook. */
