@@ -108,7 +108,7 @@ public final class ResourceManager implements AutoCloseable {
     return new Builder();
   }
 
-  /** A fresh resource manager id: {@code rm-} and eight random hex digits; the default of {@link Builder#resourceManagerId}. */
+  /** A fresh resource manager id, {@code rm-} and eight random hex digits: the default of every builder. */
   public static String randomId() {
     return "rm-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
   }
