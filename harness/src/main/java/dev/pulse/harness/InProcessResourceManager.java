@@ -5,6 +5,7 @@ import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.rm.Overview;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerEvent;
+import dev.pulse.rm.server.ResourceManagerServer;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -23,6 +24,7 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
   private final Settings settings;
   private final Runnable beforeFault;
   private PausableMainThread mainThread;
+  private volatile ResourceManagerServer server;
   private volatile ResourceManager resourceManager;
   private int rpcPort;
   private int restPort;
@@ -44,13 +46,14 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
     while (true) {
       mainThread = new PausableMainThread("pulse-rm-main");
       try {
-        resourceManager = ResourceManager.builder()
+        server = ResourceManagerServer.builder()
             .settings(settings.with("resourcemanager.rpc.port", Integer.toString(rpcPort))
                 .with("rest.port", Integer.toString(restPort)))
             .mainThread(mainThread)
             .epoch(epoch)
             .build()
             .start();
+        resourceManager = server.resourceManager();
         break;
       } catch (ConfigException portBusy) {
         mainThread.kill();
@@ -61,8 +64,8 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
         LockSupport.parkNanos(50_000_000L);
       }
     }
-    rpcPort = resourceManager.rpcAddress().getPort();
-    restPort = resourceManager.restAddress().getPort();
+    rpcPort = server.rpcAddress().getPort();
+    restPort = server.restAddress().getPort();
     return this;
   }
 
@@ -78,17 +81,17 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
 
   @Override
   public String rpcAddress() {
-    return "127.0.0.1:" + resourceManager.rpcAddress().getPort();
+    return "127.0.0.1:" + server.rpcAddress().getPort();
   }
 
   int rpcPort() {
-    return resourceManager.rpcAddress().getPort();
+    return server.rpcAddress().getPort();
   }
 
   @Override
   public URI restUrl() {
-    ResourceManager rm = resourceManager;
-    return URI.create(rm.restUrl().getScheme() + "://127.0.0.1:" + rm.restAddress().getPort());
+    ResourceManagerServer s = server;
+    return URI.create(s.restUrl().getScheme() + "://127.0.0.1:" + s.restAddress().getPort());
   }
 
   @Override
@@ -103,7 +106,7 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
 
   @Override
   public String metrics() {
-    return resourceManager.metrics().scrape();
+    return server.metrics().scrape();
   }
 
   @Override
@@ -127,7 +130,7 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
 
   private void stop() {
     mainThread.resume();
-    resourceManager.close();
+    server.close();
     mainThread.close();
   }
 

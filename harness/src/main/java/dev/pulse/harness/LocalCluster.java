@@ -89,8 +89,8 @@ public final class LocalCluster implements Callable<Integer> {
         System.err.println("local-cluster: " + e.getMessage());
         return 1;
       }
-      ChildProcess rm = ChildProcess.start("resource-manager", "dev.pulse.rm.ResourceManagerMain", args(settings),
-          logs.resolve("resource-manager.log"));
+      ChildProcess rm = ChildProcess.start("resource-manager", "dev.pulse.rm.server.ResourceManagerMain",
+          args(settings), logs.resolve("resource-manager.log"));
       children.add(rm);
       String rmLine = rm.awaitStarted(Duration.ofSeconds(60));
       out.println(rmLine);

@@ -14,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A resource manager in a child JVM ({@code dev.pulse.rm.ResourceManagerMain}, what
+ * A resource manager in a child JVM ({@code dev.pulse.rm.server.ResourceManagerMain}, what
  * {@code bin/resource-manager} runs), observed through its REST API; faults are signals.
  *
  * <p>Thread-safe: lifecycle methods are synchronized.
@@ -50,7 +50,7 @@ final class ProcessResourceManager implements ResourceManagerNode, AutoCloseable
     args.add("-Dresourcemanager.rpc.port=" + rpcPort);
     args.add("-Drest.port=" + (restUrl == null ? 0 : restUrl.getPort()));
     try {
-      process = ChildProcess.start("resource-manager", "dev.pulse.rm.ResourceManagerMain", args,
+      process = ChildProcess.start("resource-manager", "dev.pulse.rm.server.ResourceManagerMain", args,
           logs.resolve("resource-manager-" + (starts++) + ".log"));
       String line = process.awaitStarted(startTimeout);
       Matcher m = START_LINE.matcher(line);

@@ -17,7 +17,7 @@ class BadConfigurationTest {
 
   @Test
   void badConfiguration_exitsOneWithOneLineNamingTheKey() throws Exception {
-    try (ChildProcess rm = ChildProcess.start("bad-rm", "dev.pulse.rm.ResourceManagerMain",
+    try (ChildProcess rm = ChildProcess.start("bad-rm", "dev.pulse.rm.server.ResourceManagerMain",
         List.of("-Dheartbeat.interval=10 s", "-Dheartbeat.timeout=1 s", "-Drest.port=0", "-Dresourcemanager.rpc.port=0"),
         logs.resolve("rm.log"))) {
       assertThat(rm.onExit().get(60, TimeUnit.SECONDS).exitValue()).isEqualTo(1);
@@ -36,7 +36,7 @@ class BadConfigurationTest {
 
   @Test
   void badRestSecuritySetting_exitsOneWithOneLineNamingTheKey() throws Exception {
-    try (ChildProcess rm = ChildProcess.start("bad-rest-rm", "dev.pulse.rm.ResourceManagerMain",
+    try (ChildProcess rm = ChildProcess.start("bad-rest-rm", "dev.pulse.rm.server.ResourceManagerMain",
         List.of("-Dsecurity.ssl.rest.enabled=true", "-Drest.port=0", "-Dresourcemanager.rpc.port=0"),
         logs.resolve("rest-rm.log"))) {
       assertThat(rm.onExit().get(60, TimeUnit.SECONDS).exitValue()).isEqualTo(1);

@@ -8,6 +8,7 @@ import dev.pulse.rm.LossReason;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerListener;
 import dev.pulse.rm.TaskExecutorInfo;
+import dev.pulse.rm.server.ResourceManagerServer;
 import dev.pulse.te.TaskExecutor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,8 +50,11 @@ class EmbeddingExampleTest {
       }
     };
 
-    try (ResourceManager rm = ResourceManager.builder().settings(settings).listener(scheduler).build().start()) {
-      Settings worker = settings.with("resourcemanager.rpc.port", Integer.toString(rm.rpcAddress().getPort()))
+    // The server serves gRPC (for task executors and jobs), REST and /metrics around the facade it starts.
+    try (ResourceManagerServer server = ResourceManagerServer.builder().settings(settings).listener(scheduler)
+        .build().start()) {
+      ResourceManager rm = server.resourceManager();
+      Settings worker = settings.with("resourcemanager.rpc.port", Integer.toString(server.rpcAddress().getPort()))
           .with("taskexecutor.numberOfTaskSlots", "2");
       try (TaskExecutor te1 = TaskExecutor.builder().settings(worker.with("taskexecutor.resource-id", "te-1")).build();
            TaskExecutor te2 = TaskExecutor.builder().settings(worker.with("taskexecutor.resource-id", "te-2")).build()) {

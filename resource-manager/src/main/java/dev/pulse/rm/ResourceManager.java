@@ -5,24 +5,9 @@ import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatMetrics;
 import dev.pulse.heartbeat.RpcFailureKind;
-import dev.pulse.rm.grpc.GrpcTaskExecutorConnector;
-import dev.pulse.rm.grpc.ResourceManagerGatewayService;
-import dev.pulse.rm.grpc.SlotPoolService;
-import dev.pulse.rm.metrics.ResourceManagerMetrics;
-import dev.pulse.rm.rest.RestSecurity;
-import dev.pulse.rm.rest.RestServer;
-import dev.pulse.rpc.ChannelPool;
-import dev.pulse.rpc.OpenFiles;
-import dev.pulse.rpc.RpcConfig;
-import dev.pulse.rpc.RpcServer;
-import dev.pulse.rpc.RpcTransport;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -43,189 +28,128 @@ import org.slf4j.LoggerFactory;
  * The resource manager as a library: keeps the registry of task executors and their slots, watches
  * them with one heartbeat sender, hands out slots to jobs and tells jobs when they lose them.
  *
- * <p>Build one with {@link #builder()}, {@link #start()} it, {@link #close()} it. By default it serves
- * the gRPC services task executors and jobs call ({@code resourcemanager.rpc.address/port}) and the
- * REST API with Prometheus metrics ({@code rest.bind-address/port}), and reaches task executors over
- * gRPC. Every method is thread-safe: state lives on the resource manager's single main thread, and
- * calls hop onto it, answering with futures. Listeners are called on that main thread.
+ * <p>It knows no transport: it reaches task executors through the {@link TaskExecutorConnector} it is
+ * given, and serves nobody by itself. A process that serves the gRPC services, the REST API and the
+ * metrics builds it through {@code ResourceManagerServer} (in the {@code server} package), which owns
+ * those and calls this facade. In a test, or embedded behind another transport, build it directly with
+ * any connector and, if wanted, the {@link MainThreadExecutor} to run on (the test-jar's
+ * {@code ManualMainThreadExecutor} drives it on a fake clock):
  *
  * <pre>{@code
  * try (ResourceManager rm = ResourceManager.builder()
- *     .settings(Settings.of("heartbeat.interval", "1 s", "heartbeat.timeout", "5 s"))
+ *     .settings(Settings.of("heartbeat.interval", "1 s", "heartbeat.timeout", "5 s"))  // heartbeat.* only
+ *     .connector(myConnector)      // how to reach task executors: gRPC, in-process, a test double
+ *     .mainThread(mainThread)      // optional: by default it starts and owns "pulse-rm-main"
  *     .listener(myScheduler)
  *     .build()
  *     .start()) {
+ *   rm.registerTaskExecutor(registration).join();   // what a gateway calls for a task executor
  *   List<Allocation> slots = rm.allocateSlots("job-1", 4).join();
  * }
  * }</pre>
+ *
+ * <p>With a main thread the caller drives, start and stop without blocking:
+ *
+ * <pre>{@code
+ * ManualMainThreadExecutor main = new ManualMainThreadExecutor();
+ * ResourceManager rm = ResourceManager.builder().connector(fakes).mainThread(main).build();
+ * rm.startAsync();
+ * main.runPending();                       // the core now exists
+ * CompletableFuture<RegistrationResult> registered = rm.registerTaskExecutor(registration);
+ * main.runPending();                       // ... and has answered
+ * main.advance(Duration.ofSeconds(30));    // heartbeats, timeouts and losses, on the fake clock
+ * rm.closeAsync();
+ * main.runPending();
+ * }</pre>
+ *
+ * <p>Lifecycle: {@link Builder#build()} checks its input and starts nothing; {@link #start()} starts the
+ * main thread if it owns one and creates the core on it; {@link #close()} stops the core and that thread.
+ *
+ * <p>Thread-safety: every method is thread-safe. State lives on the single main thread, and calls hop
+ * onto it, answering with futures; {@link #overview()}, {@link #events} and {@link #lastEvent()} read
+ * snapshots and never block. Listeners and the connector's heartbeat receivers are called on that main
+ * thread.
  */
 public final class ResourceManager implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ResourceManager.class);
-  /**
-   * Task executors call the resource manager only now and then; their connections are closed after
-   * this long without a call, so that each does not hold one of its descriptors for ever.
-   */
-  static final Duration IDLE_CONNECTION = Duration.ofSeconds(30);
 
-  private final Settings settings;
   private final HeartbeatConfig heartbeatConfig;
   private final FencingToken fencing;
   /** The given main thread, or the one {@link #start()} creates; {@code null} until then. */
   private volatile MainThreadExecutor main;
   private ScheduledMainThreadExecutor ownedMain;
   private final Clock wallClock;
-  private final TaskExecutorConnector givenConnector;
+  private final TaskExecutorConnector connector;
   private final List<ResourceManagerListener> listeners;
   private final HeartbeatMetrics heartbeatMetrics;
-  private final ResourceManagerMetrics metrics;
-  private final boolean serveRpc;
-  private final boolean serveRest;
-  private final InetSocketAddress rpcBindAddress;
-  private final InetSocketAddress restBindAddress;
-  private final RpcConfig rpcConfig;
-  private final RestSecurity restSecurity;
-  private RpcTransport transport;
-  private ChannelPool channels;
-  private RpcServer rpcServer;
-  private RestServer restServer;
-  private final OpenFiles givenOpenFiles;
-  private OpenFiles openFiles;
-  private boolean ownsOpenFiles;
+  private final TaskExecutorAdmission admission;
   private volatile ResourceManagerCore core;
+  private boolean startCalled;
   private volatile boolean closed;
-  private boolean metricsBound;
+  /** Completes when the core is closed; {@code null} until {@link #closeAsync()}. */
+  private CompletableFuture<Void> closing;
 
   private ResourceManager(Builder b) {
-    this.settings = b.settings;
-    this.heartbeatConfig = HeartbeatConfig.from(b.settings);
-    // Reads the token and certificate files too; before the main thread exists, so a bad one leaves nothing running.
-    this.restSecurity = b.serveRest ? RestSecurity.fromSettings(b.settings) : null;
+    this.heartbeatConfig = b.heartbeatConfig != null ? b.heartbeatConfig : HeartbeatConfig.from(b.settings);
+    this.connector = Objects.requireNonNull(b.connector,
+        "connector: the resource manager needs a TaskExecutorConnector to reach task executors");
     this.wallClock = b.wallClock;
-    String id = b.resourceManagerId != null ? b.resourceManagerId
-        : "rm-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    String id = b.resourceManagerId != null ? b.resourceManagerId : randomId();
     this.fencing = new FencingToken(id, b.epoch != 0 ? b.epoch : wallClock.millis());
-    // No thread is started here: a setting that fails below must leave nothing running behind.
+    // No thread is started here: a setting that fails above must leave nothing running behind.
     this.main = b.mainThread;
-    this.givenConnector = b.connector;
-    this.givenOpenFiles = b.openFiles;
-    this.metrics = b.metrics != null ? b.metrics : new ResourceManagerMetrics();
-    List<ResourceManagerListener> all = new ArrayList<>(b.listeners);
-    if (!all.contains(metrics)) {
-      all.add(metrics);
-    }
-    this.listeners = List.copyOf(all);
-    this.heartbeatMetrics = b.heartbeatMetrics == HeartbeatMetrics.NONE || b.heartbeatMetrics == metrics
-        ? metrics : both(b.heartbeatMetrics, metrics);
-    this.serveRpc = b.serveRpc;
-    this.serveRest = b.serveRest;
-    // Every setting is read and checked here, before anything binds.
-    this.rpcBindAddress = address(settings, ResourceManagerOptions.RPC_ADDRESS, ResourceManagerOptions.DEFAULT_RPC_ADDRESS,
-        ResourceManagerOptions.RPC_PORT, ResourceManagerOptions.DEFAULT_RPC_PORT);
-    this.restBindAddress = address(settings, ResourceManagerOptions.REST_BIND_ADDRESS,
-        ResourceManagerOptions.DEFAULT_REST_BIND_ADDRESS, ResourceManagerOptions.REST_PORT,
-        ResourceManagerOptions.DEFAULT_REST_PORT);
-    this.rpcConfig = serveRpc || givenConnector == null ? RpcConfig.fromMap(settings.asMap()) : null;
-  }
-
-  private static InetSocketAddress address(Settings settings, String hostKey, String defaultHost, String portKey,
-      int defaultPort) {
-    String host = settings.string(hostKey, defaultHost);
-    int port = settings.port(portKey, defaultPort);
-    InetSocketAddress address = new InetSocketAddress(host, port);
-    if (address.isUnresolved()) {
-      throw new ConfigException(hostKey, "cannot resolve '" + host + "'");
-    }
-    return address;
+    this.listeners = List.copyOf(b.listeners);
+    this.heartbeatMetrics = b.heartbeatMetrics.stream().reduce(ResourceManager::both).orElse(HeartbeatMetrics.NONE);
+    this.admission = b.admission;
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
+  /** A fresh resource manager id, {@code rm-} and eight random hex digits: the default of every builder. */
+  public static String randomId() {
+    return "rm-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+  }
+
   /**
    * Starts watching and accepting registrations. Returns once the resource manager is ready.
    *
-   * @throws IllegalStateException if already started or closed
+   * @throws IllegalStateException if already started or closed, or if the main thread does not run the
+   *     start within 30 s (with a main thread the caller drives, use {@link #startAsync()})
    */
   public ResourceManager start() {
-    if (closed || core != null) {
-      throw new IllegalStateException(closed ? "closed" : "already started");
-    }
+    CompletableFuture<ResourceManager> started = startAsync();
     try {
-      if (main == null) {
-        ownedMain = new ScheduledMainThreadExecutor("pulse-rm-main");
-        main = ownedMain;
-      }
-      TaskExecutorConnector connector = givenConnector;
-      if (rpcConfig != null) {
-        transport = RpcTransport.create(rpcConfig, "rm");
-      }
-      if (connector == null) {
-        channels = new ChannelPool(transport);
-        connector = new GrpcTaskExecutorConnector(channels, heartbeatConfig, main);
-      }
-      if (givenOpenFiles != null) {
-        openFiles = givenOpenFiles;
-      } else if (serveRpc) {
-        openFiles = OpenFiles.watch("Resource manager " + fencing.resourceManagerId(), Duration.ofSeconds(1));
-        ownsOpenFiles = true;
-      }
-      TaskExecutorConnector chosen = connector;
-      core = await(onMainThread(() -> new ResourceManagerCore(fencing, heartbeatConfig, main, wallClock, chosen,
-          listeners, heartbeatMetrics)));
-      if (!metricsBound) {
-        metrics.bindTo(this);
-        metricsBound = true;
-      }
-      if (serveRpc) {
-        try {
-          rpcServer = RpcServer.builder(transport, rpcBindAddress)
-              .addService(new ResourceManagerGatewayService(this))
-              .addService(new SlotPoolService(this))
-              .executor(Runnable::run)
-              .maxConnectionIdle(IDLE_CONNECTION)
-              .openFiles(openFiles)
-              .start();
-        } catch (java.io.UncheckedIOException e) {
-          throw cannotListen(ResourceManagerOptions.RPC_PORT, rpcBindAddress, e);
-        }
-      }
-      if (serveRest) {
-        try {
-          restServer = RestServer.builder(this, metrics).security(restSecurity).build().start(restBindAddress);
-        } catch (IOException e) {
-          throw cannotListen(ResourceManagerOptions.REST_PORT, restBindAddress, e);
-        }
-      }
+      return await(started);
     } catch (RuntimeException e) {
       close();
       throw e;
     }
-    LOG.info("Resource manager {} (epoch {}) started with {}; rpc {}, rest {}", fencing.resourceManagerId(),
-        fencing.epoch(), heartbeatConfig, rpcServer == null ? "off" : hostPort(rpcServer.address()),
-        restServer == null ? "off" : hostPort(restServer.address()));
-    return this;
   }
 
-  /** The address the gRPC services listen on, or {@code null} when not serving them. */
-  public InetSocketAddress rpcAddress() {
-    return rpcServer == null ? null : rpcServer.address();
-  }
-
-  /** The address of the REST API, or {@code null} when not serving it. */
-  public InetSocketAddress restAddress() {
-    return restServer == null ? null : restServer.address();
-  }
-
-  /** The base URL of the REST API, {@code https://...} when it serves TLS; {@code null} when not serving it. */
-  public URI restUrl() {
-    return restServer == null ? null : restServer.url();
-  }
-
-  /** The Prometheus metrics the REST API serves at {@code /metrics}. */
-  public ResourceManagerMetrics metrics() {
-    return metrics;
+  /**
+   * Starts as {@link #start()} does, without waiting: the core is created by a task on the main thread,
+   * and the future completes there. Calls made meanwhile queue behind that task. For a main thread the
+   * caller drives (the test-jar's {@code ManualMainThreadExecutor}): call this, then run the executor.
+   *
+   * @throws IllegalStateException if already started or closed
+   */
+  public synchronized CompletableFuture<ResourceManager> startAsync() {
+    if (closed || startCalled) {
+      throw new IllegalStateException(closed ? "closed" : "already started");
+    }
+    startCalled = true;
+    if (main == null) {
+      ownedMain = new ScheduledMainThreadExecutor("pulse-rm-main");
+      main = ownedMain;
+    }
+    return onMainThread(() -> {
+      core = new ResourceManagerCore(fencing, heartbeatConfig, main, wallClock, connector, listeners,
+          heartbeatMetrics);
+      return this;
+    });
   }
 
   /** Its id and epoch, sent with every call to task executors. */
@@ -249,27 +173,21 @@ public final class ResourceManager implements AutoCloseable {
     return heartbeatConfig;
   }
 
-  /** The settings it was built with. */
-  public Settings settings() {
-    return settings;
-  }
-
   // ------------------------------------------------------------------ task executors' calls
 
   /**
    * Registers a task executor; fails with {@link RegistrationRejectedException} for bad input, and
-   * with {@link OverloadedException} for a new one while the process is near its open-files limit
-   * (a known one may always register again: it needs no new descriptor).
+   * with {@link OverloadedException} for a new one its {@link TaskExecutorAdmission} refuses (a known
+   * one may always register again: it needs no new descriptor).
    */
   public CompletableFuture<RegistrationResult> registerTaskExecutor(TaskExecutorRegistration registration) {
-    OpenFiles files = openFiles;
     return onCore(c -> {
-      if (files != null && files.nearLimit() && !c.knows(registration.resourceId())) {
-        throw new OverloadedException("the resource manager is near its open-files limit (" + files.open() + " of "
-            + files.limit() + " in use) and takes no new task executor; retry later");
-      }
-      if (files != null && !c.knows(registration.resourceId())) {
-        files.opened(); // its heartbeat channel, until the next sample counts it
+      if (!c.knows(registration.resourceId())) {
+        Optional<String> refusal = admission.refusal();
+        if (refusal.isPresent()) {
+          throw new OverloadedException(refusal.get());
+        }
+        admission.admitted();
       }
       return c.register(registration);
     });
@@ -359,68 +277,46 @@ public final class ResourceManager implements AutoCloseable {
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Stops watching, closes every connection and the main thread it owns. Idempotent. */
+  /**
+   * Stops watching, closes every connection and the main thread it owns. Idempotent. Waits up to 10 s for
+   * the main thread to close the core (with a main thread the caller drives, use {@link #closeAsync()}).
+   */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    closeQuietly(restServer);
-    closeQuietly(rpcServer);
-    ResourceManagerCore c = core;
-    if (c != null) {
-      try {
-        onMainThread(() -> {
-          c.close();
-          return null;
-        }).get(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException e) {
-        LOG.warn("Resource manager did not shut down cleanly", e);
-      }
-    }
-    closeQuietly(channels);
-    closeQuietly(transport);
-    if (ownsOpenFiles) {
-      openFiles.close();
+    CompletableFuture<Void> closing = closeAsync();
+    try {
+      closing.get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("Resource manager did not shut down cleanly", e);
     }
     if (ownedMain != null) {
       ownedMain.close();
     }
-    LOG.info("Resource manager {} stopped", fencing.resourceManagerId());
   }
 
-  /** A port that cannot be bound is a configuration problem: name the key, the address and the cause. */
-  private static ConfigException cannotListen(String portKey, InetSocketAddress address, Exception e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+  /**
+   * Stops as {@link #close()} does, without waiting: the core is closed by a task on the main thread, and
+   * the future completes there. A main thread it owns is closed by {@link #close()} only. Idempotent.
+   */
+  public synchronized CompletableFuture<Void> closeAsync() {
+    if (closing != null) {
+      return closing;
     }
-    String why = root.getMessage() == null ? root.toString() : root.getMessage().replaceFirst("^.*failed with error\\(-?\\d+\\): ", "");
-    ConfigException failure = new ConfigException(portKey, "cannot listen on " + hostPort(address) + " (" + why
-        + "); choose a free port, or 0 for any");
-    failure.initCause(e);
-    return failure;
+    closed = true;
+    closing = core == null && !startCalled ? CompletableFuture.completedFuture(null) : onMainThread(() -> {
+      ResourceManagerCore c = core;
+      if (c != null) {
+        c.close();
+      }
+      return null;
+    });
+    closing.whenComplete((ignored, failure) -> LOG.info("Resource manager {} stopped", fencing.resourceManagerId()));
+    return closing;
   }
 
-  private static String hostPort(InetSocketAddress address) {
-    return address.getHostString() + ":" + address.getPort();
-  }
-
-  private static void closeQuietly(AutoCloseable closeable) {
-    if (closeable == null) {
-      return;
-    }
-    try {
-      closeable.close();
-    } catch (Exception e) {
-      LOG.warn("Closing {} failed", closeable, e);
-    }
-  }
-
-  /** Both hooks, for a caller that brings its own heartbeat metrics besides the REST ones. */
+  /** Both hooks, for a caller that brings more than one heartbeat metrics hook. */
   private static HeartbeatMetrics both(HeartbeatMetrics a, HeartbeatMetrics b) {
     return new HeartbeatMetrics() {
       @Override
@@ -495,39 +391,34 @@ public final class ResourceManager implements AutoCloseable {
     }
   }
 
-  /** Builder; every setting has a default. */
+  /** Builder; every input but the {@link #connector connector} has a default. */
   public static final class Builder {
     private Settings settings = Settings.empty();
+    private HeartbeatConfig heartbeatConfig;
     private String resourceManagerId;
     private long epoch;
     private MainThreadExecutor mainThread;
     private Clock wallClock = Clock.systemUTC();
     private TaskExecutorConnector connector;
     private final List<ResourceManagerListener> listeners = new ArrayList<>();
-    private HeartbeatMetrics heartbeatMetrics = HeartbeatMetrics.NONE;
-    private ResourceManagerMetrics metrics;
-    private boolean serveRpc = true;
-    private boolean serveRest = true;
-    private OpenFiles openFiles;
+    private final List<HeartbeatMetrics> heartbeatMetrics = new ArrayList<>();
+    private TaskExecutorAdmission admission = TaskExecutorAdmission.ALWAYS;
 
     private Builder() {}
 
-    /**
-     * Where the resource manager learns that it is near its open-files limit (and then refuses new task
-     * executors); by default it watches its own process while it serves gRPC.
-     */
-    public Builder openFiles(OpenFiles openFiles) {
-      this.openFiles = Objects.requireNonNull(openFiles);
-      return this;
-    }
-
-    /** Configuration (SPEC 5 keys); validated by {@link #build()}. */
+    /** Where the {@code heartbeat.*} keys (SPEC 5) are read from, unless {@link #heartbeatConfig} is given. */
     public Builder settings(Settings settings) {
       this.settings = Objects.requireNonNull(settings);
       return this;
     }
 
-    /** Defaults to {@code rm-} and eight random hex digits. */
+    /** The heartbeat settings, already read; wins over {@link #settings}. */
+    public Builder heartbeatConfig(HeartbeatConfig heartbeatConfig) {
+      this.heartbeatConfig = Objects.requireNonNull(heartbeatConfig);
+      return this;
+    }
+
+    /** Defaults to {@link #randomId()}. */
     public Builder resourceManagerId(String id) {
       this.resourceManagerId = id;
       return this;
@@ -539,7 +430,7 @@ public final class ResourceManager implements AutoCloseable {
       return this;
     }
 
-    /** The single thread all state lives on; defaults to one the resource manager owns. */
+    /** The single thread all state lives on; defaults to one the resource manager starts and owns. */
     public Builder mainThread(MainThreadExecutor mainThread) {
       this.mainThread = mainThread;
       return this;
@@ -551,45 +442,38 @@ public final class ResourceManager implements AutoCloseable {
       return this;
     }
 
-    /** How the resource manager reaches task executors; defaults to gRPC. */
+    /** How the resource manager reaches task executors. Required. */
     public Builder connector(TaskExecutorConnector connector) {
       this.connector = connector;
       return this;
     }
 
+    /** Adds a listener, called on the main thread. */
     public Builder listener(ResourceManagerListener listener) {
       listeners.add(Objects.requireNonNull(listener));
       return this;
     }
 
-    /** An extra heartbeat metrics hook, besides the resource manager's own {@link #metrics}. */
+    /** Adds a heartbeat metrics hook; each one given is called. */
     public Builder heartbeatMetrics(HeartbeatMetrics metrics) {
-      this.heartbeatMetrics = Objects.requireNonNull(metrics);
+      Objects.requireNonNull(metrics);
+      if (metrics != HeartbeatMetrics.NONE && !heartbeatMetrics.contains(metrics)) {
+        heartbeatMetrics.add(metrics);
+      }
       return this;
     }
 
-    /** The Prometheus metrics to record into and serve; defaults to a fresh registry. */
-    public Builder metrics(ResourceManagerMetrics metrics) {
-      this.metrics = Objects.requireNonNull(metrics);
-      return this;
-    }
-
-    /** Whether to serve the gRPC services (default true). Without them no task executor can register. */
-    public Builder serveRpc(boolean serveRpc) {
-      this.serveRpc = serveRpc;
-      return this;
-    }
-
-    /** Whether to serve the REST API and {@code /metrics} (default true). */
-    public Builder serveRest(boolean serveRest) {
-      this.serveRest = serveRest;
+    /** Whether a task executor it does not know yet may register; defaults to {@link TaskExecutorAdmission#ALWAYS}. */
+    public Builder admission(TaskExecutorAdmission admission) {
+      this.admission = Objects.requireNonNull(admission);
       return this;
     }
 
     /**
-     * Reads and checks every setting; binds nothing (that is {@link ResourceManager#start()}).
+     * Checks the input; starts nothing (that is {@link ResourceManager#start()}).
      *
-     * @throws ConfigException naming the key of a bad setting
+     * @throws ConfigException naming the key of a bad heartbeat setting
+     * @throws NullPointerException without a connector
      */
     public ResourceManager build() {
       return new ResourceManager(this);

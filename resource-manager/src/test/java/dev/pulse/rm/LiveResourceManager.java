@@ -2,6 +2,8 @@ package dev.pulse.rm;
 
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
+import dev.pulse.rm.server.ResourceManagerServer;
+import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +28,9 @@ public final class LiveResourceManager implements AutoCloseable {
 
   private final ScheduledMainThreadExecutor main = new ScheduledMainThreadExecutor("pulse-rm-test-main");
   private final FakeTaskExecutors fakes = new FakeTaskExecutors();
-  private final ResourceManager rm;
+  /** The server around {@link #rm}, when serving REST ({@link #servingRest}); {@code null} otherwise. */
+  private final ResourceManagerServer server;
+  private ResourceManager rm;
 
   /**
    * @param customizer sets listeners, metrics, ids or a wall clock on the builder before it is built
@@ -35,15 +39,33 @@ public final class LiveResourceManager implements AutoCloseable {
     ResourceManager.Builder builder = ResourceManager.builder()
         .settings(Settings.of("heartbeat.interval", INTERVAL_MS + " ms", "heartbeat.timeout", "60 s"))
         .mainThread(main)
-        .connector(fakes)
-        .serveRpc(false)
-        .serveRest(false);
+        .connector(fakes);
     customizer.accept(builder);
     rm = builder.build();
+    server = null;
+  }
+
+  private LiveResourceManager(Settings settings) {
+    server = ResourceManagerServer.builder().settings(settings).mainThread(main).connector(fakes).serveRpc(false)
+        .build();
+  }
+
+  /** One served by a {@link ResourceManagerServer} with the REST API only (no gRPC), built from {@code settings}. */
+  public static LiveResourceManager servingRest(Settings settings) {
+    return new LiveResourceManager(settings);
   }
 
   public ResourceManager start() {
+    if (server != null) {
+      rm = server.start().resourceManager();
+      return rm;
+    }
     return rm.start();
+  }
+
+  /** The REST API's base URL; only {@link #servingRest} serves one. */
+  public URI restUrl() {
+    return server.restUrl();
   }
 
   public ResourceManager resourceManager() {
@@ -113,7 +135,11 @@ public final class LiveResourceManager implements AutoCloseable {
   /** Closes the resource manager, then its main thread. */
   @Override
   public void close() {
-    rm.close();
+    if (server != null) {
+      server.close();
+    } else {
+      rm.close();
+    }
     main.close();
   }
 

@@ -3,6 +3,7 @@ package dev.pulse.rm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pulse.rm.server.OpenFilesAdmission;
 import dev.pulse.rpc.OpenFiles;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterEach;
@@ -13,7 +14,7 @@ class OpenFilesAdmissionTest {
 
   private long open = 10;
   private final OpenFiles files = OpenFiles.of("test", OpenFiles.Source.of(() -> open, () -> 256));
-  private final LiveResourceManager live = new LiveResourceManager(b -> b.openFiles(files));
+  private final LiveResourceManager live = new LiveResourceManager(b -> b.admission(new OpenFilesAdmission(files)));
 
   @AfterEach
   void close() {

@@ -6,6 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.ConfigException;
+import dev.pulse.rm.server.ResourceManagerServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -15,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An embedder's JVM must be able to exit after a failed {@code build()}: building reads and checks
- * settings and starts nothing; only {@link ResourceManager#start()} creates threads, and a failed
- * start stops what it created.
+ * settings and starts nothing; only {@link ResourceManagerServer#start()} (and, used alone,
+ * {@link ResourceManager#start()}) creates threads, and a failed start stops what it created.
  */
 class ResourceManagerLifecycleTest {
 
@@ -30,7 +34,7 @@ class ResourceManagerLifecycleTest {
   void build_withABadSetting_failsNamingTheKey_andLeavesNoThread(String key, String value) {
     Set<Thread> before = Thread.getAllStackTraces().keySet();
 
-    assertThatThrownBy(() -> ResourceManager.builder().settings(Settings.of(key, value, "rest.port", "0",
+    assertThatThrownBy(() -> ResourceManagerServer.builder().settings(Settings.of(key, value, "rest.port", "0",
         "resourcemanager.rpc.port", "0").with(key, value)).build())
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(key);
@@ -41,15 +45,15 @@ class ResourceManagerLifecycleTest {
   @Test
   void build_startsNoThread_untilStart_andCloseStopsIt() {
     Set<Thread> before = Thread.getAllStackTraces().keySet();
-    ResourceManager rm = ResourceManager.builder()
+    ResourceManagerServer server = ResourceManagerServer.builder()
         .settings(Settings.of("rest.port", "0", "resourcemanager.rpc.port", "0")).build();
     assertThat(newThreads(before)).as("threads started by build()").isEmpty();
-    assertThatThrownBy(rm::overview).isInstanceOf(IllegalStateException.class).hasMessageContaining("not started");
-    assertThat(rm.taskExecutors()).isCompletedExceptionally();
+    assertThatThrownBy(server::resourceManager).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not started");
 
-    rm.start();
+    server.start();
     assertThat(newThreads(before)).extracting(Thread::getName).contains("pulse-rm-main");
-    rm.close();
+    server.close();
     // Netty's GlobalEventExecutor thread (used when channels close) is not a daemon but ends by
     // itself about a second after its last task: wait for that, not for ever.
     await().pollInSameThread().atMost(Duration.ofSeconds(20))
@@ -57,10 +61,45 @@ class ResourceManagerLifecycleTest {
   }
 
   @Test
+  void start_onAPortInUse_failsNamingTheKey_andStopsWhatItStarted() throws IOException {
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      ResourceManagerServer server = ResourceManagerServer.builder().settings(Settings.of("resourcemanager.rpc.port",
+          "0", "rest.port", Integer.toString(taken.getLocalPort()))).build();
+
+      assertThatThrownBy(server::start).isInstanceOf(ConfigException.class).hasMessageStartingWith("rest.port: ");
+    }
+    await().pollInSameThread().atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(newThreads(before)).as("threads after a failed start()").isEmpty());
+  }
+
+  @Test
   void close_withoutStart_isFine() {
     Set<Thread> before = Thread.getAllStackTraces().keySet();
-    ResourceManager.builder().settings(Settings.of("rest.port", "0", "resourcemanager.rpc.port", "0")).build().close();
+    ResourceManagerServer.builder().settings(Settings.of("rest.port", "0", "resourcemanager.rpc.port", "0")).build()
+        .close();
     assertThat(newThreads(before)).isEmpty();
+  }
+
+  @Test
+  void facade_startsItsMainThreadOnlyInStart_andAnswersNothingBefore() {
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    ResourceManager rm = ResourceManager.builder().connector(new FakeTaskExecutors()).build();
+    assertThat(newThreads(before)).as("threads started by build()").isEmpty();
+    assertThatThrownBy(rm::overview).isInstanceOf(IllegalStateException.class).hasMessageContaining("not started");
+    assertThat(rm.taskExecutors()).isCompletedExceptionally();
+
+    rm.start();
+    assertThat(newThreads(before)).extracting(Thread::getName).containsExactly("pulse-rm-main");
+    rm.close();
+    await().pollInSameThread().atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(newThreads(before)).as("threads after close()").isEmpty());
+  }
+
+  @Test
+  void facade_withoutAConnector_isRefusedByBuild() {
+    assertThatThrownBy(() -> ResourceManager.builder().build()).isInstanceOf(NullPointerException.class)
+        .hasMessageStartingWith("connector: ");
   }
 
   /**

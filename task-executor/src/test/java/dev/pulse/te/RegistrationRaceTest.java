@@ -8,6 +8,7 @@ import dev.pulse.rm.Allocation;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerListener;
 import dev.pulse.rm.TaskExecutorInfo;
+import dev.pulse.rm.server.ResourceManagerServer;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -38,6 +39,7 @@ class RegistrationRaceTest {
   private static final long ANSWER_DELAY_MS = 300;
 
   private final ScheduledExecutorService delayer = Executors.newSingleThreadScheduledExecutor();
+  private ResourceManagerServer server;
   private ResourceManager rm;
   private TaskExecutor te;
 
@@ -46,8 +48,8 @@ class RegistrationRaceTest {
     if (te != null) {
       te.close();
     }
-    if (rm != null) {
-      rm.close();
+    if (server != null) {
+      server.close();
     }
     delayer.shutdownNow();
   }
@@ -57,15 +59,17 @@ class RegistrationRaceTest {
     CompletableFuture<CompletableFuture<List<Allocation>>> allocation = new CompletableFuture<>();
     Settings settings = Settings.of("heartbeat.interval", "1 s", "heartbeat.timeout", "10 s",
         "resourcemanager.rpc.port", "0");
-    rm = ResourceManager.builder().settings(settings).serveRest(false).listener(new ResourceManagerListener() {
-      @Override
-      public void taskExecutorRegistered(TaskExecutorInfo taskExecutor) {
-        allocation.complete(rm.allocateSlots("job-1", 2));
-      }
-    }).build().start();
+    server = ResourceManagerServer.builder().settings(settings).serveRest(false)
+        .listener(new ResourceManagerListener() {
+          @Override
+          public void taskExecutorRegistered(TaskExecutorInfo taskExecutor) {
+            allocation.complete(rm.allocateSlots("job-1", 2));
+          }
+        }).build().start();
+    rm = server.resourceManager();
 
     te = TaskExecutor.builder()
-        .settings(settings.with("resourcemanager.rpc.port", Integer.toString(rm.rpcAddress().getPort()))
+        .settings(settings.with("resourcemanager.rpc.port", Integer.toString(server.rpcAddress().getPort()))
             .with("taskexecutor.resource-id", "te-1").with("taskexecutor.numberOfTaskSlots", "2"))
         .clientInterceptor(new DelayRegistrationAnswers())
         .build().start();

@@ -10,6 +10,7 @@ import dev.pulse.rm.LossReason;
 import dev.pulse.rm.Overview;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerEvent;
+import dev.pulse.rm.server.ResourceManagerServer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -34,18 +35,20 @@ class TaskExecutorWithResourceManagerTest {
 
   private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
   private ResourceManager rm;
+  private int rmPort;
   private TaskExecutor te1;
   private TaskExecutor te2;
 
   @BeforeEach
   void startClusterOfTwo() {
-    rm = ResourceManager.builder()
+    ResourceManagerServer server = ResourceManagerServer.builder()
         .resourceManagerId("rm-e2e")
         .settings(HEARTBEATS.overriddenBy(Settings.of("resourcemanager.rpc.port", "0")))
         .serveRest(false)
         .build();
-    toClose.push(rm);
-    rm.start();
+    toClose.push(server);
+    rm = server.start().resourceManager();
+    rmPort = server.rpcAddress().getPort();
     te1 = startTaskExecutor("te-1", 2);
     te2 = startTaskExecutor("te-2", 3);
     await().atMost(PATIENCE).until(() -> te1.isRegistered() && te2.isRegistered()
@@ -142,7 +145,7 @@ class TaskExecutorWithResourceManagerTest {
         .settings(HEARTBEATS.overriddenBy(Settings.of(
             "taskexecutor.resource-id", id,
             "taskexecutor.numberOfTaskSlots", Integer.toString(slots),
-            "resourcemanager.rpc.port", Integer.toString(rm.rpcAddress().getPort()))))
+            "resourcemanager.rpc.port", Integer.toString(rmPort))))
         .build();
     toClose.push(te);
     return te.start();

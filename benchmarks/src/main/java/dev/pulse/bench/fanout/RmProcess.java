@@ -14,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The production resource manager ({@code dev.pulse.rm.ResourceManagerMain}, unchanged) in a child JVM,
+ * The production resource manager ({@code dev.pulse.rm.server.ResourceManagerMain}, unchanged) in a child JVM,
  * with REST on an ephemeral loopback port, plus the probes the benchmark reads it with: its Prometheus
  * text ({@code GET /metrics}), its event log ({@code GET /v1/events}), its CPU time and RSS from
  * {@code /proc}, and its live heap after a full GC ({@code jcmd}).
@@ -41,7 +41,7 @@ final class RmProcess implements AutoCloseable {
     Map<String, String> all = new HashMap<>(Map.of("resourcemanager.rpc.port", "0", "rest.port", "0"));
     all.putAll(settings);
     all.forEach((k, v) -> args.add("-D" + k + "=" + v));
-    ChildJvm jvm = ChildJvm.start("resource-manager", jvmOptions, "dev.pulse.rm.ResourceManagerMain", args);
+    ChildJvm jvm = ChildJvm.start("resource-manager", jvmOptions, "dev.pulse.rm.server.ResourceManagerMain", args);
     try {
       Matcher m = START_LINE.matcher(jvm.awaitLine("resource-manager ", 60_000));
       if (!m.find()) {

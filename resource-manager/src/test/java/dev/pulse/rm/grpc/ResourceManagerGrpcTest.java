@@ -33,6 +33,7 @@ import dev.pulse.rm.EventType;
 import dev.pulse.rm.LossReason;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerEvent;
+import dev.pulse.rm.server.ResourceManagerServer;
 import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
@@ -61,6 +62,7 @@ import org.junit.jupiter.api.Test;
  */
 class ResourceManagerGrpcTest {
 
+  private ResourceManagerServer server;
   private ResourceManager rm;
   private ManagedChannel channel;
   private final ScheduledMainThreadExecutor teMain = new ScheduledMainThreadExecutor("test-te-main");
@@ -71,13 +73,14 @@ class ResourceManagerGrpcTest {
 
   @BeforeEach
   void setUp() {
-    rm = ResourceManager.builder()
+    server = ResourceManagerServer.builder()
         .settings(Settings.of("heartbeat.interval", "100 ms", "heartbeat.timeout", "3 s",
             "heartbeat.rpc-failure-threshold", "2", "resourcemanager.rpc.port", "0", "rest.port", "0"))
         .serveRest(false)
         .build()
         .start();
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", rm.rpcAddress().getPort()).usePlaintext().build();
+    rm = server.resourceManager();
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.rpcAddress().getPort()).usePlaintext().build();
   }
 
   @AfterEach
@@ -90,7 +93,7 @@ class ResourceManagerGrpcTest {
     }
     teMain.close();
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    rm.close();
+    server.close();
   }
 
   @Test

@@ -42,7 +42,8 @@ class RestAuthTest {
 
   @BeforeEach
   void startResourceManager() {
-    live = new LiveResourceManager(b -> b.resourceManagerId("rm-auth").metrics(metrics));
+    live = new LiveResourceManager(b -> b.resourceManagerId("rm-auth").heartbeatMetrics(metrics).listener(metrics));
+    metrics.bindTo(live.resourceManager());
     rm = live.start();
     live.register("te-1", 2);
   }

@@ -43,7 +43,8 @@ class RestHttpsTest {
   void setUp() {
     pki = TestPki.create(dir, "rest");
     restCert = pki.issue("rest");
-    live = new LiveResourceManager(b -> b.resourceManagerId("rm-https").metrics(metrics));
+    live = new LiveResourceManager(b -> b.resourceManagerId("rm-https").heartbeatMetrics(metrics).listener(metrics));
+    metrics.bindTo(live.resourceManager());
     rm = live.start();
   }
 

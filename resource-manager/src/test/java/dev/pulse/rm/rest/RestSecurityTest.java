@@ -8,6 +8,7 @@ import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.rm.LiveResourceManager;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.rest.Http.Reply;
+import dev.pulse.rm.server.ResourceManagerServer;
 import dev.pulse.rpc.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,7 +109,7 @@ class RestSecurityTest {
   void resourceManager_badRestSetting_failsWhenBuilt_beforeAnythingBinds() {
     Settings bad = settings("rest.port", "0", "rest.auth.read", "maybe");
 
-    assertThatThrownBy(() -> ResourceManager.builder().serveRpc(false).settings(bad).build())
+    assertThatThrownBy(() -> ResourceManagerServer.builder().serveRpc(false).settings(bad).build())
         .isInstanceOf(ConfigException.class).hasMessageStartingWith("rest.auth.read: ");
   }
 
@@ -118,16 +119,16 @@ class RestSecurityTest {
         "heartbeat.timeout", "60 s", "rest.bind-address", "127.0.0.1", "rest.port", "0",
         "security.auth.token-file", tokenFile.toString(), "security.ssl.enabled", "true",
         "security.ssl.cert", serverCert.cert().toString(), "security.ssl.key", serverCert.key().toString());
-    try (LiveResourceManager live = new LiveResourceManager(b -> b.settings(settings).serveRest(true))) {
+    try (LiveResourceManager live = LiveResourceManager.servingRest(settings)) {
       ResourceManager rm = live.start();
       live.register("te-1", 1);
-      Http https = new Http(rm.restUrl(), pki.clientTrustingCa());
+      Http https = new Http(live.restUrl(), pki.clientTrustingCa());
 
       Reply refused = https.post("/v1/allocations", "{\"jobId\": \"job-1\", \"slots\": 1}");
       Reply created = https.withHeader("Authorization", "Bearer " + TOKEN)
           .post("/v1/allocations", "{\"jobId\": \"job-1\", \"slots\": 1}");
 
-      assertThat(rm.restUrl().getScheme()).isEqualTo("https");
+      assertThat(live.restUrl().getScheme()).isEqualTo("https");
       assertThat(refused.status()).isEqualTo(401);
       assertThat(created.status()).isEqualTo(201);
       assertThat(https.get("/v1/overview").status()).isEqualTo(200);

@@ -1,10 +1,10 @@
-package dev.pulse.rm;
+package dev.pulse.rm.server;
 
 import dev.pulse.rpc.process.ProcessRunner;
 
 /**
  * {@code bin/resource-manager [-c FILE] [-Dkey=value ...]}: a standalone resource manager. Only wires:
- * settings in, {@link ResourceManager} up, one start-up line out; SIGTERM stops it with exit code 0.
+ * settings in, {@link ResourceManagerServer} up, one start-up line out; SIGTERM stops it with exit code 0.
  */
 public final class ResourceManagerMain {
 
@@ -12,9 +12,10 @@ public final class ResourceManagerMain {
 
   public static void main(String[] args) {
     ProcessRunner.main("resource-manager", "Runs a Pulse resource manager.", args, settings -> {
-      ResourceManager rm = ResourceManager.builder().settings(settings).build().start();
-      return new ProcessRunner.Started(rm, "resource-manager " + rm.id() + " (epoch " + rm.fencing().epoch()
-          + ") rpc " + hostPort(rm.rpcAddress()) + ", rest " + rm.restUrl() + "/v1/overview");
+      ResourceManagerServer server = ResourceManagerServer.builder().settings(settings).build().start();
+      return new ProcessRunner.Started(server, "resource-manager " + server.resourceManager().id() + " (epoch "
+          + server.resourceManager().fencing().epoch() + ") rpc " + hostPort(server.rpcAddress()) + ", rest "
+          + server.restUrl() + "/v1/overview");
     });
   }
 
