@@ -8,7 +8,7 @@ import dev.pulse.rm.LossReason;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerListener;
 import dev.pulse.rm.TaskExecutorInfo;
-import dev.pulse.te.TaskExecutor;
+import dev.pulse.te.server.TaskExecutorServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +52,8 @@ class EmbeddingExampleTest {
     try (ResourceManager rm = ResourceManager.builder().settings(settings).listener(scheduler).build().start()) {
       Settings worker = settings.with("resourcemanager.rpc.port", Integer.toString(rm.rpcAddress().getPort()))
           .with("taskexecutor.numberOfTaskSlots", "2");
-      try (TaskExecutor te1 = TaskExecutor.builder().settings(worker.with("taskexecutor.resource-id", "te-1")).build();
-           TaskExecutor te2 = TaskExecutor.builder().settings(worker.with("taskexecutor.resource-id", "te-2")).build()) {
+      try (TaskExecutorServer te1 = TaskExecutorServer.builder().settings(worker.with("taskexecutor.resource-id", "te-1")).build();
+           TaskExecutorServer te2 = TaskExecutorServer.builder().settings(worker.with("taskexecutor.resource-id", "te-2")).build()) {
         te1.start();
         te2.start();
         registered.await(30, TimeUnit.SECONDS);

@@ -31,7 +31,7 @@ import dev.pulse.proto.v1.WatchAllocationsRequest;
 import dev.pulse.rm.Allocation;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.TaskExecutorInfo;
-import dev.pulse.te.TaskExecutor;
+import dev.pulse.te.server.TaskExecutorServer;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;

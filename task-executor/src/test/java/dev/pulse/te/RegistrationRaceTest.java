@@ -8,6 +8,7 @@ import dev.pulse.rm.Allocation;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerListener;
 import dev.pulse.rm.TaskExecutorInfo;
+import dev.pulse.te.server.TaskExecutorServer;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -39,7 +40,7 @@ class RegistrationRaceTest {
 
   private final ScheduledExecutorService delayer = Executors.newSingleThreadScheduledExecutor();
   private ResourceManager rm;
-  private TaskExecutor te;
+  private TaskExecutorServer te;
 
   @AfterEach
   void close() {
@@ -64,7 +65,7 @@ class RegistrationRaceTest {
       }
     }).build().start();
 
-    te = TaskExecutor.builder()
+    te = TaskExecutorServer.builder()
         .settings(settings.with("resourcemanager.rpc.port", Integer.toString(rm.rpcAddress().getPort()))
             .with("taskexecutor.resource-id", "te-1").with("taskexecutor.numberOfTaskSlots", "2"))
         .clientInterceptor(new DelayRegistrationAnswers())
