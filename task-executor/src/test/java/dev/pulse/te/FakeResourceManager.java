@@ -98,7 +98,7 @@ public final class FakeResourceManager implements AutoCloseable {
     return "reg-" + n;
   }
 
-  List<DisconnectTaskExecutorRequest> disconnects() {
+  public List<DisconnectTaskExecutorRequest> disconnects() {
     return List.copyOf(disconnects);
   }
 
