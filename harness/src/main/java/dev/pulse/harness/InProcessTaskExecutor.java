@@ -2,7 +2,7 @@ package dev.pulse.harness;
 
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.ConfigException;
-import dev.pulse.te.TaskExecutor;
+import dev.pulse.te.server.TaskExecutorServer;
 import java.time.Duration;
 
 /**
@@ -18,7 +18,7 @@ final class InProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
   private final NetworkFaults faults;
   private final Runnable beforeFault;
   private PausableMainThread mainThread;
-  private TaskExecutor taskExecutor;
+  private TaskExecutorServer taskExecutor;
   private int port;
 
   /**
@@ -47,7 +47,7 @@ final class InProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
   private void startOn(int rpcPort) {
     mainThread = new PausableMainThread("pulse-te-main-" + id);
     try {
-      taskExecutor = TaskExecutor.builder()
+      taskExecutor = TaskExecutorServer.builder()
           .settings(settings.with("taskexecutor.rpc.port", Integer.toString(rpcPort)))
           .mainThread(mainThread)
           .serverInterceptor(faults.serverInterceptor())
@@ -84,7 +84,7 @@ final class InProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
   }
 
   /** The task executor itself, for assertions on its own view (slots, registration). */
-  synchronized TaskExecutor taskExecutor() {
+  synchronized TaskExecutorServer taskExecutor() {
     return taskExecutor;
   }
 

@@ -105,7 +105,7 @@ public final class LocalCluster implements Callable<Integer> {
         te.put("resourcemanager.rpc.port", rpcPort);
         te.putIfAbsent("taskexecutor.numberOfTaskSlots", Integer.toString(slots));
         te.put("taskexecutor.resource-id", "te-" + i);
-        ChildProcess p = ChildProcess.start("te-" + i, "dev.pulse.te.TaskExecutorMain", args(te),
+        ChildProcess p = ChildProcess.start("te-" + i, "dev.pulse.te.server.TaskExecutorMain", args(te),
             logs.resolve("te-" + i + ".log"));
         children.add(p);
       }

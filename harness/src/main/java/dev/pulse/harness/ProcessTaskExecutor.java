@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A task executor in a child JVM ({@code dev.pulse.te.TaskExecutorMain}, what {@code bin/task-executor}
+ * A task executor in a child JVM ({@code dev.pulse.te.server.TaskExecutorMain}, what {@code bin/task-executor}
  * runs); faults are signals. Network faults are not supported: they throw
  * {@link UnsupportedOperationException}.
  *
@@ -61,7 +61,7 @@ final class ProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
     args.add("-Dtaskexecutor.rpc.port=" + port);
     args.add("-Dresourcemanager.rpc.port=" + resourceManagerPort.getAsInt());
     try {
-      process = ChildProcess.start(id, "dev.pulse.te.TaskExecutorMain", args,
+      process = ChildProcess.start(id, "dev.pulse.te.server.TaskExecutorMain", args,
           logs.resolve(id + "-" + (starts++) + ".log"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -26,7 +26,7 @@ class BadConfigurationTest {
               + " (10 s), was 1 s; otherwise any late answer loses a healthy target; use at least twice the interval,"
               + " e.g. 20 s");
     }
-    try (ChildProcess te = ChildProcess.start("bad-te", "dev.pulse.te.TaskExecutorMain",
+    try (ChildProcess te = ChildProcess.start("bad-te", "dev.pulse.te.server.TaskExecutorMain",
         List.of("-Dtaskexecutor.numberOfTaskSlots=0"), logs.resolve("te.log"))) {
       assertThat(te.onExit().get(60, TimeUnit.SECONDS).exitValue()).isEqualTo(1);
       assertThat(Files.readAllLines(te.log())).filteredOn(l -> l.startsWith("task-executor:"))

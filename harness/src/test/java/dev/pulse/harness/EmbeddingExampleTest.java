@@ -9,7 +9,7 @@ import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerListener;
 import dev.pulse.rm.TaskExecutorInfo;
 import dev.pulse.rm.server.ResourceManagerServer;
-import dev.pulse.te.TaskExecutor;
+import dev.pulse.te.server.TaskExecutorServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,8 +56,8 @@ class EmbeddingExampleTest {
       ResourceManager rm = server.resourceManager();
       Settings worker = settings.with("resourcemanager.rpc.port", Integer.toString(server.rpcAddress().getPort()))
           .with("taskexecutor.numberOfTaskSlots", "2");
-      try (TaskExecutor te1 = TaskExecutor.builder().settings(worker.with("taskexecutor.resource-id", "te-1")).build();
-           TaskExecutor te2 = TaskExecutor.builder().settings(worker.with("taskexecutor.resource-id", "te-2")).build()) {
+      try (TaskExecutorServer te1 = TaskExecutorServer.builder().settings(worker.with("taskexecutor.resource-id", "te-1")).build();
+           TaskExecutorServer te2 = TaskExecutorServer.builder().settings(worker.with("taskexecutor.resource-id", "te-2")).build()) {
         te1.start();
         te2.start();
         registered.await(30, TimeUnit.SECONDS);

@@ -32,7 +32,7 @@ import dev.pulse.rm.Allocation;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.TaskExecutorInfo;
 import dev.pulse.rpc.RawCalls;
-import dev.pulse.te.TaskExecutor;
+import dev.pulse.te.server.TaskExecutorServer;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;

@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * <p>Thread-safe; the caller logs after {@link #record()} returns, outside any lock.
  */
-final class LogThrottle {
+public final class LogThrottle {
 
   private final long periodNanos;
   private final MonotonicClock clock;
@@ -30,7 +30,7 @@ final class LogThrottle {
    * @param period the least time between two lines, &gt; 0
    * @param clock the time source (a main thread's, or {@link MonotonicClock#system()})
    */
-  LogThrottle(Duration period, MonotonicClock clock) {
+  public LogThrottle(Duration period, MonotonicClock clock) {
     if (period.isNegative() || period.isZero()) {
       throw new IllegalArgumentException("period must be > 0, was " + period);
     }
@@ -44,7 +44,7 @@ final class LogThrottle {
    * @return 0 if it must not be logged; otherwise the number of events since the previous line, this
    *     one included, to log now
    */
-  synchronized long record() {
+  public synchronized long record() {
     long now = clock.nanoTime();
     total++;
     unlogged++;
@@ -59,12 +59,12 @@ final class LogThrottle {
   }
 
   /** Every event recorded so far. */
-  synchronized long total() {
+  public synchronized long total() {
     return total;
   }
 
   /** The period in whole seconds, for log lines. */
-  long periodSeconds() {
+  public long periodSeconds() {
     return periodNanos / 1_000_000_000L;
   }
 }

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <p>Answers to calls that were cancelled in the meantime (the caller gave up) are dropped quietly.
  * Stateless.
  */
-final class MainThreadCalls {
+public final class MainThreadCalls {
 
   private static final Logger LOG = LoggerFactory.getLogger(MainThreadCalls.class);
 
@@ -32,7 +32,7 @@ final class MainThreadCalls {
    *
    * @param work runs on {@code mainThread}; may throw a {@link StatusRuntimeException} to refuse the call
    */
-  static <T> void answer(MainThreadExecutor mainThread, StreamObserver<T> observer, String method,
+  public static <T> void answer(MainThreadExecutor mainThread, StreamObserver<T> observer, String method,
       Supplier<? extends CompletionStage<T>> work) {
     if (observer instanceof ServerCallStreamObserver<T> call) {
       // Without a handler, answering a cancelled call throws on the main thread.

@@ -8,13 +8,14 @@
  * {@link dev.pulse.rpc.RpcFailures} is the one place where call outcomes become the core's failure kinds.
  *
  * <h2>Task executor side</h2>
- * {@link dev.pulse.rpc.TaskExecutorGatewayService} answers heartbeats on the task executor's main thread,
- * checks fencing ({@link dev.pulse.rpc.Fencing}) and identity, and delegates the other calls to
- * {@link dev.pulse.rpc.TaskExecutorOperations}.
+ * The task executor's gateway service lives with the task executor ({@code dev.pulse.te.grpc}); it uses
+ * {@link dev.pulse.rpc.MainThreadCalls} to answer each call on the task executor's main thread and
+ * {@link dev.pulse.rpc.LogThrottle} to keep repeated refusals to one log line.
  *
  * <h2>Both sides</h2>
  * {@link dev.pulse.rpc.RpcTransport} (event loops, TLS, token) is built once per process from an
  * {@link dev.pulse.rpc.RpcConfig}; {@link dev.pulse.rpc.RpcServer} serves any pulse.v1 service with the
  * token check in front of every method; {@link dev.pulse.rpc.WireValidation} checks every request message.
+ * The test-jar's {@code TestingTaskExecutorGateway} stands in for a task executor on the wire.
  */
 package dev.pulse.rpc;

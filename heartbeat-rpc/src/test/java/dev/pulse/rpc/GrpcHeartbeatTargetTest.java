@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The resource manager's heartbeat sender talking to task executors over real loopback sockets,
- * through {@link GrpcHeartbeatTarget} and {@link TaskExecutorGatewayService}: each way a task
+ * through {@link GrpcHeartbeatTarget} and {@link TestingTaskExecutorGateway}: each way a task
  * executor can fail ends in the right core callback.
  */
 class GrpcHeartbeatTargetTest {

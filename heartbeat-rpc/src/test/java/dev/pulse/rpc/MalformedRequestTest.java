@@ -1,6 +1,6 @@
 package dev.pulse.rpc;
 
-import static dev.pulse.rpc.TaskExecutorGatewayServiceTest.heartbeat;
+import static dev.pulse.rpc.TeSide.heartbeat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pulse.heartbeat.HeartbeatConfig;

@@ -1,7 +1,7 @@
 package dev.pulse.rpc;
 
-import static dev.pulse.rpc.TaskExecutorGatewayServiceTest.heartbeat;
-import static dev.pulse.rpc.TaskExecutorGatewayServiceTest.statusOf;
+import static dev.pulse.rpc.TeSide.heartbeat;
+import static dev.pulse.rpc.TeSide.statusOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;

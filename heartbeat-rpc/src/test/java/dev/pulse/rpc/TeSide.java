@@ -8,17 +8,24 @@ import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.TestingHeartbeatListener;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import dev.pulse.proto.v1.FencingToken;
+import dev.pulse.proto.v1.HeartbeatRequest;
 import dev.pulse.proto.v1.SlotReport;
 import dev.pulse.proto.v1.SlotState;
 import dev.pulse.proto.v1.SlotStatus;
+import dev.pulse.proto.v1.TaskExecutorIdentity;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /**
  * The task executor's half of a loopback test, wired as the task executor module will wire it: a real
  * main thread, a receiving heartbeat manager that monitors the resource manager, and a
- * {@link TaskExecutorGatewayService} on an {@link RpcServer}. It follows {@link RmSide#TOKEN} unless a
+ * {@link TestingTaskExecutorGateway} (the task executor's own service lives in the task-executor module)
+ * on an {@link RpcServer}. It follows {@link RmSide#TOKEN} unless a
  * test changes {@link #acceptedToken}.
  */
 final class TeSide implements AutoCloseable {
@@ -40,11 +47,11 @@ final class TeSide implements AutoCloseable {
   volatile FencingToken acceptedToken = RmSide.TOKEN;
 
   TeSide(String id, String instanceId, HeartbeatConfig config, RpcConfig rpcConfig, int port) {
-    this(id, instanceId, config, rpcConfig, port, new TaskExecutorOperations() {});
+    this(id, instanceId, config, rpcConfig, port, new TestingTaskExecutorGateway.Operations() {});
   }
 
   TeSide(String id, String instanceId, HeartbeatConfig config, RpcConfig rpcConfig, int port,
-      TaskExecutorOperations operations) {
+      TestingTaskExecutorGateway.Operations operations) {
     this.id = ResourceId.of(id);
     this.instanceId = instanceId;
     this.main = new ScheduledMainThreadExecutor("te-main-" + id);
@@ -57,7 +64,7 @@ final class TeSide implements AutoCloseable {
     RpcServer s = null;
     try {
       t = RpcTransport.create(rpcConfig, "te", 1);
-      TaskExecutorGatewayService service = TaskExecutorGatewayService.builder()
+      TestingTaskExecutorGateway service = TestingTaskExecutorGateway.builder()
           .identity(this.id, instanceId)
           .mainThread(main)
           .heartbeatManager(manager)
@@ -102,5 +109,17 @@ final class TeSide implements AutoCloseable {
     } finally {
       main.close();
     }
+  }
+
+  /** A heartbeat request from {@link RmSide#TOKEN} to {@code addressee}. */
+  static HeartbeatRequest heartbeat(TaskExecutorIdentity addressee) {
+    return HeartbeatRequest.newBuilder().setFencingToken(RmSide.TOKEN).setTaskExecutor(addressee).build();
+  }
+
+  /** The status {@code call} fails with; fails the test if it succeeds. */
+  static Status statusOf(ThrowingCallable call) {
+    StatusRuntimeException e = Assertions.catchThrowableOfType(StatusRuntimeException.class, call);
+    Assertions.assertThat(e).as("the call should have failed").isNotNull();
+    return e.getStatus();
   }
 }

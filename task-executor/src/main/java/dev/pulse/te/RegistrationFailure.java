@@ -1,7 +1,6 @@
 package dev.pulse.te;
 
 import dev.pulse.rpc.RpcSecurityConfig;
-import io.grpc.Status;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -14,38 +13,39 @@ import java.util.concurrent.CompletionException;
  * it as an error, with a hint naming the key to check, and keeps retrying until
  * {@code taskexecutor.registration.timeout}; see {@link ResourceManagerConnection} for why.
  *
- * @param code the gRPC status code of the failure
+ * @param code the kind of failure, as {@link ResourceManagerCallException#code()} names it
  * @param description what went wrong, as the resource manager or the transport put it
  * @param hint what to check, naming a configuration key where there is one; empty if none
  */
-record RegistrationFailure(Status.Code code, String description, String hint) {
+record RegistrationFailure(String code, String description, String hint) {
 
-  /** Classifies the failure of a {@code RegisterTaskExecutor} call. */
+  /**
+   * Classifies the failure of a registration call: a {@link ResourceManagerCallException} by its code;
+   * anything else (a client that throws) as {@code UNKNOWN} with what it says.
+   */
   static RegistrationFailure of(Throwable failure) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
-    Status status = Status.fromThrowable(cause);
-    String description = status.getDescription() != null ? status.getDescription() : "";
-    // gRPC's own failures say little ("io exception"); the cause says what happened ("Connection refused").
-    Throwable detail = status.getCause();
-    if (detail != null) {
-      String more = detail.getMessage() != null ? detail.getMessage() : detail.getClass().getSimpleName();
-      description = description.isEmpty() ? String.valueOf(detail)
-          : description.contains(more) ? description : description + " (" + more + ")";
+    if (cause instanceof ResourceManagerCallException e) {
+      if (e.isMalformedAnswer()) {
+        return malformedAnswer(e.description());
+      }
+      return new RegistrationFailure(e.code(), e.description(), hint(e.code(), e.description()));
     }
-    return new RegistrationFailure(status.getCode(), description, hint(status.getCode(), description));
+    return new RegistrationFailure("UNKNOWN", String.valueOf(cause), "");
   }
 
   /** The resource manager answered, but not with a usable registration. */
   static RegistrationFailure malformedAnswer(String problem) {
-    return new RegistrationFailure(Status.Code.INTERNAL, "the resource manager's answer is malformed: " + problem,
+    return new RegistrationFailure(ResourceManagerCallException.MALFORMED_ANSWER,
+        "the resource manager's answer is malformed: " + problem,
         "the resource manager may run an incompatible version of Pulse");
   }
 
   /** Whether retrying cannot help until someone changes a configuration, here or at the resource manager. */
   boolean isConfigurationProblem() {
     return switch (code) {
-      case INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED, UNIMPLEMENTED -> true;
+      case "INVALID_ARGUMENT", "UNAUTHENTICATED", "PERMISSION_DENIED", "UNIMPLEMENTED" -> true;
       default -> false;
     };
   }
@@ -55,12 +55,12 @@ record RegistrationFailure(Status.Code code, String description, String hint) {
     return code + (description.isEmpty() ? "" : ": " + description) + (hint.isEmpty() ? "" : " (" + hint + ")");
   }
 
-  private static String hint(Status.Code code, String description) {
+  private static String hint(String code, String description) {
     return switch (code) {
-      case INVALID_ARGUMENT -> invalidArgumentHint(description);
-      case UNAUTHENTICATED, PERMISSION_DENIED -> "check that " + RpcSecurityConfig.TOKEN_FILE
+      case "INVALID_ARGUMENT" -> invalidArgumentHint(description);
+      case "UNAUTHENTICATED", "PERMISSION_DENIED" -> "check that " + RpcSecurityConfig.TOKEN_FILE
           + " names a file with the same token here and at the resource manager";
-      case UNIMPLEMENTED -> "check " + TaskExecutorOptions.RESOURCE_MANAGER_RPC_ADDRESS + " and "
+      case "UNIMPLEMENTED" -> "check " + TaskExecutorOptions.RESOURCE_MANAGER_RPC_ADDRESS + " and "
           + TaskExecutorOptions.RESOURCE_MANAGER_RPC_PORT + ": what listens there is not a Pulse resource manager"
           + " of a compatible version";
       default -> "";

@@ -8,17 +8,6 @@ import dev.pulse.heartbeat.HeartbeatTarget;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.time.Cancellable;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
-import dev.pulse.proto.v1.DisconnectTaskExecutorRequest;
-import dev.pulse.proto.v1.FencingToken;
-import dev.pulse.proto.v1.LossReason;
-import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
-import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
-import dev.pulse.proto.v1.SendSlotReportRequest;
-import dev.pulse.proto.v1.SlotReport;
-import dev.pulse.proto.v1.TaskExecutorIdentity;
-import dev.pulse.rpc.Fencing;
-import dev.pulse.rpc.WireValidation;
-import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
@@ -74,23 +63,6 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     void gaveUp(String reason);
   }
 
-  /**
-   * An accepted registration.
-   *
-   * @param registrationId sent with every later call to the resource manager
-   * @param fencingToken the resource manager's id and epoch; only calls carrying it are obeyed
-   */
-  record Registration(String registrationId, FencingToken fencingToken) {
-    String resourceManagerId() {
-      return fencingToken.getResourceManagerId();
-    }
-
-    @Override
-    public String toString() {
-      return "registration " + registrationId + " with " + Fencing.describe(fencingToken);
-    }
-  }
-
   private enum State {
     /** Built, not started. */
     NEW,
@@ -104,7 +76,7 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     CLOSED
   }
 
-  private final TaskExecutorIdentity identity;
+  private final TaskExecutorInstance identity;
   private final int numberOfSlots;
   private final Supplier<SlotReport> slotReport;
   private final String resourceManagerAddress;
@@ -136,7 +108,7 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
    * @param registrationTimeout how long to go without a registration before giving up
    * @param heartbeatServices creates the manager that watches the resource manager's heartbeats
    */
-  ResourceManagerConnection(TaskExecutorIdentity identity, int numberOfSlots, Supplier<SlotReport> slotReport,
+  ResourceManagerConnection(TaskExecutorInstance identity, int numberOfSlots, Supplier<SlotReport> slotReport,
       String resourceManagerAddress, Duration registrationTimeout, HeartbeatServices heartbeatServices,
       ResourceManagerClient client, MainThreadExecutor main, RetryBackoff backoff, Events events) {
     this.identity = Objects.requireNonNull(identity, "identity");
@@ -149,7 +121,7 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     this.main = Objects.requireNonNull(main, "main");
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.events = Objects.requireNonNull(events, "events");
-    this.heartbeats = heartbeatServices.createHeartbeatManager(ResourceId.of(identity.getResourceId()), this, main);
+    this.heartbeats = heartbeatServices.createHeartbeatManager(ResourceId.of(identity.resourceId()), this, main);
   }
 
   /** Where the resource manager's heartbeat requests count: monitors the resource manager while registered. */
@@ -236,45 +208,33 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     }
     attemptInFlight = true;
     int attempt = ++attempts;
-    RegisterTaskExecutorRequest request = RegisterTaskExecutorRequest.newBuilder()
-        .setTaskExecutor(identity)
-        .setRpcAddress(advertisedAddress)
-        .setNumberOfSlots(numberOfSlots)
-        .setSlotReport(slotReport.get())
-        .build();
     LOG.debug("Registration attempt {} with the resource manager at {}", attempt, resourceManagerAddress);
-    CompletableFuture<RegisterTaskExecutorResponse> answer;
+    CompletableFuture<Registration> answer;
     try {
-      answer = client.register(request);
+      answer = client.register(identity, advertisedAddress, numberOfSlots, slotReport.get());
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
     answer.whenComplete((response, failure) -> onMain(() -> attemptDone(attempt, response, failure)));
   }
 
-  private void attemptDone(int attempt, RegisterTaskExecutorResponse response, Throwable failure) {
+  private void attemptDone(int attempt, Registration response, Throwable failure) {
     attemptInFlight = false;
     if (state != State.REGISTERING) {
       if (failure == null && response != null && (state == State.GAVE_UP || state == State.CLOSED)) {
         // Accepted too late: tell the resource manager at once rather than leave it to time us out.
-        disconnect(response.getRegistrationId(), "the task executor stopped before the registration was accepted");
+        disconnect(response.registrationId(), "the task executor stopped before the registration was accepted");
       }
       return;
     }
     if (failure == null) {
-      String problem = problemWith(response);
-      if (problem == null) {
-        accepted(attempt, response);
-        return;
-      }
-      failed(attempt, RegistrationFailure.malformedAnswer(problem));
+      accepted(attempt, response);
     } else {
       failed(attempt, RegistrationFailure.of(failure));
     }
   }
 
-  private void accepted(int attempt, RegisterTaskExecutorResponse response) {
-    Registration accepted = new Registration(response.getRegistrationId(), response.getFencingToken());
+  private void accepted(int attempt, Registration accepted) {
     state = State.REGISTERED;
     registration = accepted;
     cancelTimers();
@@ -296,14 +256,9 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
    * answer confirms instead.
    */
   private void confirm(Registration accepted) {
-    SendSlotReportRequest request = SendSlotReportRequest.newBuilder()
-        .setRegistrationId(accepted.registrationId())
-        .setTaskExecutor(identity)
-        .setSlotReport(slotReport.get())
-        .build();
     CompletableFuture<Void> sent;
     try {
-      sent = client.sendSlotReport(request);
+      sent = client.sendSlotReport(accepted.registrationId(), identity, slotReport.get());
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
@@ -337,17 +292,6 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
           resourceManagerAddress, failure.describe(), Durations.format(delay));
     }
     retryTimer = main.schedule(this::attempt, delay.toNanos());
-  }
-
-  /** What makes an answer unusable, or {@code null}. */
-  private static String problemWith(RegisterTaskExecutorResponse response) {
-    try {
-      WireValidation.checkId("registration_id", response.getRegistrationId());
-      WireValidation.checkFencingToken("fencing_token", response.hasFencingToken(), response.getFencingToken());
-      return null;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getDescription();
-    }
   }
 
   private void giveUp() {
@@ -422,14 +366,8 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
   }
 
   private CompletableFuture<Void> disconnect(String registrationId, String cause) {
-    DisconnectTaskExecutorRequest request = DisconnectTaskExecutorRequest.newBuilder()
-        .setRegistrationId(registrationId)
-        .setTaskExecutor(identity)
-        .setReason(LossReason.LOSS_REASON_DISCONNECTED)
-        .setCause(cause)
-        .build();
     try {
-      return client.disconnect(request);
+      return client.disconnect(registrationId, identity, cause);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -2,14 +2,13 @@ package dev.pulse.te;
 
 /**
  * A slot request that the slot table refuses: the slot holds another allocation, or the allocation
- * already holds another slot. The message says which, for the resource manager's log; the gateway
- * answers it with {@code FAILED_PRECONDITION}.
+ * already holds another slot. The message says which, for the resource manager's log.
  */
-final class SlotConflictException extends RuntimeException {
+public final class SlotConflictException extends CallRefusedException {
 
   private static final long serialVersionUID = 1L;
 
   SlotConflictException(String message) {
-    super(message, null, false, false);
+    super(message);
   }
 }

@@ -1,10 +1,6 @@
 package dev.pulse.te;
 
-import dev.pulse.proto.v1.SlotReport;
-import dev.pulse.proto.v1.SlotState;
-import dev.pulse.proto.v1.SlotStatus;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,16 +15,16 @@ import java.util.Objects;
  * another slot. Freeing an allocation the table does not hold succeeds and changes nothing.
  *
  * <p>Thread-safety: confined to the task executor's main thread, except {@link #snapshot()}, which
- * any thread may read. The wire form {@link #report()} is built once per change, not per heartbeat.
+ * any thread may read. The {@link #report()} is built once per change, not per heartbeat, so the
+ * transport may cache its wire form per report.
  */
 final class SlotTable {
 
   private final String[] allocationIds;
   private final String[] jobIds;
   private final Map<String, Integer> slotOfAllocation = new HashMap<>();
-  /** The wire form of the current table; {@code null} after a change until asked for. */
-  private SlotReport report;
-  private volatile List<TaskSlot> snapshot;
+  /** The current table; replaced on every change. */
+  private volatile SlotReport report;
 
   /**
    * @throws IllegalArgumentException unless {@code 1 <= numberOfSlots <= 1024}
@@ -120,36 +116,24 @@ final class SlotTable {
     return freed;
   }
 
-  /** The table in wire form: every slot once, by index. Rebuilt only after a change. */
+  /**
+   * The table as of its last change: every slot once, by index. The same instance until the next
+   * change; safe to call from any thread.
+   */
   SlotReport report() {
-    SlotReport r = report;
-    if (r == null) {
-      SlotReport.Builder b = SlotReport.newBuilder();
-      for (int i = 0; i < allocationIds.length; i++) {
-        SlotStatus.Builder slot = b.addSlotsBuilder().setSlotIndex(i);
-        if (allocationIds[i] == null) {
-          slot.setState(SlotState.SLOT_STATE_FREE);
-        } else {
-          slot.setState(SlotState.SLOT_STATE_ALLOCATED).setAllocationId(allocationIds[i]).setJobId(jobIds[i]);
-        }
-      }
-      r = b.build();
-      report = r;
-    }
-    return r;
+    return report;
   }
 
-  /** An immutable copy of the table as of its last change, by index; safe to call from any thread. */
+  /** The slots of {@link #report()}; safe to call from any thread. */
   List<TaskSlot> snapshot() {
-    return snapshot;
+    return report.slots();
   }
 
   private void publish() {
-    report = null;
     List<TaskSlot> slots = new ArrayList<>(allocationIds.length);
     for (int i = 0; i < allocationIds.length; i++) {
       slots.add(new TaskSlot(i, allocationIds[i], jobIds[i]));
     }
-    snapshot = Collections.unmodifiableList(slots);
+    report = new SlotReport(slots);
   }
 }

@@ -1,26 +1,11 @@
 package dev.pulse.te;
 
-import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
-import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.HeartbeatTarget;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
-import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
-import dev.pulse.rpc.ChannelPool;
-import dev.pulse.rpc.RpcServer;
-import dev.pulse.rpc.RpcTransport;
-import dev.pulse.rpc.TaskExecutorGatewayService;
-import io.grpc.ClientInterceptor;
-import io.grpc.ServerInterceptor;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -30,13 +15,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The task executor as a library: offers slots to a resource manager, registers with it (retrying
- * with backoff), serves its {@code TaskExecutorGateway} calls (heartbeats, slot requests) over gRPC,
- * registers again when the resource manager is lost, and fail-stops when there is none for
- * {@code taskexecutor.registration.timeout}.
+ * The task executor, without its transport: offers slots to a resource manager, registers with it
+ * (retrying with backoff) through a {@link ResourceManagerClient}, obeys its calls
+ * ({@link #gateway()}), registers again when the resource manager is lost, and fail-stops when there
+ * is none for {@code taskexecutor.registration.timeout}.
  *
+ * <p>A process builds it through its composition root, {@code dev.pulse.te.server.TaskExecutorServer},
+ * which also binds the gRPC server and the client; that is also the way to embed a task executor:
  * <pre>{@code
- * try (TaskExecutor te = TaskExecutor.builder()
+ * try (TaskExecutorServer te = TaskExecutorServer.builder()
  *     .settings(Settings.of("taskexecutor.numberOfTaskSlots", "4", "resourcemanager.rpc.port", "6123"))
  *     .listener(mySlotRunner)
  *     .build()) {
@@ -44,18 +31,20 @@ import org.slf4j.LoggerFactory;
  *   String reason = te.failStop().join(); // only if it gives up on its resource manager
  * }
  * }</pre>
+ * A transport of one's own wires it the same way: {@link #create}, then hand {@link #gateway()},
+ * {@link #heartbeatReceiver()}, {@link #acceptedToken()} and {@link #slotReport()} to the server side,
+ * then {@link #start(String)} with the address the resource manager should call.
  *
- * <p>Lifecycle: {@link Builder#build()} validates the configuration and opens nothing;
- * {@link #start()} binds the gRPC server and starts registering; {@link #close()} says goodbye to the
- * resource manager and releases everything. A fail-stop is reported through {@link #failStop()} and
- * {@link TaskExecutorListener#failStopped}; it never exits the JVM (the process entry point,
- * {@link TaskExecutorMain}, does that).
+ * <p>Lifecycle: {@link #create} opens nothing; {@link #start} starts registering; {@link #close()}
+ * says goodbye to the resource manager and frees the slots. It owns neither the main thread nor the
+ * client: whoever created them closes them, after this. A fail-stop is reported through
+ * {@link #failStop()} and {@link TaskExecutorListener#failStopped}; it never exits the JVM.
  *
- * <p>Thread-safety: every public method may be called from any thread. The state lives on one main
- * thread (owned by the task executor unless {@link Builder#mainThread} supplies one); the accessors
- * read snapshots that the main thread publishes, so they never block.
+ * <p>Thread-safety: {@link #start}, {@link #close()} and the accessors may be called from any thread
+ * (close not from the main thread); the accessors read snapshots that the main thread publishes, so
+ * they never block. The transport hooks are main-thread only, as documented on each.
  */
-public final class TaskExecutor implements AutoCloseable {
+public final class TaskExecutor {
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskExecutor.class);
 
@@ -64,89 +53,50 @@ public final class TaskExecutor implements AutoCloseable {
 
   private final TaskExecutorConfig config;
   private final String instanceId;
-  private final MainThreadExecutor suppliedMainThread;
-  private final List<TaskExecutorListener> listeners;
-  private final List<ServerInterceptor> serverInterceptors;
-  private final List<ClientInterceptor> clientInterceptors;
-  private final CompletableFuture<String> failStopFuture = new CompletableFuture<>();
-
-  // Written by start() under the lock, read by close() under it; the volatile ones are read anywhere.
+  private final MainThreadExecutor mainThread;
+  private final TaskExecutorCore core;
   private final Object lifecycleLock = new Object();
   private boolean started;
   private boolean closed;
-  private ScheduledMainThreadExecutor ownedMainThread;
-  private MainThreadExecutor mainThread;
-  private RpcTransport transport;
-  private ChannelPool channels;
-  private ResourceManagerClient client;
-  private RpcServer server;
-  private volatile TaskExecutorCore core;
-  private volatile String rpcAddress;
 
-  private TaskExecutor(Builder b) {
-    this.config = b.config != null ? b.config : TaskExecutorConfig.from(b.settings);
-    this.instanceId = b.instanceId != null ? b.instanceId : UUID.randomUUID().toString();
-    this.suppliedMainThread = b.mainThread;
-    this.listeners = List.copyOf(b.listeners);
-    this.serverInterceptors = List.copyOf(b.serverInterceptors);
-    this.clientInterceptors = List.copyOf(b.clientInterceptors);
-  }
-
-  public static Builder builder() {
-    return new Builder();
+  private TaskExecutor(TaskExecutorConfig config, String instanceId, MainThreadExecutor mainThread,
+      ResourceManagerClient client, List<TaskExecutorListener> listeners) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+    this.mainThread = Objects.requireNonNull(mainThread, "mainThread");
+    this.core = new TaskExecutorCore(config, instanceId, mainThread, Objects.requireNonNull(client, "client"),
+        listeners);
   }
 
   /**
-   * Binds the gRPC server and starts registering with the resource manager. Returns once the server
-   * listens; the registration goes on in the background (see {@link #isRegistered()}).
+   * Builds a task executor; starts nothing.
    *
-   * @return this
-   * @throws ConfigException naming the key if a security file cannot be used, or if the server cannot
-   *     listen at {@code taskexecutor.rpc.address}/{@code taskexecutor.rpc.port} (e.g. the port is taken);
-   *     nothing is left running then
+   * @param instanceId this start's id, a valid id
+   * @param mainThread the single thread all state lives on; not closed by the task executor
+   * @param client its calls to the resource manager; not closed by the task executor
+   * @param listeners called on the main thread
+   */
+  public static TaskExecutor create(TaskExecutorConfig config, String instanceId, MainThreadExecutor mainThread,
+      ResourceManagerClient client, List<TaskExecutorListener> listeners) {
+    TaskExecutorInstance.of(config.resourceId(), instanceId);
+    return new TaskExecutor(config, instanceId, mainThread, client, List.copyOf(listeners));
+  }
+
+  /**
+   * Starts registering with the resource manager, on the main thread; returns at once.
+   *
+   * @param advertisedAddress {@code host:port} at which the resource manager reaches this task executor
    * @throws IllegalStateException if already started or closed
    */
-  public TaskExecutor start() {
+  public void start(String advertisedAddress) {
+    Objects.requireNonNull(advertisedAddress, "advertisedAddress");
     synchronized (lifecycleLock) {
       if (started || closed) {
         throw new IllegalStateException(closed ? "the task executor is closed" : "the task executor is already started");
       }
       started = true;
-      try {
-        InetSocketAddress bindAddress = new InetSocketAddress(config.resolveRpcAddress(), config.rpcPort());
-        transport = RpcTransport.create(config.rpc(), "te");
-        if (suppliedMainThread != null) {
-          mainThread = suppliedMainThread;
-        } else {
-          ownedMainThread = new ScheduledMainThreadExecutor("pulse-te-main");
-          mainThread = ownedMainThread;
-        }
-        channels = new ChannelPool(transport, clientInterceptors);
-        client = new GrpcResourceManagerClient(channels, config.resourceManagerAddress());
-        TaskExecutorCore c = new TaskExecutorCore(config, instanceId, mainThread, client, listeners);
-        TaskExecutorGatewayService gateway = TaskExecutorGatewayService.builder()
-            .identity(config.resourceId(), instanceId)
-            .mainThread(mainThread)
-            .heartbeatManager(c.heartbeats())
-            .acceptedToken(c::acceptedToken)
-            .slotReport(c::slotReport)
-            .operations(c)
-            .build();
-        server = bind(gateway, bindAddress);
-        rpcAddress = TaskExecutorConfig.hostPort(advertisedHost(server.address()), server.port());
-        core = c;
-        c.failStop().thenAccept(failStopFuture::complete);
-        LOG.info("Task executor {} (instance {}) listening on {} with {} slot(s); resource manager at {}",
-            resourceId(), instanceId, rpcAddress, config.numberOfSlots(), config.resourceManagerAddress());
-        String advertised = rpcAddress;
-        mainThread.execute(() -> c.start(advertised));
-      } catch (RuntimeException e) {
-        releaseResources();
-        closed = true;
-        throw e;
-      }
     }
-    return this;
+    mainThread.execute(() -> core.start(advertisedAddress));
   }
 
   // ------------------------------------------------------------------ accessors (any thread)
@@ -156,22 +106,9 @@ public final class TaskExecutor implements AutoCloseable {
     return config.resourceId().value();
   }
 
-  /** This start's instance id: a fresh UUID unless the builder set one. */
+  /** This start's instance id. */
   public String instanceId() {
     return instanceId;
-  }
-
-  /**
-   * {@code host:port} at which the gRPC server listens, as advertised to the resource manager.
-   *
-   * @throws IllegalStateException before {@link #start()}
-   */
-  public String rpcAddress() {
-    String a = rpcAddress;
-    if (a == null) {
-      throw new IllegalStateException("the task executor is not started");
-    }
-    return a;
   }
 
   /** {@code host:port} of the resource manager it registers with. */
@@ -190,30 +127,22 @@ public final class TaskExecutor implements AutoCloseable {
 
   /** Whether a resource manager currently holds an accepted registration of this task executor. */
   public boolean isRegistered() {
-    return registration() != null;
+    return core.registration() != null;
   }
 
   /** The id of the resource manager it is registered with, if any. */
   public Optional<String> resourceManagerId() {
-    return Optional.ofNullable(registration()).map(ResourceManagerConnection.Registration::resourceManagerId);
+    return Optional.ofNullable(core.registration()).map(Registration::resourceManagerId);
   }
 
   /** The id of the current registration, if any. */
   public Optional<String> registrationId() {
-    return Optional.ofNullable(registration()).map(ResourceManagerConnection.Registration::registrationId);
+    return Optional.ofNullable(core.registration()).map(Registration::registrationId);
   }
 
-  /** Every slot, by index, as of its last change; all free before {@link #start()}. */
+  /** Every slot, by index, as of its last change; all free before {@link #start}. */
   public List<TaskSlot> slots() {
-    TaskExecutorCore c = core;
-    if (c == null) {
-      List<TaskSlot> free = new ArrayList<>(config.numberOfSlots());
-      for (int i = 0; i < config.numberOfSlots(); i++) {
-        free.add(TaskSlot.free(i));
-      }
-      return List.copyOf(free);
-    }
-    return c.slotSnapshot();
+    return core.slotSnapshot();
   }
 
   /**
@@ -222,48 +151,58 @@ public final class TaskExecutor implements AutoCloseable {
    * after {@link #close()}. The owner should close the task executor when it completes.
    */
   public CompletableFuture<String> failStop() {
-    return failStopFuture;
+    return core.failStop();
+  }
+
+  // ------------------------------------------------------------------ transport hooks (main thread)
+
+  /** The resource manager's calls other than the heartbeat. Call on the main thread. */
+  public TaskExecutorGateway gateway() {
+    return core;
+  }
+
+  /**
+   * Where the resource manager's heartbeat requests count as heartbeats from it
+   * ({@code receiveHeartbeat(resourceManagerId, null)}). Call on the main thread.
+   */
+  public HeartbeatTarget<?> heartbeatReceiver() {
+    return core.heartbeats();
+  }
+
+  /** The fencing token of the resource manager it follows, or {@code null}. Call on the main thread. */
+  public FencingToken acceptedToken() {
+    return core.acceptedToken();
+  }
+
+  /** The slot table, the same instance until it changes. Any thread. */
+  public SlotReport slotReport() {
+    return core.slotReport();
   }
 
   // ------------------------------------------------------------------ lifecycle
 
   /**
-   * Stops: tells the resource manager that this task executor leaves ({@code DisconnectTaskExecutor},
-   * reason {@code DISCONNECTED}, with a short deadline) if registered, frees the slots, then stops the
-   * server, the main thread it owns and the transport. Idempotent; returns within a few seconds even
-   * if the resource manager does not answer.
-   *
-   * @throws IllegalStateException if called on the task executor's own main thread (from a listener)
+   * Stops: tells the resource manager that this task executor leaves (with a short deadline) if
+   * registered, and frees the slots; waits for the goodbye at most a few seconds. Idempotent. Leaves
+   * the main thread and the client running: their owner closes them next.
    */
-  @Override
   public void close() {
     synchronized (lifecycleLock) {
-      if (ownedMainThread != null && ownedMainThread.isInMainThread()) {
-        throw new IllegalStateException("close() was called on the task executor's main thread (from a listener?);"
-            + " call it from another thread");
-      }
       if (closed) {
         return;
       }
       closed = true;
-      TaskExecutorCore c = core;
-      if (c != null) {
-        sayGoodbye(c);
+      if (!started) {
+        return;
       }
-      releaseResources();
     }
-    LOG.info("Task executor {} (instance {}) stopped", resourceId(), instanceId);
-  }
-
-  /** Runs the core's close on the main thread and waits, bounded, for its goodbye to the resource manager. */
-  private void sayGoodbye(TaskExecutorCore c) {
     CompletableFuture<CompletableFuture<Void>> closing = new CompletableFuture<>();
     try {
-      mainThread.execute(() -> closing.complete(c.close()));
+      mainThread.execute(() -> closing.complete(core.close()));
     } catch (RejectedExecutionException e) {
       return;
     }
-    Duration wait = GrpcResourceManagerClient.DISCONNECT_DEADLINE.plus(CLOSE_MARGIN);
+    Duration wait = ResourceManagerClient.DISCONNECT_DEADLINE.plus(CLOSE_MARGIN);
     try {
       closing.thenCompose(goodbye -> goodbye).get(wait.toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
@@ -274,154 +213,8 @@ public final class TaskExecutor implements AutoCloseable {
     }
   }
 
-  /** Releases whatever {@link #start()} created, in reverse order. Under the lifecycle lock. */
-  private void releaseResources() {
-    if (server != null) {
-      server.close();
-    }
-    if (client != null) {
-      client.close();
-    }
-    if (channels != null) {
-      channels.close();
-    }
-    if (ownedMainThread != null) {
-      ownedMainThread.close();
-    }
-    if (transport != null) {
-      transport.close();
-    }
-  }
-
-  private RpcServer bind(TaskExecutorGatewayService gateway, InetSocketAddress bindAddress) {
-    try {
-      RpcServer.Builder builder = RpcServer.builder(transport, bindAddress);
-      serverInterceptors.forEach(builder::intercept);
-      return builder
-          .addService(gateway)
-          // The gateway only validates and hands each call to the main thread: no need for another hop.
-          .executor(Runnable::run)
-          .start();
-    } catch (UncheckedIOException e) {
-      // The innermost cause says why ("Address already in use"); the outer ones only repeat the address.
-      Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) {
-        root = root.getCause();
-      }
-      String reason = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
-      if (config.rpcPort() != 0) {
-        throw new ConfigException(TaskExecutorOptions.RPC_PORT, "cannot listen on port " + config.rpcPort() + " of "
-            + config.rpcAddress() + ": " + reason);
-      }
-      throw new ConfigException(TaskExecutorOptions.RPC_ADDRESS, "cannot listen on " + config.rpcAddress() + ": "
-          + reason);
-    }
-  }
-
-  /**
-   * The host the resource manager should call: the configured one (which keeps TLS host name checks
-   * working), or this host's name if the server listens on a wildcard address.
-   */
-  private String advertisedHost(InetSocketAddress bound) {
-    if (!bound.getAddress().isAnyLocalAddress()) {
-      return config.rpcAddress();
-    }
-    try {
-      String host = InetAddress.getLocalHost().getHostName();
-      LOG.info("{} is a wildcard address; advertising this host's name, {}, to the resource manager",
-          config.rpcAddress(), host);
-      return host;
-    } catch (UnknownHostException e) {
-      throw new ConfigException(TaskExecutorOptions.RPC_ADDRESS, config.rpcAddress() + " is a wildcard address and"
-          + " this host's name cannot be resolved; set " + TaskExecutorOptions.RPC_ADDRESS
-          + " to the address the resource manager should call");
-    }
-  }
-
-  private ResourceManagerConnection.Registration registration() {
-    TaskExecutorCore c = core;
-    return c == null ? null : c.registration();
-  }
-
   @Override
   public String toString() {
-    return "TaskExecutor{" + resourceId() + ", instance " + instanceId + (rpcAddress == null ? "" : ", " + rpcAddress)
-        + "}";
-  }
-
-  /** Builder; everything has a default, so {@code TaskExecutor.builder().build()} uses SPEC 5's. */
-  public static final class Builder {
-    private Settings settings = Settings.empty();
-    private TaskExecutorConfig config;
-    private MainThreadExecutor mainThread;
-    private String instanceId;
-    private final List<TaskExecutorListener> listeners = new ArrayList<>();
-    private final List<ServerInterceptor> serverInterceptors = new ArrayList<>();
-    private final List<ClientInterceptor> clientInterceptors = new ArrayList<>();
-
-    private Builder() {}
-
-    /** Configuration (SPEC 5 keys, see {@link TaskExecutorOptions}); parsed and validated by {@link #build()}. */
-    public Builder settings(Settings settings) {
-      this.settings = Objects.requireNonNull(settings, "settings");
-      this.config = null;
-      return this;
-    }
-
-    /** An already validated configuration, instead of {@link #settings}. */
-    public Builder config(TaskExecutorConfig config) {
-      this.config = Objects.requireNonNull(config, "config");
-      return this;
-    }
-
-    /**
-     * The single thread all state lives on; by default the task executor starts and stops its own.
-     * A supplied one is not closed by the task executor. Tests may pass a manual one.
-     */
-    public Builder mainThread(MainThreadExecutor mainThread) {
-      this.mainThread = Objects.requireNonNull(mainThread, "mainThread");
-      return this;
-    }
-
-    /** This start's instance id; by default a fresh random UUID. Must be a valid id. */
-    public Builder instanceId(String instanceId) {
-      String problem = ResourceId.validate(instanceId);
-      if (problem != null) {
-        throw new IllegalArgumentException("invalid instance id: " + problem);
-      }
-      this.instanceId = instanceId;
-      return this;
-    }
-
-    public Builder listener(TaskExecutorListener listener) {
-      listeners.add(Objects.requireNonNull(listener, "listener"));
-      return this;
-    }
-
-    /**
-     * Runs every call the resource manager makes to this task executor through {@code interceptor},
-     * before the token check (see {@link RpcServer.Builder#intercept}); e.g. to refuse or delay
-     * calls when testing failure detection. Runs on a transport thread; must not block.
-     */
-    public Builder serverInterceptor(ServerInterceptor interceptor) {
-      serverInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
-      return this;
-    }
-
-    /**
-     * Runs every call this task executor makes to the resource manager (registration, goodbye)
-     * through {@code interceptor}; e.g. to fail them when testing a network partition.
-     */
-    public Builder clientInterceptor(ClientInterceptor interceptor) {
-      clientInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
-      return this;
-    }
-
-    /**
-     * @throws ConfigException naming the key of the first bad setting
-     */
-    public TaskExecutor build() {
-      return new TaskExecutor(this);
-    }
+    return "TaskExecutor{" + resourceId() + ", instance " + instanceId + "}";
   }
 }

@@ -111,7 +111,7 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
    *
    * @throws ConfigException naming {@code taskexecutor.rpc.address} if the host cannot be resolved
    */
-  InetAddress resolveRpcAddress() {
+  public InetAddress resolveRpcAddress() {
     try {
       return InetAddress.getByName(rpcAddress);
     } catch (UnknownHostException e) {
@@ -120,7 +120,7 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
   }
 
   /** {@code host:port}, an IPv6 host in brackets. */
-  static String hostPort(String host, int port) {
+  public static String hostPort(String host, int port) {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 

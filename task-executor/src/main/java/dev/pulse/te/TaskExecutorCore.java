@@ -3,20 +3,6 @@ package dev.pulse.te;
 import dev.pulse.heartbeat.HeartbeatManager;
 import dev.pulse.heartbeat.HeartbeatServices;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
-import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
-import dev.pulse.proto.v1.DisconnectResourceManagerResponse;
-import dev.pulse.proto.v1.FencingToken;
-import dev.pulse.proto.v1.FreeSlotRequest;
-import dev.pulse.proto.v1.FreeSlotResponse;
-import dev.pulse.proto.v1.LossReason;
-import dev.pulse.proto.v1.RequestSlotRequest;
-import dev.pulse.proto.v1.RequestSlotResponse;
-import dev.pulse.proto.v1.SlotReport;
-import dev.pulse.proto.v1.TaskExecutorIdentity;
-import dev.pulse.rpc.Fencing;
-import dev.pulse.rpc.TaskExecutorOperations;
-import dev.pulse.rpc.WireValidation;
-import io.grpc.Status;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -27,11 +13,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The task executor's state and rules: its slot table, the resource manager's slot calls, and what
  * happens to the slots when the resource manager is lost or never comes. The registration itself is
- * {@link ResourceManagerConnection}'s job; the network is {@link TaskExecutor}'s.
+ * {@link ResourceManagerConnection}'s job; the network is the transport's ({@code dev.pulse.te.grpc}).
  *
  * <ul>
  *   <li>{@code RequestSlot}/{@code FreeSlot} follow {@link SlotTable}'s rules; a slot index beyond this
- *       task executor's slots is {@code INVALID_ARGUMENT}, a conflict {@code FAILED_PRECONDITION}.
+ *       task executor's slots is an {@link InvalidCallException}, a conflict a {@link SlotConflictException}.
  *   <li>{@code DisconnectResourceManager}: the resource manager declared this task executor lost, so
  *       every allocation on it is already lost there; the slots are freed and the task executor
  *       registers again.
@@ -41,15 +27,15 @@ import org.slf4j.LoggerFactory;
  *       task executor fail-stops ({@link #failStop()} completes).
  * </ul>
  *
- * <p>Thread-safety: confined to the main thread (the {@link TaskExecutorOperations} calls arrive
+ * <p>Thread-safety: confined to the main thread (the {@link TaskExecutorGateway} calls arrive
  * there), except the accessors documented as safe from any thread. Listeners are called on the main
  * thread, never while a lock is held.
  */
-final class TaskExecutorCore implements TaskExecutorOperations {
+final class TaskExecutorCore implements TaskExecutorGateway {
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskExecutorCore.class);
 
-  private final TaskExecutorIdentity identity;
+  private final TaskExecutorInstance identity;
   private final SlotTable slots;
   private final ResourceManagerConnection connection;
   private final List<TaskExecutorListener> listeners;
@@ -63,10 +49,7 @@ final class TaskExecutorCore implements TaskExecutorOperations {
 
   TaskExecutorCore(TaskExecutorConfig config, String instanceId, MainThreadExecutor main, ResourceManagerClient client,
       List<TaskExecutorListener> listeners, RetryBackoff backoff) {
-    this.identity = TaskExecutorIdentity.newBuilder()
-        .setResourceId(config.resourceId().value())
-        .setInstanceId(Objects.requireNonNull(instanceId, "instanceId"))
-        .build();
+    this.identity = TaskExecutorInstance.of(config.resourceId(), Objects.requireNonNull(instanceId, "instanceId"));
     this.slots = new SlotTable(config.numberOfSlots());
     this.listeners = List.copyOf(listeners);
     this.connection = new ResourceManagerConnection(identity, config.numberOfSlots(), slots::report,
@@ -91,13 +74,13 @@ final class TaskExecutorCore implements TaskExecutorOperations {
     return connection.acceptedToken();
   }
 
-  /** For the gateway's heartbeat answers. Main thread. */
+  /** For the gateway's heartbeat answers: the same instance until the slots change. Any thread. */
   SlotReport slotReport() {
     return slots.report();
   }
 
   /** The current registration, or {@code null}. Any thread. */
-  ResourceManagerConnection.Registration registration() {
+  Registration registration() {
     return connection.registration();
   }
 
@@ -121,7 +104,7 @@ final class TaskExecutorCore implements TaskExecutorOperations {
       return CompletableFuture.completedFuture(null);
     }
     closed = true;
-    String cause = "task executor " + identity.getResourceId() + " is shutting down";
+    String cause = "task executor " + identity.resourceId() + " is shutting down";
     CompletableFuture<Void> goodbye = connection.close(cause);
     freeAll(cause);
     return goodbye;
@@ -130,57 +113,57 @@ final class TaskExecutorCore implements TaskExecutorOperations {
   // ------------------------------------------------------------------ the resource manager's calls
 
   @Override
-  public CompletableFuture<RequestSlotResponse> requestSlot(RequestSlotRequest request) {
-    WireValidation.checkSlotIndex("slot_index", request.hasSlotIndex(), request.getSlotIndex(), slots.size());
+  public SlotReport requestSlot(FencingToken from, int slotIndex, String allocationId, String jobId) {
+    if (slotIndex < 0 || slotIndex >= slots.size()) {
+      throw new InvalidCallException("slot_index", "must be between 0 and " + (slots.size() - 1) + ", was "
+          + Integer.toUnsignedString(slotIndex));
+    }
     boolean added;
     try {
-      added = slots.allocate(request.getSlotIndex(), request.getAllocationId(), request.getJobId());
+      added = slots.allocate(slotIndex, allocationId, jobId);
     } catch (SlotConflictException e) {
-      LOG.info("Refused a slot request from {}: {}", Fencing.describe(request.getFencingToken()), e.getMessage());
-      throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+      LOG.info("Refused a slot request from {}: {}", from, e.getMessage());
+      throw e;
     }
     if (added) {
-      TaskSlot slot = new TaskSlot(request.getSlotIndex(), request.getAllocationId(), request.getJobId());
+      TaskSlot slot = new TaskSlot(slotIndex, allocationId, jobId);
       LOG.info("Allocated {}", slot);
       notifyListeners(l -> l.slotAllocated(slot));
     }
-    return CompletableFuture.completedFuture(RequestSlotResponse.newBuilder().setSlotReport(slots.report()).build());
+    return slots.report();
   }
 
   @Override
-  public CompletableFuture<FreeSlotResponse> freeSlot(FreeSlotRequest request) {
-    TaskSlot freed = slots.free(request.getAllocationId());
+  public SlotReport freeSlot(FencingToken from, String allocationId, String cause) {
+    TaskSlot freed = slots.free(allocationId);
     if (freed == null) {
-      LOG.debug("Asked to free allocation {}, which holds no slot here", request.getAllocationId());
+      LOG.debug("Asked to free allocation {}, which holds no slot here", allocationId);
     } else {
-      String cause = request.getCause().isEmpty() ? "freed by the resource manager" : request.getCause();
-      LOG.info("Freed {}: {}", freed, cause);
-      notifyListeners(l -> l.slotFreed(freed, cause));
+      String why = cause.isEmpty() ? "freed by the resource manager" : cause;
+      LOG.info("Freed {}: {}", freed, why);
+      notifyListeners(l -> l.slotFreed(freed, why));
     }
-    return CompletableFuture.completedFuture(FreeSlotResponse.newBuilder().setSlotReport(slots.report()).build());
+    return slots.report();
   }
 
   @Override
-  public CompletableFuture<DisconnectResourceManagerResponse> disconnectResourceManager(
-      DisconnectResourceManagerRequest request) {
-    String why = Fencing.describe(request.getFencingToken()) + " dropped this task executor ("
-        + reasonName(request.getReason()) + (request.getCause().isEmpty() ? "" : ": " + request.getCause()) + ")";
+  public void disconnectResourceManager(FencingToken from, String reason, String cause) {
+    String why = from + " dropped this task executor (" + reason + (cause.isEmpty() ? "" : ": " + cause) + ")";
     int freed = freeAll(why);
     LOG.warn("{}; freed {} slot(s)", why, freed);
     connection.droppedByResourceManager(why);
-    return CompletableFuture.completedFuture(DisconnectResourceManagerResponse.getDefaultInstance());
   }
 
   // ------------------------------------------------------------------ helpers
 
   private final class ConnectionEvents implements ResourceManagerConnection.Events {
     @Override
-    public void registered(ResourceManagerConnection.Registration registration) {
+    public void registered(Registration registration) {
       notifyListeners(l -> l.registered(registration.resourceManagerId(), registration.registrationId()));
     }
 
     @Override
-    public void lost(ResourceManagerConnection.Registration registration, String why) {
+    public void lost(Registration registration, String why) {
       notifyListeners(l -> l.resourceManagerLost(registration.resourceManagerId(), why));
     }
 
@@ -188,7 +171,7 @@ final class TaskExecutorCore implements TaskExecutorOperations {
     public void gaveUp(String reason) {
       int freed = freeAll("the task executor fail-stops: " + reason);
       LOG.error("Task executor {} stops (fail-stop): {}. Freed {} slot(s) so that no work runs without a resource"
-          + " manager.", identity.getResourceId(), reason, freed);
+          + " manager.", identity.resourceId(), reason, freed);
       notifyListeners(l -> l.failStopped(reason));
       failStop.complete(reason);
     }
@@ -211,11 +194,5 @@ final class TaskExecutorCore implements TaskExecutorOperations {
         LOG.error("Task executor listener {} failed", listener, e);
       }
     }
-  }
-
-  /** {@code HEARTBEAT_TIMEOUT} for {@code LOSS_REASON_HEARTBEAT_TIMEOUT}. */
-  private static String reasonName(LossReason reason) {
-    String name = reason.name();
-    return name.startsWith("LOSS_REASON_") ? name.substring("LOSS_REASON_".length()) : name;
   }
 }

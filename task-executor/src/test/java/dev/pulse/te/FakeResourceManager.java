@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Thread-safe. {@link #close()} stops the server, the channels and the transport.
  */
-final class FakeResourceManager implements AutoCloseable {
+public final class FakeResourceManager implements AutoCloseable {
 
   static final String RM_ID = "rm-fake";
   static final FencingToken TOKEN = FencingToken.newBuilder().setResourceManagerId(RM_ID).setLeaderEpoch(7).build();
@@ -60,7 +60,7 @@ final class FakeResourceManager implements AutoCloseable {
   private final Map<String, TaskExecutorGatewayGrpc.TaskExecutorGatewayBlockingStub> stubs = new ConcurrentHashMap<>();
   private volatile Status refusal = Status.UNAVAILABLE;
 
-  FakeResourceManager() {
+  public FakeResourceManager() {
     RpcTransport t = RpcTransport.create(RpcConfig.DEFAULTS, "fake-rm", 1);
     try {
       this.server = RpcServer.builder(t, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
@@ -74,7 +74,7 @@ final class FakeResourceManager implements AutoCloseable {
     this.channels = new ChannelPool(transport);
   }
 
-  int port() {
+  public int port() {
     return server.port();
   }
 
@@ -98,7 +98,7 @@ final class FakeResourceManager implements AutoCloseable {
     return "reg-" + n;
   }
 
-  List<DisconnectTaskExecutorRequest> disconnects() {
+  public List<DisconnectTaskExecutorRequest> disconnects() {
     return List.copyOf(disconnects);
   }
 

@@ -9,6 +9,7 @@ import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerListener;
 import dev.pulse.rm.TaskExecutorInfo;
 import dev.pulse.rm.server.ResourceManagerServer;
+import dev.pulse.te.server.TaskExecutorServer;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -41,7 +42,7 @@ class RegistrationRaceTest {
   private final ScheduledExecutorService delayer = Executors.newSingleThreadScheduledExecutor();
   private ResourceManagerServer server;
   private ResourceManager rm;
-  private TaskExecutor te;
+  private TaskExecutorServer te;
 
   @AfterEach
   void close() {
@@ -68,7 +69,7 @@ class RegistrationRaceTest {
         }).build().start();
     rm = server.resourceManager();
 
-    te = TaskExecutor.builder()
+    te = TaskExecutorServer.builder()
         .settings(settings.with("resourcemanager.rpc.port", Integer.toString(server.rpcAddress().getPort()))
             .with("taskexecutor.resource-id", "te-1").with("taskexecutor.numberOfTaskSlots", "2"))
         .clientInterceptor(new DelayRegistrationAnswers())

@@ -1,12 +1,6 @@
 package dev.pulse.te;
 
 import dev.pulse.heartbeat.time.MonotonicClock;
-import dev.pulse.proto.v1.DisconnectTaskExecutorRequest;
-import dev.pulse.proto.v1.FencingToken;
-import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
-import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
-import dev.pulse.proto.v1.SendSlotReportRequest;
-import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,33 +8,38 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A {@link ResourceManagerClient} for fake-clock tests: records every call with the clock reading it
  * came at, and answers registrations as the test scripts it: leave them pending (the default, the
- * test completes them), refuse every one with a status, or accept every one. Single test thread only.
+ * test completes them), refuse every one with a failure code, or accept every one. Single test thread only.
  */
 final class ScriptedResourceManagerClient implements ResourceManagerClient {
 
-  static final FencingToken TOKEN =
-      FencingToken.newBuilder().setResourceManagerId("rm-1").setLeaderEpoch(7).build();
+  static final FencingToken TOKEN = new FencingToken("rm-1", 7);
 
-  /** One {@code RegisterTaskExecutor} call. */
-  record Registration(RegisterTaskExecutorRequest request, long atNanos,
-      CompletableFuture<RegisterTaskExecutorResponse> answer) {
+  /** One registration call. */
+  record RegistrationCall(TaskExecutorInstance taskExecutor, String rpcAddress, int numberOfSlots, SlotReport slots,
+      long atNanos, CompletableFuture<Registration> answer) {
 
     void accept(String registrationId) {
-      answer.complete(RegisterTaskExecutorResponse.newBuilder()
-          .setRegistrationId(registrationId).setFencingToken(TOKEN).build());
+      answer.complete(new Registration(registrationId, TOKEN));
     }
 
-    void refuse(Status status) {
-      answer.completeExceptionally(status.asRuntimeException());
+    void refuse(String code, String description) {
+      answer.completeExceptionally(ResourceManagerCallException.failed(code, description));
     }
   }
 
+  /** One slot report call. */
+  record SlotReportCall(String registrationId, TaskExecutorInstance taskExecutor, SlotReport slots) {}
+
+  /** One goodbye. */
+  record DisconnectCall(String registrationId, TaskExecutorInstance taskExecutor, String cause) {}
+
   private final MonotonicClock clock;
-  private final List<Registration> registrations = new ArrayList<>();
-  private final List<DisconnectTaskExecutorRequest> disconnects = new ArrayList<>();
-  private final List<SendSlotReportRequest> slotReports = new ArrayList<>();
+  private final List<RegistrationCall> registrations = new ArrayList<>();
+  private final List<DisconnectCall> disconnects = new ArrayList<>();
+  private final List<SlotReportCall> slotReports = new ArrayList<>();
   private final CompletableFuture<Void> disconnectAnswer = new CompletableFuture<>();
-  private Status refuseWith;
+  private String refuseWith;
+  private String refuseDescription;
   private boolean acceptAll;
   private boolean closed;
 
@@ -49,9 +48,15 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
     disconnectAnswer.complete(null);
   }
 
-  /** From now on, refuses every registration at once with {@code status}. */
-  ScriptedResourceManagerClient refuseAll(Status status) {
-    this.refuseWith = status;
+  /** From now on, refuses every registration at once with {@code code} (e.g. {@code UNAVAILABLE}). */
+  ScriptedResourceManagerClient refuseAll(String code) {
+    return refuseAll(code, "");
+  }
+
+  /** From now on, refuses every registration at once with {@code code} and {@code description}. */
+  ScriptedResourceManagerClient refuseAll(String code, String description) {
+    this.refuseWith = code;
+    this.refuseDescription = description;
     this.acceptAll = false;
     return this;
   }
@@ -70,19 +75,19 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
     return this;
   }
 
-  List<Registration> registrations() {
+  List<RegistrationCall> registrations() {
     return List.copyOf(registrations);
   }
 
-  Registration lastRegistration() {
+  RegistrationCall lastRegistration() {
     return registrations.get(registrations.size() - 1);
   }
 
-  List<SendSlotReportRequest> slotReports() {
+  List<SlotReportCall> slotReports() {
     return List.copyOf(slotReports);
   }
 
-  List<DisconnectTaskExecutorRequest> disconnects() {
+  List<DisconnectCall> disconnects() {
     return List.copyOf(disconnects);
   }
 
@@ -91,11 +96,13 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
   }
 
   @Override
-  public CompletableFuture<RegisterTaskExecutorResponse> register(RegisterTaskExecutorRequest request) {
-    Registration r = new Registration(request, clock.nanoTime(), new CompletableFuture<>());
+  public CompletableFuture<Registration> register(TaskExecutorInstance taskExecutor, String rpcAddress,
+      int numberOfSlots, SlotReport slots) {
+    RegistrationCall r = new RegistrationCall(taskExecutor, rpcAddress, numberOfSlots, slots, clock.nanoTime(),
+        new CompletableFuture<>());
     registrations.add(r);
     if (refuseWith != null) {
-      r.refuse(refuseWith);
+      r.refuse(refuseWith, refuseDescription);
     } else if (acceptAll) {
       r.accept("reg-" + registrations.size());
     }
@@ -103,14 +110,15 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
   }
 
   @Override
-  public CompletableFuture<Void> sendSlotReport(SendSlotReportRequest request) {
-    slotReports.add(request);
+  public CompletableFuture<Void> sendSlotReport(String registrationId, TaskExecutorInstance taskExecutor,
+      SlotReport slots) {
+    slotReports.add(new SlotReportCall(registrationId, taskExecutor, slots));
     return CompletableFuture.completedFuture(null);
   }
 
   @Override
-  public CompletableFuture<Void> disconnect(DisconnectTaskExecutorRequest request) {
-    disconnects.add(request);
+  public CompletableFuture<Void> disconnect(String registrationId, TaskExecutorInstance taskExecutor, String cause) {
+    disconnects.add(new DisconnectCall(registrationId, taskExecutor, cause));
     return disconnectAnswer;
   }
 

@@ -3,9 +3,6 @@ package dev.pulse.te;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pulse.proto.v1.SlotReport;
-import dev.pulse.proto.v1.SlotState;
-import dev.pulse.proto.v1.SlotStatus;
 import org.junit.jupiter.api.Test;
 
 class SlotTableTest {
@@ -15,8 +12,7 @@ class SlotTableTest {
   @Test
   void newTable_hasEverySlotFree() {
     assertThat(table.snapshot()).containsExactly(TaskSlot.free(0), TaskSlot.free(1), TaskSlot.free(2));
-    assertThat(table.report().getSlotsList()).extracting(SlotStatus::getState)
-        .containsExactly(SlotState.SLOT_STATE_FREE, SlotState.SLOT_STATE_FREE, SlotState.SLOT_STATE_FREE);
+    assertThat(table.report()).isEqualTo(SlotReport.allFree(3));
     assertThat(table.allocatedSlots()).isZero();
   }
 
@@ -25,11 +21,7 @@ class SlotTableTest {
     assertThat(table.allocate(1, "a-1", "job-1")).isTrue();
 
     assertThat(table.snapshot().get(1)).isEqualTo(new TaskSlot(1, "a-1", "job-1"));
-    SlotStatus wire = table.report().getSlots(1);
-    assertThat(wire.getSlotIndex()).isEqualTo(1);
-    assertThat(wire.getState()).isEqualTo(SlotState.SLOT_STATE_ALLOCATED);
-    assertThat(wire.getAllocationId()).isEqualTo("a-1");
-    assertThat(wire.getJobId()).isEqualTo("job-1");
+    assertThat(table.report().slots().get(1)).isEqualTo(new TaskSlot(1, "a-1", "job-1"));
   }
 
   @Test
@@ -82,7 +74,7 @@ class SlotTableTest {
     assertThat(table.free("a-1")).isEqualTo(new TaskSlot(2, "a-1", "job-1"));
 
     assertThat(table.snapshot().get(2).isFree()).isTrue();
-    assertThat(table.report().getSlots(2).getState()).isEqualTo(SlotState.SLOT_STATE_FREE);
+    assertThat(table.report().slots().get(2).isFree()).isTrue();
     assertThat(table.allocate(2, "a-2", "job-1")).isTrue();
   }
 
@@ -122,6 +114,6 @@ class SlotTableTest {
   void constructor_refusesSlotCountsOutside1To1024() {
     assertThatThrownBy(() -> new SlotTable(0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new SlotTable(1025)).isInstanceOf(IllegalArgumentException.class);
-    assertThat(new SlotTable(1024).report().getSlotsCount()).isEqualTo(1024);
+    assertThat(new SlotTable(1024).report().slots()).hasSize(1024);
   }
 }

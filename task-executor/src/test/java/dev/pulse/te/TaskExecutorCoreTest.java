@@ -6,20 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.time.ManualMainThreadExecutor;
-import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
-import dev.pulse.proto.v1.DisconnectTaskExecutorRequest;
-import dev.pulse.proto.v1.FreeSlotRequest;
-import dev.pulse.proto.v1.LossReason;
-import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
-import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
-import dev.pulse.proto.v1.RequestSlotRequest;
-import dev.pulse.proto.v1.RequestSlotResponse;
-import dev.pulse.proto.v1.SlotState;
-import dev.pulse.proto.v1.SlotStatus;
-import dev.pulse.proto.v1.TaskExecutorIdentity;
 import dev.pulse.rpc.RpcConfig;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +23,7 @@ class TaskExecutorCoreTest {
   private static final Duration INTERVAL = Duration.ofSeconds(1);
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
   private static final ResourceId RM = ResourceId.of("rm-1");
-  private static final TaskExecutorIdentity IDENTITY =
-      TaskExecutorIdentity.newBuilder().setResourceId("te-1").setInstanceId("instance-1").build();
+  private static final TaskExecutorInstance IDENTITY = new TaskExecutorInstance("te-1", "instance-1");
   private static final String ADDRESS = "127.0.0.1:5000";
 
   private final ManualMainThreadExecutor main = new ManualMainThreadExecutor();
@@ -52,19 +38,18 @@ class TaskExecutorCoreTest {
     start(Duration.ofMinutes(5));
 
     assertThat(client.registrations()).hasSize(1);
-    RegisterTaskExecutorRequest request = client.lastRegistration().request();
-    assertThat(request.getTaskExecutor()).isEqualTo(IDENTITY);
-    assertThat(request.getRpcAddress()).isEqualTo(ADDRESS);
-    assertThat(request.getNumberOfSlots()).isEqualTo(2);
-    assertThat(request.getSlotReport().getSlotsList()).extracting(SlotStatus::getState)
-        .containsExactly(SlotState.SLOT_STATE_FREE, SlotState.SLOT_STATE_FREE);
+    ScriptedResourceManagerClient.RegistrationCall request = client.lastRegistration();
+    assertThat(request.taskExecutor()).isEqualTo(IDENTITY);
+    assertThat(request.rpcAddress()).isEqualTo(ADDRESS);
+    assertThat(request.numberOfSlots()).isEqualTo(2);
+    assertThat(request.slots().slots()).extracting(TaskSlot::isFree).containsExactly(true, true);
     assertThat(core.registration()).isNull();
     assertThat(core.acceptedToken()).isNull();
   }
 
   @Test
   void registration_refused_isRetriedWithExponentialBackoffCappedAt30Seconds() {
-    client.refuseAll(Status.UNAVAILABLE.withDescription("connection refused"));
+    client.refuseAll("UNAVAILABLE", "connection refused");
     start(Duration.ofMinutes(5));
 
     main.advance(Duration.ofSeconds(120));
@@ -75,7 +60,7 @@ class TaskExecutorCoreTest {
 
   @Test
   void registration_accepted_isFollowedAndTheResourceManagerWatched() {
-    client.refuseAll(Status.UNAVAILABLE);
+    client.refuseAll("UNAVAILABLE");
     start(Duration.ofMinutes(5));
     main.advance(Duration.ofMillis(300)); // attempts at 0, 100 and 300 ms were refused
     client.acceptAll();
@@ -89,14 +74,14 @@ class TaskExecutorCoreTest {
     assertThat(listener.events()).containsExactly("registered rm-1 reg-4");
     // Once the answer is taken, one slot report confirms it, so the resource manager offers the slots.
     assertThat(client.slotReports()).singleElement().satisfies(r -> {
-      assertThat(r.getRegistrationId()).isEqualTo("reg-4");
-      assertThat(r.getSlotReport()).isEqualTo(core.slotReport());
+      assertThat(r.registrationId()).isEqualTo("reg-4");
+      assertThat(r.slots()).isEqualTo(core.slotReport());
     });
   }
 
   @Test
   void registration_afterALoss_backsOffFrom100MillisAgain() {
-    client.refuseAll(Status.UNAVAILABLE);
+    client.refuseAll("UNAVAILABLE");
     start(Duration.ofMinutes(5));
     main.advance(Duration.ofSeconds(30)); // attempts up to 25.5 s; the next one comes at 51.1 s
     client.acceptAll();
@@ -104,19 +89,19 @@ class TaskExecutorCoreTest {
     assertThat(core.registration()).isNotNull();
     core.heartbeats().receiveHeartbeat(RM, null);
     int before = client.registrations().size();
-    client.refuseAll(Status.UNAVAILABLE);
+    client.refuseAll("UNAVAILABLE");
 
     main.advance(TIMEOUT); // no more heartbeats from the resource manager: lost, first attempt at once
     main.advance(Duration.ofMillis(700));
 
-    List<ScriptedResourceManagerClient.Registration> after =
+    List<ScriptedResourceManagerClient.RegistrationCall> after =
         client.registrations().subList(before, client.registrations().size());
     assertThat(gapsInMillis(after)).containsExactly(100L, 200L, 400L);
   }
 
   @Test
   void registration_refusedAsInvalid_keepsRetryingAndTheFailStopSaysWhy() {
-    client.refuseAll(Status.INVALID_ARGUMENT.withDescription("rpc_address: '0.0.0.0:5000' cannot be called"));
+    client.refuseAll("INVALID_ARGUMENT", "rpc_address: '0.0.0.0:5000' cannot be called");
     start(Duration.ofMinutes(1));
 
     main.advance(Duration.ofSeconds(59));
@@ -135,7 +120,8 @@ class TaskExecutorCoreTest {
   void registration_malformedAnswer_countsAsAFailedAttempt() {
     start(Duration.ofMinutes(5));
 
-    client.lastRegistration().answer().complete(RegisterTaskExecutorResponse.getDefaultInstance());
+    client.lastRegistration().answer().completeExceptionally(
+        ResourceManagerCallException.malformedAnswer("registration_id: is required"));
     main.runPending();
 
     assertThat(core.registration()).isNull();
@@ -149,7 +135,7 @@ class TaskExecutorCoreTest {
   void heartbeatTimeout_dropsTheRegistrationAndRegistersAgainKeepingTheSlots() {
     client.acceptAll();
     start(Duration.ofMinutes(5));
-    core.requestSlot(slotRequest(0, "a-1", "job-1"));
+    requestSlot(0, "a-1", "job-1");
     for (int i = 0; i < 10; i++) {
       main.advance(INTERVAL);
       core.heartbeats().receiveHeartbeat(RM, null);
@@ -169,7 +155,7 @@ class TaskExecutorCoreTest {
     assertThat(core.heartbeats().getLastHeartbeatFrom(RM)).isEqualTo(-1);
     assertThat(client.registrations()).hasSize(2);
     assertThat(client.lastRegistration().atNanos()).isEqualTo(lastHeartbeat + TIMEOUT.toNanos());
-    assertThat(client.lastRegistration().request().getSlotReport().getSlots(0).getAllocationId()).isEqualTo("a-1");
+    assertThat(client.lastRegistration().slots().slots().get(0).allocationId()).isEqualTo("a-1");
     assertThat(core.slotSnapshot().get(0).allocationId()).isEqualTo("a-1");
     assertThat(listener.eventsStartingWith("lost")).singleElement().asString()
         .startsWith("lost rm-1: ").contains("sent no heartbeat request for 5 s");
@@ -193,20 +179,17 @@ class TaskExecutorCoreTest {
   void disconnectResourceManager_freesEverySlotForgetsTheRegistrationAndRegistersAgain() {
     client.acceptAll();
     start(Duration.ofMinutes(5));
-    core.requestSlot(slotRequest(0, "a-1", "job-1"));
-    core.requestSlot(slotRequest(1, "a-2", "job-1"));
+    requestSlot(0, "a-1", "job-1");
+    requestSlot(1, "a-2", "job-1");
     client.answerNothing();
 
-    core.disconnectResourceManager(DisconnectResourceManagerRequest.newBuilder()
-        .setFencingToken(ScriptedResourceManagerClient.TOKEN).setTaskExecutor(IDENTITY)
-        .setReason(LossReason.LOSS_REASON_HEARTBEAT_TIMEOUT).setCause("no heartbeat for 50 s").build());
+    core.disconnectResourceManager(ScriptedResourceManagerClient.TOKEN, "HEARTBEAT_TIMEOUT", "no heartbeat for 50 s");
     main.runPending();
 
     assertThat(core.registration()).isNull();
     assertThat(core.slotSnapshot()).allMatch(TaskSlot::isFree);
     assertThat(client.registrations()).hasSize(2);
-    assertThat(client.lastRegistration().request().getSlotReport().getSlotsList())
-        .allMatch(s -> s.getState() == SlotState.SLOT_STATE_FREE);
+    assertThat(client.lastRegistration().slots().slots()).allMatch(TaskSlot::isFree);
     assertThat(listener.eventsStartingWith("freed")).hasSize(2)
         .allMatch(e -> e.contains("HEARTBEAT_TIMEOUT: no heartbeat for 50 s"));
     assertThat(listener.eventsStartingWith("lost")).hasSize(1);
@@ -216,7 +199,7 @@ class TaskExecutorCoreTest {
 
   @Test
   void registrationTimeout_withoutAnyResourceManager_failStopsExactlyAtTheTimeout() {
-    client.refuseAll(Status.UNAVAILABLE.withDescription("connection refused"));
+    client.refuseAll("UNAVAILABLE", "connection refused");
     start(Duration.ofSeconds(10));
 
     main.advance(Duration.ofSeconds(10).minusNanos(1));
@@ -237,7 +220,7 @@ class TaskExecutorCoreTest {
 
   @Test
   void registrationTimeout_registeredInTime_neverFires() {
-    client.refuseAll(Status.UNAVAILABLE);
+    client.refuseAll("UNAVAILABLE");
     start(Duration.ofSeconds(10));
     main.advance(Duration.ofSeconds(5)); // attempts at 0, 0.1, 0.3, 0.7, 1.5 and 3.1 s were refused
     client.acceptAll();
@@ -257,8 +240,8 @@ class TaskExecutorCoreTest {
   void registrationTimeout_afterLosingTheResourceManager_freesTheSlotsThenFailStops() {
     client.acceptAll();
     start(Duration.ofSeconds(30));
-    core.requestSlot(slotRequest(1, "a-1", "job-1"));
-    client.refuseAll(Status.UNAVAILABLE);
+    requestSlot(1, "a-1", "job-1");
+    client.refuseAll("UNAVAILABLE");
     main.advance(TIMEOUT); // lost
     long lostAt = main.nanoTime();
 
@@ -288,7 +271,7 @@ class TaskExecutorCoreTest {
 
     assertThat(core.registration()).isNull();
     assertThat(client.disconnects()).singleElement()
-        .satisfies(d -> assertThat(d.getRegistrationId()).isEqualTo("reg-late"));
+        .satisfies(d -> assertThat(d.registrationId()).isEqualTo("reg-late"));
   }
 
   // ------------------------------------------------------------------ slot calls
@@ -298,10 +281,10 @@ class TaskExecutorCoreTest {
     client.acceptAll();
     start(Duration.ofMinutes(5));
 
-    RequestSlotResponse answer = core.requestSlot(slotRequest(1, "a-1", "job-1")).join();
+    SlotReport answer = requestSlot(1, "a-1", "job-1");
 
-    assertThat(answer.getSlotReport().getSlots(1).getAllocationId()).isEqualTo("a-1");
-    assertThat(core.slotReport()).isEqualTo(answer.getSlotReport());
+    assertThat(answer.slots().get(1).allocationId()).isEqualTo("a-1");
+    assertThat(core.slotReport()).isEqualTo(answer);
     assertThat(listener.eventsStartingWith("allocated")).containsExactly(
         "allocated slot 1 (allocation a-1 of job job-1)");
   }
@@ -310,9 +293,9 @@ class TaskExecutorCoreTest {
   void requestSlot_again_succeedsWithoutASecondEvent() {
     client.acceptAll();
     start(Duration.ofMinutes(5));
-    core.requestSlot(slotRequest(1, "a-1", "job-1"));
+    requestSlot(1, "a-1", "job-1");
 
-    core.requestSlot(slotRequest(1, "a-1", "job-1")).join();
+    requestSlot(1, "a-1", "job-1");
 
     assertThat(listener.eventsStartingWith("allocated")).hasSize(1);
   }
@@ -321,13 +304,11 @@ class TaskExecutorCoreTest {
   void requestSlot_slotHeldByAnotherAllocation_isFailedPrecondition() {
     client.acceptAll();
     start(Duration.ofMinutes(5));
-    core.requestSlot(slotRequest(1, "a-1", "job-1"));
+    requestSlot(1, "a-1", "job-1");
 
-    assertThatThrownBy(() -> core.requestSlot(slotRequest(1, "a-2", "job-2")))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-          assertThat(e.getStatus().getDescription()).contains("slot 1 holds allocation a-1 of job job-1");
-        });
+    assertThatThrownBy(() -> requestSlot(1, "a-2", "job-2"))
+        .isInstanceOfSatisfying(SlotConflictException.class, e ->
+          assertThat(e.getMessage()).contains("slot 1 holds allocation a-1 of job job-1"));
   }
 
   @Test
@@ -335,21 +316,18 @@ class TaskExecutorCoreTest {
     client.acceptAll();
     start(Duration.ofMinutes(5));
 
-    assertThatThrownBy(() -> core.requestSlot(slotRequest(2, "a-1", "job-1")))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-          assertThat(e.getStatus().getDescription()).startsWith("slot_index: must be between 0 and 1");
-        });
+    assertThatThrownBy(() -> requestSlot(2, "a-1", "job-1"))
+        .isInstanceOfSatisfying(InvalidCallException.class, e ->
+          assertThat(e.getMessage()).startsWith("slot_index: must be between 0 and 1"));
   }
 
   @Test
   void freeSlot_heldAllocation_freesItAndTellsTheListener() {
     client.acceptAll();
     start(Duration.ofMinutes(5));
-    core.requestSlot(slotRequest(0, "a-1", "job-1"));
+    requestSlot(0, "a-1", "job-1");
 
-    core.freeSlot(FreeSlotRequest.newBuilder().setFencingToken(ScriptedResourceManagerClient.TOKEN)
-        .setTaskExecutor(IDENTITY).setAllocationId("a-1").setCause("job finished").build()).join();
+    core.freeSlot(ScriptedResourceManagerClient.TOKEN, "a-1", "job finished");
 
     assertThat(core.slotSnapshot().get(0).isFree()).isTrue();
     assertThat(listener.eventsStartingWith("freed")).containsExactly(
@@ -360,12 +338,11 @@ class TaskExecutorCoreTest {
   void freeSlot_unknownAllocation_succeedsAndChangesNothing() {
     client.acceptAll();
     start(Duration.ofMinutes(5));
-    core.requestSlot(slotRequest(0, "a-1", "job-1"));
+    requestSlot(0, "a-1", "job-1");
 
-    var answer = core.freeSlot(FreeSlotRequest.newBuilder().setFencingToken(ScriptedResourceManagerClient.TOKEN)
-        .setTaskExecutor(IDENTITY).setAllocationId("a-unknown").build()).join();
+    SlotReport answer = core.freeSlot(ScriptedResourceManagerClient.TOKEN, "a-unknown", "");
 
-    assertThat(answer.getSlotReport().getSlots(0).getAllocationId()).isEqualTo("a-1");
+    assertThat(answer.slots().get(0).allocationId()).isEqualTo("a-1");
     assertThat(listener.eventsStartingWith("freed")).isEmpty();
   }
 
@@ -375,17 +352,16 @@ class TaskExecutorCoreTest {
   void close_whenRegistered_saysGoodbyeWithReasonDisconnectedAndFreesTheSlots() {
     client.acceptAll();
     start(Duration.ofMinutes(5));
-    core.requestSlot(slotRequest(0, "a-1", "job-1"));
+    requestSlot(0, "a-1", "job-1");
 
     CompletableFuture<Void> goodbye = core.close();
 
     assertThat(goodbye).isCompleted();
-    DisconnectTaskExecutorRequest sent = client.disconnects().get(0);
+    ScriptedResourceManagerClient.DisconnectCall sent = client.disconnects().get(0);
     assertThat(client.disconnects()).hasSize(1);
-    assertThat(sent.getRegistrationId()).isEqualTo("reg-1");
-    assertThat(sent.getTaskExecutor()).isEqualTo(IDENTITY);
-    assertThat(sent.getReason()).isEqualTo(LossReason.LOSS_REASON_DISCONNECTED);
-    assertThat(sent.getCause()).contains("te-1 is shutting down");
+    assertThat(sent.registrationId()).isEqualTo("reg-1");
+    assertThat(sent.taskExecutor()).isEqualTo(IDENTITY);
+    assertThat(sent.cause()).contains("te-1 is shutting down");
     assertThat(core.registration()).isNull();
     assertThat(core.slotSnapshot()).allMatch(TaskSlot::isFree);
     main.advance(Duration.ofMinutes(10));
@@ -395,7 +371,7 @@ class TaskExecutorCoreTest {
 
   @Test
   void close_whenNotRegistered_sendsNoGoodbyeAndStopsRetrying() {
-    client.refuseAll(Status.UNAVAILABLE);
+    client.refuseAll("UNAVAILABLE");
     start(Duration.ofSeconds(10));
     main.advance(Duration.ofSeconds(1));
     int attempts = client.registrations().size();
@@ -418,12 +394,11 @@ class TaskExecutorCoreTest {
     main.runPending();
   }
 
-  private static RequestSlotRequest slotRequest(int index, String allocationId, String jobId) {
-    return RequestSlotRequest.newBuilder().setFencingToken(ScriptedResourceManagerClient.TOKEN).setTaskExecutor(IDENTITY)
-        .setSlotIndex(index).setAllocationId(allocationId).setJobId(jobId).build();
+  private SlotReport requestSlot(int index, String allocationId, String jobId) {
+    return core.requestSlot(ScriptedResourceManagerClient.TOKEN, index, allocationId, jobId);
   }
 
-  private static List<Long> gapsInMillis(List<ScriptedResourceManagerClient.Registration> registrations) {
+  private static List<Long> gapsInMillis(List<ScriptedResourceManagerClient.RegistrationCall> registrations) {
     List<Long> gaps = new ArrayList<>();
     for (int i = 1; i < registrations.size(); i++) {
       gaps.add(Duration.ofNanos(registrations.get(i).atNanos() - registrations.get(i - 1).atNanos()).toMillis());

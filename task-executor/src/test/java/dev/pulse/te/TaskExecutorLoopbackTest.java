@@ -13,6 +13,7 @@ import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
 import dev.pulse.proto.v1.RequestSlotResponse;
 import dev.pulse.proto.v1.SlotState;
 import dev.pulse.proto.v1.SlotStatus;
+import dev.pulse.te.server.TaskExecutorServer;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A real {@link TaskExecutor} against a {@link FakeResourceManager}, both on real gRPC servers on
+ * A real {@link TaskExecutorServer} against a {@link FakeResourceManager}, both on real gRPC servers on
  * loopback ports. Timing is checked by awaiting conditions with generous bounds, never by sleeping.
  */
 class TaskExecutorLoopbackTest {
@@ -68,7 +69,7 @@ class TaskExecutorLoopbackTest {
   void start_refusedThreeTimes_registersWithBackoff() {
     FakeResourceManager rm = resourceManager().refuseNext(3, Status.UNAVAILABLE.withDescription("not yet"));
 
-    TaskExecutor te = start(settings(rm));
+    TaskExecutorServer te = start(settings(rm));
 
     await().atMost(PATIENCE).until(te::isRegistered);
     List<FakeResourceManager.Registration> registrations = rm.registrations();
@@ -85,7 +86,7 @@ class TaskExecutorLoopbackTest {
   void registration_carriesIdentityBoundAddressAndSlots() {
     FakeResourceManager rm = resourceManager();
 
-    TaskExecutor te = start(settings(rm));
+    TaskExecutorServer te = start(settings(rm));
 
     RegisterTaskExecutorRequest request = awaitRegistration(rm, te);
     assertThat(request.getTaskExecutor().getResourceId()).isEqualTo("te-1").isEqualTo(te.resourceId());
@@ -97,7 +98,7 @@ class TaskExecutorLoopbackTest {
   @Test
   void heartbeat_isAnsweredWithIdentityAndSlotReport() {
     FakeResourceManager rm = resourceManager();
-    TaskExecutor te = start(settings(rm));
+    TaskExecutorServer te = start(settings(rm));
     RegisterTaskExecutorRequest registration = awaitRegistration(rm, te);
 
     HeartbeatResponse answer = rm.heartbeat(registration);
@@ -110,7 +111,7 @@ class TaskExecutorLoopbackTest {
   @Test
   void requestSlotAndFreeSlot_changeTheReportedSlots() {
     FakeResourceManager rm = resourceManager();
-    TaskExecutor te = start(settings(rm));
+    TaskExecutorServer te = start(settings(rm));
     RegisterTaskExecutorRequest registration = awaitRegistration(rm, te);
 
     RequestSlotResponse allocated = rm.requestSlot(registration, 1, "alloc-1", "job-1");
@@ -138,7 +139,7 @@ class TaskExecutorLoopbackTest {
   @Test
   void call_withStaleFencingToken_isRefused() {
     FakeResourceManager rm = resourceManager();
-    TaskExecutor te = start(settings(rm));
+    TaskExecutorServer te = start(settings(rm));
     RegisterTaskExecutorRequest registration = awaitRegistration(rm, te);
     FencingToken deposed = FakeResourceManager.TOKEN.toBuilder().setLeaderEpoch(6).build();
 
@@ -152,7 +153,7 @@ class TaskExecutorLoopbackTest {
   @Test
   void close_saysGoodbyeWithDisconnectTaskExecutor() {
     FakeResourceManager rm = resourceManager();
-    TaskExecutor te = start(settings(rm));
+    TaskExecutorServer te = start(settings(rm));
     RegisterTaskExecutorRequest registration = awaitRegistration(rm, te);
 
     te.close();
@@ -169,7 +170,7 @@ class TaskExecutorLoopbackTest {
   @Test
   void close_releasesTheMainThreadAndEventLoops() {
     FakeResourceManager rm = resourceManager();
-    TaskExecutor te = start(settings(rm));
+    TaskExecutorServer te = start(settings(rm));
     awaitRegistration(rm, te);
 
     te.close();
@@ -182,7 +183,7 @@ class TaskExecutorLoopbackTest {
   @Test
   void silentResourceManager_isLostAndTheTaskExecutorRegistersAgain() {
     FakeResourceManager rm = resourceManager();
-    TaskExecutor te = start(settings(rm).overriddenBy(Settings.of(
+    TaskExecutorServer te = start(settings(rm).overriddenBy(Settings.of(
         "heartbeat.interval", "100 ms", "heartbeat.timeout", "500 ms")));
     awaitRegistration(rm, te);
 
@@ -196,7 +197,7 @@ class TaskExecutorLoopbackTest {
   @Test
   void disconnectResourceManager_freesTheSlotsAndRegistersAgain() {
     FakeResourceManager rm = resourceManager();
-    TaskExecutor te = start(settings(rm));
+    TaskExecutorServer te = start(settings(rm));
     RegisterTaskExecutorRequest registration = awaitRegistration(rm, te);
     rm.requestSlot(registration, 0, "alloc-1", "job-1");
 
@@ -216,7 +217,7 @@ class TaskExecutorLoopbackTest {
       nobodyListens = gone.port();
     }
     long startedAt = System.nanoTime();
-    TaskExecutor te = start(Settings.of("taskexecutor.resource-id", "te-1",
+    TaskExecutorServer te = start(Settings.of("taskexecutor.resource-id", "te-1",
         "resourcemanager.rpc.port", Integer.toString(nobodyListens),
         "taskexecutor.registration.timeout", "1 s"));
 
@@ -248,7 +249,7 @@ class TaskExecutorLoopbackTest {
         return next.startCall(call, headers);
       }
     };
-    TaskExecutor te = TaskExecutor.builder().settings(settings(rm)).serverInterceptor(interceptor).build();
+    TaskExecutorServer te = TaskExecutorServer.builder().settings(settings(rm)).serverInterceptor(interceptor).build();
     toClose.push(te);
     te.start();
     RegisterTaskExecutorRequest registration = awaitRegistration(rm, te);
@@ -273,7 +274,7 @@ class TaskExecutorLoopbackTest {
         return next.newCall(method, options);
       }
     };
-    TaskExecutor te = TaskExecutor.builder().settings(settings(rm)).clientInterceptor(interceptor).build();
+    TaskExecutorServer te = TaskExecutorServer.builder().settings(settings(rm)).clientInterceptor(interceptor).build();
     te.start();
     awaitRegistration(rm, te);
 
@@ -299,13 +300,13 @@ class TaskExecutorLoopbackTest {
         "taskexecutor.registration.timeout", "1 min");
   }
 
-  private TaskExecutor start(Settings settings) {
-    TaskExecutor te = TaskExecutor.builder().settings(settings).listener(listener).build();
+  private TaskExecutorServer start(Settings settings) {
+    TaskExecutorServer te = TaskExecutorServer.builder().settings(settings).listener(listener).build();
     toClose.push(te);
     return te.start();
   }
 
-  private static RegisterTaskExecutorRequest awaitRegistration(FakeResourceManager rm, TaskExecutor te) {
+  private static RegisterTaskExecutorRequest awaitRegistration(FakeResourceManager rm, TaskExecutorServer te) {
     await().atMost(PATIENCE).until(te::isRegistered);
     return rm.lastRegistration().request();
   }

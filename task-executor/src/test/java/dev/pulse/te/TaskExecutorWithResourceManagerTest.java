@@ -11,6 +11,7 @@ import dev.pulse.rm.Overview;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerEvent;
 import dev.pulse.rm.server.ResourceManagerServer;
+import dev.pulse.te.server.TaskExecutorServer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -36,8 +37,8 @@ class TaskExecutorWithResourceManagerTest {
   private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
   private ResourceManager rm;
   private int rmPort;
-  private TaskExecutor te1;
-  private TaskExecutor te2;
+  private TaskExecutorServer te1;
+  private TaskExecutorServer te2;
 
   @BeforeEach
   void startClusterOfTwo() {
@@ -104,7 +105,7 @@ class TaskExecutorWithResourceManagerTest {
     List<Allocation> allocations = rm.allocateSlots("job-1", 4).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
 
     assertThat(allocations).hasSize(4);
-    Map<String, TaskExecutor> byId = Map.of("te-1", te1, "te-2", te2);
+    Map<String, TaskExecutorServer> byId = Map.of("te-1", te1, "te-2", te2);
     for (Allocation a : allocations) {
       assertThat(byId.get(a.taskExecutorId()).slots().get(a.slotIndex()))
           .isEqualTo(new TaskSlot(a.slotIndex(), a.allocationId(), "job-1"));
@@ -140,8 +141,8 @@ class TaskExecutorWithResourceManagerTest {
     assertThat(te2.isRegistered()).isTrue();
   }
 
-  private TaskExecutor startTaskExecutor(String id, int slots) {
-    TaskExecutor te = TaskExecutor.builder()
+  private TaskExecutorServer startTaskExecutor(String id, int slots) {
+    TaskExecutorServer te = TaskExecutorServer.builder()
         .settings(HEARTBEATS.overriddenBy(Settings.of(
             "taskexecutor.resource-id", id,
             "taskexecutor.numberOfTaskSlots", Integer.toString(slots),

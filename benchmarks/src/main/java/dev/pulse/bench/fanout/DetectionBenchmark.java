@@ -78,7 +78,7 @@ final class DetectionBenchmark {
         args.addAll(List.of("-Dtaskexecutor.resource-id=real-te-" + r, "-Dtaskexecutor.rpc.port=0",
             "-Dresourcemanager.rpc.address=" + rmHostPort[0], "-Dresourcemanager.rpc.port=" + rmHostPort[1]));
         realTes.add(ChildJvm.start("real-te-" + r, List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"),
-            "dev.pulse.te.TaskExecutorMain", args));
+            "dev.pulse.te.server.TaskExecutorMain", args));
       }
       farms = Farms.start("te-farm", o.taskExecutors(), List.of("-Xmx" + o.farmHeap(),
               "-Dlogback.configurationFile=dev/pulse/bench/rpc/logback-quiet.xml"),

@@ -7,7 +7,6 @@ import dev.pulse.heartbeat.HeartbeatServices;
 import dev.pulse.heartbeat.HeartbeatTarget;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
-import dev.pulse.proto.v1.FencingToken;
 import dev.pulse.proto.v1.HeartbeatRequest;
 import dev.pulse.proto.v1.HeartbeatResponse;
 import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
@@ -23,7 +22,8 @@ import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
-import dev.pulse.rpc.TaskExecutorGatewayService;
+import dev.pulse.te.FencingToken;
+import dev.pulse.te.grpc.TaskExecutorGatewayService;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code TaskExecutorFarm --mode pulse|ping --first F --count N --base-port P [--rm HOST:PORT --timeout D]}:
  * one JVM hosting simulated task executors F to F+N-1, each a real gRPC server on its own address ({@link Endpoints}).
  *
- * <p>In {@code pulse} mode each endpoint is what a real task executor exposes: heartbeat-rpc's
+ * <p>In {@code pulse} mode each endpoint is what a real task executor exposes: the task executor's
  * {@link TaskExecutorGatewayService} (validation, hop to a main thread, identity and fencing checks,
  * slot report), backed by its own receiving {@link HeartbeatManager} that monitors the resource manager,
  * exactly as {@code TaskExecutorCore} wires it. Each registers with the resource manager through
@@ -173,6 +173,8 @@ public final class TaskExecutorFarm {
     final MainThreadExecutor main;
     final HeartbeatManager<Void, Void> heartbeats;
     final SlotReport report;
+    /** {@link #report} in the task executor's own terms, as its gateway service reads it. */
+    final dev.pulse.te.SlotReport slots;
     /** Written on a gRPC thread after registration, read on the main thread: volatile. */
     volatile FencingToken acceptedToken;
     final TaskExecutorGatewayService gateway;
@@ -182,13 +184,14 @@ public final class TaskExecutorFarm {
       this.resourceId = ResourceId.of(Endpoints.resourceId(index));
       this.main = main;
       this.report = report;
+      this.slots = dev.pulse.te.SlotReport.allFree(report.getSlotsCount()); // slots() offers free slots only
       this.heartbeats = services.createHeartbeatManager(resourceId, new Quiet(), main);
       this.gateway = TaskExecutorGatewayService.builder()
           .identity(resourceId, instanceId)
           .mainThread(main)
           .heartbeatManager(heartbeats)
           .acceptedToken(() -> acceptedToken)
-          .slotReport(() -> report)
+          .slotReport(() -> slots)
           .build();
     }
 
@@ -203,7 +206,8 @@ public final class TaskExecutorFarm {
       stub.withDeadlineAfter(60, TimeUnit.SECONDS).registerTaskExecutor(request, new StreamObserver<>() {
         @Override
         public void onNext(RegisterTaskExecutorResponse response) {
-          acceptedToken = response.getFencingToken();
+          acceptedToken = new FencingToken(response.getFencingToken().getResourceManagerId(),
+              response.getFencingToken().getLeaderEpoch());
           ResourceId rmId = ResourceId.of(response.getFencingToken().getResourceManagerId());
           // As TaskExecutorCore does: from now on the RM's heartbeats keep this TE's view of it alive.
           main.execute(() -> heartbeats.monitorTarget(rmId, HeartbeatTarget.noOp()));

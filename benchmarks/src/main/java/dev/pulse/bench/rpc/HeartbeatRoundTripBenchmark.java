@@ -22,11 +22,14 @@ import dev.pulse.rpc.GrpcHeartbeatTarget;
 import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
-import dev.pulse.rpc.TaskExecutorGatewayService;
+import dev.pulse.te.TaskSlot;
+import dev.pulse.te.grpc.TaskExecutorGatewayService;
 import io.grpc.stub.StreamObserver;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -50,7 +53,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@link #heartbeatRoundTrip}: {@link GrpcHeartbeatTarget#requestHeartbeat} -> network ->
- *       {@link TaskExecutorGatewayService} (validation, hop to the TE's main thread, identity and
+ *       the task executor's {@link TaskExecutorGatewayService} (validation, hop to the TE's main thread, identity and
  *       fencing checks, {@code receiveHeartbeat} on the TE's heartbeat manager, slot report) ->
  *       network -> answer checked, hop to the RM's main thread, {@code receiveHeartbeat} on the RM's
  *       heartbeat manager -> future completes.
@@ -83,6 +86,9 @@ public class HeartbeatRoundTripBenchmark {
       TaskExecutorIdentity.newBuilder().setResourceId(TE_ID.value()).setInstanceId(INSTANCE_ID).build();
   /** Four slots, two of them allocated: a typical small task executor. */
   private static final SlotReport SLOTS = slots(4);
+  /** {@link #SLOTS} in the task executor's own terms, as its gateway service reads it. */
+  private static final dev.pulse.te.SlotReport TE_SLOTS = teSlots(4);
+  private static final dev.pulse.te.FencingToken TE_TOKEN = new dev.pulse.te.FencingToken(RM_ID.value(), 1);
   /** The sender's own requests are rare (one a minute): the benchmark drives the calls. */
   private static final HeartbeatConfig CONFIG = HeartbeatConfig.of(Duration.ofMinutes(1), Duration.ofMinutes(10));
 
@@ -117,8 +123,8 @@ public class HeartbeatRoundTripBenchmark {
             .identity(TE_ID, INSTANCE_ID)
             .mainThread(teMain)
             .heartbeatManager(teManager)
-            .acceptedToken(() -> TOKEN)
-            .slotReport(() -> SLOTS)
+            .acceptedToken(() -> TE_TOKEN)
+            .slotReport(() -> TE_SLOTS)
             .build())
         .start();
     pingServer = RpcServer.builder(transport, loopback).addService(new BarePing()).start();
@@ -175,6 +181,14 @@ public class HeartbeatRoundTripBenchmark {
       report.addSlots(slot);
     }
     return report.build();
+  }
+
+  private static dev.pulse.te.SlotReport teSlots(int n) {
+    List<TaskSlot> slots = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      slots.add(i % 2 == 0 ? new TaskSlot(i, "alloc-" + i, "job-1") : TaskSlot.free(i));
+    }
+    return new dev.pulse.te.SlotReport(slots);
   }
 
   private static Thread daemon(Runnable r, String name) {

@@ -37,8 +37,7 @@ import dev.pulse.rm.server.ResourceManagerServer;
 import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
-import dev.pulse.rpc.TaskExecutorGatewayService;
-import dev.pulse.rpc.TaskExecutorOperations;
+import dev.pulse.rpc.TestingTaskExecutorGateway;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -177,13 +176,13 @@ class ResourceManagerGrpcTest {
   private String startTaskExecutor(String id, String instance) {
     HeartbeatManager<Void, Void> rmWatch = HeartbeatServices.of(HeartbeatConfig.of(Duration.ofMillis(100),
         Duration.ofSeconds(3))).createHeartbeatManager(ResourceId.of(id), new QuietListener(), teMain);
-    TaskExecutorGatewayService service = TaskExecutorGatewayService.builder()
+    TestingTaskExecutorGateway service = TestingTaskExecutorGateway.builder()
         .identity(ResourceId.of(id), instance)
         .mainThread(teMain)
         .heartbeatManager(rmWatch)
         .acceptedToken(() -> accepted)
         .slotReport(this::report)
-        .operations(new TaskExecutorOperations() {
+        .operations(new TestingTaskExecutorGateway.Operations() {
           @Override
           public CompletableFuture<RequestSlotResponse> requestSlot(RequestSlotRequest r) {
             slots[r.getSlotIndex()] = r.getAllocationId();

@@ -1,4 +1,4 @@
-package dev.pulse.rpc;
+package dev.pulse.te.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -18,9 +18,16 @@ import dev.pulse.proto.v1.RequestSlotResponse;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc.TaskExecutorGatewayBlockingStub;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
+import dev.pulse.rpc.ChannelLease;
+import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.RpcConfig;
+import dev.pulse.rpc.RpcTransport;
+import dev.pulse.te.FencingToken;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,14 +44,16 @@ class TaskExecutorGatewayServiceTest {
   private static final TaskExecutorIdentity ME =
       TaskExecutorIdentity.newBuilder().setResourceId("te-1").setInstanceId("instance-a").build();
 
-  private final Closer closer = new Closer();
+  private final Deque<AutoCloseable> opened = new ArrayDeque<>();
   /** Operations called, each with whether it ran on the TE's main thread. */
   private final List<String> calls = new CopyOnWriteArrayList<>();
-  private TeSide te;
+  private GatewaySide te;
 
   @AfterEach
-  void closeAll() {
-    closer.close();
+  void closeAll() throws Exception {
+    while (!opened.isEmpty()) {
+      opened.pop().close();
+    }
   }
 
   @Test
@@ -55,7 +64,7 @@ class TaskExecutorGatewayServiceTest {
     HeartbeatResponse response = stub.requestHeartbeat(heartbeat(ME));
 
     assertThat(response.getTaskExecutor()).isEqualTo(ME);
-    assertThat(response.getSlotReport()).isEqualTo(TeSide.SLOTS);
+    assertThat(response.getSlotReport()).isEqualTo(GatewaySide.SLOTS_WIRE);
     assertThat(te.lastHeartbeatFromRm()).isPositive();
   }
 
@@ -97,7 +106,7 @@ class TaskExecutorGatewayServiceTest {
   @Test
   void requestHeartbeat_staleEpoch_failedPrecondition() {
     TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {});
-    te.acceptedToken = RmSide.TOKEN.toBuilder().setLeaderEpoch(RmSide.TOKEN.getLeaderEpoch() + 1).build();
+    te.acceptedToken = new FencingToken("rm-1", GatewaySide.TOKEN.getLeaderEpoch() + 1);
 
     Status status = statusOf(() -> stub.requestHeartbeat(heartbeat(ME)));
 
@@ -136,7 +145,7 @@ class TaskExecutorGatewayServiceTest {
       @Override
       public CompletableFuture<RequestSlotResponse> requestSlot(RequestSlotRequest request) {
         calls.add("requestSlot " + request.getAllocationId() + " onMain=" + te.main.isInMainThread());
-        return CompletableFuture.completedFuture(RequestSlotResponse.newBuilder().setSlotReport(TeSide.SLOTS).build());
+        return CompletableFuture.completedFuture(RequestSlotResponse.newBuilder().setSlotReport(GatewaySide.SLOTS_WIRE).build());
       }
 
       @Override
@@ -149,7 +158,7 @@ class TaskExecutorGatewayServiceTest {
       }
     });
 
-    assertThat(stub.requestSlot(requestSlot(ME)).getSlotReport()).isEqualTo(TeSide.SLOTS);
+    assertThat(stub.requestSlot(requestSlot(ME)).getSlotReport()).isEqualTo(GatewaySide.SLOTS_WIRE);
     assertThat(stub.disconnectResourceManager(disconnect(ME))).isEqualTo(DisconnectResourceManagerResponse.getDefaultInstance());
     assertThat(calls).containsExactly("requestSlot alloc-2 onMain=true", "disconnect LOSS_REASON_HEARTBEAT_TIMEOUT onMain=true");
   }
@@ -165,7 +174,7 @@ class TaskExecutorGatewayServiceTest {
     });
 
     Status wrongInstance = statusOf(() -> stub.requestSlot(requestSlot(ME.toBuilder().setInstanceId("instance-old").build())));
-    te.acceptedToken = RmSide.TOKEN.toBuilder().setLeaderEpoch(RmSide.TOKEN.getLeaderEpoch() + 1).build();
+    te.acceptedToken = new FencingToken("rm-1", GatewaySide.TOKEN.getLeaderEpoch() + 1);
     Status stale = statusOf(() -> stub.requestSlot(requestSlot(ME)));
 
     assertThat(wrongInstance.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
@@ -201,29 +210,34 @@ class TaskExecutorGatewayServiceTest {
   }
 
   private TaskExecutorGatewayBlockingStub start(TaskExecutorOperations operations) {
-    te = closer.register(new TeSide("te-1", "instance-a", CONFIG, RpcConfig.DEFAULTS, 0, operations));
-    RpcTransport client = closer.register(RpcTransport.create(RpcConfig.DEFAULTS, "client", 1));
-    ChannelPool channels = closer.register(new ChannelPool(client));
-    ChannelLease lease = closer.register(channels.acquire(te.address()));
+    te = register(new GatewaySide("te-1", "instance-a", CONFIG, operations));
+    RpcTransport client = register(RpcTransport.create(RpcConfig.DEFAULTS, "client"));
+    ChannelPool channels = register(new ChannelPool(client));
+    ChannelLease lease = register(channels.acquire(te.address()));
     return TaskExecutorGatewayGrpc.newBlockingStub(lease.channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
+  private <T extends AutoCloseable> T register(T resource) {
+    opened.push(resource);
+    return resource;
+  }
+
   static HeartbeatRequest heartbeat(TaskExecutorIdentity addressee) {
-    return HeartbeatRequest.newBuilder().setFencingToken(RmSide.TOKEN).setTaskExecutor(addressee).build();
+    return HeartbeatRequest.newBuilder().setFencingToken(GatewaySide.TOKEN).setTaskExecutor(addressee).build();
   }
 
   private static RequestSlotRequest requestSlot(TaskExecutorIdentity addressee) {
-    return RequestSlotRequest.newBuilder().setFencingToken(RmSide.TOKEN).setTaskExecutor(addressee)
+    return RequestSlotRequest.newBuilder().setFencingToken(GatewaySide.TOKEN).setTaskExecutor(addressee)
         .setSlotIndex(1).setAllocationId("alloc-2").setJobId("job-2").build();
   }
 
   private static FreeSlotRequest freeSlot(TaskExecutorIdentity addressee) {
-    return FreeSlotRequest.newBuilder().setFencingToken(RmSide.TOKEN).setTaskExecutor(addressee)
+    return FreeSlotRequest.newBuilder().setFencingToken(GatewaySide.TOKEN).setTaskExecutor(addressee)
         .setAllocationId("alloc-1").build();
   }
 
   private static DisconnectResourceManagerRequest disconnect(TaskExecutorIdentity addressee) {
-    return DisconnectResourceManagerRequest.newBuilder().setFencingToken(RmSide.TOKEN).setTaskExecutor(addressee)
+    return DisconnectResourceManagerRequest.newBuilder().setFencingToken(GatewaySide.TOKEN).setTaskExecutor(addressee)
         .setReason(LossReason.LOSS_REASON_HEARTBEAT_TIMEOUT).setCause("test").build();
   }
 

@@ -1,10 +1,10 @@
-package dev.pulse.te;
+package dev.pulse.te.server;
 
 import dev.pulse.config.Settings;
 import dev.pulse.rpc.process.ProcessRunner;
 
 /**
- * {@code bin/task-executor [-c FILE] [-Dkey=value ...]}: runs one {@link TaskExecutor} until SIGTERM or
+ * {@code bin/task-executor [-c FILE] [-Dkey=value ...]}: runs one {@link TaskExecutorServer} until SIGTERM or
  * SIGINT, printing one start-up line such as
  * {@code task-executor te-1 (instance 3f2a...) listening on 127.0.0.1:41234, 4 slot(s), resource manager 127.0.0.1:6123}.
  *
@@ -27,13 +27,13 @@ public final class TaskExecutorMain {
 
   /** Builds and starts a task executor from {@code settings}; the configuration is validated before anything binds. */
   static ProcessRunner.Started start(Settings settings) {
-    TaskExecutor te = TaskExecutor.builder().settings(settings).build();
+    TaskExecutorServer te = TaskExecutorServer.builder().settings(settings).build();
     te.start();
     return new ProcessRunner.Started(te, startLine(te), te.failStop().thenApply(reason -> EXIT_FAIL_STOP));
   }
 
   /** The one line printed once the task executor listens. */
-  static String startLine(TaskExecutor te) {
+  static String startLine(TaskExecutorServer te) {
     return "task-executor " + te.resourceId() + " (instance " + te.instanceId() + ") listening on " + te.rpcAddress()
         + ", " + te.numberOfSlots() + " slot(s), resource manager " + te.resourceManagerAddress();
   }

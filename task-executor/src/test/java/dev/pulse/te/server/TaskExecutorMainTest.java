@@ -1,4 +1,4 @@
-package dev.pulse.te;
+package dev.pulse.te.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.rpc.process.ProcessRunner;
+import dev.pulse.te.FakeResourceManager;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;

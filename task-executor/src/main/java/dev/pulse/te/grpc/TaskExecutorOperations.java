@@ -1,4 +1,4 @@
-package dev.pulse.rpc;
+package dev.pulse.te.grpc;
 
 import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
 import dev.pulse.proto.v1.DisconnectResourceManagerResponse;
@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * supports; each default answers {@code UNIMPLEMENTED}.
  *
  * <p>{@link TaskExecutorGatewayService} calls every method on the task executor's main thread, and
- * only after the request was {@linkplain WireValidation validated}, found meant for this task
+ * only after the request was {@linkplain dev.pulse.rpc.WireValidation validated}, found meant for this task
  * executor instance, and its fencing token accepted. So implementations read and change the task
  * executor's state without locks, and need not repeat those checks.
  *

@@ -1,33 +1,41 @@
-package dev.pulse.rpc;
+package dev.pulse.te.grpc;
 
 import dev.pulse.heartbeat.HeartbeatTarget;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
 import dev.pulse.proto.v1.DisconnectResourceManagerResponse;
-import dev.pulse.proto.v1.FencingToken;
 import dev.pulse.proto.v1.FreeSlotRequest;
 import dev.pulse.proto.v1.FreeSlotResponse;
 import dev.pulse.proto.v1.HeartbeatRequest;
 import dev.pulse.proto.v1.HeartbeatResponse;
 import dev.pulse.proto.v1.RequestSlotRequest;
 import dev.pulse.proto.v1.RequestSlotResponse;
-import dev.pulse.proto.v1.SlotReport;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
-import io.grpc.Status;
+import dev.pulse.rpc.LogThrottle;
+import dev.pulse.rpc.MainThreadCalls;
+import dev.pulse.rpc.WireValidation;
+import dev.pulse.te.CallRefusedException;
+import dev.pulse.te.Fencing;
+import dev.pulse.te.FencingToken;
+import dev.pulse.te.SlotReport;
+import dev.pulse.te.TaskExecutor;
+import dev.pulse.te.TaskExecutorGateway;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The task executor's {@code TaskExecutorGateway}: answers heartbeats itself and hands the other calls
- * to {@link TaskExecutorOperations}.
+ * The task executor's {@code TaskExecutorGateway} over gRPC: answers heartbeats itself and hands the
+ * other calls to {@link TaskExecutorOperations} (for a task executor, its {@link TaskExecutorGateway}
+ * through {@link Builder#gateway}).
  *
  * <p>Every call is first {@linkplain WireValidation validated} on the transport thread
  * ({@code INVALID_ARGUMENT} naming the field), then runs on the task executor's main thread, so a task
@@ -39,6 +47,7 @@ import org.slf4j.LoggerFactory;
  *       {@code FAILED_PRECONDITION}.
  *   <li>The fencing token must be the one of the resource manager this task executor follows
  *       ({@link Fencing}); otherwise {@code FAILED_PRECONDITION}.
+ *   <li>The task executor's refusals become statuses in one place, {@link GrpcStatuses}.
  *   <li>A heartbeat request counts as a heartbeat from the resource manager in the task executor's
  *       receiving heartbeat manager ({@code receiveHeartbeat(resourceManagerId, null)}), which is how
  *       the task executor notices a dead resource manager; the answer carries the current slot report.
@@ -56,6 +65,7 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
   private final HeartbeatTarget<?> heartbeatManager;
   private final Supplier<FencingToken> acceptedToken;
   private final Supplier<SlotReport> slotReport;
+  private final ProtoConversions.SlotReportCache wireReport = new ProtoConversions.SlotReportCache();
   private final TaskExecutorOperations operations;
   /** The answer to a heartbeat meant for someone else: who we are, nothing more. */
   private final HeartbeatResponse identityOnly;
@@ -85,27 +95,27 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
   public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
     if (valid(() -> WireValidation.check(request), observer)) {
       MainThreadCalls.answer(mainThread, observer, "RequestHeartbeat",
-          () -> CompletableFuture.completedFuture(answerHeartbeat(request)));
+          refusalsAsStatuses(() -> CompletableFuture.completedFuture(answerHeartbeat(request))));
     }
   }
 
   @Override
   public void requestSlot(RequestSlotRequest request, StreamObserver<RequestSlotResponse> observer) {
     if (valid(() -> WireValidation.check(request), observer)) {
-      MainThreadCalls.answer(mainThread, observer, "RequestSlot", () -> {
+      MainThreadCalls.answer(mainThread, observer, "RequestSlot", refusalsAsStatuses(() -> {
         admit(request.getFencingToken(), request.getTaskExecutor());
         return operations.requestSlot(request);
-      });
+      }));
     }
   }
 
   @Override
   public void freeSlot(FreeSlotRequest request, StreamObserver<FreeSlotResponse> observer) {
     if (valid(() -> WireValidation.check(request), observer)) {
-      MainThreadCalls.answer(mainThread, observer, "FreeSlot", () -> {
+      MainThreadCalls.answer(mainThread, observer, "FreeSlot", refusalsAsStatuses(() -> {
         admit(request.getFencingToken(), request.getTaskExecutor());
         return operations.freeSlot(request);
-      });
+      }));
     }
   }
 
@@ -113,10 +123,10 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
   public void disconnectResourceManager(DisconnectResourceManagerRequest request,
       StreamObserver<DisconnectResourceManagerResponse> observer) {
     if (valid(() -> WireValidation.check(request), observer)) {
-      MainThreadCalls.answer(mainThread, observer, "DisconnectResourceManager", () -> {
+      MainThreadCalls.answer(mainThread, observer, "DisconnectResourceManager", refusalsAsStatuses(() -> {
         admit(request.getFencingToken(), request.getTaskExecutor());
         return operations.disconnectResourceManager(request);
-      });
+      }));
     }
   }
 
@@ -129,22 +139,23 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
                 + " task executor {} instance {}, since the last such line; latest: meant for task executor {}"
                 + " instance {}, from {} (logged at most once per {} s)", count, identity.getResourceId(),
             identity.getInstanceId(), request.getTaskExecutor().getResourceId(),
-            request.getTaskExecutor().getInstanceId(), Fencing.describe(request.getFencingToken()),
+            request.getTaskExecutor().getInstanceId(), ProtoConversions.toDomain(request.getFencingToken()),
             misaddressedLog.periodSeconds());
       }
       return identityOnly;
     }
     checkFencing(request.getFencingToken());
     heartbeatManager.receiveHeartbeat(ResourceId.of(request.getFencingToken().getResourceManagerId()), null);
-    return HeartbeatResponse.newBuilder().setTaskExecutor(identity).setSlotReport(slotReport.get()).build();
+    return HeartbeatResponse.newBuilder().setTaskExecutor(identity)
+        .setSlotReport(wireReport.toProto(slotReport.get())).build();
   }
 
   /** On the main thread: refuses a call not meant for this process, or not from the RM it follows. */
-  private void admit(FencingToken token, TaskExecutorIdentity addressee) {
+  private void admit(dev.pulse.proto.v1.FencingToken token, TaskExecutorIdentity addressee) {
     if (!isThisProcess(addressee)) {
-      throw Status.FAILED_PRECONDITION.withDescription("the call is meant for task executor "
+      throw new CallRefusedException("the call is meant for task executor "
           + addressee.getResourceId() + " instance " + addressee.getInstanceId() + ", but this is task executor "
-          + identity.getResourceId() + " instance " + identity.getInstanceId()).asRuntimeException();
+          + identity.getResourceId() + " instance " + identity.getInstanceId());
     }
     checkFencing(token);
   }
@@ -155,12 +166,27 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
         && identity.getResourceId().equals(addressee.getResourceId());
   }
 
-  private void checkFencing(FencingToken presented) {
-    Status refusal = Fencing.check(acceptedToken.get(), presented);
-    if (refusal != null) {
-      LOG.debug("Refused a call: {}", refusal.getDescription());
-      throw refusal.asRuntimeException();
+  private void checkFencing(dev.pulse.proto.v1.FencingToken presented) {
+    try {
+      Fencing.check(acceptedToken.get(), ProtoConversions.toDomain(presented));
+    } catch (CallRefusedException e) {
+      LOG.debug("Refused a call: {}", e.getMessage());
+      throw e;
     }
+  }
+
+  /** The task executor's refusals, thrown or in the future, as gRPC statuses ({@link GrpcStatuses}). */
+  private static <T> Supplier<CompletionStage<T>> refusalsAsStatuses(Supplier<? extends CompletionStage<T>> work) {
+    return () -> {
+      CompletionStage<T> outcome;
+      try {
+        outcome = work.get();
+      } catch (RuntimeException e) {
+        throw GrpcStatuses.toStatus(e);
+      }
+      return outcome == null ? null
+          : outcome.exceptionallyCompose(f -> CompletableFuture.failedFuture(GrpcStatuses.toStatus(f)));
+    };
   }
 
   private static boolean valid(Runnable check, StreamObserver<?> observer) {
@@ -230,6 +256,24 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
     public Builder operations(TaskExecutorOperations operations) {
       this.operations = Objects.requireNonNull(operations, "operations");
       return this;
+    }
+
+    /** The other calls, handed to a task executor's own {@link TaskExecutorGateway}. */
+    public Builder gateway(TaskExecutorGateway gateway) {
+      return operations(new GatewayOperations(gateway));
+    }
+
+    /**
+     * Everything from {@code taskExecutor}: its identity, heartbeat receiver, accepted token, slot
+     * report and gateway; {@code mainThread} must be the one it lives on.
+     */
+    public Builder taskExecutor(TaskExecutor taskExecutor, MainThreadExecutor mainThread) {
+      return identity(ResourceId.of(taskExecutor.resourceId()), taskExecutor.instanceId())
+          .mainThread(mainThread)
+          .heartbeatManager(taskExecutor.heartbeatReceiver())
+          .acceptedToken(taskExecutor::acceptedToken)
+          .slotReport(taskExecutor::slotReport)
+          .gateway(taskExecutor.gateway());
     }
 
     public TaskExecutorGatewayService build() {

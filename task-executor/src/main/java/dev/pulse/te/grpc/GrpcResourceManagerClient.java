@@ -1,0 +1,132 @@
+package dev.pulse.te.grpc;
+
+import dev.pulse.proto.v1.DisconnectTaskExecutorRequest;
+import dev.pulse.proto.v1.DisconnectTaskExecutorResponse;
+import dev.pulse.proto.v1.LossReason;
+import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
+import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
+import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
+import dev.pulse.proto.v1.SendSlotReportRequest;
+import dev.pulse.proto.v1.SendSlotReportResponse;
+import dev.pulse.rpc.ChannelLease;
+import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.WireValidation;
+import dev.pulse.te.Registration;
+import dev.pulse.te.ResourceManagerCallException;
+import dev.pulse.te.ResourceManagerClient;
+import dev.pulse.te.SlotReport;
+import dev.pulse.te.TaskExecutorInstance;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link ResourceManagerClient} over gRPC: one pooled channel to the resource manager's address,
+ * with the transport's TLS and token. Each call has its own deadline, so a resource manager that
+ * hangs costs one deadline per attempt, not a stuck registration. Failures reach the caller as
+ * {@link ResourceManagerCallException}s ({@link GrpcStatuses#toDomain}); a registration answer
+ * without a valid registration id or fencing token as a malformed answer.
+ *
+ * <p>Thread-safe.
+ */
+public final class GrpcResourceManagerClient implements ResourceManagerClient {
+
+  /** Deadline of one registration attempt; the next attempt follows after the backoff. */
+  static final Duration REGISTER_DEADLINE = Duration.ofSeconds(10);
+  /** Deadline of the slot report that confirms a registration; heartbeats confirm it too if this fails. */
+  static final Duration SLOT_REPORT_DEADLINE = Duration.ofSeconds(10);
+
+  private final ChannelLease lease;
+  private final ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub;
+
+  /**
+   * @param address {@code host:port} of the resource manager
+   */
+  public GrpcResourceManagerClient(ChannelPool channels, String address) {
+    this.lease = channels.acquire(address);
+    this.stub = ResourceManagerGatewayGrpc.newStub(lease.channel());
+  }
+
+  @Override
+  public CompletableFuture<Registration> register(TaskExecutorInstance taskExecutor, String rpcAddress,
+      int numberOfSlots, SlotReport slots) {
+    RegisterTaskExecutorRequest request = RegisterTaskExecutorRequest.newBuilder()
+        .setTaskExecutor(ProtoConversions.toProto(taskExecutor))
+        .setRpcAddress(rpcAddress)
+        .setNumberOfSlots(numberOfSlots)
+        .setSlotReport(ProtoConversions.toProto(slots))
+        .build();
+    FutureObserver<RegisterTaskExecutorResponse> answer = new FutureObserver<>();
+    stub.withDeadlineAfter(REGISTER_DEADLINE.toNanos(), TimeUnit.NANOSECONDS).registerTaskExecutor(request, answer);
+    return answer.future.thenApply(GrpcResourceManagerClient::toRegistration);
+  }
+
+  @Override
+  public CompletableFuture<Void> sendSlotReport(String registrationId, TaskExecutorInstance taskExecutor,
+      SlotReport slots) {
+    SendSlotReportRequest request = SendSlotReportRequest.newBuilder()
+        .setRegistrationId(registrationId)
+        .setTaskExecutor(ProtoConversions.toProto(taskExecutor))
+        .setSlotReport(ProtoConversions.toProto(slots))
+        .build();
+    FutureObserver<SendSlotReportResponse> answer = new FutureObserver<>();
+    stub.withDeadlineAfter(SLOT_REPORT_DEADLINE.toNanos(), TimeUnit.NANOSECONDS).sendSlotReport(request, answer);
+    return answer.future.thenApply(ignored -> null);
+  }
+
+  @Override
+  public CompletableFuture<Void> disconnect(String registrationId, TaskExecutorInstance taskExecutor, String cause) {
+    DisconnectTaskExecutorRequest request = DisconnectTaskExecutorRequest.newBuilder()
+        .setRegistrationId(registrationId)
+        .setTaskExecutor(ProtoConversions.toProto(taskExecutor))
+        .setReason(LossReason.LOSS_REASON_DISCONNECTED)
+        .setCause(cause)
+        .build();
+    FutureObserver<DisconnectTaskExecutorResponse> answer = new FutureObserver<>();
+    stub.withDeadlineAfter(DISCONNECT_DEADLINE.toNanos(), TimeUnit.NANOSECONDS).disconnectTaskExecutor(request, answer);
+    return answer.future.thenApply(ignored -> null);
+  }
+
+  @Override
+  public void close() {
+    lease.close();
+  }
+
+  @Override
+  public String toString() {
+    return "resource manager at " + lease.address();
+  }
+
+  /** The registration in an answer, or a malformed-answer failure saying what makes it unusable. */
+  static Registration toRegistration(RegisterTaskExecutorResponse response) {
+    try {
+      WireValidation.checkId("registration_id", response.getRegistrationId());
+      WireValidation.checkFencingToken("fencing_token", response.hasFencingToken(), response.getFencingToken());
+    } catch (StatusRuntimeException e) {
+      throw ResourceManagerCallException.malformedAnswer(e.getStatus().getDescription());
+    }
+    return new Registration(response.getRegistrationId(), ProtoConversions.toDomain(response.getFencingToken()));
+  }
+
+  /** The answer of one unary call as a future, failed in the task executor's terms. */
+  private static final class FutureObserver<T> implements StreamObserver<T> {
+    final CompletableFuture<T> future = new CompletableFuture<>();
+
+    @Override
+    public void onNext(T value) {
+      future.complete(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      future.completeExceptionally(GrpcStatuses.toDomain(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      // a unary call's value came with onNext; completing twice is a no-op
+    }
+  }
+}

@@ -1,0 +1,406 @@
+package dev.pulse.te.server;
+
+import dev.pulse.config.Settings;
+import dev.pulse.heartbeat.ConfigException;
+import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.time.MainThreadExecutor;
+import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
+import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.RpcServer;
+import dev.pulse.rpc.RpcTransport;
+import dev.pulse.te.ResourceManagerClient;
+import dev.pulse.te.TaskExecutor;
+import dev.pulse.te.TaskExecutorConfig;
+import dev.pulse.te.TaskExecutorListener;
+import dev.pulse.te.TaskExecutorOptions;
+import dev.pulse.te.TaskSlot;
+import dev.pulse.te.grpc.GrpcResourceManagerClient;
+import dev.pulse.te.grpc.TaskExecutorGatewayService;
+import io.grpc.ClientInterceptor;
+import io.grpc.ServerInterceptor;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root of one task executor process, and the way to embed one: reads the
+ * configuration once, then {@link #start()} builds and starts, in this order, the RPC transport, the
+ * main thread, the client to the resource manager, the {@link TaskExecutor}, its gRPC gateway service
+ * on a bound server, and finally the registration; {@link #close()} undoes them in reverse.
+ *
+ * <pre>{@code
+ * try (TaskExecutorServer te = TaskExecutorServer.builder()
+ *     .settings(Settings.of("taskexecutor.numberOfTaskSlots", "4", "resourcemanager.rpc.port", "6123"))
+ *     .listener(mySlotRunner)
+ *     .build()) {
+ *   te.start();
+ *   String reason = te.failStop().join(); // only if it gives up on its resource manager
+ * }
+ * }</pre>
+ *
+ * <p>Lifecycle: {@link Builder#build()} validates the configuration and opens nothing; {@link #start()}
+ * binds the gRPC server and starts registering; {@link #close()} says goodbye to the resource manager
+ * and releases everything. A fail-stop is reported through {@link #failStop()} and
+ * {@link TaskExecutorListener#failStopped}; it never exits the JVM ({@link TaskExecutorMain} does).
+ * The accessors are the {@link #taskExecutor()}'s, for convenience.
+ *
+ * <p>Thread-safety: every public method may be called from any thread; {@link #close()} not from the
+ * task executor's main thread (a listener).
+ */
+public final class TaskExecutorServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TaskExecutorServer.class);
+
+  private final TaskExecutorConfig config;
+  private final String instanceId;
+  private final MainThreadExecutor suppliedMainThread;
+  private final List<TaskExecutorListener> listeners;
+  private final List<ServerInterceptor> serverInterceptors;
+  private final List<ClientInterceptor> clientInterceptors;
+  private final CompletableFuture<String> failStopFuture = new CompletableFuture<>();
+
+  // Written by start() under the lock, read by close() under it; the volatile ones are read anywhere.
+  private final Object lifecycleLock = new Object();
+  private boolean started;
+  private boolean closed;
+  private ScheduledMainThreadExecutor ownedMainThread;
+  /** What start() opened, to close in reverse order. */
+  private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+  private volatile TaskExecutor taskExecutor;
+  private volatile String rpcAddress;
+
+  private TaskExecutorServer(Builder b) {
+    this.config = b.config != null ? b.config : TaskExecutorConfig.from(b.settings);
+    this.instanceId = b.instanceId != null ? b.instanceId : UUID.randomUUID().toString();
+    this.suppliedMainThread = b.mainThread;
+    this.listeners = List.copyOf(b.listeners);
+    this.serverInterceptors = List.copyOf(b.serverInterceptors);
+    this.clientInterceptors = List.copyOf(b.clientInterceptors);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds the gRPC server and starts registering with the resource manager. Returns once the server
+   * listens; the registration goes on in the background (see {@link #isRegistered()}).
+   *
+   * @return this
+   * @throws ConfigException naming the key if a security file cannot be used, or if the server cannot
+   *     listen at {@code taskexecutor.rpc.address}/{@code taskexecutor.rpc.port} (e.g. the port is taken);
+   *     nothing is left running then
+   * @throws IllegalStateException if already started or closed
+   */
+  public TaskExecutorServer start() {
+    synchronized (lifecycleLock) {
+      if (started || closed) {
+        throw new IllegalStateException(closed ? "the task executor is closed" : "the task executor is already started");
+      }
+      started = true;
+      try {
+        InetSocketAddress bindAddress = new InetSocketAddress(config.resolveRpcAddress(), config.rpcPort());
+        RpcTransport transport = opened(RpcTransport.create(config.rpc(), "te"));
+        MainThreadExecutor mainThread = suppliedMainThread;
+        if (mainThread == null) {
+          ownedMainThread = opened(new ScheduledMainThreadExecutor("pulse-te-main"));
+          mainThread = ownedMainThread;
+        }
+        ChannelPool channels = opened(new ChannelPool(transport, clientInterceptors));
+        ResourceManagerClient client = opened(new GrpcResourceManagerClient(channels, config.resourceManagerAddress()));
+        TaskExecutor te = TaskExecutor.create(config, instanceId, mainThread, client, listeners);
+        TaskExecutorGatewayService gateway = TaskExecutorGatewayService.builder().taskExecutor(te, mainThread).build();
+        RpcServer server = opened(bind(transport, gateway, bindAddress));
+        // Closed before the server: the goodbye to the resource manager comes first, as it always has.
+        opened(te::close);
+        rpcAddress = TaskExecutorConfig.hostPort(advertisedHost(server.address()), server.port());
+        taskExecutor = te;
+        te.failStop().thenAccept(failStopFuture::complete);
+        LOG.info("Task executor {} (instance {}) listening on {} with {} slot(s); resource manager at {}",
+            resourceId(), instanceId, rpcAddress, config.numberOfSlots(), config.resourceManagerAddress());
+        te.start(rpcAddress);
+      } catch (RuntimeException e) {
+        closeOpened();
+        closed = true;
+        throw e;
+      }
+    }
+    return this;
+  }
+
+  // ------------------------------------------------------------------ accessors (any thread)
+
+  /**
+   * The task executor this process runs.
+   *
+   * @throws IllegalStateException before {@link #start()}
+   */
+  public TaskExecutor taskExecutor() {
+    TaskExecutor te = taskExecutor;
+    if (te == null) {
+      throw new IllegalStateException("the task executor is not started");
+    }
+    return te;
+  }
+
+  /**
+   * {@code host:port} at which the gRPC server listens, as advertised to the resource manager.
+   *
+   * @throws IllegalStateException before {@link #start()}
+   */
+  public String rpcAddress() {
+    String a = rpcAddress;
+    if (a == null) {
+      throw new IllegalStateException("the task executor is not started");
+    }
+    return a;
+  }
+
+  /** This task executor's resource id, stable across restarts if configured. */
+  public String resourceId() {
+    return config.resourceId().value();
+  }
+
+  /** This start's instance id: a fresh UUID unless the builder set one. */
+  public String instanceId() {
+    return instanceId;
+  }
+
+  /** {@code host:port} of the resource manager it registers with. */
+  public String resourceManagerAddress() {
+    return config.resourceManagerAddress();
+  }
+
+  public int numberOfSlots() {
+    return config.numberOfSlots();
+  }
+
+  /** The validated configuration it runs with. */
+  public TaskExecutorConfig config() {
+    return config;
+  }
+
+  /** See {@link TaskExecutor#isRegistered()}; {@code false} before {@link #start()}. */
+  public boolean isRegistered() {
+    TaskExecutor te = taskExecutor;
+    return te != null && te.isRegistered();
+  }
+
+  /** See {@link TaskExecutor#resourceManagerId()}. */
+  public Optional<String> resourceManagerId() {
+    TaskExecutor te = taskExecutor;
+    return te == null ? Optional.empty() : te.resourceManagerId();
+  }
+
+  /** See {@link TaskExecutor#registrationId()}. */
+  public Optional<String> registrationId() {
+    TaskExecutor te = taskExecutor;
+    return te == null ? Optional.empty() : te.registrationId();
+  }
+
+  /** Every slot, by index, as of its last change; all free before {@link #start()}. */
+  public List<TaskSlot> slots() {
+    TaskExecutor te = taskExecutor;
+    if (te == null) {
+      List<TaskSlot> free = new ArrayList<>(config.numberOfSlots());
+      for (int i = 0; i < config.numberOfSlots(); i++) {
+        free.add(TaskSlot.free(i));
+      }
+      return List.copyOf(free);
+    }
+    return te.slots();
+  }
+
+  /**
+   * Completes with the reason if the task executor fail-stops: it had no resource manager for
+   * {@code taskexecutor.registration.timeout} and freed its slots. Stays incomplete otherwise, also
+   * after {@link #close()}. The owner should close it when it completes.
+   */
+  public CompletableFuture<String> failStop() {
+    return failStopFuture;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * Stops: tells the resource manager that this task executor leaves ({@code DisconnectTaskExecutor},
+   * reason {@code DISCONNECTED}, with a short deadline) if registered, frees the slots, then stops the
+   * server, the client, the main thread it owns and the transport. Idempotent; returns within a few
+   * seconds even if the resource manager does not answer.
+   *
+   * @throws IllegalStateException if called on the task executor's own main thread (from a listener)
+   */
+  @Override
+  public void close() {
+    synchronized (lifecycleLock) {
+      if (ownedMainThread != null && ownedMainThread.isInMainThread()) {
+        throw new IllegalStateException("close() was called on the task executor's main thread (from a listener?);"
+            + " call it from another thread");
+      }
+      if (closed) {
+        return;
+      }
+      closed = true;
+      closeOpened();
+    }
+    LOG.info("Task executor {} (instance {}) stopped", resourceId(), instanceId);
+  }
+
+  @Override
+  public String toString() {
+    return "TaskExecutor{" + resourceId() + ", instance " + instanceId + (rpcAddress == null ? "" : ", " + rpcAddress)
+        + "}";
+  }
+
+  private <T extends AutoCloseable> T opened(T part) {
+    opened.push(part);
+    return part;
+  }
+
+  /**
+   * Closes what {@link #start()} opened, newest first: the task executor says goodbye, then the
+   * server, the client, the channels, the main thread it owns and the transport go. Under the lock.
+   */
+  private void closeOpened() {
+    while (!opened.isEmpty()) {
+      AutoCloseable part = opened.pop();
+      try {
+        part.close();
+      } catch (Exception e) {
+        LOG.warn("Closing {} failed", part, e);
+      }
+    }
+  }
+
+  private RpcServer bind(RpcTransport transport, TaskExecutorGatewayService gateway, InetSocketAddress bindAddress) {
+    try {
+      RpcServer.Builder builder = RpcServer.builder(transport, bindAddress);
+      serverInterceptors.forEach(builder::intercept);
+      return builder
+          .addService(gateway)
+          // The gateway only validates and hands each call to the main thread: no need for another hop.
+          .executor(Runnable::run)
+          .start();
+    } catch (UncheckedIOException e) {
+      // The innermost cause says why ("Address already in use"); the outer ones only repeat the address.
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      String reason = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+      if (config.rpcPort() != 0) {
+        throw new ConfigException(TaskExecutorOptions.RPC_PORT, "cannot listen on port " + config.rpcPort() + " of "
+            + config.rpcAddress() + ": " + reason);
+      }
+      throw new ConfigException(TaskExecutorOptions.RPC_ADDRESS, "cannot listen on " + config.rpcAddress() + ": "
+          + reason);
+    }
+  }
+
+  /**
+   * The host the resource manager should call: the configured one (which keeps TLS host name checks
+   * working), or this host's name if the server listens on a wildcard address.
+   */
+  private String advertisedHost(InetSocketAddress bound) {
+    if (!bound.getAddress().isAnyLocalAddress()) {
+      return config.rpcAddress();
+    }
+    try {
+      String host = InetAddress.getLocalHost().getHostName();
+      LOG.info("{} is a wildcard address; advertising this host's name, {}, to the resource manager",
+          config.rpcAddress(), host);
+      return host;
+    } catch (UnknownHostException e) {
+      throw new ConfigException(TaskExecutorOptions.RPC_ADDRESS, config.rpcAddress() + " is a wildcard address and"
+          + " this host's name cannot be resolved; set " + TaskExecutorOptions.RPC_ADDRESS
+          + " to the address the resource manager should call");
+    }
+  }
+
+  /** Builder; everything has a default, so {@code TaskExecutorServer.builder().build()} uses SPEC 5's. */
+  public static final class Builder {
+    private Settings settings = Settings.empty();
+    private TaskExecutorConfig config;
+    private MainThreadExecutor mainThread;
+    private String instanceId;
+    private final List<TaskExecutorListener> listeners = new ArrayList<>();
+    private final List<ServerInterceptor> serverInterceptors = new ArrayList<>();
+    private final List<ClientInterceptor> clientInterceptors = new ArrayList<>();
+
+    private Builder() {}
+
+    /** Configuration (SPEC 5 keys, see {@link TaskExecutorOptions}); parsed and validated by {@link #build()}. */
+    public Builder settings(Settings settings) {
+      this.settings = Objects.requireNonNull(settings, "settings");
+      this.config = null;
+      return this;
+    }
+
+    /** An already validated configuration, instead of {@link #settings}. */
+    public Builder config(TaskExecutorConfig config) {
+      this.config = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /**
+     * The single thread all state lives on; by default the server starts and stops its own.
+     * A supplied one is not closed by the server. Tests may pass a manual one.
+     */
+    public Builder mainThread(MainThreadExecutor mainThread) {
+      this.mainThread = Objects.requireNonNull(mainThread, "mainThread");
+      return this;
+    }
+
+    /** This start's instance id; by default a fresh random UUID. Must be a valid id. */
+    public Builder instanceId(String instanceId) {
+      String problem = ResourceId.validate(instanceId);
+      if (problem != null) {
+        throw new IllegalArgumentException("invalid instance id: " + problem);
+      }
+      this.instanceId = instanceId;
+      return this;
+    }
+
+    public Builder listener(TaskExecutorListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Runs every call the resource manager makes to this task executor through {@code interceptor},
+     * before the token check (see {@link RpcServer.Builder#intercept}); e.g. to refuse or delay
+     * calls when testing failure detection. Runs on a transport thread; must not block.
+     */
+    public Builder serverInterceptor(ServerInterceptor interceptor) {
+      serverInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
+     * Runs every call this task executor makes to the resource manager (registration, goodbye)
+     * through {@code interceptor}; e.g. to fail them when testing a network partition.
+     */
+    public Builder clientInterceptor(ClientInterceptor interceptor) {
+      clientInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
+     * @throws ConfigException naming the key of the first bad setting
+     */
+    public TaskExecutorServer build() {
+      return new TaskExecutorServer(this);
+    }
+  }
+}
