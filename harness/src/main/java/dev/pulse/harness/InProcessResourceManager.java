@@ -1,7 +1,7 @@
 package dev.pulse.harness;
 
+import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.rm.Overview;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerEvent;

@@ -67,7 +67,7 @@ final class RestClient {
   /**
    * A client with the token and trust that the settings of a cluster imply (see the class comment).
    *
-   * @throws dev.pulse.heartbeat.ConfigException naming the key of a file that cannot be read
+   * @throws dev.pulse.config.ConfigException naming the key of a file that cannot be read
    */
   static RestClient forSettings(Map<String, String> settings) {
     String tokenFile = settings.get(RpcSecurityConfig.TOKEN_FILE);

@@ -1,7 +1,5 @@
 package dev.pulse.config;
 
-import dev.pulse.heartbeat.ConfigException;
-import dev.pulse.heartbeat.Durations;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;

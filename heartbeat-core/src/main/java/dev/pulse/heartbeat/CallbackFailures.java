@@ -1,5 +1,6 @@
 package dev.pulse.heartbeat;
 
+import dev.pulse.config.Durations;
 import dev.pulse.heartbeat.time.MonotonicClock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

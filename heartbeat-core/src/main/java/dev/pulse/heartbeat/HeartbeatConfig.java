@@ -1,5 +1,7 @@
 package dev.pulse.heartbeat;
 
+import dev.pulse.config.ConfigException;
+import dev.pulse.config.Durations;
 import dev.pulse.config.Settings;
 import java.time.Duration;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.pulse.heartbeat;
 
+import dev.pulse.config.Durations;
 import dev.pulse.heartbeat.CallbackFailures.Callback;
 import dev.pulse.heartbeat.time.Cancellable;
 import dev.pulse.heartbeat.time.MainThreadExecutor;

@@ -1,5 +1,6 @@
 package dev.pulse.heartbeat;
 
+import dev.pulse.config.Durations;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import java.util.Objects;
 import org.slf4j.Logger;

@@ -3,6 +3,8 @@ package dev.pulse.heartbeat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pulse.config.ConfigException;
+import dev.pulse.config.Durations;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.pulse.rpc;
 
-import dev.pulse.heartbeat.ConfigException;
+import dev.pulse.config.ConfigException;
 import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
 import io.grpc.Channel;

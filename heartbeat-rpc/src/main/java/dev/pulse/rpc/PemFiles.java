@@ -1,6 +1,6 @@
 package dev.pulse.rpc;
 
-import dev.pulse.heartbeat.ConfigException;
+import dev.pulse.config.ConfigException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;

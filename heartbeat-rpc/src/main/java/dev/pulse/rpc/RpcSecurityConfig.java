@@ -1,6 +1,6 @@
 package dev.pulse.rpc;
 
-import dev.pulse.heartbeat.ConfigException;
+import dev.pulse.config.ConfigException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * once from an {@link RpcConfig}. {@link ChannelPool}s and {@link RpcServer}s are made from it.
  *
  * <p>Creating a transport reads the configured files; a bad one fails with a
- * {@link dev.pulse.heartbeat.ConfigException} naming its key, before anything is bound. Logs a warning
+ * {@link dev.pulse.config.ConfigException} naming its key, before anything is bound. Logs a warning
  * when calls are not authenticated, and when TLS files are configured but TLS is off.
  *
  * <p>Thread-safe. {@link #close()} stops the event loops: close the pools and servers made from the
@@ -65,7 +65,7 @@ public final class RpcTransport implements AutoCloseable {
    * A transport with one event loop thread per available processor.
    *
    * @param name prefix of the event loop threads' names, e.g. {@code rm} or {@code te}
-   * @throws dev.pulse.heartbeat.ConfigException naming the key of a file that cannot be used
+   * @throws dev.pulse.config.ConfigException naming the key of a file that cannot be used
    */
   public static RpcTransport create(RpcConfig config, String name) {
     return create(config, name, Runtime.getRuntime().availableProcessors());

@@ -4,7 +4,7 @@ import static dev.pulse.rpc.GrpcHeartbeatTargetTest.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pulse.heartbeat.ConfigException;
+import dev.pulse.config.ConfigException;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatRpcException;
 import dev.pulse.heartbeat.ResourceId;

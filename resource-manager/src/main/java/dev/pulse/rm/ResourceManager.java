@@ -1,7 +1,7 @@
 package dev.pulse.rm;
 
+import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatMetrics;
 import dev.pulse.heartbeat.RpcFailureKind;

@@ -1,6 +1,6 @@
 package dev.pulse.rm;
 
-import dev.pulse.heartbeat.Durations;
+import dev.pulse.config.Durations;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatListener;
 import dev.pulse.heartbeat.HeartbeatManager;

@@ -8,9 +8,9 @@ import static dev.pulse.te.TaskExecutorOptions.RESOURCE_MANAGER_RPC_PORT;
 import static dev.pulse.te.TaskExecutorOptions.RPC_ADDRESS;
 import static dev.pulse.te.TaskExecutorOptions.RPC_PORT;
 
+import dev.pulse.config.ConfigException;
+import dev.pulse.config.Durations;
 import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
-import dev.pulse.heartbeat.Durations;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.rpc.RpcConfig;

@@ -8,7 +8,7 @@ import java.time.Duration;
  * {@link dev.pulse.rpc.RpcConfig}'s; the task executor reads them too.
  *
  * <p>{@link TaskExecutorConfig#from} reads and validates all of them; a bad value fails with a
- * {@link dev.pulse.heartbeat.ConfigException} naming the key.
+ * {@link dev.pulse.config.ConfigException} naming the key.
  */
 public final class TaskExecutorOptions {
 

@@ -3,8 +3,8 @@ package dev.pulse.te;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.rpc.RpcConfig;

@@ -1,7 +1,7 @@
 package dev.pulse.rm.rest;
 
+import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.rpc.AuthToken;
 import dev.pulse.rpc.PemFiles;
 import dev.pulse.rpc.RpcSecurityConfig;

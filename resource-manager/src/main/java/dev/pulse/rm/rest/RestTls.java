@@ -1,6 +1,6 @@
 package dev.pulse.rm.rest;
 
-import dev.pulse.heartbeat.ConfigException;
+import dev.pulse.config.ConfigException;
 import dev.pulse.rpc.PemFiles;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;

@@ -1,6 +1,6 @@
 package dev.pulse.rm.server;
 
-import dev.pulse.rpc.process.ProcessRunner;
+import dev.pulse.process.ProcessRunner;
 
 /**
  * {@code bin/resource-manager [-c FILE] [-Dkey=value ...]}: a standalone resource manager. Only wires:

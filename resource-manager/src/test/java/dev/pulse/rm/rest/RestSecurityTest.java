@@ -3,8 +3,8 @@ package dev.pulse.rm.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.rm.LiveResourceManager;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.rest.Http.Reply;

@@ -1,7 +1,7 @@
 package dev.pulse.te.server;
 
 import dev.pulse.config.Settings;
-import dev.pulse.rpc.process.ProcessRunner;
+import dev.pulse.process.ProcessRunner;
 
 /**
  * {@code bin/task-executor [-c FILE] [-Dkey=value ...]}: runs one {@link TaskExecutorServer} until SIGTERM or

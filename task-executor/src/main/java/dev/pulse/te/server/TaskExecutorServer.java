@@ -1,7 +1,7 @@
 package dev.pulse.te.server;
 
+import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;

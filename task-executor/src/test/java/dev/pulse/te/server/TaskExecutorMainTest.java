@@ -3,9 +3,9 @@ package dev.pulse.te.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
-import dev.pulse.rpc.process.ProcessRunner;
+import dev.pulse.process.ProcessRunner;
 import dev.pulse.te.FakeResourceManager;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.te.FakeResourceManager;
 import dev.pulse.te.TaskSlot;
 import java.net.InetAddress;

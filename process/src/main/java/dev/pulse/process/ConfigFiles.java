@@ -1,7 +1,7 @@
-package dev.pulse.rpc.process;
+package dev.pulse.process;
 
+import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.pulse.heartbeat;
+package dev.pulse.config;
 
 /**
  * A configuration value was missing, unparseable or out of range. The message is one line that names

@@ -1,4 +1,4 @@
-package dev.pulse.heartbeat;
+package dev.pulse.config;
 
 import java.time.Duration;
 import java.util.Locale;

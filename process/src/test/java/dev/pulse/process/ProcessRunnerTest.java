@@ -1,10 +1,10 @@
-package dev.pulse.rpc.process;
+package dev.pulse.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
-import dev.pulse.heartbeat.ConfigException;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
