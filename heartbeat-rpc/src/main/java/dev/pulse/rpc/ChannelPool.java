@@ -1,5 +1,6 @@
 package dev.pulse.rpc;
 
+import dev.pulse.config.HostPort;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NegotiationType;
@@ -69,7 +70,7 @@ public final class ChannelPool implements AutoCloseable {
    * @throws IllegalStateException if the pool is closed
    */
   public ChannelLease acquire(String address) {
-    String problem = WireValidation.addressProblem(address);
+    String problem = HostPort.problem(address);
     if (problem != null) {
       throw new IllegalArgumentException("address " + problem);
     }

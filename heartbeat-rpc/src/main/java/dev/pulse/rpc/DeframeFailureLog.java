@@ -1,5 +1,6 @@
 package dev.pulse.rpc;
 
+import dev.pulse.config.Echo;
 import dev.pulse.heartbeat.time.MonotonicClock;
 import java.util.logging.LogRecord;
 import org.slf4j.Logger;

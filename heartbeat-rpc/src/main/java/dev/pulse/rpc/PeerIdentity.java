@@ -1,5 +1,6 @@
 package dev.pulse.rpc;
 
+import dev.pulse.config.Echo;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;

@@ -1,5 +1,7 @@
 package dev.pulse.rpc;
 
+import dev.pulse.config.HostPort;
+import dev.pulse.config.Limits;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.proto.v1.AllocateSlotsRequest;
 import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
@@ -19,11 +21,10 @@ import dev.pulse.proto.v1.TaskExecutorIdentity;
 import dev.pulse.proto.v1.WatchAllocationsRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.util.regex.Pattern;
 
 /**
  * Checks inbound pulse.v1 messages against the rules of SPEC 3: ids are 1 to 128 characters of
- * {@code [A-Za-z0-9._-]}, a task executor has 1 to {@value #MAX_SLOTS} slots, required fields are
+ * {@code [A-Za-z0-9._-]}, a task executor has 1 to {@value Limits#MAX_TASK_SLOTS} slots, required fields are
  * present and enums are not {@code UNSPECIFIED}.
  *
  * <p>Every check throws {@code Status.INVALID_ARGUMENT} as a {@link StatusRuntimeException} whose
@@ -37,10 +38,7 @@ import java.util.regex.Pattern;
  */
 public final class WireValidation {
 
-  /** Most slots one task executor may have. */
-  public static final int MAX_SLOTS = 1024;
 
-  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}]");
 
   private WireValidation() {}
 
@@ -54,7 +52,7 @@ public final class WireValidation {
   public static void check(RequestSlotRequest r) {
     checkFencingToken("fencing_token", r.hasFencingToken(), r.getFencingToken());
     checkIdentity("task_executor", r.hasTaskExecutor(), r.getTaskExecutor());
-    checkSlotIndex("slot_index", r.hasSlotIndex(), r.getSlotIndex(), MAX_SLOTS);
+    checkSlotIndex("slot_index", r.hasSlotIndex(), r.getSlotIndex(), Limits.MAX_TASK_SLOTS);
     checkId("allocation_id", r.getAllocationId());
     checkId("job_id", r.getJobId());
   }
@@ -100,8 +98,8 @@ public final class WireValidation {
 
   public static void check(AllocateSlotsRequest r) {
     checkId("job_id", r.getJobId());
-    if (r.getSlots() < 1 || r.getSlots() > MAX_SLOTS) {
-      throw invalid("slots", "must be between 1 and " + MAX_SLOTS + ", was " + r.getSlots());
+    if (r.getSlots() < 1 || r.getSlots() > Limits.MAX_TASK_SLOTS) {
+      throw invalid("slots", "must be between 1 and " + Limits.MAX_TASK_SLOTS + ", was " + r.getSlots());
     }
   }
 
@@ -117,7 +115,7 @@ public final class WireValidation {
 
   /** An id: 1 to 128 characters of {@code [A-Za-z0-9._-]}. */
   public static void checkId(String field, String value) {
-    if (!isValidId(value)) {
+    if (!ResourceId.isValid(value)) {
       throw invalid(field, idProblem(value));
     }
   }
@@ -142,10 +140,10 @@ public final class WireValidation {
     checkId(field, "instance_id", identity.getInstanceId());
   }
 
-  /** A number of slots: 1 to {@value #MAX_SLOTS}. */
+  /** A number of slots: 1 to {@value Limits#MAX_TASK_SLOTS}. */
   public static void checkSlotCount(String field, int slots) {
-    if (slots < 1 || slots > MAX_SLOTS) {
-      throw invalid(field, "must be between 1 and " + MAX_SLOTS + ", was " + Integer.toUnsignedString(slots));
+    if (slots < 1 || slots > Limits.MAX_TASK_SLOTS) {
+      throw invalid(field, "must be between 1 and " + Limits.MAX_TASK_SLOTS + ", was " + Integer.toUnsignedString(slots));
     }
   }
 
@@ -160,7 +158,7 @@ public final class WireValidation {
   }
 
   /**
-   * A full slot table: 1 to {@value #MAX_SLOTS} slots, each index from 0 to size - 1 exactly once, a
+   * A full slot table: 1 to {@value Limits#MAX_TASK_SLOTS} slots, each index from 0 to size - 1 exactly once, a
    * known state, and an allocation id and job id exactly when the slot is allocated.
    *
    * <p>Runs on the resource manager for every heartbeat answer, so a valid report is checked without
@@ -171,7 +169,7 @@ public final class WireValidation {
       throw invalid(field, "is required");
     }
     int size = report.getSlotsCount();
-    if (size < 1 || size > MAX_SLOTS) {
+    if (size < 1 || size > Limits.MAX_TASK_SLOTS) {
       checkSlotCount(field + ".slots", size);
     }
     long[] seen = new long[(size + 63) >>> 6];
@@ -186,10 +184,10 @@ public final class WireValidation {
       }
       seen[index >>> 6] |= 1L << index;
       if (slot.getState() == SlotState.SLOT_STATE_ALLOCATED) {
-        if (!isValidId(slot.getAllocationId())) {
+        if (!ResourceId.isValid(slot.getAllocationId())) {
           throw invalid(slotField(field, i, "allocation_id"), idProblem(slot.getAllocationId()));
         }
-        if (!isValidId(slot.getJobId())) {
+        if (!ResourceId.isValid(slot.getJobId())) {
           throw invalid(slotField(field, i, "job_id"), idProblem(slot.getJobId()));
         }
       } else if (slot.getState() == SlotState.SLOT_STATE_FREE) {
@@ -212,35 +210,17 @@ public final class WireValidation {
 
   /** An address to connect to: {@code host:port}, the host a name, an IPv4 address or a bracketed IPv6 one. */
   public static void checkAddress(String field, String address) {
-    String problem = addressProblem(address);
+    String problem = HostPort.problem(address);
     if (problem != null) {
       throw invalid(field, problem);
     }
   }
 
-  /** What is wrong with {@code address} as {@code host:port}, or {@code null} if nothing. */
-  static String addressProblem(String address) {
-    if (address == null || address.isEmpty()) {
-      return "is required";
-    }
-    int colon = address.lastIndexOf(':');
-    if (colon <= 0 || colon == address.length() - 1) {
-      return Echo.quote(address) + " is not host:port";
-    }
-    if (!HOST.matcher(address.substring(0, colon)).matches()) {
-      return Echo.quote(address) + " does not start with a host name or IP address";
-    }
-    String port = address.substring(colon + 1);
-    if (port.length() > 5 || !port.chars().allMatch(Character::isDigit)
-        || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
-      return Echo.quote(address) + " does not end with a port between 1 and 65535";
-    }
-    return null;
-  }
+
 
   /** {@code parent.name}, built only when {@code value} is not a valid id. */
   private static void checkId(String parent, String name, String value) {
-    if (!isValidId(value)) {
+    if (!ResourceId.isValid(value)) {
       throw invalid(parent + "." + name, idProblem(value));
     }
   }
@@ -249,31 +229,9 @@ public final class WireValidation {
     return report + ".slots[" + position + "]" + (name == null ? "" : "." + name);
   }
 
-  /** The rule of {@link ResourceId}, without a regular expression: no allocation on the heartbeat path. */
-  static boolean isValidId(String value) {
-    if (value == null || value.isEmpty() || value.length() > ResourceId.MAX_LENGTH) {
-      return false;
-    }
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '.' || c == '_' || c == '-';
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Why {@code value}, known to be invalid, is not an id; the value itself is echoed cut ({@link Echo}). */
+  /** Why {@code value}, known to be invalid, is not an id ({@link ResourceId#validate}); absent is "required". */
   private static String idProblem(String value) {
-    if (value == null || value.isEmpty()) {
-      return "is required";
-    }
-    if (value.length() > ResourceId.MAX_LENGTH) {
-      return "id has " + value.length() + " characters, at most " + ResourceId.MAX_LENGTH + " are allowed";
-    }
-    return "id " + Echo.quote(value) + " may contain only letters, digits, '.', '_' and '-'";
+    return value == null || value.isEmpty() ? "is required" : ResourceId.validate(value);
   }
 
   /** {@code INVALID_ARGUMENT} naming {@code field}. */

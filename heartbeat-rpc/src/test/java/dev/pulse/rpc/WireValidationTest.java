@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.pulse.config.Limits;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.proto.v1.AllocateSlotsRequest;
 import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
@@ -66,19 +67,6 @@ class WireValidationTest {
     assertThatCode(() -> WireValidation.checkId("job_id", "j".repeat(128))).doesNotThrowAnyException();
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"te-1", "A.b_c-9", "has space", "slash/", "ümlaut", "", "x", "tab\t", "dollar$"})
-  void isValidId_agreesWithResourceId(String value) {
-    assertThat(WireValidation.isValidId(value)).isEqualTo(ResourceId.validate(value) == null);
-  }
-
-  @Test
-  void isValidId_atMost128Characters() {
-    assertThat(WireValidation.isValidId("i".repeat(128))).isTrue();
-    assertThat(WireValidation.isValidId("i".repeat(129))).isFalse();
-    assertThat(WireValidation.isValidId(null)).isFalse();
-  }
-
   @Test
   void checkSlotReport_valid_passes() {
     assertThatCode(() -> WireValidation.checkSlotReport("slot_report", true, SLOTS)).doesNotThrowAnyException();
@@ -87,7 +75,7 @@ class WireValidationTest {
   @Test
   void checkSlotReport_tooManySlots_refused() {
     SlotReport.Builder report = SlotReport.newBuilder();
-    for (int i = 0; i <= WireValidation.MAX_SLOTS; i++) {
+    for (int i = 0; i <= Limits.MAX_TASK_SLOTS; i++) {
       report.addSlots(SlotStatus.newBuilder().setSlotIndex(i).setState(SlotState.SLOT_STATE_FREE));
     }
 

@@ -1,5 +1,7 @@
 package dev.pulse.rm;
 
+import dev.pulse.config.HostPort;
+import dev.pulse.config.Limits;
 import dev.pulse.heartbeat.ResourceId;
 
 /**
@@ -8,14 +10,11 @@ import dev.pulse.heartbeat.ResourceId;
  * @param resourceId its id across restarts
  * @param instanceId a fresh id per process start
  * @param address where its gRPC server listens, {@code host:port}
- * @param slots how many slots it offers, 1..1024
+ * @param slots how many slots it offers, 1..{@value Limits#MAX_TASK_SLOTS}
  * @param slotReport what its slots hold right now
  */
 public record TaskExecutorRegistration(String resourceId, String instanceId, String address, int slots,
     SlotReport slotReport) {
-
-  /** Largest number of slots one task executor may offer. */
-  public static final int MAX_SLOTS = 1024;
 
   /**
    * Checks every field; nothing is registered when this throws.
@@ -31,10 +30,11 @@ public record TaskExecutorRegistration(String resourceId, String instanceId, Str
     if (problem != null) {
       throw new RegistrationRejectedException("instance_id", problem);
     }
-    if (slots < 1 || slots > MAX_SLOTS) {
-      throw new RegistrationRejectedException("number_of_slots", "must be between 1 and " + MAX_SLOTS + ", was " + slots);
+    if (slots < 1 || slots > Limits.MAX_TASK_SLOTS) {
+      throw new RegistrationRejectedException("number_of_slots",
+          "must be between 1 and " + Limits.MAX_TASK_SLOTS + ", was " + slots);
     }
-    problem = HostPort.validate(address);
+    problem = HostPort.problem(address);
     if (problem != null) {
       throw new RegistrationRejectedException("rpc_address", problem);
     }

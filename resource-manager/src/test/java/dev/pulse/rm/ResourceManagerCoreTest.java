@@ -148,7 +148,7 @@ class ResourceManagerCoreTest {
     assertThatThrownBy(() -> register(new TaskExecutorRegistration("te-2", "i-2", "nohost", 1, null)))
         .hasMessage("rpc_address: 'nohost' is not host:port");
     assertThatThrownBy(() -> register(new TaskExecutorRegistration("te-2", "i-2", "h:99999", 1, null)))
-        .hasMessage("rpc_address: port 99999 is outside 1..65535");
+        .hasMessage("rpc_address: 'h:99999' does not end with a port between 1 and 65535");
     assertThat(rm.overviewSnapshot()).isEqualTo(new Overview("rm-test", 7, 1, 2, 2));
     assertThat(rm.events(0, 100)).hasSize(1);
     assertThat(fakes.all).hasSize(1);

@@ -1,5 +1,6 @@
 package dev.pulse.te;
 
+import dev.pulse.config.Limits;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,8 +31,8 @@ final class SlotTable {
    * @throws IllegalArgumentException unless {@code 1 <= numberOfSlots <= 1024}
    */
   SlotTable(int numberOfSlots) {
-    if (numberOfSlots < 1 || numberOfSlots > TaskExecutorOptions.MAX_SLOTS) {
-      throw new IllegalArgumentException("numberOfSlots must be between 1 and " + TaskExecutorOptions.MAX_SLOTS
+    if (numberOfSlots < 1 || numberOfSlots > Limits.MAX_TASK_SLOTS) {
+      throw new IllegalArgumentException("numberOfSlots must be between 1 and " + Limits.MAX_TASK_SLOTS
           + ", was " + numberOfSlots);
     }
     this.allocationIds = new String[numberOfSlots];

@@ -10,6 +10,7 @@ import static dev.pulse.te.TaskExecutorOptions.RPC_PORT;
 
 import dev.pulse.config.ConfigException;
 import dev.pulse.config.Durations;
+import dev.pulse.config.Limits;
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.ResourceId;
@@ -54,8 +55,8 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
     Objects.requireNonNull(resourceId, RESOURCE_ID);
     Objects.requireNonNull(heartbeat, "heartbeat");
     Objects.requireNonNull(rpc, "rpc");
-    if (numberOfSlots < 1 || numberOfSlots > TaskExecutorOptions.MAX_SLOTS) {
-      throw new ConfigException(NUMBER_OF_TASK_SLOTS, "must be between 1 and " + TaskExecutorOptions.MAX_SLOTS
+    if (numberOfSlots < 1 || numberOfSlots > Limits.MAX_TASK_SLOTS) {
+      throw new ConfigException(NUMBER_OF_TASK_SLOTS, "must be between 1 and " + Limits.MAX_TASK_SLOTS
           + ", was " + numberOfSlots);
     }
     rpcAddress = host(RPC_ADDRESS, RPC_PORT, rpcAddress);
@@ -87,7 +88,7 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
         ? resourceId(settings.requiredString(RESOURCE_ID))
         : defaultResourceId(localHostName(), ThreadLocalRandom.current());
     int slots = settings.intValue(NUMBER_OF_TASK_SLOTS, TaskExecutorOptions.DEFAULT_NUMBER_OF_TASK_SLOTS, 1,
-        TaskExecutorOptions.MAX_SLOTS);
+        Limits.MAX_TASK_SLOTS);
     String rpcAddress = settings.string(RPC_ADDRESS, TaskExecutorOptions.DEFAULT_RPC_ADDRESS);
     int rpcPort = settings.port(RPC_PORT, TaskExecutorOptions.DEFAULT_RPC_PORT);
     Duration registrationTimeout =

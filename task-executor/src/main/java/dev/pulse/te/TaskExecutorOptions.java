@@ -1,5 +1,6 @@
 package dev.pulse.te;
 
+import dev.pulse.config.Limits;
 import java.time.Duration;
 
 /**
@@ -19,7 +20,7 @@ public final class TaskExecutorOptions {
    */
   public static final String RESOURCE_ID = "taskexecutor.resource-id";
 
-  /** How many slots the task executor offers, 1 to {@value #MAX_SLOTS}. */
+  /** How many slots the task executor offers, 1 to {@value Limits#MAX_TASK_SLOTS}. */
   public static final String NUMBER_OF_TASK_SLOTS = "taskexecutor.numberOfTaskSlots";
 
   /**
@@ -45,8 +46,6 @@ public final class TaskExecutorOptions {
   public static final String RESOURCE_MANAGER_RPC_PORT = "resourcemanager.rpc.port";
 
   public static final int DEFAULT_NUMBER_OF_TASK_SLOTS = 1;
-  /** Most slots one task executor may offer (the wire protocol's limit). */
-  public static final int MAX_SLOTS = 1024;
   public static final String DEFAULT_RPC_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_RPC_PORT = 0;
   public static final Duration DEFAULT_REGISTRATION_TIMEOUT = Duration.ofMinutes(5);

@@ -1,4 +1,4 @@
-package dev.pulse.rpc;
+package dev.pulse.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

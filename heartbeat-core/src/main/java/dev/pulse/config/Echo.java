@@ -1,4 +1,4 @@
-package dev.pulse.rpc;
+package dev.pulse.config;
 
 /**
  * The one way a refusal's description repeats a value the caller sent: quoted, on one line, and cut
