@@ -1,16 +1,15 @@
 package dev.pulse.rm.grpc;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatTarget;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.proto.v1.DisconnectResourceManagerRequest;
+import dev.pulse.proto.v1.DisconnectResourceManagerResponse;
 import dev.pulse.proto.v1.FreeSlotRequest;
+import dev.pulse.proto.v1.FreeSlotResponse;
 import dev.pulse.proto.v1.RequestSlotRequest;
+import dev.pulse.proto.v1.RequestSlotResponse;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
 import dev.pulse.rm.FencingToken;
@@ -21,6 +20,7 @@ import dev.pulse.rm.TaskExecutorRegistration;
 import dev.pulse.rpc.ChannelLease;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.GrpcHeartbeatTarget;
+import dev.pulse.rpc.UnaryCalls;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -84,7 +84,7 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
   private static final class Connection implements TaskExecutorConnection {
     private final GrpcHeartbeatTarget heartbeats;
     private final ChannelLease lease;
-    private final TaskExecutorGatewayGrpc.TaskExecutorGatewayFutureStub stub;
+    private final TaskExecutorGatewayGrpc.TaskExecutorGatewayStub stub;
     private final dev.pulse.proto.v1.FencingToken token;
     private final TaskExecutorIdentity identity;
 
@@ -92,7 +92,7 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
         TaskExecutorIdentity identity) {
       this.heartbeats = heartbeats;
       this.lease = lease;
-      this.stub = TaskExecutorGatewayGrpc.newFutureStub(lease.channel());
+      this.stub = TaskExecutorGatewayGrpc.newStub(lease.channel());
       this.token = token;
       this.identity = identity;
     }
@@ -104,23 +104,27 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
 
     @Override
     public CompletableFuture<Void> requestSlot(int slotIndex, String allocationId, String jobId) {
-      return call(() -> deadline().requestSlot(RequestSlotRequest.newBuilder()
-          .setFencingToken(token).setTaskExecutor(identity)
-          .setSlotIndex(slotIndex).setAllocationId(allocationId).setJobId(jobId).build()));
+      RequestSlotRequest request = RequestSlotRequest.newBuilder().setFencingToken(token).setTaskExecutor(identity)
+          .setSlotIndex(slotIndex).setAllocationId(allocationId).setJobId(jobId).build();
+      return UnaryCalls.<RequestSlotResponse>call(answer -> deadline().requestSlot(request, answer))
+          .thenApply(ignored -> null);
     }
 
     @Override
     public CompletableFuture<Void> freeSlot(String allocationId, String cause) {
-      return call(() -> deadline().freeSlot(FreeSlotRequest.newBuilder()
-          .setFencingToken(token).setTaskExecutor(identity)
-          .setAllocationId(allocationId).setCause(cause).build()));
+      FreeSlotRequest request = FreeSlotRequest.newBuilder().setFencingToken(token).setTaskExecutor(identity)
+          .setAllocationId(allocationId).setCause(cause).build();
+      return UnaryCalls.<FreeSlotResponse>call(answer -> deadline().freeSlot(request, answer))
+          .thenApply(ignored -> null);
     }
 
     @Override
     public CompletableFuture<Void> disconnect(LossReason reason, String cause) {
-      return call(() -> deadline().disconnectResourceManager(DisconnectResourceManagerRequest.newBuilder()
+      DisconnectResourceManagerRequest request = DisconnectResourceManagerRequest.newBuilder()
           .setFencingToken(token).setTaskExecutor(identity)
-          .setReason(ProtoConversions.toProto(reason)).setCause(cause).build()));
+          .setReason(ProtoConversions.toProto(reason)).setCause(cause).build();
+      return UnaryCalls.<DisconnectResourceManagerResponse>call(
+          answer -> deadline().disconnectResourceManager(request, answer)).thenApply(ignored -> null);
     }
 
     @Override
@@ -129,30 +133,8 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
       lease.close();
     }
 
-    private TaskExecutorGatewayGrpc.TaskExecutorGatewayFutureStub deadline() {
+    private TaskExecutorGatewayGrpc.TaskExecutorGatewayStub deadline() {
       return stub.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private static <T> CompletableFuture<Void> call(java.util.function.Supplier<ListenableFuture<T>> rpc) {
-      CompletableFuture<Void> result = new CompletableFuture<>();
-      ListenableFuture<T> f;
-      try {
-        f = rpc.get();
-      } catch (RuntimeException e) {
-        return CompletableFuture.failedFuture(e);
-      }
-      Futures.addCallback(f, new FutureCallback<T>() {
-        @Override
-        public void onSuccess(T value) {
-          result.complete(null);
-        }
-
-        @Override
-        public void onFailure(Throwable t) {
-          result.completeExceptionally(t);
-        }
-      }, MoreExecutors.directExecutor());
-      return result;
     }
   }
 }

@@ -10,6 +10,7 @@ import dev.pulse.proto.v1.SendSlotReportRequest;
 import dev.pulse.proto.v1.SendSlotReportResponse;
 import dev.pulse.rpc.ChannelLease;
 import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.UnaryCalls;
 import dev.pulse.rpc.WireValidation;
 import dev.pulse.te.Registration;
 import dev.pulse.te.ResourceManagerCallException;
@@ -17,7 +18,6 @@ import dev.pulse.te.ResourceManagerClient;
 import dev.pulse.te.SlotReport;
 import dev.pulse.te.TaskExecutorInstance;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -58,9 +58,9 @@ public final class GrpcResourceManagerClient implements ResourceManagerClient {
         .setNumberOfSlots(numberOfSlots)
         .setSlotReport(ProtoConversions.toProto(slots))
         .build();
-    FutureObserver<RegisterTaskExecutorResponse> answer = new FutureObserver<>();
-    stub.withDeadlineAfter(REGISTER_DEADLINE.toNanos(), TimeUnit.NANOSECONDS).registerTaskExecutor(request, answer);
-    return answer.future.thenApply(GrpcResourceManagerClient::toRegistration);
+    return UnaryCalls.<RegisterTaskExecutorResponse>call(answer -> stub
+            .withDeadlineAfter(REGISTER_DEADLINE.toNanos(), TimeUnit.NANOSECONDS).registerTaskExecutor(request, answer),
+        GrpcStatuses::toDomain).thenApply(GrpcResourceManagerClient::toRegistration);
   }
 
   @Override
@@ -71,9 +71,9 @@ public final class GrpcResourceManagerClient implements ResourceManagerClient {
         .setTaskExecutor(ProtoConversions.toProto(taskExecutor))
         .setSlotReport(ProtoConversions.toProto(slots))
         .build();
-    FutureObserver<SendSlotReportResponse> answer = new FutureObserver<>();
-    stub.withDeadlineAfter(SLOT_REPORT_DEADLINE.toNanos(), TimeUnit.NANOSECONDS).sendSlotReport(request, answer);
-    return answer.future.thenApply(ignored -> null);
+    return UnaryCalls.<SendSlotReportResponse>call(answer -> stub
+            .withDeadlineAfter(SLOT_REPORT_DEADLINE.toNanos(), TimeUnit.NANOSECONDS).sendSlotReport(request, answer),
+        GrpcStatuses::toDomain).thenApply(ignored -> null);
   }
 
   @Override
@@ -84,9 +84,10 @@ public final class GrpcResourceManagerClient implements ResourceManagerClient {
         .setReason(LossReason.LOSS_REASON_DISCONNECTED)
         .setCause(cause)
         .build();
-    FutureObserver<DisconnectTaskExecutorResponse> answer = new FutureObserver<>();
-    stub.withDeadlineAfter(DISCONNECT_DEADLINE.toNanos(), TimeUnit.NANOSECONDS).disconnectTaskExecutor(request, answer);
-    return answer.future.thenApply(ignored -> null);
+    return UnaryCalls.<DisconnectTaskExecutorResponse>call(answer -> stub
+            .withDeadlineAfter(DISCONNECT_DEADLINE.toNanos(), TimeUnit.NANOSECONDS)
+            .disconnectTaskExecutor(request, answer),
+        GrpcStatuses::toDomain).thenApply(ignored -> null);
   }
 
   @Override
@@ -108,25 +109,5 @@ public final class GrpcResourceManagerClient implements ResourceManagerClient {
       throw ResourceManagerCallException.malformedAnswer(e.getStatus().getDescription());
     }
     return new Registration(response.getRegistrationId(), ProtoConversions.toDomain(response.getFencingToken()));
-  }
-
-  /** The answer of one unary call as a future, failed in the task executor's terms. */
-  private static final class FutureObserver<T> implements StreamObserver<T> {
-    final CompletableFuture<T> future = new CompletableFuture<>();
-
-    @Override
-    public void onNext(T value) {
-      future.complete(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      future.completeExceptionally(GrpcStatuses.toDomain(t));
-    }
-
-    @Override
-    public void onCompleted() {
-      // a unary call's value came with onNext; completing twice is a no-op
-    }
   }
 }
