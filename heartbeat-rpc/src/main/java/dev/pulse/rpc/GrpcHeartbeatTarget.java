@@ -49,7 +49,7 @@ public final class GrpcHeartbeatTarget implements HeartbeatTarget<Void>, AutoClo
   private final TaskExecutorGatewayGrpc.TaskExecutorGatewayStub stub;
   private final HeartbeatRequest request;
   private final long deadlineNanos;
-  private final HeartbeatTarget<SlotReport> heartbeats;
+  private final Answers heartbeats;
   private final MainThreadExecutor mainThread;
   private final String peer;
   private volatile boolean closed;
@@ -128,7 +128,7 @@ public final class GrpcHeartbeatTarget implements HeartbeatTarget<Void>, AutoClo
   private void deliver(SlotReport slotReport, CompletableFuture<Void> future) {
     try {
       if (!closed) {
-        heartbeats.receiveHeartbeat(taskExecutorId, slotReport);
+        heartbeats.answered(taskExecutorId, slotReport);
       }
     } finally {
       future.complete(null);
@@ -191,6 +191,16 @@ public final class GrpcHeartbeatTarget implements HeartbeatTarget<Void>, AutoClo
   }
 
   /**
+   * Where a target's heartbeat answers go, on the main thread, before the request's future completes:
+   * the heartbeat manager's {@code receiveHeartbeat}, or whatever turns the wire's slot report into
+   * the owner's.
+   */
+  @FunctionalInterface
+  public interface Answers {
+    void answered(ResourceId taskExecutor, SlotReport slotReport);
+  }
+
+  /**
    * Makes the targets of one resource manager: its channel pool, its fencing token, where answered
    * heartbeats go and on which thread. Thread-safe and immutable.
    */
@@ -198,19 +208,19 @@ public final class GrpcHeartbeatTarget implements HeartbeatTarget<Void>, AutoClo
     private final ChannelPool channels;
     private final FencingToken fencingToken;
     private final long rpcDeadlineNanos;
-    private final HeartbeatTarget<SlotReport> heartbeats;
+    private final Answers heartbeats;
     private final MainThreadExecutor mainThread;
 
     /**
      * @param channels the pool the targets lease their channels from
      * @param fencingToken the RM's id and leader epoch, sent with every request
      * @param heartbeatConfig the RM's heartbeat settings; each call's deadline is the interval
-     * @param heartbeats where answers go, with their slot report: the RM's heartbeat manager
+     * @param heartbeats where answers go, with their slot report (e.g. the RM's heartbeat manager)
      * @param mainThread the executor {@code heartbeats} is confined to
      * @throws IllegalArgumentException if the fencing token is malformed
      */
     public Factory(ChannelPool channels, FencingToken fencingToken, HeartbeatConfig heartbeatConfig,
-        HeartbeatTarget<SlotReport> heartbeats, MainThreadExecutor mainThread) {
+        Answers heartbeats, MainThreadExecutor mainThread) {
       this.channels = Objects.requireNonNull(channels, "channels");
       this.fencingToken = Objects.requireNonNull(fencingToken, "fencingToken");
       this.rpcDeadlineNanos = heartbeatConfig.interval().toNanos();

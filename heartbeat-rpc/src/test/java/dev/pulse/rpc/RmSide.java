@@ -55,9 +55,9 @@ final class RmSide implements AutoCloseable {
     }
     this.transport = t;
     this.channels = new ChannelPool(transport);
-    this.targets = new GrpcHeartbeatTarget.Factory(channels, TOKEN, config, manager, main);
+    this.targets = new GrpcHeartbeatTarget.Factory(channels, TOKEN, config, manager::receiveHeartbeat, main);
     this.singleCallTargets = new GrpcHeartbeatTarget.Factory(channels, TOKEN,
-        HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10)), manager, main);
+        HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10)), manager::receiveHeartbeat, main);
   }
 
   /** Starts monitoring a task executor process, as the resource manager does on registration. */

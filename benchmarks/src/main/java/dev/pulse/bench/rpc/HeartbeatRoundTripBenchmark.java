@@ -130,7 +130,8 @@ public class HeartbeatRoundTripBenchmark {
     pingServer = RpcServer.builder(transport, loopback).addService(new BarePing()).start();
 
     channels = new ChannelPool(transport);
-    GrpcHeartbeatTarget.Factory targets = new GrpcHeartbeatTarget.Factory(channels, TOKEN, CONFIG, rmManager, rmMain);
+    GrpcHeartbeatTarget.Factory targets = new GrpcHeartbeatTarget.Factory(channels, TOKEN, CONFIG,
+        rmManager::receiveHeartbeat, rmMain);
     target = targets.create(TE_ID, INSTANCE_ID, "127.0.0.1:" + teServer.port());
     onThread(rmScheduler, () -> rmManager.monitorTarget(TE_ID, target));
 

@@ -46,7 +46,8 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
    * @param heartbeatConfig heartbeat settings (the heartbeat call deadline is the interval)
    * @param mainThread the resource manager's main thread, where heartbeat answers are delivered
    */
-  public GrpcTaskExecutorConnector(ChannelPool channels, HeartbeatConfig heartbeatConfig, MainThreadExecutor mainThread) {
+  public GrpcTaskExecutorConnector(ChannelPool channels, HeartbeatConfig heartbeatConfig,
+      MainThreadExecutor mainThread) {
     this.channels = channels;
     this.heartbeatConfig = heartbeatConfig;
     this.mainThread = mainThread;
@@ -59,20 +60,9 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
         .setResourceManagerId(fencing.resourceManagerId())
         .setLeaderEpoch(fencing.epoch())
         .build();
-    HeartbeatTarget<dev.pulse.proto.v1.SlotReport> answers = new HeartbeatTarget<>() {
-      @Override
-      public CompletableFuture<Void> receiveHeartbeat(ResourceId origin, dev.pulse.proto.v1.SlotReport report) {
-        heartbeatReceiver.heartbeatFrom(ProtoConversions.toDomain(report));
-        return CompletableFuture.completedFuture(null);
-      }
-
-      @Override
-      public CompletableFuture<Void> requestHeartbeat(ResourceId origin, dev.pulse.proto.v1.SlotReport report) {
-        return CompletableFuture.completedFuture(null);
-      }
-    };
-    GrpcHeartbeatTarget heartbeats = new GrpcHeartbeatTarget.Factory(channels, token, heartbeatConfig, answers,
-        mainThread).create(ResourceId.of(registration.resourceId()), registration.instanceId(), registration.address());
+    GrpcHeartbeatTarget heartbeats = new GrpcHeartbeatTarget.Factory(channels, token, heartbeatConfig,
+        (te, report) -> heartbeatReceiver.heartbeatFrom(ProtoConversions.toDomain(report)), mainThread)
+        .create(ResourceId.of(registration.resourceId()), registration.instanceId(), registration.address());
     ChannelLease lease = channels.acquire(registration.address());
     TaskExecutorIdentity identity = TaskExecutorIdentity.newBuilder()
         .setResourceId(registration.resourceId())
