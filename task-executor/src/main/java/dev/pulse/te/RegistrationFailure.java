@@ -58,8 +58,11 @@ record RegistrationFailure(String code, String description, String hint) {
   private static String hint(String code, String description) {
     return switch (code) {
       case "INVALID_ARGUMENT" -> invalidArgumentHint(description);
-      case "UNAUTHENTICATED", "PERMISSION_DENIED" -> "check that " + RpcSecurityConfig.TOKEN_FILE
+      case "UNAUTHENTICATED" -> "check that " + RpcSecurityConfig.TOKEN_FILE
           + " names a file with the same token here and at the resource manager";
+      case "PERMISSION_DENIED" -> "check that " + RpcSecurityConfig.TOKEN_FILE + " names a file with the same"
+          + " token here and at the resource manager, and, under mutual TLS, that this task executor's"
+          + " certificate names its resource id";
       case "UNIMPLEMENTED" -> "check " + TaskExecutorOptions.RESOURCE_MANAGER_RPC_ADDRESS + " and "
           + TaskExecutorOptions.RESOURCE_MANAGER_RPC_PORT + ": what listens there is not a Pulse resource manager"
           + " of a compatible version";

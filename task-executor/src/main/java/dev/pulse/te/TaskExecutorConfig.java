@@ -10,11 +10,11 @@ import static dev.pulse.te.TaskExecutorOptions.RPC_PORT;
 
 import dev.pulse.config.ConfigException;
 import dev.pulse.config.Durations;
+import dev.pulse.config.HostPort;
 import dev.pulse.config.Limits;
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.ResourceId;
-import dev.pulse.rpc.RpcConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -37,14 +37,10 @@ import java.util.regex.Pattern;
  * @param resourceManagerPort its port, 1 to 65535 ({@code resourcemanager.rpc.port})
  * @param heartbeat the {@code heartbeat.*} settings; the task executor times out its resource manager
  *     after {@code heartbeat.timeout} without a heartbeat request
- * @param rpc the {@code security.*} and {@code rpc.*} settings of its server and channel
  */
 public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, String rpcAddress, int rpcPort,
-    Duration registrationTimeout, String resourceManagerHost, int resourceManagerPort, HeartbeatConfig heartbeat,
-    RpcConfig rpc) {
+    Duration registrationTimeout, String resourceManagerHost, int resourceManagerPort, HeartbeatConfig heartbeat) {
 
-  private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9.-]{1,253}");
-  private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
   private static final Pattern NOT_ID_CHARACTERS = Pattern.compile("[^A-Za-z0-9._-]+");
   private static final int SUFFIX_LENGTH = 9; // '-' and eight hex digits
 
@@ -54,7 +50,6 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
   public TaskExecutorConfig {
     Objects.requireNonNull(resourceId, RESOURCE_ID);
     Objects.requireNonNull(heartbeat, "heartbeat");
-    Objects.requireNonNull(rpc, "rpc");
     if (numberOfSlots < 1 || numberOfSlots > Limits.MAX_TASK_SLOTS) {
       throw new ConfigException(NUMBER_OF_TASK_SLOTS, "must be between 1 and " + Limits.MAX_TASK_SLOTS
           + ", was " + numberOfSlots);
@@ -83,7 +78,6 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
   public static TaskExecutorConfig from(Settings settings) {
     Objects.requireNonNull(settings, "settings");
     HeartbeatConfig heartbeat = HeartbeatConfig.from(settings);
-    RpcConfig rpc = RpcConfig.fromMap(settings.asMap());
     ResourceId resourceId = settings.contains(RESOURCE_ID)
         ? resourceId(settings.requiredString(RESOURCE_ID))
         : defaultResourceId(localHostName(), ThreadLocalRandom.current());
@@ -97,14 +91,14 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
     int rmPort = settings.intValue(RESOURCE_MANAGER_RPC_PORT, TaskExecutorOptions.DEFAULT_RESOURCE_MANAGER_RPC_PORT,
         1, 65_535);
     TaskExecutorConfig config = new TaskExecutorConfig(resourceId, slots, rpcAddress, rpcPort, registrationTimeout,
-        rmHost, rmPort, heartbeat, rpc);
+        rmHost, rmPort, heartbeat);
     config.resolveRpcAddress();
     return config;
   }
 
   /** {@code host:port} of the resource manager, an IPv6 host in brackets. */
   public String resourceManagerAddress() {
-    return hostPort(resourceManagerHost, resourceManagerPort);
+    return HostPort.format(resourceManagerHost, resourceManagerPort);
   }
 
   /**
@@ -118,11 +112,6 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
     } catch (UnknownHostException e) {
       throw new ConfigException(RPC_ADDRESS, "cannot resolve host '" + rpcAddress + "'");
     }
-  }
-
-  /** {@code host:port}, an IPv6 host in brackets. */
-  public static String hostPort(String host, int port) {
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
   /**
@@ -187,8 +176,7 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
       throw new ConfigException(key, "'" + value + "' must be a host name or IP address without a port;"
           + " give the port as " + portKey);
     }
-    boolean ok = colons > 1 ? IPV6_LITERAL.matcher(host).matches() : HOST_NAME.matcher(host).matches();
-    if (!ok) {
+    if (!HostPort.isHost(host)) {
       throw new ConfigException(key, "'" + value + "' is not a host name or IP address");
     }
     return host;

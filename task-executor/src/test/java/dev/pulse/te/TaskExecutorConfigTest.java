@@ -7,7 +7,6 @@ import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.ResourceId;
-import dev.pulse.rpc.RpcConfig;
 import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -73,13 +72,12 @@ class TaskExecutorConfigTest {
     assertKey("heartbeat.timeout", "heartbeat.timeout", "9999999999999");
     assertKey("heartbeat.interval", "heartbeat.interval", "8761 h");
     assertKey("heartbeat.timeout", "heartbeat.timeout", "10 s");
-    assertKey("security.ssl.enabled", "security.ssl.enabled", "maybe");
   }
 
   @Test
   void registrationTimeoutOverAYear_isRejectedAlsoWhenBuiltInCode() {
     assertThatThrownBy(() -> new TaskExecutorConfig(ResourceId.of("te-1"), 1, "127.0.0.1", 0, Duration.ofDays(1000),
-        "127.0.0.1", 6123, HeartbeatConfig.DEFAULTS, RpcConfig.DEFAULTS))
+        "127.0.0.1", 6123, HeartbeatConfig.DEFAULTS))
         .isInstanceOf(ConfigException.class)
         .hasMessage("taskexecutor.registration.timeout: 1440000 min is too large; at most 365 days is allowed");
   }

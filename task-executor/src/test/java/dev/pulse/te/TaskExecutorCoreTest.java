@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.time.ManualMainThreadExecutor;
-import dev.pulse.rpc.RpcConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -388,7 +387,7 @@ class TaskExecutorCoreTest {
 
   private void start(Duration registrationTimeout) {
     TaskExecutorConfig config = new TaskExecutorConfig(ResourceId.of("te-1"), 2, "127.0.0.1", 0, registrationTimeout,
-        "127.0.0.1", 6123, HeartbeatConfig.of(INTERVAL, TIMEOUT), RpcConfig.DEFAULTS);
+        "127.0.0.1", 6123, HeartbeatConfig.of(INTERVAL, TIMEOUT));
     core = new TaskExecutorCore(config, "instance-1", main, client, List.of(listener));
     core.start(ADDRESS);
     main.runPending();

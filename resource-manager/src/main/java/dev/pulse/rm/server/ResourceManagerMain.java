@@ -1,5 +1,6 @@
 package dev.pulse.rm.server;
 
+import dev.pulse.config.HostPort;
 import dev.pulse.process.ProcessRunner;
 
 /**
@@ -14,12 +15,9 @@ public final class ResourceManagerMain {
     ProcessRunner.main("resource-manager", "Runs a Pulse resource manager.", args, settings -> {
       ResourceManagerServer server = ResourceManagerServer.builder().settings(settings).build().start();
       return new ProcessRunner.Started(server, "resource-manager " + server.resourceManager().id() + " (epoch "
-          + server.resourceManager().fencing().epoch() + ") rpc " + hostPort(server.rpcAddress()) + ", rest "
+          + server.resourceManager().fencing().epoch() + ") rpc " + HostPort.format(server.rpcAddress()) + ", rest "
           + server.restUrl() + "/v1/overview");
     });
   }
 
-  private static String hostPort(java.net.InetSocketAddress address) {
-    return address.getHostString() + ":" + address.getPort();
-  }
 }

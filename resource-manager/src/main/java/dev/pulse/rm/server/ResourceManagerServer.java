@@ -1,6 +1,7 @@
 package dev.pulse.rm.server;
 
 import dev.pulse.config.ConfigException;
+import dev.pulse.config.HostPort;
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatMetrics;
@@ -201,8 +202,8 @@ public final class ResourceManagerServer implements AutoCloseable {
       throw e;
     }
     LOG.info("Resource manager {} (epoch {}) started with {}; rpc {}, rest {}", resourceManagerId, epoch,
-        heartbeatConfig, rpcServer == null ? "off" : hostPort(rpcServer.address()),
-        restServer == null ? "off" : hostPort(restServer.address()));
+        heartbeatConfig, rpcServer == null ? "off" : HostPort.format(rpcServer.address()),
+        restServer == null ? "off" : HostPort.format(restServer.address()));
     return this;
   }
 
@@ -294,15 +295,12 @@ public final class ResourceManagerServer implements AutoCloseable {
     }
     String why = root.getMessage() == null ? root.toString()
         : root.getMessage().replaceFirst("^.*failed with error\\(-?\\d+\\): ", "");
-    ConfigException failure = new ConfigException(portKey, "cannot listen on " + hostPort(address) + " (" + why
+    ConfigException failure = new ConfigException(portKey, "cannot listen on " + HostPort.format(address) + " (" + why
         + "); choose a free port, or 0 for any");
     failure.initCause(e);
     return failure;
   }
 
-  private static String hostPort(InetSocketAddress address) {
-    return address.getHostString() + ":" + address.getPort();
-  }
 
   /** Builder; every setting has a default. */
   public static final class Builder {

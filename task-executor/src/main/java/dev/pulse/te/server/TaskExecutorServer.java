@@ -1,11 +1,13 @@
 package dev.pulse.te.server;
 
 import dev.pulse.config.ConfigException;
+import dev.pulse.config.HostPort;
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
 import dev.pulse.te.ResourceManagerClient;
@@ -63,6 +65,7 @@ public final class TaskExecutorServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskExecutorServer.class);
 
   private final TaskExecutorConfig config;
+  private final RpcConfig rpcConfig;
   private final String instanceId;
   private final MainThreadExecutor suppliedMainThread;
   private final List<TaskExecutorListener> listeners;
@@ -82,6 +85,7 @@ public final class TaskExecutorServer implements AutoCloseable {
 
   private TaskExecutorServer(Builder b) {
     this.config = b.config != null ? b.config : TaskExecutorConfig.from(b.settings);
+    this.rpcConfig = RpcConfig.fromMap(b.settings.asMap());
     this.instanceId = b.instanceId != null ? b.instanceId : UUID.randomUUID().toString();
     this.suppliedMainThread = b.mainThread;
     this.listeners = List.copyOf(b.listeners);
@@ -111,7 +115,7 @@ public final class TaskExecutorServer implements AutoCloseable {
       started = true;
       try {
         InetSocketAddress bindAddress = new InetSocketAddress(config.resolveRpcAddress(), config.rpcPort());
-        RpcTransport transport = opened(RpcTransport.create(config.rpc(), "te"));
+        RpcTransport transport = opened(RpcTransport.create(rpcConfig, "te"));
         MainThreadExecutor mainThread = suppliedMainThread;
         if (mainThread == null) {
           ownedMainThread = opened(new ScheduledMainThreadExecutor("pulse-te-main"));
@@ -124,7 +128,7 @@ public final class TaskExecutorServer implements AutoCloseable {
         RpcServer server = opened(bind(transport, gateway, bindAddress));
         // Closed before the server: the goodbye to the resource manager comes first, as it always has.
         opened(te::close);
-        rpcAddress = TaskExecutorConfig.hostPort(advertisedHost(server.address()), server.port());
+        rpcAddress = HostPort.format(advertisedHost(server.address()), server.port());
         taskExecutor = te;
         te.failStop().thenAccept(failStopFuture::complete);
         LOG.info("Task executor {} (instance {}) listening on {} with {} slot(s); resource manager at {}",
@@ -347,7 +351,10 @@ public final class TaskExecutorServer implements AutoCloseable {
       return this;
     }
 
-    /** An already validated configuration, instead of {@link #settings}. */
+    /**
+     * An already validated configuration, instead of {@link #settings} for the task executor's own keys;
+     * the {@code security.*} and {@code rpc.*} keys are still read from {@link #settings}.
+     */
     public Builder config(TaskExecutorConfig config) {
       this.config = Objects.requireNonNull(config, "config");
       return this;

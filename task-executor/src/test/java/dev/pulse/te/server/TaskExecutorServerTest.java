@@ -40,6 +40,12 @@ class TaskExecutorServerTest {
   }
 
   @Test
+  void build_badSecuritySetting_failsNamingTheKey() {
+    assertThatThrownBy(() -> TaskExecutorServer.builder().settings(Settings.of("security.ssl.enabled", "maybe")).build())
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("security.ssl.enabled: ");
+  }
+
+  @Test
   void start_portTaken_failsNamingTheKeyAndLeavesNoThreadRunning() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       TaskExecutorServer te = TaskExecutorServer.builder()
