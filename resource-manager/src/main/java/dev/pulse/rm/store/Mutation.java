@@ -1,0 +1,23 @@
+package dev.pulse.rm.store;
+
+/**
+ * One change to the stored state. Applied in the order given; each is idempotent (applying it twice
+ * leaves the same state), so a replay after a crash is harmless.
+ */
+public sealed interface Mutation {
+
+  /** Creates or replaces an allocation (by id). */
+  record PutAllocation(StoredAllocation allocation) implements Mutation {}
+
+  /** Removes an allocation (released, lost, failed or undone); nothing if it is not there. */
+  record RemoveAllocation(String allocationId) implements Mutation {}
+
+  /** Creates or replaces a task executor record (by resource id). */
+  record PutTaskExecutor(StoredTaskExecutor taskExecutor) implements Mutation {}
+
+  /** Removes a task executor record; nothing if it is not there. */
+  record RemoveTaskExecutor(String resourceId) implements Mutation {}
+
+  /** Appends an event; the store keeps the newest {@code tail} and remembers the highest sequence number. */
+  record AppendEvent(StoredEvent event) implements Mutation {}
+}
