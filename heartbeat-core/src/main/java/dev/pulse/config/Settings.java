@@ -1,5 +1,7 @@
 package dev.pulse.config;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -74,6 +76,27 @@ public final class Settings {
   public String string(String key, String defaultValue) {
     String v = values.get(key);
     return v == null || v.isEmpty() ? defaultValue : v;
+  }
+
+  /**
+   * The path {@code key} names, or {@code null} if it is not set.
+   *
+   * @throws ConfigException naming {@code key} if it is empty or not a path
+   */
+  public Path path(String key) {
+    return contains(key) ? path(key, asMap().get(key)) : null;
+  }
+
+  /** The path a setting's {@code value} names; refuses an empty value or one that is not a path. */
+  public static Path path(String key, String value) {
+    if (value == null || value.isBlank()) {
+      throw new ConfigException(key, "is empty; give a file path or remove the key");
+    }
+    try {
+      return Path.of(value.trim());
+    } catch (InvalidPathException e) {
+      throw new ConfigException(key, "'" + value + "' is not a valid file path: " + e.getReason());
+    }
   }
 
   /** A value that must be present. */

@@ -6,7 +6,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -22,18 +21,6 @@ import javax.net.ssl.SSLException;
 public final class PemFiles {
 
   private PemFiles() {}
-
-  /** The path a setting names; refuses an empty value or one that is not a path. */
-  public static Path path(String setting, String value) {
-    if (value == null || value.isBlank()) {
-      throw new ConfigException(setting, "is empty; give a file path or remove the key");
-    }
-    try {
-      return Path.of(value.trim());
-    } catch (InvalidPathException e) {
-      throw new ConfigException(setting, "'" + value + "' is not a valid file path: " + e.getReason());
-    }
-  }
 
   /**
    * Checks a certificate chain and its key: the certificate file holds PEM certificates whose first is

@@ -1,6 +1,7 @@
 package dev.pulse.rpc;
 
 import dev.pulse.config.ConfigException;
+import dev.pulse.config.Settings;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -80,7 +81,7 @@ public record RpcSecurityConfig(Path tokenFile, boolean sslEnabled, Path sslCert
     if (!settings.containsKey(key)) {
       return null;
     }
-    return PemFiles.path(key, settings.get(key));
+    return Settings.path(key, settings.get(key));
   }
 
   private static boolean parseBoolean(String key, String value) {

@@ -3,7 +3,6 @@ package dev.pulse.rm.rest;
 import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
 import dev.pulse.rpc.AuthToken;
-import dev.pulse.rpc.PemFiles;
 import dev.pulse.rpc.RpcSecurityConfig;
 import io.netty.handler.ssl.SslContext;
 import java.nio.file.Path;
@@ -122,7 +121,7 @@ public final class RestSecurity {
   /** The REST key's file if it is set, else the RPC key's, which REST shares by default. */
   private static PemFile pemFile(Settings settings, String restKey, String rpcKey, Path rpcValue) {
     if (settings.contains(restKey)) {
-      return new PemFile(restKey, PemFiles.path(restKey, settings.asMap().get(restKey)));
+      return new PemFile(restKey, Settings.path(restKey, settings.asMap().get(restKey)));
     }
     if (rpcValue == null) {
       throw new ConfigException(restKey, "is required when " + SSL_ENABLED + " is true (or set " + rpcKey
