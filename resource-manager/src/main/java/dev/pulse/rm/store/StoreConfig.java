@@ -59,7 +59,7 @@ public record StoreConfig(Type type, Path dir, Sync sync) {
     if (type == Type.MEMORY) {
       return new MemoryRegistryStore();
     }
-    throw new StoreException("the SQLite store is not built yet");
+    return SqliteRegistryStore.lock(dir, sync);
   }
 
   private static <E extends Enum<E>> E parse(String key, String value, Class<E> type) {
