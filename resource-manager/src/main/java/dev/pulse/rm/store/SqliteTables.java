@@ -168,14 +168,16 @@ final class SqliteTables implements AutoCloseable {
     }
   }
 
-  /** Writes a consistent copy of the database to {@code target} (outside any transaction). */
+  /**
+   * Writes a copy of the database as last committed to {@code target}. A connection of its own reads it
+   * (WAL lets it read while this one writes), since SQLite refuses {@code VACUUM} on a connection with
+   * prepared statements.
+   */
   void backup(Path target) throws SQLException {
-    connection.setAutoCommit(true);
-    try (PreparedStatement vacuum = connection.prepareStatement("VACUUM INTO ?")) {
+    try (Connection reader = DriverManager.getConnection("jdbc:sqlite:" + file);
+        PreparedStatement vacuum = reader.prepareStatement("VACUUM INTO ?")) {
       vacuum.setString(1, target.toString());
       vacuum.execute();
-    } finally {
-      connection.setAutoCommit(false);
     }
   }
 
