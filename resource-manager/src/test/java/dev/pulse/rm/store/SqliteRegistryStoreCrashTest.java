@@ -59,6 +59,10 @@ class SqliteRegistryStoreCrashTest {
         assertThat(left.map(Path::getFileName).map(Path::toString))
             .as(context + ": files the child left in its temp directory").noneMatch(n -> n.startsWith("sqlite-"));
       }
+      try (Stream<Path> libraries = Files.list(dir).filter(f -> f.getFileName().toString().startsWith("sqlite-"))) {
+        assertThat(libraries.count()).as(context + ": native libraries of killed children kept in the store directory")
+            .isLessThanOrEqualTo(2); // the last child's library and its .lck; earlier ones are deleted on open
+      }
       assertThat(integrityCheck(dir.resolve(SqliteTables.DATABASE_FILE))).as(context).isEqualTo("ok");
 
       try (SqliteRegistryStore store = SqliteRegistryStore.lock(dir, StoreConfig.Sync.NORMAL)) {
