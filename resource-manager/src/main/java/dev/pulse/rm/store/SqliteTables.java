@@ -25,6 +25,8 @@ final class SqliteTables implements AutoCloseable {
 
   static final int SCHEMA_VERSION = 1;
   static final String DATABASE_FILE = "registry.db";
+  /** How often the {@link WalCheckpointer} is asked to copy the log back (a commit is a few pages). */
+  static final int COMMITS_PER_CHECKPOINT = 100;
 
   private static final String[] SCHEMA = {
       "CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), schema_version INTEGER NOT NULL,"
@@ -41,6 +43,8 @@ final class SqliteTables implements AutoCloseable {
   private final Path file;
   private final Connection connection;
   private final int eventTail;
+  private WalCheckpointer checkpointer;
+  private int commitsSinceCheckpoint;
   private PreparedStatement putAllocation;
   private PreparedStatement removeAllocation;
   private PreparedStatement putTaskExecutor;
@@ -65,6 +69,7 @@ final class SqliteTables implements AutoCloseable {
       statement.execute("PRAGMA journal_mode=WAL");
       statement.execute("PRAGMA synchronous=" + sync.name());
       statement.execute("PRAGMA busy_timeout=5000");
+      statement.execute("PRAGMA wal_autocheckpoint=" + WalCheckpointer.WRITER_CHECKPOINT_PAGES);
     } catch (SQLException e) {
       connection.close();
       throw e;
@@ -105,6 +110,7 @@ final class SqliteTables implements AutoCloseable {
       connection.commit();
       storedEvents = state.events().size();
       prepare();
+      checkpointer = new WalCheckpointer(file);
       return state;
     } catch (SQLException | RuntimeException e) {
       connection.rollback();
@@ -157,6 +163,10 @@ final class SqliteTables implements AutoCloseable {
       eventsChanged = false;
     }
     connection.commit();
+    if (++commitsSinceCheckpoint >= COMMITS_PER_CHECKPOINT) {
+      commitsSinceCheckpoint = 0;
+      checkpointer.request();
+    }
   }
 
   /** Undoes the current transaction, as far as the connection still can. */
@@ -183,6 +193,9 @@ final class SqliteTables implements AutoCloseable {
 
   @Override
   public void close() throws SQLException {
+    if (checkpointer != null) {
+      checkpointer.close();
+    }
     connection.close();
   }
 
