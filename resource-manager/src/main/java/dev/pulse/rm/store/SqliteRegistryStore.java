@@ -1,10 +1,12 @@
 package dev.pulse.rm.store;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -45,7 +47,6 @@ public final class SqliteRegistryStore implements RegistryStore {
 
   private final StoreDirectory directory;
   private final StoreConfig.Sync sync;
-  private final int eventTail;
   private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
   private final Object lifecycle = new Object();
   private SqliteTables tables; // opened by open(), then confined to the store thread
@@ -53,24 +54,20 @@ public final class SqliteRegistryStore implements RegistryStore {
   private boolean closed; // guarded by lifecycle
   private volatile StoreException broken;
 
-  private SqliteRegistryStore(StoreDirectory directory, StoreConfig.Sync sync, int eventTail) {
+  private SqliteRegistryStore(StoreDirectory directory, StoreConfig.Sync sync) {
     this.directory = directory;
     this.sync = sync;
-    this.eventTail = eventTail;
   }
 
   /**
-   * Creates {@code dir} if missing and locks it; {@link #open} then reads the store.
+   * Creates {@code dir} if missing and locks it; {@link #open} then reads the store. {@link #close} releases
+   * the lock, also when {@link #open} failed.
    *
    * @throws StoreException if the directory cannot be created or another resource manager uses it
    */
   public static SqliteRegistryStore lock(Path dir, StoreConfig.Sync sync) {
-    return lock(dir, sync, MemoryRegistryStore.EVENT_TAIL);
-  }
-
-  /** As {@link #lock(Path, StoreConfig.Sync)}, keeping the newest {@code eventTail} events (tests). */
-  static SqliteRegistryStore lock(Path dir, StoreConfig.Sync sync, int eventTail) {
-    return new SqliteRegistryStore(StoreDirectory.lock(dir), sync, eventTail);
+    return new SqliteRegistryStore(StoreDirectory.lock(Objects.requireNonNull(dir, "dir")),
+        Objects.requireNonNull(sync, "sync"));
   }
 
   /** The store directory (absolute). */
@@ -87,7 +84,7 @@ public final class SqliteRegistryStore implements RegistryStore {
       Path file = directory.resolve(SqliteTables.DATABASE_FILE);
       StoredState state;
       try {
-        tables = SqliteTables.open(file, sync, eventTail);
+        tables = SqliteTables.open(file, sync, MemoryRegistryStore.EVENT_TAIL);
         state = tables.load(proposedResourceManagerId);
       } catch (SQLException e) {
         closeTables();
@@ -107,6 +104,7 @@ public final class SqliteRegistryStore implements RegistryStore {
 
   @Override
   public CompletableFuture<Void> apply(Mutation mutation) {
+    Objects.requireNonNull(mutation, "mutation");
     CompletableFuture<Void> done = new CompletableFuture<>();
     enqueue(new Request(mutation, null, done));
     return done;
@@ -228,7 +226,7 @@ public final class SqliteRegistryStore implements RegistryStore {
       tables.backup(request.backupFile());
       LOG.info("Backed up the store {} to {}", directory.path(), request.backupFile());
       done.complete(request.backupFile());
-    } catch (SQLException | RuntimeException e) {
+    } catch (SQLException | IOException | RuntimeException e) {
       done.completeExceptionally(new StoreException("the backup of the store " + directory.path() + " to "
           + request.backupFile() + " failed: " + e.getMessage(), e));
     }

@@ -1,6 +1,9 @@
 package dev.pulse.rm.store;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -183,11 +186,14 @@ final class SqliteTables implements AutoCloseable {
    * (WAL lets it read while this one writes), since SQLite refuses {@code VACUUM} on a connection with
    * prepared statements.
    */
-  void backup(Path target) throws SQLException {
+  void backup(Path target) throws SQLException, IOException {
     try (Connection reader = DriverManager.getConnection("jdbc:sqlite:" + file);
         PreparedStatement vacuum = reader.prepareStatement("VACUUM INTO ?")) {
       vacuum.setString(1, target.toString());
       vacuum.execute();
+    }
+    try (FileChannel copy = FileChannel.open(target, StandardOpenOption.WRITE)) {
+      copy.force(true); // a backup is for disasters: on the disk before it is reported done
     }
   }
 
