@@ -44,6 +44,7 @@ final class ProtoConversions {
       case RESTARTED -> dev.pulse.proto.v1.LossReason.LOSS_REASON_RESTARTED;
       case DISCONNECTED -> dev.pulse.proto.v1.LossReason.LOSS_REASON_DISCONNECTED;
       case DROPPED_BY_TASK_EXECUTOR -> dev.pulse.proto.v1.LossReason.LOSS_REASON_DROPPED_BY_TASK_EXECUTOR;
+      case RECOVERY_TIMEOUT -> dev.pulse.proto.v1.LossReason.LOSS_REASON_RECOVERY_TIMEOUT;
     };
   }
 

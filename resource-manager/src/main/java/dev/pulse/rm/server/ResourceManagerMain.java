@@ -13,7 +13,8 @@ public final class ResourceManagerMain {
 
   public static void main(String[] args) {
     ProcessRunner.main("resource-manager", "Runs a Pulse resource manager.", args, settings -> {
-      ResourceManagerServer server = ResourceManagerServer.builder().settings(settings).build().start();
+      ResourceManagerServer server = ResourceManagerServer.builder().settings(settings).standalone(true).build()
+          .start();
       return new ProcessRunner.Started(server, "resource-manager " + server.resourceManager().id() + " (epoch "
           + server.resourceManager().fencing().epoch() + ") rpc " + HostPort.format(server.rpcAddress()) + ", rest "
           + server.restUrl() + "/v1/overview");
