@@ -49,12 +49,14 @@ final class ProtoConversions {
   }
 
   static dev.pulse.proto.v1.Allocation toProto(Allocation a) {
-    return dev.pulse.proto.v1.Allocation.newBuilder()
+    dev.pulse.proto.v1.Allocation.Builder b = dev.pulse.proto.v1.Allocation.newBuilder()
         .setAllocationId(a.allocationId())
         .setJobId(a.jobId())
-        .setTaskExecutorId(a.taskExecutorId())
-        .setSlotIndex(a.slotIndex())
-        .build();
+        .setTaskExecutorId(a.taskExecutorId());
+    if (a.slotIndex() >= 0) {
+      b.setSlotIndex(a.slotIndex()); // -1: a replayed event whose slot is no longer known
+    }
+    return b.build();
   }
 
   static AllocationEvent toProto(AllocationUpdate u) {
