@@ -237,7 +237,11 @@ public final class ResourceManagerServer implements AutoCloseable {
 
   private RestServer startRest(ResourceManager rm) {
     try {
-      return RestServer.builder(rm, metrics).security(restSecurity).build().start(restBindAddress);
+      RestServer.Builder rest = RestServer.builder(rm, metrics).security(restSecurity).wallClock(wallClock);
+      if (givenStore == null && storeConfig.dir() != null) {
+        rest.backupDirectory(storeConfig.dir().resolve("backups"));
+      }
+      return rest.build().start(restBindAddress);
     } catch (IOException e) {
       throw cannotListen(ResourceManagerOptions.REST_PORT, restBindAddress, e);
     }
