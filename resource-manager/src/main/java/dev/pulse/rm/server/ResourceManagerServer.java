@@ -78,7 +78,7 @@ public final class ResourceManagerServer implements AutoCloseable {
 
   private final HeartbeatConfig heartbeatConfig;
   private final Duration recoveryTimeout;
-  /** Where the store lives, read from the settings; unused when a store was given. */
+  /** Where the store lives, read from the settings; {@code null} when a store was given. */
   private final StoreConfig storeConfig;
   private final RegistryStore givenStore;
   /** The id proposed to a new store. */
@@ -112,8 +112,6 @@ public final class ResourceManagerServer implements AutoCloseable {
     // Every setting is read and checked here, before anything starts: a bad one leaves nothing behind.
     this.heartbeatConfig = HeartbeatConfig.from(settings);
     this.recoveryTimeout = ResourceManager.recoveryTimeout(settings, heartbeatConfig);
-    this.storeConfig = StoreConfig.from(settings, b.standalone);
-    this.givenStore = b.store;
     this.rpcBindAddress = b.serveRpc ? address(settings, ResourceManagerOptions.RPC_ADDRESS,
         ResourceManagerOptions.DEFAULT_RPC_ADDRESS, ResourceManagerOptions.RPC_PORT,
         ResourceManagerOptions.DEFAULT_RPC_PORT) : null;
@@ -123,6 +121,8 @@ public final class ResourceManagerServer implements AutoCloseable {
     this.rpcConfig = b.serveRpc || b.connector == null ? RpcConfig.fromMap(settings.asMap()) : null;
     // Reads the token and certificate files too.
     this.restSecurity = b.serveRest ? RestSecurity.fromSettings(settings) : null;
+    this.givenStore = b.store;
+    this.storeConfig = b.store != null ? null : StoreConfig.from(settings, b.standalone);
     this.wallClock = b.wallClock;
     this.resourceManagerId = b.resourceManagerId != null ? b.resourceManagerId : ResourceManager.randomId();
     this.givenMain = b.mainThread;
@@ -215,7 +215,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     }
     LOG.info("Resource manager {} (epoch {}, store {}) started with {}; rpc {}, rest {}",
         resourceManager.fencing().resourceManagerId(), resourceManager.fencing().epoch(),
-        givenStore != null ? "given" : storeConfig.type() == StoreConfig.Type.MEMORY ? "memory" : storeConfig.dir(),
+        storeConfig == null ? "given" : storeConfig.type() == StoreConfig.Type.MEMORY ? "memory" : storeConfig.dir(),
         heartbeatConfig, rpcServer == null ? "off" : HostPort.format(rpcServer.address()),
         restServer == null ? "off" : HostPort.format(restServer.address()));
     return this;
