@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
  * try (ResourceManager rm = ResourceManager.builder()
  *     .settings(Settings.of("heartbeat.interval", "1 s", "heartbeat.timeout", "5 s"))  // heartbeat.* only
  *     .connector(myConnector)      // how to reach task executors: gRPC, in-process, a test double
+ *     .store(myStore)              // optional: where state survives a restart; default in memory
  *     .mainThread(mainThread)      // optional: by default it starts and owns "pulse-rm-main"
  *     .listener(myScheduler)
  *     .build()
