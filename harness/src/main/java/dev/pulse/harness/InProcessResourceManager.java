@@ -6,13 +6,17 @@ import dev.pulse.rm.Overview;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerEvent;
 import dev.pulse.rm.server.ResourceManagerServer;
+import dev.pulse.rm.store.MemoryRegistryStore;
+import dev.pulse.rm.store.RegistryStore;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A resource manager in the test's JVM, on a {@link PausableMainThread}. Serves gRPC and REST on
- * loopback ports chosen by the operating system, and keeps them across {@link #restart()}.
+ * loopback ports chosen by the operating system, and keeps them across {@link #restart()}. Its registry
+ * store is in memory and outlives each server, so a restart is a work-preserving one (same id, larger
+ * epoch, allocations kept; SPEC 9), as the process on its store directory does.
  *
  * <p>Thread-safe: lifecycle methods are synchronized; reads go to the resource manager, which is.
  */
@@ -28,7 +32,8 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
   private volatile ResourceManager resourceManager;
   private int rpcPort;
   private int restPort;
-  private long epoch;
+  /** Shared by every server this node starts: what a store directory is to the process. */
+  private final RegistryStore store = new MemoryRegistryStore();
 
   /**
    * @param settings its settings, without ports
@@ -40,8 +45,6 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
   }
 
   synchronized InProcessResourceManager start() {
-    // A new epoch is larger than the last even within one millisecond.
-    epoch = Math.max(System.currentTimeMillis(), epoch + 1);
     long deadline = System.nanoTime() + REBIND_NANOS;
     while (true) {
       mainThread = new PausableMainThread("pulse-rm-main");
@@ -50,7 +53,7 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
             .settings(settings.with("resourcemanager.rpc.port", Integer.toString(rpcPort))
                 .with("rest.port", Integer.toString(restPort)))
             .mainThread(mainThread)
-            .epoch(epoch)
+            .store(store)
             .build()
             .start();
         resourceManager = server.resourceManager();

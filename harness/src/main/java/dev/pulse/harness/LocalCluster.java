@@ -90,7 +90,7 @@ public final class LocalCluster implements Callable<Integer> {
         return 1;
       }
       ChildProcess rm = ChildProcess.start("resource-manager", "dev.pulse.rm.server.ResourceManagerMain",
-          args(settings), logs.resolve("resource-manager.log"));
+          args(withStore(settings, logs)), logs.resolve("resource-manager.log"));
       children.add(rm);
       String rmLine = rm.awaitStarted(Duration.ofSeconds(60));
       out.println(rmLine);
@@ -207,6 +207,13 @@ public final class LocalCluster implements Callable<Integer> {
       sb.append(sb.length() == 0 ? "" : " ").append("--cacert ").append(trust);
     }
     return sb.toString();
+  }
+
+  /** The resource manager's settings: its registry store lives in the cluster's directory unless one is given. */
+  private static Map<String, String> withStore(Map<String, String> settings, Path dir) {
+    Map<String, String> rm = new LinkedHashMap<>(settings);
+    rm.putIfAbsent("resourcemanager.store.dir", dir.resolve("resource-manager-store").toString());
+    return rm;
   }
 
   private static List<String> args(Map<String, String> settings) {

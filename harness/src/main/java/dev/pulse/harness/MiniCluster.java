@@ -99,7 +99,10 @@ public final class MiniCluster implements AutoCloseable {
       if (config.mode == Mode.IN_PROCESS) {
         resourceManager = new InProcessResourceManager(settings, this::faultInjected).start();
       } else {
-        resourceManager = new ProcessResourceManager(processSettings(), logDir, config.startTimeout, restClient(),
+        // The process keeps its registry store in the cluster's directory, so a restart keeps its state.
+        Map<String, String> rm = processSettings();
+        rm.putIfAbsent("resourcemanager.store.dir", workDir.resolve("resource-manager-store").toString());
+        resourceManager = new ProcessResourceManager(rm, logDir, config.startTimeout, restClient(),
             this::faultInjected).start();
       }
       for (int i = 0; i < config.taskExecutors; i++) {

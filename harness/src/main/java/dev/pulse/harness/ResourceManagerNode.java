@@ -11,7 +11,7 @@ import java.util.List;
  */
 public interface ResourceManagerNode {
 
-  /** Its id; a {@link #restart()} brings a new one. */
+  /** Its id; kept by a {@link #restart()} (it comes from the registry store). */
   String id();
 
   /** {@code host:port} of its gRPC services (task executors and {@link SlotPoolClient}s call it). */
@@ -42,9 +42,9 @@ public interface ResourceManagerNode {
   void resume();
 
   /**
-   * Replaces it with a new instance (new id, larger epoch, empty registry) on the same ports. Task
-   * executors notice the silence after {@code heartbeat.timeout} and register with the new one.
-   * Its event log starts again at seq 1.
+   * Replaces it with a new instance on the same ports and the same registry store (SPEC 9): same id,
+   * larger epoch, allocations kept. Task executors see the newer epoch at the first heartbeat request and
+   * register again at once; the event sequence continues.
    */
   void restart();
 }

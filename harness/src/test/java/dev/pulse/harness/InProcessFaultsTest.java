@@ -137,7 +137,7 @@ class InProcessFaultsTest {
     long restartedAt = System.currentTimeMillis();
     rm.restart();
 
-    assertThat(rm.id()).isNotEqualTo(oldId);
+    assertThat(rm.id()).isEqualTo(oldId);
     assertThat(rm.overview().epoch()).isGreaterThan(oldEpoch);
     assertThat(rm.rpcAddress()).isEqualTo(rpc);
     ResourceManagerEvent first = cluster.awaitEvent(EventType.TASK_EXECUTOR_REGISTERED, e -> true, PATIENCE);

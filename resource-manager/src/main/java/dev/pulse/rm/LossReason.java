@@ -18,7 +18,12 @@ public enum LossReason {
    * The task executor is alive, but its slot report no longer holds the allocation: it freed the slot
    * on its own. Allocations only.
    */
-  DROPPED_BY_TASK_EXECUTOR;
+  DROPPED_BY_TASK_EXECUTOR,
+  /**
+   * Known from the registry store after a resource manager restart, it did not register again within
+   * {@code resourcemanager.recovery.timeout}.
+   */
+  RECOVERY_TIMEOUT;
 
   /** Whether a whole task executor can be lost for this reason (and not only one allocation). */
   public boolean appliesToTaskExecutors() {

@@ -7,6 +7,11 @@ import dev.pulse.heartbeat.HeartbeatMetrics;
 import dev.pulse.heartbeat.RpcFailureKind;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
+import dev.pulse.rm.store.MemoryRegistryStore;
+import dev.pulse.rm.store.RegistryStore;
+import dev.pulse.rm.store.StoredState;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -39,6 +44,7 @@ import org.slf4j.LoggerFactory;
  * try (ResourceManager rm = ResourceManager.builder()
  *     .settings(Settings.of("heartbeat.interval", "1 s", "heartbeat.timeout", "5 s"))  // heartbeat.* only
  *     .connector(myConnector)      // how to reach task executors: gRPC, in-process, a test double
+ *     .store(myStore)              // optional: where state survives a restart; default in memory
  *     .mainThread(mainThread)      // optional: by default it starts and owns "pulse-rm-main"
  *     .listener(myScheduler)
  *     .build()
@@ -62,8 +68,10 @@ import org.slf4j.LoggerFactory;
  * main.runPending();
  * }</pre>
  *
- * <p>Lifecycle: {@link Builder#build()} checks its input and starts nothing; {@link #start()} starts the
- * main thread if it owns one and creates the core on it; {@link #close()} stops the core and that thread.
+ * <p>Lifecycle: {@link Builder#build()} checks its input and starts nothing; {@link #start()} opens the
+ * {@link RegistryStore} (which gives the id and the epoch, SPEC 9), starts the main thread if it owns one
+ * and creates the core on it, restoring what the store kept; {@link #close()} stops the core and that
+ * thread. The store is the caller's: the facade never closes it (the default in-memory one needs no closing).
  *
  * <p>Thread-safety: every method is thread-safe. State lives on the single main thread, and calls hop
  * onto it, answering with futures; {@link #overview()}, {@link #events} and {@link #lastEvent()} read
@@ -75,7 +83,11 @@ public final class ResourceManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ResourceManager.class);
 
   private final HeartbeatConfig heartbeatConfig;
-  private final FencingToken fencing;
+  private final RegistryStore store;
+  private final String proposedId;
+  private final Duration recoveryTimeout;
+  /** The proposed id at epoch 0 until {@link #startAsync()} opened the store; then the stored id and new epoch. */
+  private volatile FencingToken fencing;
   /** The given main thread, or the one {@link #start()} creates; {@code null} until then. */
   private volatile MainThreadExecutor main;
   private ScheduledMainThreadExecutor ownedMain;
@@ -95,8 +107,11 @@ public final class ResourceManager implements AutoCloseable {
     this.connector = Objects.requireNonNull(b.connector,
         "connector: the resource manager needs a TaskExecutorConnector to reach task executors");
     this.wallClock = b.wallClock;
-    String id = b.resourceManagerId != null ? b.resourceManagerId : randomId();
-    this.fencing = new FencingToken(id, b.epoch != 0 ? b.epoch : wallClock.millis());
+    this.proposedId = b.resourceManagerId != null ? b.resourceManagerId : randomId();
+    this.fencing = new FencingToken(proposedId, 0);
+    this.store = b.store != null ? b.store : new MemoryRegistryStore();
+    this.recoveryTimeout = b.recoveryTimeout != null ? b.recoveryTimeout
+        : recoveryTimeout(b.settings, heartbeatConfig);
     // No thread is started here: a setting that fails above must leave nothing running behind.
     this.main = b.mainThread;
     this.listeners = List.copyOf(b.listeners);
@@ -106,6 +121,19 @@ public final class ResourceManager implements AutoCloseable {
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * {@value ResourceManagerOptions#RECOVERY_TIMEOUT}, defaulting to the heartbeat timeout.
+   *
+   * @throws ConfigException naming the key if it is not a positive duration
+   */
+  public static Duration recoveryTimeout(Settings settings, HeartbeatConfig heartbeatConfig) {
+    Duration timeout = settings.duration(ResourceManagerOptions.RECOVERY_TIMEOUT, heartbeatConfig.timeout());
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new ConfigException(ResourceManagerOptions.RECOVERY_TIMEOUT, "must be positive, was " + timeout);
+    }
+    return timeout;
   }
 
   /** A fresh resource manager id, {@code rm-} and eight random hex digits: the default of every builder. */
@@ -133,26 +161,30 @@ public final class ResourceManager implements AutoCloseable {
    * Starts as {@link #start()} does, without waiting: the core is created by a task on the main thread,
    * and the future completes there. Calls made meanwhile queue behind that task. For a main thread the
    * caller drives (the test-jar's {@code ManualMainThreadExecutor}): call this, then run the executor.
+   * The store is opened here, on the calling thread, before anything else (it may block on the disk).
    *
    * @throws IllegalStateException if already started or closed
+   * @throws dev.pulse.rm.store.StoreException if the store cannot be opened
    */
   public synchronized CompletableFuture<ResourceManager> startAsync() {
     if (closed || startCalled) {
       throw new IllegalStateException(closed ? "closed" : "already started");
     }
     startCalled = true;
+    StoredState restored = store.open(proposedId);
+    fencing = new FencingToken(restored.resourceManagerId(), restored.epoch());
     if (main == null) {
       ownedMain = new ScheduledMainThreadExecutor("pulse-rm-main");
       main = ownedMain;
     }
     return onMainThread(() -> {
       core = new ResourceManagerCore(fencing, heartbeatConfig, main, wallClock, connector, listeners,
-          heartbeatMetrics);
+          heartbeatMetrics, store, restored, recoveryTimeout);
       return this;
     });
   }
 
-  /** Its id and epoch, sent with every call to task executors. */
+  /** Its id and epoch, sent with every call to task executors; the epoch is 0 before {@link #start()}. */
   public FencingToken fencing() {
     return fencing;
   }
@@ -222,10 +254,7 @@ public final class ResourceManager implements AutoCloseable {
 
   /** Releases an allocation; {@link UnknownAllocationException} if there is none with that id. */
   public CompletableFuture<Void> releaseAllocation(String allocationId) {
-    return onCore(c -> {
-      c.release(allocationId);
-      return null;
-    });
+    return onCore(c -> c.release(allocationId)).thenCompose(f -> f);
   }
 
   /** Allocations of {@code jobId}, or of every job when it is {@code null}. */
@@ -239,10 +268,27 @@ public final class ResourceManager implements AutoCloseable {
    * updates with seq 0.
    */
   public CompletableFuture<Runnable> watchAllocations(String jobId, Consumer<AllocationUpdate> watcher) {
+    return watchAllocations(jobId, -1, watcher);
+  }
+
+  /**
+   * As {@link #watchAllocations(String, Consumer)}; with {@code afterSeq >= 0} the stream resumes instead
+   * of starting with a snapshot: the job's stored events with a larger seq come first (after a restart too,
+   * from the stored tail), then the live ones, with no gap and no duplicate.
+   */
+  public CompletableFuture<Runnable> watchAllocations(String jobId, long afterSeq, Consumer<AllocationUpdate> watcher) {
     return onCore(c -> {
-      Runnable unsubscribe = c.watch(jobId, watcher);
+      Runnable unsubscribe = c.watch(jobId, afterSeq, watcher);
       return () -> main.execute(unsubscribe);
     });
+  }
+
+  /**
+   * Writes a consistent copy of the registry store to {@code file} while serving ({@link RegistryStore#backup});
+   * fails for the in-memory store.
+   */
+  public CompletableFuture<Path> backup(Path file) {
+    return store.backup(file);
   }
 
   // ------------------------------------------------------------------ reads
@@ -396,7 +442,8 @@ public final class ResourceManager implements AutoCloseable {
     private Settings settings = Settings.empty();
     private HeartbeatConfig heartbeatConfig;
     private String resourceManagerId;
-    private long epoch;
+    private RegistryStore store;
+    private Duration recoveryTimeout;
     private MainThreadExecutor mainThread;
     private Clock wallClock = Clock.systemUTC();
     private TaskExecutorConnector connector;
@@ -418,15 +465,30 @@ public final class ResourceManager implements AutoCloseable {
       return this;
     }
 
-    /** Defaults to {@link #randomId()}. */
+    /**
+     * The id to take if the store has none yet (a new store); defaults to {@link #randomId()}. A store that
+     * was used before keeps its own id.
+     */
     public Builder resourceManagerId(String id) {
       this.resourceManagerId = id;
       return this;
     }
 
-    /** Leader epoch; defaults to the wall-clock time of construction, so a restart has a larger one. */
-    public Builder epoch(long epoch) {
-      this.epoch = epoch;
+    /**
+     * Where the state that must survive a restart is kept, and where the id and the epoch come from
+     * (SPEC 9); defaults to a new {@link MemoryRegistryStore}. The caller closes it after the resource manager.
+     */
+    public Builder store(RegistryStore store) {
+      this.store = Objects.requireNonNull(store);
+      return this;
+    }
+
+    /**
+     * How long restored task executors have to register again; wins over
+     * {@value ResourceManagerOptions#RECOVERY_TIMEOUT} in {@link #settings}, which defaults to the heartbeat timeout.
+     */
+    public Builder recoveryTimeout(Duration recoveryTimeout) {
+      this.recoveryTimeout = Objects.requireNonNull(recoveryTimeout);
       return this;
     }
 

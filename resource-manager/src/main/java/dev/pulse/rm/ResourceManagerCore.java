@@ -7,7 +7,15 @@ import dev.pulse.heartbeat.HeartbeatManager;
 import dev.pulse.heartbeat.HeartbeatMetrics;
 import dev.pulse.heartbeat.HeartbeatServices;
 import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.time.Cancellable;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
+import dev.pulse.rm.store.MemoryRegistryStore;
+import dev.pulse.rm.store.Mutation;
+import dev.pulse.rm.store.RegistryStore;
+import dev.pulse.rm.store.StoredAllocation;
+import dev.pulse.rm.store.StoredEvent;
+import dev.pulse.rm.store.StoredState;
+import dev.pulse.rm.store.StoredTaskExecutor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +35,13 @@ import org.slf4j.LoggerFactory;
  * The resource manager's state and rules: registration, slots, allocations, loss handling and the
  * event log. It decides; {@link TaskExecutorConnection}s carry; {@link ResourceManager} is the
  * thread-safe facade.
+ *
+ * <p>Durability (SPEC 9): every change is written to the {@link RegistryStore}, and whatever tells
+ * somebody about it (a caller's future, an event, a listener, a watcher) waits until the store holds it
+ * ({@link AfterPersist}), in the order the changes were made. A new allocation is stored as
+ * {@code PENDING} before its task executor is asked. After a restart the stored task executors come back
+ * as {@code RECOVERING}: watched at once, their allocations in place, their slots not offered until they
+ * register again; those that do not within the recovery timeout are lost ({@link LossReason#RECOVERY_TIMEOUT}).
  *
  * <p>Thread-safety: confined to the main-thread executor, like the heartbeat sender it owns. The
  * only state read from other threads is the event log (synchronized) and {@link #overviewSnapshot()}
@@ -47,6 +63,10 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     final long registeredAt;
     TaskExecutorConnection connection;
     boolean confirmed;
+    /** Restored from the store after a restart; cleared when it confirms a new registration. */
+    boolean recovering;
+    /** For a recovering one: it has registered again (same instance) and its confirmation is awaited. */
+    boolean reRegistered;
 
     Registered(TaskExecutorRegistration registration, String registrationId, long registeredAt) {
       this.registration = registration;
@@ -69,12 +89,27 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   private int confirmedTaskExecutors;
   private final Map<String, List<Consumer<AllocationUpdate>>> watchers = new HashMap<>();
   private final HeartbeatManager<SlotReport, Void> heartbeats;
+  private final AfterPersist persist;
+  private final Duration recoveryTimeout;
+  private Cancellable recoveryTimer;
   private volatile Overview overview;
   private boolean closed;
 
-  /** Must be called on the main thread: it creates the heartbeat sender there. */
+  /** A core with nothing restored, writing to a store of its own in memory (tests). */
   ResourceManagerCore(FencingToken fencing, HeartbeatConfig heartbeatConfig, MainThreadExecutor main, Clock wallClock,
       TaskExecutorConnector connector, List<ResourceManagerListener> listeners, HeartbeatMetrics heartbeatMetrics) {
+    this(fencing, heartbeatConfig, main, wallClock, connector, listeners, heartbeatMetrics, new MemoryRegistryStore(),
+        new StoredState(fencing.resourceManagerId(), fencing.epoch(), List.of(), List.of(), 0, List.of()),
+        heartbeatConfig.timeout());
+  }
+
+  /**
+   * Must be called on the main thread: it creates the heartbeat sender there, and restores {@code restored}
+   * (what {@link RegistryStore#open} returned for this epoch) before returning.
+   */
+  ResourceManagerCore(FencingToken fencing, HeartbeatConfig heartbeatConfig, MainThreadExecutor main, Clock wallClock,
+      TaskExecutorConnector connector, List<ResourceManagerListener> listeners, HeartbeatMetrics heartbeatMetrics,
+      RegistryStore store, StoredState restored, Duration recoveryTimeout) {
     this.fencing = fencing;
     this.ownId = ResourceId.of(fencing.resourceManagerId());
     this.heartbeatConfig = heartbeatConfig;
@@ -85,7 +120,79 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     this.events = new EventLog(EVENT_LOG_CAPACITY, wallClock);
     this.heartbeats = HeartbeatServices.of(heartbeatConfig)
         .createHeartbeatManagerSender(ownId, this, main, heartbeatMetrics);
+    this.persist = new AfterPersist(store, main);
+    this.recoveryTimeout = recoveryTimeout;
+    restore(restored);
     refreshOverview();
+  }
+
+  // ------------------------------------------------------------------ recovery
+
+  /**
+   * Takes back what the store kept: the event sequence and tail, the task executors (as {@code RECOVERING},
+   * contacted at once) and their acknowledged allocations. {@code PENDING} allocations were never
+   * acknowledged: they are dropped (and freed on their task executor when it reports them).
+   */
+  private void restore(StoredState state) {
+    events.restore(state.lastEventSeq(), state.events().stream().map(ResourceManagerCore::fromStored).toList());
+    for (StoredTaskExecutor te : state.taskExecutors()) {
+      TaskExecutorRegistration registration = new TaskExecutorRegistration(te.resourceId(), te.instanceId(),
+          te.address(), te.slots(), null);
+      Registered r = new Registered(registration, UUID.randomUUID().toString(), te.registeredAt());
+      r.recovering = true;
+      registry.put(te.resourceId(), r);
+      slots.addRecoveringTaskExecutor(te.resourceId(), te.slots());
+    }
+    // Old enough that a slot report lacking it loses it at once: it was acknowledged before the restart.
+    long confirmedAt = main.nanoTime() - heartbeatConfig.interval().toNanos() - 1;
+    long kept = 0;
+    for (StoredAllocation stored : state.allocations()) {
+      Allocation a = new Allocation(stored.allocationId(), stored.jobId(), stored.taskExecutorId(),
+          stored.slotIndex(), Allocation.State.ALLOCATED, stored.createdAt());
+      if (Allocation.State.ALLOCATED.name().equals(stored.state())
+          && slots.restore(a, confirmedAt == 0 ? -1 : confirmedAt)) {
+        kept++;
+      } else {
+        LOG.info("Dropping stored allocation {} of job {} ({}): it was never acknowledged", stored.allocationId(),
+            stored.jobId(), stored.state());
+        persist.write(new Mutation.RemoveAllocation(stored.allocationId()));
+      }
+    }
+    if (registry.isEmpty()) {
+      return;
+    }
+    LOG.info("Recovering {} task executor(s) with {} allocation(s) from the registry store; each has {} to register"
+        + " again", registry.size(), kept, Durations.format(recoveryTimeout));
+    for (Registered r : registry.values()) {
+      watch(r);
+    }
+    recoveryTimer = main.schedule(this::recoveryTimedOut, recoveryTimeout.toNanos());
+  }
+
+  private void recoveryTimedOut() {
+    recoveryTimer = null;
+    List<String> late = registry.values().stream().filter(r -> r.recovering).map(r -> r.registration.resourceId())
+        .collect(Collectors.toList());
+    for (String te : late) {
+      lose(te, LossReason.RECOVERY_TIMEOUT, "did not register again within " + Durations.format(recoveryTimeout)
+          + " (resourcemanager.recovery.timeout) after the resource manager restarted");
+    }
+  }
+
+  /** Connects to the task executor and monitors it with the heartbeat sender. */
+  private void watch(Registered r) {
+    r.connection = connector.connect(r.registration, fencing, report -> {
+      if (registry.get(r.registration.resourceId()) == r) {
+        heartbeats.receiveHeartbeat(r.resourceId, report);
+      }
+    });
+    heartbeats.monitorTarget(r.resourceId, r.connection.heartbeatTarget());
+  }
+
+  private static ResourceManagerEvent fromStored(StoredEvent e) {
+    return new ResourceManagerEvent(e.seq(), e.time(), EventType.valueOf(e.type()), e.taskExecutorId(),
+        e.allocationId(), e.jobId(), e.reason() == null ? null : LossReason.valueOf(e.reason()), e.slotsReleased(),
+        e.detail());
   }
 
   // ------------------------------------------------------------------ registration
@@ -100,6 +207,13 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     checkOpen();
     registration.validate();
     Registered existing = registry.get(registration.resourceId());
+    if (existing != null && existing.recovering
+        && existing.registration.instanceId().equals(registration.instanceId())) {
+      LOG.info("{} (instance {}) registered again after the restart; its allocations are kept once it confirms",
+          registration.resourceId(), registration.instanceId());
+      existing.reRegistered = true;
+      return new RegistrationResult(existing.registrationId, fencing);
+    }
     if (existing != null && existing.registration.instanceId().equals(registration.instanceId())) {
       LOG.debug("{} registered again with the same instance {}; keeping its registration",
           registration.resourceId(), registration.instanceId());
@@ -110,13 +224,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
           + " registered in place of " + existing.registration.instanceId());
     }
     Registered added = new Registered(registration, UUID.randomUUID().toString(), wallClock.millis());
-    added.connection = connector.connect(registration, fencing, report -> {
-      if (registry.get(registration.resourceId()) == added) {
-        heartbeats.receiveHeartbeat(added.resourceId, report);
-      }
-    });
     registry.put(registration.resourceId(), added);
-    heartbeats.monitorTarget(added.resourceId, added.connection.heartbeatTarget());
+    watch(added);
     LOG.debug("Accepted the registration of {} (instance {}); its slots are offered once it confirms",
         registration.resourceId(), registration.instanceId());
     return new RegistrationResult(added.registrationId, fencing);
@@ -132,7 +241,14 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     TaskExecutorRegistration registration = r.registration;
     r.confirmed = true;
     confirmedTaskExecutors++;
-    slots.addTaskExecutor(registration.resourceId(), registration.slots());
+    if (r.recovering) {
+      r.recovering = false;
+      slots.recovered(registration.resourceId());
+    } else {
+      slots.addTaskExecutor(registration.resourceId(), registration.slots());
+    }
+    persist.write(new Mutation.PutTaskExecutor(new StoredTaskExecutor(registration.resourceId(),
+        registration.instanceId(), registration.address(), registration.slots(), r.registeredAt)));
     LOG.info("Registered task executor {} (instance {}, {} slot(s)) at {}", registration.resourceId(),
         registration.instanceId(), registration.slots(), registration.address());
     event(EventType.TASK_EXECUTOR_REGISTERED, registration.resourceId(), null, null, null, 0,
@@ -150,7 +266,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     Registered r = current(taskExecutorId, registrationId);
     if (r.confirmed) {
       reconcile(r, report, false);
-    } else {
+    } else if (!r.recovering || r.reRegistered) {
       confirm(r, report);
     }
   }
@@ -186,14 +302,25 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       throw new NotEnoughSlotsException(count, slots.freeSlots());
     }
     refreshOverview();
+    CompletableFuture<List<Allocation>> result = new CompletableFuture<>();
+    // Stored as PENDING before any task executor is asked: a crash after the ask leaves a trace to undo.
+    persist.then(reserved.stream().map(a -> stored(a, Allocation.State.PENDING)).toList(),
+        () -> askAll(jobId, reserved, result), failure -> undo(jobId, reserved, null, failure, result));
+    return result;
+  }
+
+  private void askAll(String jobId, List<Allocation> reserved, CompletableFuture<List<Allocation>> result) {
     List<CompletableFuture<Void>> asks = new ArrayList<>(reserved.size());
     for (Allocation a : reserved) {
       asks.add(ask(a));
     }
-    CompletableFuture<List<Allocation>> result = new CompletableFuture<>();
     CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
         .whenComplete((ignored, failure) -> main.execute(() -> finishAllocation(jobId, reserved, asks, result)));
-    return result;
+  }
+
+  private static Mutation stored(Allocation a, Allocation.State state) {
+    return new Mutation.PutAllocation(new StoredAllocation(a.allocationId(), a.jobId(), a.taskExecutorId(),
+        a.slotIndex(), state.name(), a.createdAt(), 1, null));
   }
 
   private CompletableFuture<Void> ask(Allocation a) {
@@ -206,6 +333,36 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   private void finishAllocation(String jobId, List<Allocation> reserved, List<CompletableFuture<Void>> asks,
       CompletableFuture<List<Allocation>> result) {
+    Throwable failure = askFailure(reserved, asks);
+    if (failure != null) {
+      undo(jobId, reserved, asks, failure, result);
+      return;
+    }
+    // ALLOCATED is stored before the caller or anybody else hears of it.
+    persist.then(reserved.stream().map(a -> stored(a, Allocation.State.ALLOCATED)).toList(),
+        () -> created(jobId, reserved, asks, result), t -> undo(jobId, reserved, asks, t, result));
+  }
+
+  private void created(String jobId, List<Allocation> reserved, List<CompletableFuture<Void>> asks,
+      CompletableFuture<List<Allocation>> result) {
+    Throwable failure = askFailure(reserved, asks);
+    if (failure != null) {
+      undo(jobId, reserved, asks, failure, result);
+      return;
+    }
+    long now = main.nanoTime();
+    List<Allocation> created = new ArrayList<>(reserved.size());
+    for (Allocation a : reserved) {
+      Allocation confirmed = slots.confirm(a.allocationId(), now);
+      created.add(confirmed);
+      event(EventType.ALLOCATION_CREATED, a.taskExecutorId(), a.allocationId(), jobId, null, 0,
+          "slot " + a.slotIndex() + " of " + a.taskExecutorId(), confirmed);
+    }
+    persist.then(List.of(), () -> result.complete(created));
+  }
+
+  /** The first failed ask, or an allocation whose task executor was lost meanwhile; {@code null} if none. */
+  private Throwable askFailure(List<Allocation> reserved, List<CompletableFuture<Void>> asks) {
     Throwable failure = null;
     for (int i = 0; i < reserved.size(); i++) {
       Allocation a = reserved.get(i);
@@ -216,33 +373,35 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
             : new IllegalStateException("task executor " + a.taskExecutorId() + " was lost while being asked");
       }
     }
-    if (failure != null) {
-      for (int i = 0; i < reserved.size(); i++) {
-        Allocation a = reserved.get(i);
-        if (slots.release(a.allocationId()) != null && !asks.get(i).isCompletedExceptionally()) {
-          freeOnTaskExecutor(a, "allocation for job " + jobId + " was undone");
-        }
-      }
-      refreshOverview();
-      Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
-          ? c.getCause() : failure;
-      LOG.info("Allocation of {} slot(s) for job {} failed and was undone: {}", reserved.size(), jobId, cause.toString());
-      result.completeExceptionally(new AllocationFailedException("could not allocate " + reserved.size()
-          + " slot(s) for job " + jobId + ": " + cause.getMessage(), cause));
-      return;
-    }
-    long now = main.nanoTime();
-    List<Allocation> created = new ArrayList<>(reserved.size());
-    for (Allocation a : reserved) {
-      Allocation confirmed = slots.confirm(a.allocationId(), now);
-      created.add(confirmed);
-      allocationChanged(event(EventType.ALLOCATION_CREATED, a.taskExecutorId(), a.allocationId(), jobId, null, 0,
-          "slot " + a.slotIndex() + " of " + a.taskExecutorId()), confirmed);
-    }
-    result.complete(created);
+    return failure;
   }
 
-  void release(String allocationId) {
+  /**
+   * Undoes a reservation: frees the slots (on the task executors that were asked and said yes), removes
+   * the stored allocations and fails the caller once that is durable.
+   *
+   * @param asks {@code null} if no task executor was asked
+   */
+  private void undo(String jobId, List<Allocation> reserved, List<CompletableFuture<Void>> asks, Throwable failure,
+      CompletableFuture<List<Allocation>> result) {
+    for (int i = 0; i < reserved.size(); i++) {
+      Allocation a = reserved.get(i);
+      if (slots.release(a.allocationId()) != null && asks != null && !asks.get(i).isCompletedExceptionally()) {
+        freeOnTaskExecutor(a, "allocation for job " + jobId + " was undone");
+      }
+    }
+    refreshOverview();
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+        ? c.getCause() : failure;
+    LOG.info("Allocation of {} slot(s) for job {} failed and was undone: {}", reserved.size(), jobId, cause.toString());
+    AllocationFailedException failed = new AllocationFailedException("could not allocate " + reserved.size()
+        + " slot(s) for job " + jobId + ": " + cause.getMessage(), cause);
+    persist.then(reserved.stream().map(a -> (Mutation) new Mutation.RemoveAllocation(a.allocationId())).toList(),
+        () -> result.completeExceptionally(failed), t -> result.completeExceptionally(failed));
+  }
+
+  /** Releases an allocation; the returned future completes once the release is durable. */
+  CompletableFuture<Void> release(String allocationId) {
     checkOpen();
     Allocation a = slots.allocation(allocationId);
     if (a == null) {
@@ -253,9 +412,15 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     }
     slots.release(allocationId);
     refreshOverview();
-    freeOnTaskExecutor(a, "released by its job");
-    allocationChanged(event(EventType.ALLOCATION_RELEASED, a.taskExecutorId(), allocationId, a.jobId(), null, 0,
-        "slot " + a.slotIndex() + " of " + a.taskExecutorId() + " released"), a);
+    persist.write(new Mutation.RemoveAllocation(allocationId));
+    event(EventType.ALLOCATION_RELEASED, a.taskExecutorId(), allocationId, a.jobId(), null, 0,
+        "slot " + a.slotIndex() + " of " + a.taskExecutorId() + " released", a);
+    CompletableFuture<Void> released = new CompletableFuture<>();
+    persist.then(List.of(), () -> {
+      freeOnTaskExecutor(a, "released by its job");
+      released.complete(null);
+    }, released::completeExceptionally);
+    return released;
   }
 
   /**
@@ -264,12 +429,34 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
    * before it subscribed. Returns the unsubscribe action (main thread).
    */
   Runnable watch(String jobId, Consumer<AllocationUpdate> watcher) {
+    return watch(jobId, -1, watcher);
+  }
+
+  /**
+   * As {@link #watch(String, Consumer)}; with {@code afterSeq >= 0} it resumes instead: the job's
+   * allocation events with a larger sequence number still in the event log (which holds only durable
+   * events, and the stored tail after a restart) are replayed first, then live ones follow, with no gap
+   * and no duplicate (both come from the main thread in sequence order). A replayed allocation whose slot
+   * is no longer known carries slot index -1.
+   */
+  Runnable watch(String jobId, long afterSeq, Consumer<AllocationUpdate> watcher) {
     checkOpen();
-    long now = wallClock.millis();
-    for (Allocation a : slots.allocations(jobId)) {
-      if (a.state() == Allocation.State.ALLOCATED) {
-        watcher.accept(new AllocationUpdate(0, EventType.ALLOCATION_CREATED, a, null, now,
-            "held when the watch began: slot " + a.slotIndex() + " of " + a.taskExecutorId()));
+    if (afterSeq >= 0) {
+      for (ResourceManagerEvent e : events.after(afterSeq, Integer.MAX_VALUE)) {
+        if (jobId.equals(e.jobId()) && e.allocationId() != null) {
+          Allocation known = slots.allocation(e.allocationId());
+          Allocation a = known != null ? known : new Allocation(e.allocationId(), e.jobId(), e.taskExecutorId(), -1,
+              Allocation.State.ALLOCATED, 0);
+          watcher.accept(new AllocationUpdate(e.seq(), e.type(), a, e.reason(), e.time(), e.detail()));
+        }
+      }
+    } else {
+      long now = wallClock.millis();
+      for (Allocation a : slots.allocations(jobId)) {
+        if (a.state() == Allocation.State.ALLOCATED) {
+          watcher.accept(new AllocationUpdate(0, EventType.ALLOCATION_CREATED, a, null, now,
+              "held when the watch began: slot " + a.slotIndex() + " of " + a.taskExecutorId()));
+        }
       }
     }
     watchers.computeIfAbsent(jobId, j -> new ArrayList<>()).add(watcher);
@@ -304,17 +491,23 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       return;
     }
     heartbeats.unmonitorTarget(r.resourceId);
-    if (!r.confirmed) {
+    if (!r.confirmed && !r.recovering) {
       // Never offered, never reported: nothing to release and nobody to tell.
       LOG.info("Task executor {} was lost ({}) before it confirmed its registration: {}", taskExecutorId, reason,
           detail);
       r.connection.close();
       return;
     }
-    confirmedTaskExecutors--;
-    int slotsReleased = r.registration.slots();
+    if (r.confirmed) {
+      confirmedTaskExecutors--;
+    }
+    int slotsReleased = r.confirmed ? r.registration.slots() : 0;
     List<Allocation> lost = slots.removeTaskExecutor(taskExecutorId);
     refreshOverview();
+    persist.write(new Mutation.RemoveTaskExecutor(taskExecutorId));
+    for (Allocation a : lost) {
+      persist.write(new Mutation.RemoveAllocation(a.allocationId()));
+    }
     LOG.warn("Task executor {} lost ({}): {}; {} slot(s) released, {} allocation(s) lost", taskExecutorId, reason,
         detail, slotsReleased, lost.stream().filter(a -> a.state() == Allocation.State.ALLOCATED).count());
     if (reason == LossReason.DISCONNECTED) {
@@ -325,7 +518,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     for (Allocation a : lost) {
       if (a.state() == Allocation.State.ALLOCATED) {
         String why = "task executor " + taskExecutorId + " lost: " + reason;
-        allocationChanged(event(EventType.ALLOCATION_LOST, taskExecutorId, a.allocationId(), a.jobId(), reason, 0, why), a);
+        event(EventType.ALLOCATION_LOST, taskExecutorId, a.allocationId(), a.jobId(), reason, 0, why, a);
         notifyListeners(l -> l.allocationLost(a, reason, why));
       }
     }
@@ -337,12 +530,18 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   @Override
   public void notifyHeartbeatTimeout(ResourceId resourceId) {
+    if (isRecovering(resourceId)) {
+      return; // the recovery timeout decides
+    }
     lose(resourceId.value(), LossReason.HEARTBEAT_TIMEOUT,
         "no heartbeat for " + Durations.format(heartbeatConfig.timeout()));
   }
 
   @Override
   public void notifyTargetUnreachable(ResourceId resourceId) {
+    if (isRecovering(resourceId)) {
+      return; // the recovery timeout decides
+    }
     lose(resourceId.value(), LossReason.UNREACHABLE,
         heartbeatConfig.rpcFailureThreshold() + " heartbeat RPCs in a row could not reach it");
   }
@@ -360,9 +559,14 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     }
     if (r.confirmed) {
       reconcile(r, report, false);
-    } else {
+    } else if (!r.recovering || r.reRegistered) {
       confirm(r, report);
     }
+  }
+
+  private boolean isRecovering(ResourceId resourceId) {
+    Registered r = registry.get(resourceId.value());
+    return r != null && r.recovering;
   }
 
   @Override
@@ -391,8 +595,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     }
     for (Allocation a : result.lost()) {
       String why = "task executor " + te + " no longer holds slot " + a.slotIndex() + " for it";
-      allocationChanged(event(EventType.ALLOCATION_LOST, te, a.allocationId(), a.jobId(),
-          LossReason.DROPPED_BY_TASK_EXECUTOR, 0, why), a);
+      persist.write(new Mutation.RemoveAllocation(a.allocationId()));
+      event(EventType.ALLOCATION_LOST, te, a.allocationId(), a.jobId(), LossReason.DROPPED_BY_TASK_EXECUTOR, 0, why, a);
       notifyListeners(l -> l.allocationLost(a, LossReason.DROPPED_BY_TASK_EXECUTOR, why));
     }
     refreshOverview();
@@ -404,11 +608,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     return overview;
   }
 
-  /** Confirmed task executors (see {@link #register}). */
+  /** Confirmed task executors (see {@link #register}) and, after a restart, those still recovering. */
   List<TaskExecutorInfo> taskExecutors() {
     List<TaskExecutorInfo> result = new ArrayList<>(confirmedTaskExecutors);
     for (Registered r : registry.values()) {
-      if (r.confirmed) {
+      if (r.confirmed || r.recovering) {
         result.add(info(r));
       }
     }
@@ -417,7 +621,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   TaskExecutorInfo taskExecutor(String id) {
     Registered r = registry.get(id);
-    return r == null || !r.confirmed ? null : info(r);
+    return r == null || !(r.confirmed || r.recovering) ? null : info(r);
   }
 
   List<Allocation> allocations(String jobId) {
@@ -456,7 +660,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     long lastMono = heartbeats.getLastHeartbeatFrom(r.resourceId);
     long lastWall = lastMono <= 0 ? 0 : wallClock.millis() - (main.nanoTime() - lastMono) / 1_000_000;
     int failed = Math.max(0, heartbeats.getConsecutiveFailedRpcs(r.resourceId));
-    String state = failed > 0 ? "SUSPECT" : lastMono > 0 ? "ACTIVE" : "REGISTERED";
+    String state = r.recovering ? "RECOVERING" : failed > 0 ? "SUSPECT" : lastMono > 0 ? "ACTIVE" : "REGISTERED";
     return new TaskExecutorInfo(te, r.registration.instanceId(), r.registration.address(), r.registeredAt, lastWall,
         failed, slots.slots(te), slots.freeSlots(te), state);
   }
@@ -469,6 +673,10 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       return;
     }
     closed = true;
+    if (recoveryTimer != null) {
+      recoveryTimer.cancel();
+      recoveryTimer = null;
+    }
     heartbeats.stop();
     for (Registered r : registry.values()) {
       r.connection.close();
@@ -486,8 +694,25 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   private ResourceManagerEvent event(EventType type, String te, String allocationId, String jobId, LossReason reason,
       int slotsReleased, String detail) {
-    ResourceManagerEvent e = events.append(type, te, allocationId, jobId, reason, slotsReleased, detail);
-    notifyListeners(l -> l.onEvent(e));
+    return event(type, te, allocationId, jobId, reason, slotsReleased, detail, null);
+  }
+
+  /**
+   * Takes the event's sequence number now and stores it; once durable (and after everything before it),
+   * makes it readable in the log, tells the listeners and, for an allocation's event, the job's watchers,
+   * in one step, so a watch that begins in between sees it exactly once.
+   */
+  private ResourceManagerEvent event(EventType type, String te, String allocationId, String jobId, LossReason reason,
+      int slotsReleased, String detail, Allocation changed) {
+    ResourceManagerEvent e = events.next(type, te, allocationId, jobId, reason, slotsReleased, detail);
+    persist.then(List.of(new Mutation.AppendEvent(new StoredEvent(e.seq(), e.time(), type.name(), te, allocationId,
+        jobId, reason == null ? null : reason.name(), slotsReleased, detail))), () -> {
+          events.publish(e);
+          callListeners(l -> l.onEvent(e));
+          if (changed != null) {
+            allocationChanged(e, changed);
+          }
+        });
     return e;
   }
 
@@ -506,7 +731,12 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     }
   }
 
+  /** Calls the listeners once everything changed before is durable. */
   private void notifyListeners(Consumer<ResourceManagerListener> call) {
+    persist.then(List.of(), () -> callListeners(call));
+  }
+
+  private void callListeners(Consumer<ResourceManagerListener> call) {
     for (ResourceManagerListener l : listeners) {
       try {
         call.accept(l);

@@ -3,9 +3,11 @@ package dev.pulse.rm;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -36,6 +38,8 @@ final class SlotManager {
   }
 
   private final Map<String, Slot[]> tables = new HashMap<>();
+  /** Task executors restored from the store that have not registered again: their slots are not offered. */
+  private final Set<String> recovering = new HashSet<>();
   private final Map<String, Allocation> allocations = new LinkedHashMap<>();
   private int totalSlots;
   private int freeSlots;
@@ -53,21 +57,64 @@ final class SlotManager {
     freeSlots += slots;
   }
 
+  /**
+   * Adds a task executor known from the registry store after a restart: its slots hold what is
+   * {@linkplain #restore restored} but are neither counted nor offered until it has {@linkplain #recovered
+   * registered again}.
+   */
+  void addRecoveringTaskExecutor(String taskExecutorId, int slots) {
+    addTaskExecutor(taskExecutorId, slots);
+    recovering.add(taskExecutorId);
+    totalSlots -= slots;
+    freeSlots -= slots;
+  }
+
+  /**
+   * Puts a stored, acknowledged allocation back into its slot (as {@code ALLOCATED}, confirmed at
+   * {@code confirmedAtNanos}, which must not be 0).
+   *
+   * @return false (and nothing changed) if its task executor is unknown or the slot is out of range or taken
+   */
+  boolean restore(Allocation a, long confirmedAtNanos) {
+    Slot[] table = tables.get(a.taskExecutorId());
+    if (table == null || a.slotIndex() < 0 || a.slotIndex() >= table.length
+        || table[a.slotIndex()].allocationId != null || allocations.containsKey(a.allocationId())) {
+      return false;
+    }
+    Slot slot = table[a.slotIndex()];
+    slot.allocationId = a.allocationId();
+    slot.confirmedAtNanos = confirmedAtNanos;
+    allocations.put(a.allocationId(), a.withState(Allocation.State.ALLOCATED));
+    if (!recovering.contains(a.taskExecutorId())) {
+      freeSlots--;
+    }
+    return true;
+  }
+
+  /** A recovering task executor registered again: its slots are counted and its free ones offered. */
+  void recovered(String taskExecutorId) {
+    if (recovering.remove(taskExecutorId)) {
+      totalSlots += tables.get(taskExecutorId).length;
+      freeSlots += freeSlots(taskExecutorId);
+    }
+  }
+
   /** Removes the task executor's slots; returns the allocations (pending or not) that were on them. */
   List<Allocation> removeTaskExecutor(String taskExecutorId) {
     Slot[] table = tables.remove(taskExecutorId);
     if (table == null) {
       return List.of();
     }
+    boolean counted = !recovering.remove(taskExecutorId);
     List<Allocation> removed = new ArrayList<>();
     for (Slot slot : table) {
       if (slot.allocationId == null) {
-        freeSlots--;
+        freeSlots -= counted ? 1 : 0;
       } else {
         removed.add(allocations.remove(slot.allocationId));
       }
     }
-    totalSlots -= table.length;
+    totalSlots -= counted ? table.length : 0;
     return removed;
   }
 
@@ -83,6 +130,7 @@ final class SlotManager {
       return null;
     }
     List<String> candidates = new ArrayList<>(tables.keySet());
+    candidates.removeAll(recovering);
     candidates.sort(Comparator.comparingInt((String te) -> -freeSlots(te)).thenComparing(te -> te));
     List<Allocation> reserved = new ArrayList<>(count);
     while (reserved.size() < count) {
@@ -133,7 +181,9 @@ final class SlotManager {
     Slot slot = tables.get(a.taskExecutorId())[a.slotIndex()];
     slot.allocationId = null;
     slot.confirmedAtNanos = 0;
-    freeSlots++;
+    if (!recovering.contains(a.taskExecutorId())) {
+      freeSlots++;
+    }
     return a;
   }
 

@@ -12,7 +12,8 @@ package dev.pulse.rm;
  * @param slotsTotal slots it offers
  * @param slotsFree slots not allocated
  * @param state {@code REGISTERED} before its first heartbeat, {@code ACTIVE} after, {@code SUSPECT}
- *     while its heartbeat RPCs are failing
+ *     while its heartbeat RPCs are failing, {@code RECOVERING} when known from the registry store after a
+ *     restart and not registered again yet (not alive: its slots are not offered)
  */
 public record TaskExecutorInfo(String id, String instanceId, String address, long registeredAt, long lastHeartbeat,
     int consecutiveFailedRpcs, int slotsTotal, int slotsFree, String state) {}

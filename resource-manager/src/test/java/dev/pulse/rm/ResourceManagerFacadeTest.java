@@ -41,13 +41,13 @@ class ResourceManagerFacadeTest {
     TaskExecutorRegistration te1 = registration("te-1", "i-1", 2);
     CompletableFuture<RegistrationResult> registered = rm.registerTaskExecutor(te1);
     main.runPending();
-    assertThat(registered.join().fencing()).isEqualTo(new FencingToken("rm-facade", 3));
+    assertThat(registered.join().fencing()).isEqualTo(new FencingToken("rm-facade", 1));
     CompletableFuture<Void> confirmed = rm.reportSlots("te-1", registered.join().registrationId(), te1.slotReport());
     CompletableFuture<List<Allocation>> allocated = rm.allocateSlots("job-1", 2);
     main.runPending();
     assertThat(confirmed).isCompleted();
     assertThat(allocated.join()).hasSize(2);
-    assertThat(rm.overview()).isEqualTo(new Overview("rm-facade", 3, 1, 2, 0));
+    assertThat(rm.overview()).isEqualTo(new Overview("rm-facade", 1, 1, 2, 0));
 
     fakes.get("te-1").health = FakeTaskExecutors.Health.SILENT;
     main.advance(TIMEOUT.plus(INTERVAL));
@@ -98,7 +98,6 @@ class ResourceManagerFacadeTest {
     return ResourceManager.builder()
         .heartbeatConfig(HeartbeatConfig.of(INTERVAL, TIMEOUT))
         .resourceManagerId("rm-facade")
-        .epoch(3)
         .connector(fakes)
         .mainThread(main)
         .listener(new ResourceManagerListener() {

@@ -19,6 +19,19 @@ public final class Fencing {
    * @param presented the call's token
    * @throws CallRefusedException unless the call may proceed
    */
+  /**
+   * Whether {@code presented} comes from the resource manager the task executor follows, restarted on its
+   * registry store: the same id with a newer epoch. Such a caller has lost nothing, but it does not know
+   * this task executor's registration; the task executor re-registers at once (SPEC 9) instead of
+   * waiting for its heartbeat timeout.
+   *
+   * @param accepted the token followed, or {@code null}
+   */
+  public static boolean isRestartOf(FencingToken accepted, FencingToken presented) {
+    return accepted != null && presented.resourceManagerId().equals(accepted.resourceManagerId())
+        && Long.compareUnsigned(presented.epoch(), accepted.epoch()) > 0;
+  }
+
   public static void check(FencingToken accepted, FencingToken presented) {
     if (accepted == null) {
       throw new CallRefusedException("this task executor is not registered with any resource manager; refusing a"

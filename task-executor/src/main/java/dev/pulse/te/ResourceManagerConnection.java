@@ -170,6 +170,19 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
   }
 
   /**
+   * A call came from the resource manager this task executor follows, restarted with a newer epoch
+   * ({@link Fencing#isRestartOf}): forget the registration and register again at once, with the slot
+   * report, so the restarted resource manager gets its allocations confirmed without waiting for this
+   * task executor's heartbeat timeout. Ignored unless registered with that resource manager at an older
+   * epoch (a second such call while re-registering changes nothing).
+   */
+  void resourceManagerRestarted(FencingToken presented) {
+    if (state == State.REGISTERED && Fencing.isRestartOf(acceptedToken(), presented)) {
+      lose(presented + " restarted (newer epoch); registering again at once with the slot report");
+    }
+  }
+
+  /**
    * Stops for good: no more attempts, timers or heartbeat watching. If registered, says goodbye
    * ({@code DisconnectTaskExecutor} with reason {@code DISCONNECTED} and {@code cause}) so that the
    * resource manager releases this task executor at once instead of after its heartbeat timeout.

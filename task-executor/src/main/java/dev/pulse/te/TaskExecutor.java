@@ -169,6 +169,15 @@ public final class TaskExecutor {
     return core.heartbeats();
   }
 
+  /**
+   * A call refused by fencing carried the id of the resource manager it follows with a newer epoch: that
+   * resource manager restarted on its store, and this task executor registers again at once with its slot
+   * report (SPEC 9). The gateway calls this; call on the main thread.
+   */
+  public void resourceManagerRestarted(FencingToken presented) {
+    core.resourceManagerRestarted(presented);
+  }
+
   /** The fencing token of the resource manager it follows, or {@code null}. Call on the main thread. */
   public FencingToken acceptedToken() {
     return core.acceptedToken();

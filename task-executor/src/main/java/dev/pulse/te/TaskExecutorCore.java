@@ -69,6 +69,11 @@ final class TaskExecutorCore implements TaskExecutorGateway {
     return connection.heartbeats();
   }
 
+  /** For the gateway: a call carried the followed resource manager's id with a newer epoch. Main thread. */
+  void resourceManagerRestarted(FencingToken presented) {
+    connection.resourceManagerRestarted(presented);
+  }
+
   /** For the gateway's fencing check. Main thread. */
   FencingToken acceptedToken() {
     return connection.acceptedToken();

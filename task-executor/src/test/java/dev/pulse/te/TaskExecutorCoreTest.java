@@ -161,6 +161,32 @@ class TaskExecutorCoreTest {
   }
 
   @Test
+  void resourceManagerRestarted_newerEpochOfTheFollowedOne_registersAgainAtOnceWithTheSlotReport() {
+    client.acceptAll();
+    start(Duration.ofMinutes(5));
+    requestSlot(0, "a-1", "job-1");
+    main.advance(INTERVAL);
+    core.heartbeats().receiveHeartbeat(RM, null);
+    long restartSeenAt = main.nanoTime();
+    FencingToken older = ScriptedResourceManagerClient.TOKEN;
+
+    core.resourceManagerRestarted(new FencingToken("rm-other", older.epoch() + 1)); // another RM: no effect
+    core.resourceManagerRestarted(new FencingToken(older.resourceManagerId(), older.epoch())); // same epoch
+    assertThat(client.registrations()).hasSize(1);
+
+    core.resourceManagerRestarted(new FencingToken(older.resourceManagerId(), older.epoch() + 1));
+    main.runPending();
+
+    // Long before the heartbeat timeout: at the same instant, with the allocation in the report.
+    assertThat(client.registrations()).hasSize(2);
+    assertThat(client.lastRegistration().atNanos()).isEqualTo(restartSeenAt);
+    assertThat(client.lastRegistration().slots().slots().get(0).allocationId()).isEqualTo("a-1");
+    assertThat(core.slotSnapshot().get(0).allocationId()).isEqualTo("a-1");
+    assertThat(core.registration().registrationId()).isEqualTo("reg-2");
+    assertThat(listener.eventsStartingWith("lost")).singleElement().asString().contains("restarted (newer epoch)");
+  }
+
+  @Test
   void heartbeatTimeout_thenAcceptedAgain_followsTheNewRegistration() {
     client.acceptAll();
     start(Duration.ofMinutes(5));

@@ -38,7 +38,9 @@ final class RmProcess implements AutoCloseable {
   /** Starts it with {@code settings} as {@code -Dkey=value} overrides and waits for its start-up line. */
   static RmProcess start(Map<String, String> settings, List<String> jvmOptions) throws Exception {
     List<String> args = new ArrayList<>();
-    Map<String, String> all = new HashMap<>(Map.of("resourcemanager.rpc.port", "0", "rest.port", "0"));
+    // In memory unless the caller says otherwise: the fan-out benchmark measures heartbeats, not the store.
+    Map<String, String> all = new HashMap<>(Map.of("resourcemanager.rpc.port", "0", "rest.port", "0",
+        "resourcemanager.store.type", "memory"));
     all.putAll(settings);
     all.forEach((k, v) -> args.add("-D" + k + "=" + v));
     ChildJvm jvm = ChildJvm.start("resource-manager", jvmOptions, "dev.pulse.rm.server.ResourceManagerMain", args);

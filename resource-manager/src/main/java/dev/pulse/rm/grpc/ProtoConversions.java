@@ -44,16 +44,19 @@ final class ProtoConversions {
       case RESTARTED -> dev.pulse.proto.v1.LossReason.LOSS_REASON_RESTARTED;
       case DISCONNECTED -> dev.pulse.proto.v1.LossReason.LOSS_REASON_DISCONNECTED;
       case DROPPED_BY_TASK_EXECUTOR -> dev.pulse.proto.v1.LossReason.LOSS_REASON_DROPPED_BY_TASK_EXECUTOR;
+      case RECOVERY_TIMEOUT -> dev.pulse.proto.v1.LossReason.LOSS_REASON_RECOVERY_TIMEOUT;
     };
   }
 
   static dev.pulse.proto.v1.Allocation toProto(Allocation a) {
-    return dev.pulse.proto.v1.Allocation.newBuilder()
+    dev.pulse.proto.v1.Allocation.Builder b = dev.pulse.proto.v1.Allocation.newBuilder()
         .setAllocationId(a.allocationId())
         .setJobId(a.jobId())
-        .setTaskExecutorId(a.taskExecutorId())
-        .setSlotIndex(a.slotIndex())
-        .build();
+        .setTaskExecutorId(a.taskExecutorId());
+    if (a.slotIndex() >= 0) {
+      b.setSlotIndex(a.slotIndex()); // -1: a replayed event whose slot is no longer known
+    }
+    return b.build();
   }
 
   static AllocationEvent toProto(AllocationUpdate u) {

@@ -68,7 +68,8 @@ public final class SlotPoolService extends SlotPoolGrpc.SlotPoolImplBase {
         u.run();
       }
     });
-    resourceManager.watchAllocations(request.getJobId(), update -> {
+    long afterSeq = request.hasAfterSeq() ? Math.max(0, request.getAfterSeq()) : -1;
+    resourceManager.watchAllocations(request.getJobId(), afterSeq, update -> {
       if (!cancelled.get()) {
         call.onNext(ProtoConversions.toProto(update));
       }

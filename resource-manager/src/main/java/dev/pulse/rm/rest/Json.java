@@ -41,6 +41,9 @@ final class Json {
   /** {@code {"error": "..."}}: a sentence saying what is wrong with the request. */
   record ErrorBody(String error) {}
 
+  /** {@code POST /v1/admin/backup}: where the copy was written. */
+  record BackupDone(String path) {}
+
   /** {@code {"status": "UP"}}. */
   record Up(String status) {}
 

@@ -8,7 +8,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
+import dev.pulse.rm.store.StoreException;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -29,12 +37,21 @@ final class ResourceManagerApi {
 
   private static final String ALLOCATION_BODY = "{\"jobId\": \"<id>\", \"slots\": <positive integer>}";
 
+  private static final String BACKUP_BODY = "nothing, or {\"path\": \"<absolute file name>\"}";
+  private static final DateTimeFormatter BACKUP_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
   private final ResourceManager rm;
   private final ResourceManagerMetrics metrics;
+  /** Where a backup goes when the request names no file; {@code null}: the request must name one. */
+  private final Path backupDirectory;
+  private final Clock wallClock;
 
-  ResourceManagerApi(ResourceManager rm, ResourceManagerMetrics metrics) {
+  ResourceManagerApi(ResourceManager rm, ResourceManagerMetrics metrics, Path backupDirectory, Clock wallClock) {
     this.rm = rm;
     this.metrics = metrics;
+    this.backupDirectory = backupDirectory;
+    this.wallClock = wallClock;
   }
 
   Router router() {
@@ -46,6 +63,7 @@ final class ResourceManagerApi {
         .route(GET, "/v1/allocations", whileRunning(this::allocations))
         .route(POST, "/v1/allocations", whileRunning(this::allocate))
         .route(DELETE, "/v1/allocations/{id}", whileRunning(this::release))
+        .route(POST, "/v1/admin/backup", whileRunning(this::backup))
         .route(GET, "/metrics", this::metrics)
         .route(GET, "/healthz", this::health);
   }
@@ -133,6 +151,67 @@ final class ResourceManagerApi {
   private CompletableFuture<RestResponse> release(RestRequest request, List<String> path) {
     acceptOnly(request);
     return rm.releaseAllocation(path.get(0)).thenApply(v -> RestResponse.empty(HttpResponseStatus.NO_CONTENT));
+  }
+
+  // POST /v1/admin/backup [{path}] -> 200 {path} once the copy is complete; 400 bad path, 409 no store on disk
+  private CompletableFuture<RestResponse> backup(RestRequest request, List<String> path) {
+    acceptOnly(request);
+    Path file;
+    if (request.body().length == 0) {
+      if (backupDirectory == null) {
+        throw new HttpError(HttpResponseStatus.CONFLICT, "the registry store is in memory: there is nothing on disk"
+            + " to back up (set resourcemanager.store.type: sqlite)");
+      }
+      file = backupDirectory.resolve("registry-" + rm.fencing().epoch() + "-" + BACKUP_TIME.format(wallClock.instant())
+          + ".db");
+      try {
+        Files.createDirectories(backupDirectory);
+      } catch (IOException e) {
+        throw new HttpError(HttpResponseStatus.CONFLICT, "cannot create " + backupDirectory + ": " + e);
+      }
+    } else {
+      file = backupFile(Json.readObject(request.body(), BACKUP_BODY));
+    }
+    return rm.backup(file).handle((written, failure) -> {
+      if (failure == null) {
+        return json(HttpResponseStatus.OK, new Json.BackupDone(written.toString()));
+      }
+      Throwable cause = Failures.unwrap(failure);
+      if (cause instanceof StoreException) {
+        throw new HttpError(HttpResponseStatus.CONFLICT, cause.getMessage());
+      }
+      throw failure instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(failure);
+    });
+  }
+
+  private static Path backupFile(JsonNode body) {
+    for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!name.equals("path")) {
+        throw HttpError.badRequest("unknown field '" + name + "'; expected " + BACKUP_BODY);
+      }
+    }
+    JsonNode value = body.get("path");
+    if (value == null || !value.isTextual() || value.textValue().isBlank()) {
+      throw HttpError.badRequest("path: must be a non-empty string; expected " + BACKUP_BODY);
+    }
+    Path file;
+    try {
+      file = Path.of(value.textValue());
+    } catch (InvalidPathException e) {
+      throw HttpError.badRequest("path: " + e.getMessage());
+    }
+    if (!file.isAbsolute()) {
+      throw HttpError.badRequest("path: must be absolute (the resource manager's working directory is not the"
+          + " caller's), was " + file);
+    }
+    if (Files.exists(file)) {
+      throw HttpError.badRequest("path: " + file + " already exists; a backup never overwrites a file");
+    }
+    if (file.getParent() == null || !Files.isDirectory(file.getParent())) {
+      throw HttpError.badRequest("path: the directory " + file.getParent() + " does not exist");
+    }
+    return file;
   }
 
   // GET /metrics -> Prometheus text

@@ -94,7 +94,7 @@ public final class RestServer implements AutoCloseable {
 
   private RestServer(Builder b) {
     this.resourceManager = b.resourceManager;
-    this.router = new ResourceManagerApi(b.resourceManager, b.metrics).router();
+    this.router = new ResourceManagerApi(b.resourceManager, b.metrics, b.backupDirectory, b.wallClock).router();
     this.security = b.security;
     this.auth = b.security.auth();
     this.failures = new Failures(b.resourceManager);
@@ -248,6 +248,8 @@ public final class RestServer implements AutoCloseable {
     private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private RestSecurity security = RestSecurity.NONE;
+    private java.nio.file.Path backupDirectory;
+    private java.time.Clock wallClock = java.time.Clock.systemUTC();
 
     private Builder(ResourceManager resourceManager, ResourceManagerMetrics metrics) {
       this.resourceManager = Objects.requireNonNull(resourceManager, "resourceManager");
@@ -283,6 +285,21 @@ public final class RestServer implements AutoCloseable {
     /** Who may call, and whether over HTTPS; default {@link RestSecurity#NONE}. */
     public Builder security(RestSecurity security) {
       this.security = Objects.requireNonNull(security, "security");
+      return this;
+    }
+
+    /**
+     * Where {@code POST /v1/admin/backup} writes when the request names no path (the store directory's
+     * {@code backups}); by default none, and such a request is refused with 409.
+     */
+    public Builder backupDirectory(java.nio.file.Path directory) {
+      this.backupDirectory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /** Wall clock for the names of backup files; defaults to UTC system time. */
+    public Builder wallClock(java.time.Clock wallClock) {
+      this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
       return this;
     }
 

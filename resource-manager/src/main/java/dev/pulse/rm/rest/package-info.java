@@ -35,8 +35,9 @@
  *   {"taskExecutors": [{"id": "te-1", "instanceId": "i-1", "address": "10.0.0.5:6124",
  *     "registeredAt": 1800000000000, "lastHeartbeat": 1800000004000, "consecutiveFailedRpcs": 0,
  *     "slotsTotal": 3, "slotsFree": 1, "state": "ACTIVE"}]}
- *   state: REGISTERED (no heartbeat yet), ACTIVE, SUSPECT (heartbeat RPCs failing); lastHeartbeat 0 before
- *   the first heartbeat
+ *   state: REGISTERED (no heartbeat yet), ACTIVE, SUSPECT (heartbeat RPCs failing), RECOVERING (known from
+ *   the registry store after a restart, not registered again yet: not alive, slots not offered);
+ *   lastHeartbeat 0 before the first heartbeat
  *
  * GET /v1/taskexecutors/{id}            200 one task executor as above; 404 if none is registered
  *
@@ -45,7 +46,9 @@
  *   {"events": [{"seq": 4, "time": 1800000009000, "type": "TASK_EXECUTOR_LOST", "taskExecutorId": "te-3",
  *     "allocationId": null, "jobId": null, "reason": "UNREACHABLE", "slotsReleased": 1,
  *     "detail": "2 heartbeat RPCs in a row could not reach it"}]}
- *   The log keeps the newest 10,000 events: a gap in seq means older ones were dropped.
+ *   The log keeps the newest 10,000 events: a gap in seq means older ones were dropped. An event is
+ *   listed only once the registry store holds it; after a restart the stored tail is served and seq
+ *   continues, so after=N never goes back.
  *
  * POST /v1/allocations  {"jobId": "job-1", "slots": 2}
  *                                       201 all slots, or none: 409 too few free, 502 a task executor refused
@@ -58,6 +61,12 @@
  *                                       state PENDING while its task executor is being asked
  *
  * DELETE /v1/allocations/{id}           204 no body; 404 unknown; 409 still PENDING
+ *
+ * POST /v1/admin/backup [{"path": "/abs/file.db"}]
+ *                                       200 {"path": "..."} once a consistent copy of the registry store is
+ *                                       written (default: STORE_DIR/backups/registry-EPOCH-TIME.db); 400 a path
+ *                                       that is relative, exists, or whose directory does not; 409 the store is
+ *                                       in memory. Needs the token when one is set, as every POST does.
  *
  * GET /metrics                          200 Prometheus text, text/plain; version=0.0.4; charset=utf-8
  *                                       (see {@link dev.pulse.rm.metrics.ResourceManagerMetrics})

@@ -17,6 +17,8 @@ import dev.pulse.rm.grpc.SlotPoolService;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
 import dev.pulse.rm.rest.RestSecurity;
 import dev.pulse.rm.rest.RestServer;
+import dev.pulse.rm.store.RegistryStore;
+import dev.pulse.rm.store.StoreConfig;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.OpenFiles;
 import dev.pulse.rpc.RpcConfig;
@@ -38,7 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The resource manager process's composition root: reads the {@link Settings} once, then builds and
- * starts, in order, the main thread, the RPC transport, the gRPC {@link TaskExecutorConnector}, the
+ * starts, in order, the {@link RegistryStore} ({@code resourcemanager.store.*}; opened by the facade before
+ * anything serves: it gives the id and the epoch), the main thread, the RPC transport, the gRPC {@link TaskExecutorConnector}, the
  * {@link ResourceManager} facade, the open-files watch, the gRPC services ({@code resourcemanager.rpc.*}),
  * the REST API ({@code rest.*}) and binds the Prometheus metrics it serves; {@link #close()} stops them in
  * the reverse order. The services, the REST API and the metrics call the facade; the facade knows none
@@ -74,8 +77,12 @@ public final class ResourceManagerServer implements AutoCloseable {
   static final Duration IDLE_CONNECTION = Duration.ofSeconds(30);
 
   private final HeartbeatConfig heartbeatConfig;
+  private final Duration recoveryTimeout;
+  /** Where the store lives, read from the settings; {@code null} when a store was given. */
+  private final StoreConfig storeConfig;
+  private final RegistryStore givenStore;
+  /** The id proposed to a new store. */
   private final String resourceManagerId;
-  private final long epoch;
   private final Clock wallClock;
   private final MainThreadExecutor givenMain;
   private final TaskExecutorConnector givenConnector;
@@ -104,6 +111,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     Settings settings = b.settings;
     // Every setting is read and checked here, before anything starts: a bad one leaves nothing behind.
     this.heartbeatConfig = HeartbeatConfig.from(settings);
+    this.recoveryTimeout = ResourceManager.recoveryTimeout(settings, heartbeatConfig);
     this.rpcBindAddress = b.serveRpc ? address(settings, ResourceManagerOptions.RPC_ADDRESS,
         ResourceManagerOptions.DEFAULT_RPC_ADDRESS, ResourceManagerOptions.RPC_PORT,
         ResourceManagerOptions.DEFAULT_RPC_PORT) : null;
@@ -113,9 +121,10 @@ public final class ResourceManagerServer implements AutoCloseable {
     this.rpcConfig = b.serveRpc || b.connector == null ? RpcConfig.fromMap(settings.asMap()) : null;
     // Reads the token and certificate files too.
     this.restSecurity = b.serveRest ? RestSecurity.fromSettings(settings) : null;
+    this.givenStore = b.store;
+    this.storeConfig = b.store != null ? null : StoreConfig.from(settings, b.standalone);
     this.wallClock = b.wallClock;
     this.resourceManagerId = b.resourceManagerId != null ? b.resourceManagerId : ResourceManager.randomId();
-    this.epoch = b.epoch != 0 ? b.epoch : wallClock.millis();
     this.givenMain = b.mainThread;
     this.givenConnector = b.connector;
     this.listeners = List.copyOf(b.listeners);
@@ -151,6 +160,8 @@ public final class ResourceManagerServer implements AutoCloseable {
     }
     startCalled = true;
     try {
+      // Closed last: everything that writes to it stops first.
+      RegistryStore store = givenStore != null ? givenStore : started(storeConfig.open());
       MainThreadExecutor main = givenMain;
       if (main == null) {
         ScheduledMainThreadExecutor owned = new ScheduledMainThreadExecutor("pulse-rm-main");
@@ -168,12 +179,13 @@ public final class ResourceManagerServer implements AutoCloseable {
       }
       OpenFiles openFiles = givenOpenFiles;
       if (openFiles == null && rpcBindAddress != null) {
-        openFiles = started(OpenFiles.watch("Resource manager " + resourceManagerId, Duration.ofSeconds(1)));
+        openFiles = started(OpenFiles.watch("Resource manager", Duration.ofSeconds(1)));
       }
       ResourceManager.Builder facade = ResourceManager.builder()
           .heartbeatConfig(heartbeatConfig)
           .resourceManagerId(resourceManagerId)
-          .epoch(epoch)
+          .store(store)
+          .recoveryTimeout(recoveryTimeout)
           .wallClock(wallClock)
           .mainThread(main)
           .connector(connector)
@@ -201,7 +213,9 @@ public final class ResourceManagerServer implements AutoCloseable {
       close();
       throw e;
     }
-    LOG.info("Resource manager {} (epoch {}) started with {}; rpc {}, rest {}", resourceManagerId, epoch,
+    LOG.info("Resource manager {} (epoch {}, store {}) started with {}; rpc {}, rest {}",
+        resourceManager.fencing().resourceManagerId(), resourceManager.fencing().epoch(),
+        storeConfig == null ? "given" : storeConfig.type() == StoreConfig.Type.MEMORY ? "memory" : storeConfig.dir(),
         heartbeatConfig, rpcServer == null ? "off" : HostPort.format(rpcServer.address()),
         restServer == null ? "off" : HostPort.format(restServer.address()));
     return this;
@@ -223,7 +237,11 @@ public final class ResourceManagerServer implements AutoCloseable {
 
   private RestServer startRest(ResourceManager rm) {
     try {
-      return RestServer.builder(rm, metrics).security(restSecurity).build().start(restBindAddress);
+      RestServer.Builder rest = RestServer.builder(rm, metrics).security(restSecurity).wallClock(wallClock);
+      if (givenStore == null && storeConfig.dir() != null) {
+        rest.backupDirectory(storeConfig.dir().resolve("backups"));
+      }
+      return rest.build().start(restBindAddress);
     } catch (IOException e) {
       throw cannotListen(ResourceManagerOptions.REST_PORT, restBindAddress, e);
     }
@@ -306,7 +324,8 @@ public final class ResourceManagerServer implements AutoCloseable {
   public static final class Builder {
     private Settings settings = Settings.empty();
     private String resourceManagerId;
-    private long epoch;
+    private RegistryStore store;
+    private boolean standalone;
     private MainThreadExecutor mainThread;
     private Clock wallClock = Clock.systemUTC();
     private TaskExecutorConnector connector;
@@ -325,15 +344,27 @@ public final class ResourceManagerServer implements AutoCloseable {
       return this;
     }
 
-    /** Defaults to {@link ResourceManager#randomId()}. */
+    /** The id a new store takes; defaults to {@link ResourceManager#randomId()}. A used store keeps its own. */
     public Builder resourceManagerId(String id) {
       this.resourceManagerId = id;
       return this;
     }
 
-    /** Leader epoch; defaults to the wall-clock time of {@link #build()}, so a restart has a larger one. */
-    public Builder epoch(long epoch) {
-      this.epoch = epoch;
+    /**
+     * A store to use instead of the one {@code resourcemanager.store.*} describes; the caller closes it
+     * (after this server). For tests that restart a resource manager on the same store in one process.
+     */
+    public Builder store(RegistryStore store) {
+      this.store = Objects.requireNonNull(store);
+      return this;
+    }
+
+    /**
+     * Whether this is the resource manager process ({@code ResourceManagerMain}): its store is SQLite by
+     * default; embedded (the default, false) it is in memory unless {@code resourcemanager.store.dir} is set.
+     */
+    public Builder standalone(boolean standalone) {
+      this.standalone = standalone;
       return this;
     }
 
@@ -343,7 +374,7 @@ public final class ResourceManagerServer implements AutoCloseable {
       return this;
     }
 
-    /** Wall clock for event times and the default epoch; defaults to UTC system time. */
+    /** Wall clock for event times; defaults to UTC system time. */
     public Builder wallClock(Clock wallClock) {
       this.wallClock = Objects.requireNonNull(wallClock);
       return this;

@@ -46,7 +46,7 @@ class RestServerTest {
   @BeforeEach
   void setUp() throws Exception {
     metrics = new ResourceManagerMetrics();
-    live = new LiveResourceManager(b -> b.resourceManagerId("rm-test").epoch(7)
+    live = new LiveResourceManager(b -> b.resourceManagerId("rm-test")
         .wallClock(Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC))
         .heartbeatMetrics(metrics)
         .listener(metrics));
@@ -74,7 +74,7 @@ class RestServerTest {
     assertThat(reply.status()).isEqualTo(200);
     assertThat(reply.header("content-type")).isEqualTo("application/json; charset=utf-8");
     assertThat(reply.json()).isEqualTo(json("""
-        {"resourceManagerId": "rm-test", "epoch": 7, "taskExecutors": 2, "slotsTotal": 5, "slotsFree": 5}"""));
+        {"resourceManagerId": "rm-test", "epoch": 1, "taskExecutors": 2, "slotsTotal": 5, "slotsFree": 5}"""));
   }
 
   @Test

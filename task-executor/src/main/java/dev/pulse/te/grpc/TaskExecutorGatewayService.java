@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,9 @@ import org.slf4j.LoggerFactory;
  *       manager sees at once that the process it knew is gone; other calls are refused with
  *       {@code FAILED_PRECONDITION}.
  *   <li>The fencing token must be the one of the resource manager this task executor follows
- *       ({@link Fencing}); otherwise {@code FAILED_PRECONDITION}.
+ *       ({@link Fencing}); otherwise {@code FAILED_PRECONDITION}. When it carries that resource manager's
+ *       id with a newer epoch (it restarted on its registry store), the call is refused all the same and
+ *       {@link Builder#onResourceManagerRestart} is told, so that the task executor re-registers at once.
  *   <li>The task executor's refusals become statuses in one place, {@link GrpcStatuses}.
  *   <li>A heartbeat request counts as a heartbeat from the resource manager in the task executor's
  *       receiving heartbeat manager ({@code receiveHeartbeat(resourceManagerId, null)}), which is how
@@ -64,6 +67,7 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
   private final MainThreadExecutor mainThread;
   private final HeartbeatTarget<?> heartbeatManager;
   private final Supplier<FencingToken> acceptedToken;
+  private final Consumer<FencingToken> onResourceManagerRestart;
   private final Supplier<SlotReport> slotReport;
   private final ProtoConversions.SlotReportCache wireReport = new ProtoConversions.SlotReportCache();
   private final TaskExecutorOperations operations;
@@ -81,6 +85,7 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
     this.mainThread = Objects.requireNonNull(b.mainThread, "mainThread");
     this.heartbeatManager = Objects.requireNonNull(b.heartbeatManager, "heartbeatManager");
     this.acceptedToken = Objects.requireNonNull(b.acceptedToken, "acceptedToken");
+    this.onResourceManagerRestart = b.onResourceManagerRestart;
     this.slotReport = Objects.requireNonNull(b.slotReport, "slotReport");
     this.operations = b.operations;
     this.identityOnly = HeartbeatResponse.newBuilder().setTaskExecutor(identity).build();
@@ -167,10 +172,15 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
   }
 
   private void checkFencing(dev.pulse.proto.v1.FencingToken presented) {
+    FencingToken accepted = acceptedToken.get();
+    FencingToken token = ProtoConversions.toDomain(presented);
     try {
-      Fencing.check(acceptedToken.get(), ProtoConversions.toDomain(presented));
+      Fencing.check(accepted, token);
     } catch (CallRefusedException e) {
       LOG.debug("Refused a call: {}", e.getMessage());
+      if (Fencing.isRestartOf(accepted, token)) {
+        onResourceManagerRestart.accept(token);
+      }
       throw e;
     }
   }
@@ -206,6 +216,7 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
     private MainThreadExecutor mainThread;
     private HeartbeatTarget<?> heartbeatManager;
     private Supplier<FencingToken> acceptedToken;
+    private Consumer<FencingToken> onResourceManagerRestart = token -> {};
     private Supplier<SlotReport> slotReport;
     private TaskExecutorOperations operations = new TaskExecutorOperations() {};
 
@@ -246,6 +257,15 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
       return this;
     }
 
+    /**
+     * Told (on the main thread) of a refused call that carried the followed resource manager's id with a
+     * newer epoch ({@link Fencing#isRestartOf}); by default nothing happens.
+     */
+    public Builder onResourceManagerRestart(Consumer<FencingToken> onResourceManagerRestart) {
+      this.onResourceManagerRestart = Objects.requireNonNull(onResourceManagerRestart, "onResourceManagerRestart");
+      return this;
+    }
+
     /** The task executor's current slot report; called on the main thread for every heartbeat. */
     public Builder slotReport(Supplier<SlotReport> slotReport) {
       this.slotReport = slotReport;
@@ -272,6 +292,7 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
           .mainThread(mainThread)
           .heartbeatManager(taskExecutor.heartbeatReceiver())
           .acceptedToken(taskExecutor::acceptedToken)
+          .onResourceManagerRestart(taskExecutor::resourceManagerRestarted)
           .slotReport(taskExecutor::slotReport)
           .gateway(taskExecutor.gateway());
     }

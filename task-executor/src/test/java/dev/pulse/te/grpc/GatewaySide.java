@@ -41,6 +41,8 @@ final class GatewaySide implements AutoCloseable {
   final RpcTransport transport;
   final RpcServer server;
   volatile FencingToken acceptedToken = ProtoConversions.toDomain(TOKEN);
+  /** Tokens of refused calls from the followed resource manager at a newer epoch, in order. */
+  final java.util.List<FencingToken> restartsSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   GatewaySide(String id, String instanceId, HeartbeatConfig config, TaskExecutorOperations operations) {
     this.main = new ScheduledMainThreadExecutor("te-main-" + id);
@@ -55,6 +57,7 @@ final class GatewaySide implements AutoCloseable {
           .mainThread(main)
           .heartbeatManager(manager)
           .acceptedToken(() -> acceptedToken)
+          .onResourceManagerRestart(restartsSeen::add)
           .slotReport(() -> SLOTS)
           .operations(operations)
           .build();

@@ -116,6 +116,29 @@ class TaskExecutorGatewayServiceTest {
   }
 
   @Test
+  void requestHeartbeat_sameResourceManagerNewerEpoch_refusedAndReportedAsItsRestart() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {});
+    te.acceptedToken = new FencingToken("rm-1", GatewaySide.TOKEN.getLeaderEpoch() - 1);
+
+    Status status = statusOf(() -> stub.requestHeartbeat(heartbeat(ME)));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(te.restartsSeen).containsExactly(ProtoConversions.toDomain(GatewaySide.TOKEN));
+    assertThat(te.lastHeartbeatFromRm()).isZero();
+  }
+
+  @Test
+  void requestHeartbeat_otherResourceManagerOrOlderEpoch_notARestart() {
+    TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {});
+    te.acceptedToken = new FencingToken("rm-other", GatewaySide.TOKEN.getLeaderEpoch() - 1);
+    statusOf(() -> stub.requestHeartbeat(heartbeat(ME)));
+    te.acceptedToken = new FencingToken("rm-1", GatewaySide.TOKEN.getLeaderEpoch() + 1);
+    statusOf(() -> stub.requestHeartbeat(heartbeat(ME)));
+
+    assertThat(te.restartsSeen).isEmpty();
+  }
+
+  @Test
   void requestHeartbeat_notRegistered_failedPrecondition() {
     TaskExecutorGatewayBlockingStub stub = start(new TaskExecutorOperations() {});
     te.acceptedToken = null;
