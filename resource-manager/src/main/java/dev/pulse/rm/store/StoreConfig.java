@@ -11,8 +11,9 @@ import java.util.Objects;
  * {@code type} ({@code memory} or {@code sqlite}), {@code dir} (the store directory) and {@code sync}
  * ({@code normal}: survives a process crash; {@code full}: also a power loss).
  *
- * <p>Defaults: the standalone process stores in SQLite; an embedded resource manager in memory, unless a
- * directory is given.
+ * <p>Defaults: the standalone process stores in SQLite, in {@value #DEFAULT_DIR} below the directory it
+ * runs in unless {@code resourcemanager.store.dir} says otherwise; an embedded resource manager in
+ * memory, unless a directory is given.
  *
  * @param dir the store directory; {@code null} for {@code memory}
  */
@@ -21,6 +22,8 @@ public record StoreConfig(Type type, Path dir, Sync sync) {
   public static final String TYPE = "resourcemanager.store.type";
   public static final String DIR = "resourcemanager.store.dir";
   public static final String SYNC = "resourcemanager.store.sync";
+  /** The standalone process's store directory when none is set, relative to its working directory. */
+  public static final String DEFAULT_DIR = "data/resource-manager";
 
   /** Where state is kept. */
   public enum Type { MEMORY, SQLITE }
@@ -49,6 +52,9 @@ public record StoreConfig(Type type, Path dir, Sync sync) {
   public static StoreConfig from(Settings settings, boolean standalone) {
     Path dir = settings.path(DIR);
     Type defaultType = standalone || dir != null ? Type.SQLITE : Type.MEMORY;
+    if (dir == null && standalone) {
+      dir = Path.of(DEFAULT_DIR);
+    }
     Type type = parse(TYPE, settings.string(TYPE, defaultType.name()), Type.class);
     Sync sync = parse(SYNC, settings.string(SYNC, Sync.NORMAL.name()), Sync.class);
     return new StoreConfig(type, type == Type.MEMORY ? null : dir, sync);

@@ -7,6 +7,8 @@ import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
 import dev.pulse.rm.FencingToken;
 import dev.pulse.rm.store.MemoryRegistryStore;
+import dev.pulse.rm.store.StoreConfig;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** The server's registry store: where the id and the epoch come from, and the settings that describe it. */
@@ -38,8 +40,13 @@ class ResourceManagerServerStoreTest {
   }
 
   @Test
-  void standalone_withoutAStoreDirectory_isAConfigErrorNamingTheKey_embeddedIsInMemory() {
-    assertThatThrownBy(() -> ResourceManagerServer.builder().settings(PORTS).standalone(true).build())
+  void standalone_withoutAStoreDirectory_storesInTheDefaultOne_embeddedIsInMemory() {
+    StoreConfig standalone = StoreConfig.from(PORTS, true);
+    assertThat(standalone.type()).isEqualTo(StoreConfig.Type.SQLITE);
+    assertThat(standalone.dir()).isEqualTo(Path.of("data/resource-manager"));
+    assertThat(StoreConfig.from(PORTS, false).type()).isEqualTo(StoreConfig.Type.MEMORY);
+    assertThatThrownBy(() -> ResourceManagerServer.builder()
+        .settings(PORTS.with("resourcemanager.store.type", "sqlite")).build())
         .isInstanceOf(ConfigException.class).hasMessageStartingWith("resourcemanager.store.dir");
     try (ResourceManagerServer embedded = ResourceManagerServer.builder().settings(PORTS).build().start()) {
       assertThat(embedded.resourceManager().fencing().epoch()).isEqualTo(1);
