@@ -27,6 +27,7 @@ public final class ChildProcess implements AutoCloseable {
   private final Path log;
   private final CompletableFuture<String> startLine = new CompletableFuture<>();
   private volatile boolean stopped;
+  private volatile long startLineMillis = -1;
 
   private ChildProcess(String name, Process process, Path log) {
     this.name = name;
@@ -72,6 +73,11 @@ public final class ChildProcess implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IOException(e.getCause().getMessage(), e.getCause());
     }
+  }
+
+  /** Wall-clock milliseconds at which the start-up line was read, or -1 before. */
+  public long startLineMillis() {
+    return startLineMillis;
   }
 
   public String name() {
@@ -151,6 +157,9 @@ public final class ChildProcess implements AutoCloseable {
     try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
+        if (startLineMillis < 0) {
+          startLineMillis = System.currentTimeMillis();
+        }
         startLine.complete(line);
       }
     } catch (IOException e) {

@@ -117,13 +117,34 @@ final class ProcessResourceManager implements ResourceManagerNode, AutoCloseable
     process.signal("CONT");
   }
 
-  /** SIGKILL, then a new process on the same ports. */
+  /** SIGKILL; returns once the process is gone. */
+  @Override
+  public synchronized void kill() {
+    beforeFault.run();
+    if (process.isAlive()) {
+      process.signal("KILL");
+    }
+    process.onExit().join();
+  }
+
+  @Override
+  public synchronized boolean isRunning() {
+    return process.isAlive();
+  }
+
+  /** SIGKILL if it runs, then a new process on the same ports and store directory. */
   @Override
   public synchronized void restart() {
-    beforeFault.run();
-    process.signal("KILL");
-    process.onExit().join();
+    kill();
     start();
+  }
+
+  /**
+   * Wall-clock milliseconds at which the current process's start-up line was read from its stdout: the
+   * instant it served.
+   */
+  synchronized long startLineMillis() {
+    return process.startLineMillis();
   }
 
 
