@@ -46,10 +46,20 @@ public final class ChildProcess implements AutoCloseable {
    * @param log file that receives the child's stderr (its logs)
    */
   public static ChildProcess start(String name, String mainClass, List<String> args, Path log) throws IOException {
+    return start(name, mainClass, List.of(), args, log);
+  }
+
+  /**
+   * {@link #start(String, String, List, Path)} with {@code jvmOptions} (e.g. {@code -Dname=value} system
+   * properties) before the main class.
+   */
+  public static ChildProcess start(String name, String mainClass, List<String> jvmOptions, List<String> args,
+      Path log) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
     command.add("-XX:+UseSerialGC");
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(mainClass);
