@@ -13,6 +13,7 @@ import java.util.Map;
 /**
  * What a crash test reads from a process cluster's REST API: task executor states, allocations and the whole
  * event log. Each call fails with an unchecked exception while the resource manager does not answer.
+ * Thread-safe: every call is one or more independent REST reads.
  */
 final class ClusterProbe {
 
