@@ -27,6 +27,7 @@ public final class ChildProcess implements AutoCloseable {
   private final Path log;
   private final CompletableFuture<String> startLine = new CompletableFuture<>();
   private volatile boolean stopped;
+  private volatile long startLineMillis = -1;
 
   private ChildProcess(String name, Process process, Path log) {
     this.name = name;
@@ -45,10 +46,20 @@ public final class ChildProcess implements AutoCloseable {
    * @param log file that receives the child's stderr (its logs)
    */
   public static ChildProcess start(String name, String mainClass, List<String> args, Path log) throws IOException {
+    return start(name, mainClass, List.of(), args, log);
+  }
+
+  /**
+   * {@link #start(String, String, List, Path)} with {@code jvmOptions} (e.g. {@code -Dname=value} system
+   * properties) before the main class.
+   */
+  public static ChildProcess start(String name, String mainClass, List<String> jvmOptions, List<String> args,
+      Path log) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
     command.add("-XX:+UseSerialGC");
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(mainClass);
@@ -72,6 +83,11 @@ public final class ChildProcess implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IOException(e.getCause().getMessage(), e.getCause());
     }
+  }
+
+  /** Wall-clock milliseconds at which the start-up line was read, or -1 before. */
+  public long startLineMillis() {
+    return startLineMillis;
   }
 
   public String name() {
@@ -151,6 +167,9 @@ public final class ChildProcess implements AutoCloseable {
     try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
+        if (startLineMillis < 0) {
+          startLineMillis = System.currentTimeMillis();
+        }
         startLine.complete(line);
       }
     } catch (IOException e) {

@@ -60,6 +60,7 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
         break;
       } catch (ConfigException portBusy) {
         mainThread.kill();
+        mainThread = null;
         // Only a restart asks for fixed ports; the old server's socket may take a moment to go.
         if ((rpcPort == 0 && restPort == 0) || System.nanoTime() > deadline) {
           throw portBusy;
@@ -121,13 +122,37 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
   @Override
   public synchronized void resume() {
     beforeFault.run();
-    mainThread.resume();
+    if (mainThread != null) {
+      mainThread.resume();
+    }
+  }
+
+  /**
+   * Its main thread stops first, so nothing more is decided or sent; then its servers close, as the
+   * operating system would close the sockets of a process that died. The memory store is kept.
+   */
+  @Override
+  public synchronized void kill() {
+    beforeFault.run();
+    if (mainThread == null) {
+      return;
+    }
+    mainThread.kill();
+    server.close();
+    mainThread = null;
+  }
+
+  @Override
+  public synchronized boolean isRunning() {
+    return mainThread != null;
   }
 
   @Override
   public synchronized void restart() {
     beforeFault.run();
-    stop();
+    if (mainThread != null) {
+      stop();
+    }
     start();
   }
 
@@ -135,12 +160,13 @@ final class InProcessResourceManager implements ResourceManagerNode, AutoCloseab
     mainThread.resume();
     server.close();
     mainThread.close();
+    mainThread = null;
   }
 
   /** Stops it and its main thread. Idempotent. */
   @Override
   public synchronized void close() {
-    if (resourceManager != null && resourceManager.isRunning()) {
+    if (mainThread != null) {
       stop();
     }
   }

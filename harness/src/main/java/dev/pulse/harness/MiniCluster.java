@@ -193,6 +193,23 @@ public final class MiniCluster implements AutoCloseable {
     return config.threshold;
   }
 
+  /**
+   * Crashes the resource manager, keeping its registry store ({@link ResourceManagerNode#kill()}): SIGKILL
+   * for a child process; in process its main thread and servers stop at once. Task executors are not told.
+   */
+  public void killResourceManager() {
+    resourceManager.kill();
+  }
+
+  /**
+   * Starts a new resource manager on the same registry store and the same ports, after killing the
+   * current one if it still runs ({@link ResourceManagerNode#restart()}); returns once it serves. Same
+   * id, larger epoch; the task executors register again at their next heartbeat request.
+   */
+  public void restartResourceManager() {
+    resourceManager.restart();
+  }
+
   // ------------------------------------------------------------------ observation
 
   /** Base URL of the resource manager's REST API; paths start with {@code /v1/}. */

@@ -45,12 +45,20 @@ final class ProcessResourceManager implements ResourceManagerNode, AutoCloseable
   }
 
   synchronized ProcessResourceManager start() {
+    return start(List.of());
+  }
+
+  /**
+   * Starts the process with {@code jvmOptions} before its main class, e.g. {@code -Dpulse.crash-at=NAME}
+   * for a crash point; waits for its start-up line.
+   */
+  private ProcessResourceManager start(List<String> jvmOptions) {
     List<String> args = new ArrayList<>();
     settings.forEach((k, v) -> args.add("-D" + k + "=" + v));
     args.add("-Dresourcemanager.rpc.port=" + rpcPort);
     args.add("-Drest.port=" + (restUrl == null ? 0 : restUrl.getPort()));
     try {
-      process = ChildProcess.start("resource-manager", "dev.pulse.rm.server.ResourceManagerMain", args,
+      process = ChildProcess.start("resource-manager", "dev.pulse.rm.server.ResourceManagerMain", jvmOptions, args,
           logs.resolve("resource-manager-" + (starts++) + ".log"));
       String line = process.awaitStarted(startTimeout);
       Matcher m = START_LINE.matcher(line);
@@ -117,13 +125,45 @@ final class ProcessResourceManager implements ResourceManagerNode, AutoCloseable
     process.signal("CONT");
   }
 
-  /** SIGKILL, then a new process on the same ports. */
+  /** SIGKILL; returns once the process is gone. */
+  @Override
+  public synchronized void kill() {
+    beforeFault.run();
+    if (process.isAlive()) {
+      process.signal("KILL");
+    }
+    process.onExit().join();
+  }
+
+  @Override
+  public synchronized boolean isRunning() {
+    return process.isAlive();
+  }
+
+  /** SIGKILL if it runs, then a new process on the same ports and store directory. */
   @Override
   public synchronized void restart() {
-    beforeFault.run();
-    process.signal("KILL");
-    process.onExit().join();
+    kill();
     start();
+  }
+
+  /**
+   * {@link #restart()} with {@code jvmOptions} for the new process only (a crash point, say); a later
+   * restart goes without them.
+   *
+   * @throws UncheckedIOException if the process ends before it prints its start-up line
+   */
+  synchronized void restartWith(List<String> jvmOptions) {
+    kill();
+    start(jvmOptions);
+  }
+
+  /**
+   * Wall-clock milliseconds at which the current process's start-up line was read from its stdout: the
+   * instant it served.
+   */
+  synchronized long startLineMillis() {
+    return process.startLineMillis();
   }
 
 

@@ -42,9 +42,20 @@ public interface ResourceManagerNode {
   void resume();
 
   /**
-   * Replaces it with a new instance on the same ports and the same registry store (SPEC 9): same id,
-   * larger epoch, allocations kept. Task executors see the newer epoch at the first heartbeat request and
-   * register again at once; the event sequence continues.
+   * Ends it abruptly, keeping its registry store: in process its main thread and servers stop at once; a
+   * child process gets SIGKILL. Nobody is told: task executors see their heartbeats stop and calls fail.
+   * {@link #restart()} starts a new one. Idempotent.
+   */
+  void kill();
+
+  /** Whether it runs: false after {@link #kill()} until {@link #restart()}. */
+  boolean isRunning();
+
+  /**
+   * Replaces it with a new instance on the same ports and the same registry store (SPEC 9), after a
+   * {@link #kill()} if it still runs: same id, larger epoch, allocations kept. Returns once the new
+   * instance serves (a child process printed its start-up line). Task executors see the newer epoch at
+   * the first heartbeat request and register again at once; the event sequence continues.
    */
   void restart();
 }

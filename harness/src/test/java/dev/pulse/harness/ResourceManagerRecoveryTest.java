@@ -61,6 +61,30 @@ class ResourceManagerRecoveryTest {
         || e.type() == EventType.TASK_EXECUTOR_LOST);
   }
 
+  @Test
+  void killThenRestart_inProcess_keepsTheStore_andTheTaskExecutorsAreNotTold(MiniCluster cluster) {
+    List<Allocation> held = ((InProcessResourceManager) cluster.resourceManager()).resourceManager()
+        .allocateSlots("job-1", 3).join();
+    long epoch = cluster.resourceManager().overview().epoch();
+
+    cluster.killResourceManager();
+    assertThat(cluster.resourceManager().isRunning()).isFalse();
+    // Killed, not stopped: the task executors still hold their slots, waiting for it.
+    for (Allocation a : held) {
+      InProcessTaskExecutor te = (InProcessTaskExecutor) cluster.taskExecutor(a.taskExecutorId());
+      assertThat(te.taskExecutor().slots()).extracting(TaskSlot::allocationId).contains(a.allocationId());
+    }
+
+    cluster.restartResourceManager();
+    assertThat(cluster.resourceManager().isRunning()).isTrue();
+    assertThat(cluster.resourceManager().overview().epoch()).isEqualTo(epoch + 1);
+    ResourceManager rm = ((InProcessResourceManager) cluster.resourceManager()).resourceManager();
+    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(5)).until(() -> allActive(rm, 2));
+    assertThat(rm.allocations("job-1").join()).extracting(Allocation::allocationId)
+        .containsExactlyInAnyOrderElementsOf(held.stream().map(Allocation::allocationId).toList());
+    assertThat(cluster.events()).noneMatch(e -> e.type() == EventType.ALLOCATION_LOST);
+  }
+
   private static boolean allActive(ResourceManager rm, int count) {
     List<TaskExecutorInfo> all = rm.taskExecutors().join();
     return all.size() == count && all.stream().allMatch(te -> Objects.equals(te.state(), "ACTIVE"));

@@ -256,6 +256,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
             + registration.slots() + " slot(s)");
     // A task executor that survived a resource manager restart may still hold slots: free them.
     reconcile(r, report, true);
+    CrashPoints.reached(CrashPoints.AFTER_TASK_EXECUTOR_RECONCILED);
     refreshOverview();
     TaskExecutorInfo info = info(r);
     notifyListeners(l -> l.taskExecutorRegistered(info));
@@ -310,6 +311,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   }
 
   private void askAll(String jobId, List<Allocation> reserved, CompletableFuture<List<Allocation>> result) {
+    CrashPoints.reached(CrashPoints.AFTER_PENDING_PERSISTED);
     List<CompletableFuture<Void>> asks = new ArrayList<>(reserved.size());
     for (Allocation a : reserved) {
       asks.add(ask(a));
@@ -333,6 +335,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   private void finishAllocation(String jobId, List<Allocation> reserved, List<CompletableFuture<Void>> asks,
       CompletableFuture<List<Allocation>> result) {
+    CrashPoints.reached(CrashPoints.AFTER_TASK_EXECUTOR_CALL);
     Throwable failure = askFailure(reserved, asks);
     if (failure != null) {
       undo(jobId, reserved, asks, failure, result);
@@ -345,6 +348,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   private void created(String jobId, List<Allocation> reserved, List<CompletableFuture<Void>> asks,
       CompletableFuture<List<Allocation>> result) {
+    CrashPoints.reached(CrashPoints.AFTER_TASK_EXECUTOR_CALL);
     Throwable failure = askFailure(reserved, asks);
     if (failure != null) {
       undo(jobId, reserved, asks, failure, result);
