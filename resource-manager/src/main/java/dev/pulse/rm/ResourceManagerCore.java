@@ -239,6 +239,9 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
    */
   private void confirm(Registered r, SlotReport report) {
     TaskExecutorRegistration registration = r.registration;
+    // The confirmation is a message from the task executor: it counts as a heartbeat, so the task
+    // executor is ACTIVE at once (after a restart: within one interval of being asked).
+    heartbeats.receiveHeartbeat(r.resourceId, null);
     r.confirmed = true;
     confirmedTaskExecutors++;
     if (r.recovering) {

@@ -93,6 +93,8 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
   private volatile Registration registration;
   private ResourceId monitoredResourceManager;
   private boolean attemptInFlight;
+  /** The token of the last resource manager this task executor followed, kept while it registers again. */
+  private FencingToken lastFollowed;
   private int attempts;
   private RegistrationFailure lastFailure;
   private RegistrationFailure lastLoggedFailure;
@@ -179,6 +181,15 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
   void resourceManagerRestarted(FencingToken presented) {
     if (state == State.REGISTERED && Fencing.isRestartOf(acceptedToken(), presented)) {
       lose(presented + " restarted (newer epoch); registering again at once with the slot report");
+    } else if (state == State.REGISTERING && !attemptInFlight && Fencing.isRestartOf(lastFollowed, presented)) {
+      // Not registered (this task executor timed out its resource manager, or was registering when it
+      // restarted): the restarted resource manager is calling, so it is up. Retry now, not after the backoff.
+      LOG.info("{} is calling; registering again now instead of after the backoff", presented);
+      if (retryTimer != null) {
+        retryTimer.cancel();
+        retryTimer = null;
+      }
+      attempt();
     }
   }
 
@@ -252,6 +263,7 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     registration = accepted;
     cancelTimers();
     backoff.reset();
+    lastFollowed = accepted.fencingToken();
     monitoredResourceManager = ResourceId.of(accepted.resourceManagerId());
     heartbeats.monitorTarget(monitoredResourceManager, HeartbeatTarget.noOp());
     LOG.info("Registered with resource manager {} at {} after {} attempt(s): {}", accepted.resourceManagerId(),

@@ -170,9 +170,10 @@ public final class TaskExecutor {
   }
 
   /**
-   * A call refused by fencing carried the id of the resource manager it follows with a newer epoch: that
-   * resource manager restarted on its store, and this task executor registers again at once with its slot
-   * report (SPEC 9). The gateway calls this; call on the main thread.
+   * A call was refused by fencing: if it carried the id of the resource manager this task executor follows
+   * (or last followed, while it registers again) with a newer epoch, that resource manager restarted on its
+   * store, and this task executor registers again at once with its slot report (SPEC 9). The gateway calls
+   * this; call on the main thread.
    */
   public void resourceManagerRestarted(FencingToken presented) {
     core.resourceManagerRestarted(presented);

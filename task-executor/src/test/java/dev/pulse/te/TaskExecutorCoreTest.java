@@ -187,6 +187,31 @@ class TaskExecutorCoreTest {
   }
 
   @Test
+  void resourceManagerRestarted_whileRegisteringAgain_retriesAtOnceInsteadOfAfterTheBackoff() {
+    client.acceptAll();
+    start(Duration.ofMinutes(5));
+    FencingToken followed = ScriptedResourceManagerClient.TOKEN;
+    // The resource manager goes away: the heartbeat timeout ends the registration, and attempts back off.
+    client.refuseAll("UNAVAILABLE");
+    main.advance(TIMEOUT.plus(Duration.ofSeconds(30)));
+    int attemptsWhileDown = client.registrations().size();
+    assertThat(core.registration()).isNull();
+
+    // It comes back on its store and calls: another resource manager, or the same epoch, change nothing.
+    client.acceptAll();
+    core.resourceManagerRestarted(new FencingToken("rm-other", followed.epoch() + 1));
+    core.resourceManagerRestarted(followed);
+    assertThat(client.registrations()).hasSize(attemptsWhileDown);
+
+    long calledAt = main.nanoTime();
+    core.resourceManagerRestarted(new FencingToken(followed.resourceManagerId(), followed.epoch() + 1));
+    main.runPending();
+    assertThat(client.registrations()).hasSize(attemptsWhileDown + 1);
+    assertThat(client.lastRegistration().atNanos()).isEqualTo(calledAt);
+    assertThat(core.registration()).isNotNull();
+  }
+
+  @Test
   void heartbeatTimeout_thenAcceptedAgain_followsTheNewRegistration() {
     client.acceptAll();
     start(Duration.ofMinutes(5));

@@ -178,7 +178,9 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
       Fencing.check(accepted, token);
     } catch (CallRefusedException e) {
       LOG.debug("Refused a call: {}", e.getMessage());
-      if (Fencing.isRestartOf(accepted, token)) {
+      if (accepted == null || Fencing.isRestartOf(accepted, token)) {
+        // A restarted resource manager, or one calling while this task executor is not registered: the
+        // connection decides whether it is the one it followed and registers again at once.
         onResourceManagerRestart.accept(token);
       }
       throw e;
