@@ -38,6 +38,15 @@ public final class ChannelLease implements AutoCloseable {
     return closed.get();
   }
 
+  /**
+   * Ends gRPC's reconnect backoff on this channel, so the next call connects now instead of failing fast
+   * until the backoff (which grows to minutes while the peer is down) runs out. For a caller that has
+   * its own retry schedule or evidence that the peer is back.
+   */
+  public void reconnectNow() {
+    channel.resetConnectBackoff();
+  }
+
   ManagedChannel managedChannel() {
     return channel;
   }

@@ -58,6 +58,9 @@ public final class GrpcResourceManagerClient implements ResourceManagerClient {
         .setNumberOfSlots(numberOfSlots)
         .setSlotReport(ProtoConversions.toProto(slots))
         .build();
+    // The registration has its own backoff (100 ms doubling to 30 s); gRPC's reconnect backoff on top of it
+    // would keep failing fast long after the resource manager is back (seconds after a restart).
+    lease.reconnectNow();
     return UnaryCalls.<RegisterTaskExecutorResponse>call(answer -> stub
             .withDeadlineAfter(REGISTER_DEADLINE.toNanos(), TimeUnit.NANOSECONDS).registerTaskExecutor(request, answer),
         GrpcStatuses::toDomain).thenApply(GrpcResourceManagerClient::toRegistration);
