@@ -54,22 +54,7 @@ class ResourceManagerCoreTest {
         return Instant.ofEpochMilli(EPOCH_MILLIS + (main.nanoTime() - mainStart) / 1_000_000);
       }
     };
-    ResourceManagerListener listener = new ResourceManagerListener() {
-      @Override
-      public void taskExecutorRegistered(TaskExecutorInfo te) {
-        heard.add("registered " + te.id());
-      }
-
-      @Override
-      public void taskExecutorLost(String id, LossReason reason, String detail) {
-        heard.add("lost " + id + " " + reason);
-      }
-
-      @Override
-      public void allocationLost(Allocation allocation, LossReason reason, String detail) {
-        heard.add("allocation lost " + allocation.allocationId() + " " + reason);
-      }
-    };
+    ResourceManagerListener listener = new RecordingListener(heard);
     rm = new ResourceManagerCore(new FencingToken("rm-test", 7), HeartbeatConfig.of(INTERVAL, TIMEOUT), main, wall,
         fakes, List.of(listener), HeartbeatMetrics.NONE);
   }

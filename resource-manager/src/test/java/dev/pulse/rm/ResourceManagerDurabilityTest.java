@@ -310,22 +310,7 @@ class ResourceManagerDurabilityTest {
   private void start(RegistryStore store) {
     StoredState state = store.open("rm-test");
     startedAt = main.nanoTime();
-    ResourceManagerListener listener = new ResourceManagerListener() {
-      @Override
-      public void taskExecutorRegistered(TaskExecutorInfo te) {
-        heard.add("registered " + te.id());
-      }
-
-      @Override
-      public void taskExecutorLost(String id, LossReason reason, String detail) {
-        heard.add("lost " + id + " " + reason);
-      }
-
-      @Override
-      public void allocationLost(Allocation allocation, LossReason reason, String detail) {
-        heard.add("allocation lost " + allocation.allocationId() + " " + reason);
-      }
-    };
+    ResourceManagerListener listener = new RecordingListener(heard);
     rm = new ResourceManagerCore(new FencingToken(state.resourceManagerId(), state.epoch()),
         HeartbeatConfig.of(INTERVAL, TIMEOUT), main, wall, fakes, List.of(listener), HeartbeatMetrics.NONE, store,
         state, RECOVERY);

@@ -51,8 +51,10 @@ class ResourceManagerFacadeTest {
 
     fakes.get("te-1").health = FakeTaskExecutors.Health.SILENT;
     main.advance(TIMEOUT.plus(INTERVAL));
-    assertThat(heard).containsExactly("registered te-1", "allocation lost HEARTBEAT_TIMEOUT",
-        "allocation lost HEARTBEAT_TIMEOUT", "lost te-1 HEARTBEAT_TIMEOUT");
+    List<Allocation> lost = allocated.join();
+    assertThat(heard).containsExactly("registered te-1",
+        "allocation lost " + lost.get(0).allocationId() + " HEARTBEAT_TIMEOUT",
+        "allocation lost " + lost.get(1).allocationId() + " HEARTBEAT_TIMEOUT", "lost te-1 HEARTBEAT_TIMEOUT");
     assertThat(rm.overview().taskExecutors()).isZero();
 
     TaskExecutorRegistration te2 = registration("te-2", "i-2", 1);
@@ -100,21 +102,6 @@ class ResourceManagerFacadeTest {
         .resourceManagerId("rm-facade")
         .connector(fakes)
         .mainThread(main)
-        .listener(new ResourceManagerListener() {
-          @Override
-          public void taskExecutorRegistered(TaskExecutorInfo te) {
-            heard.add("registered " + te.id());
-          }
-
-          @Override
-          public void taskExecutorLost(String id, LossReason reason, String detail) {
-            heard.add("lost " + id + " " + reason);
-          }
-
-          @Override
-          public void allocationLost(Allocation allocation, LossReason reason, String detail) {
-            heard.add("allocation lost " + reason);
-          }
-        });
+        .listener(new RecordingListener(heard));
   }
 }
