@@ -351,7 +351,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   private void created(String jobId, List<Allocation> reserved, List<CompletableFuture<Void>> asks,
       CompletableFuture<List<Allocation>> result) {
-    CrashPoints.reached(CrashPoints.AFTER_TASK_EXECUTOR_CALL);
+    // While ALLOCATED was being stored, the task executor may have been lost: check again.
     Throwable failure = askFailure(reserved, asks);
     if (failure != null) {
       undo(jobId, reserved, asks, failure, result);
