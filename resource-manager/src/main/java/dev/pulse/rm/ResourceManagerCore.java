@@ -20,9 +20,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -146,10 +148,22 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     // Old enough that a slot report lacking it loses it at once: it was acknowledged before the restart.
     long confirmedAt = main.nanoTime() - heartbeatConfig.interval().toNanos() - 1;
     long kept = 0;
+    // A loss is stored event first, removal second: a crash in between leaves an allocation whose owner was
+    // already told it is lost. It stays lost.
+    Set<String> reportedLost = new HashSet<>();
+    for (StoredEvent e : state.events()) {
+      if (EventType.ALLOCATION_LOST.name().equals(e.type()) && e.allocationId() != null) {
+        reportedLost.add(e.allocationId());
+      }
+    }
     for (StoredAllocation stored : state.allocations()) {
       Allocation a = new Allocation(stored.allocationId(), stored.jobId(), stored.taskExecutorId(),
           stored.slotIndex(), Allocation.State.ALLOCATED, stored.createdAt());
-      if (Allocation.State.ALLOCATED.name().equals(stored.state())
+      if (reportedLost.contains(stored.allocationId())) {
+        LOG.info("Dropping stored allocation {} of job {}: it was reported lost before the restart",
+            stored.allocationId(), stored.jobId());
+        persist.write(new Mutation.RemoveAllocation(stored.allocationId()));
+      } else if (Allocation.State.ALLOCATED.name().equals(stored.state())
           && slots.restore(a, confirmedAt == 0 ? -1 : confirmedAt)) {
         kept++;
       } else {
@@ -511,10 +525,6 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     int slotsReleased = r.confirmed ? r.registration.slots() : 0;
     List<Allocation> lost = slots.removeTaskExecutor(taskExecutorId);
     refreshOverview();
-    persist.write(new Mutation.RemoveTaskExecutor(taskExecutorId));
-    for (Allocation a : lost) {
-      persist.write(new Mutation.RemoveAllocation(a.allocationId()));
-    }
     LOG.warn("Task executor {} lost ({}): {}; {} slot(s) released, {} allocation(s) lost", taskExecutorId, reason,
         detail, slotsReleased, lost.stream().filter(a -> a.state() == Allocation.State.ALLOCATED).count());
     if (reason == LossReason.DISCONNECTED) {
@@ -531,6 +541,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     }
     event(EventType.TASK_EXECUTOR_LOST, taskExecutorId, null, null, reason, slotsReleased, detail);
     notifyListeners(l -> l.taskExecutorLost(taskExecutorId, reason, detail));
+    // Removed after the events are written: a crash in between leaves the loss on record (see restore).
+    for (Allocation a : lost) {
+      persist.write(new Mutation.RemoveAllocation(a.allocationId()));
+    }
+    persist.write(new Mutation.RemoveTaskExecutor(taskExecutorId));
   }
 
   // ------------------------------------------------------------------ HeartbeatListener
@@ -602,8 +617,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     }
     for (Allocation a : result.lost()) {
       String why = "task executor " + te + " no longer holds slot " + a.slotIndex() + " for it";
-      persist.write(new Mutation.RemoveAllocation(a.allocationId()));
       event(EventType.ALLOCATION_LOST, te, a.allocationId(), a.jobId(), LossReason.DROPPED_BY_TASK_EXECUTOR, 0, why, a);
+      persist.write(new Mutation.RemoveAllocation(a.allocationId()));
       notifyListeners(l -> l.allocationLost(a, LossReason.DROPPED_BY_TASK_EXECUTOR, why));
     }
     refreshOverview();

@@ -11,6 +11,7 @@ import dev.pulse.rm.store.MemoryRegistryStore;
 import dev.pulse.rm.store.Mutation;
 import dev.pulse.rm.store.RegistryStore;
 import dev.pulse.rm.store.StoredAllocation;
+import dev.pulse.rm.store.StoredEvent;
 import dev.pulse.rm.store.StoredState;
 import java.time.Clock;
 import java.time.Duration;
@@ -263,6 +264,29 @@ class ResourceManagerDurabilityTest {
     assertThat(fakes.get("te-1").callsStartingWith("freeSlot")).containsExactly("freeSlot a-pending");
     assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(2);
     assertThat(store.open("ignored").allocations()).isEmpty();
+  }
+
+  @Test
+  void restart_afterALossWhoseEventWasStoredButNotTheRemoval_keepsTheAllocationLost() {
+    MemoryRegistryStore store = new MemoryRegistryStore();
+    start(store);
+    register("te-1", "i-1", 2);
+    Allocation a = allocate("job-a", 1).get(0);
+    // A crash between the two writes of a loss: the ALLOCATION_LOST event is stored, the removal is not.
+    store.apply(new Mutation.AppendEvent(new StoredEvent(rm.events(0, 100).size() + 1, 0, "ALLOCATION_LOST", "te-1",
+        a.allocationId(), "job-a", "HEARTBEAT_TIMEOUT", 0, "lost")));
+    restart(store);
+
+    assertThat(rm.allocations(null)).isEmpty();
+    assertThat(store.open("ignored").allocations()).isEmpty();
+    // The executor still reports it: it is freed there, not taken back.
+    SlotReport report = new SlotReport(List.of(new ReportedSlot(a.slotIndex(), a.allocationId(), "job-a"),
+        new ReportedSlot(1 - a.slotIndex(), null, null)));
+    RegistrationResult again = rm.register(new TaskExecutorRegistration("te-1", "i-1",
+        fakes.get("te-1").registration.address(), 2, report));
+    rm.slotReport("te-1", again.registrationId(), report);
+    assertThat(fakes.get("te-1").callsStartingWith("freeSlot")).contains("freeSlot " + a.allocationId());
+    assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(2);
   }
 
   @Test
