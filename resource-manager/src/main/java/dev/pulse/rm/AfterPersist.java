@@ -4,9 +4,12 @@ import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.rm.store.Mutation;
 import dev.pulse.rm.store.RegistryStore;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +27,12 @@ import org.slf4j.LoggerFactory;
  * <p>A failed write means the store is broken: the actions waiting on it are not run (nothing is
  * acknowledged that could be lost); their failure hooks are called instead.
  *
+ * <p>{@link #atomically} groups the writes of several calls into one {@link Mutation.Batch}: a crash keeps
+ * all of them or none.
+ *
+ * <p>The store completes a whole commit's futures at once; they hand the main thread one drain task
+ * between them, not one each (each task queued ahead of the heartbeat sender's wake-up delays it).
+ *
  * <p>Thread-safety: confined to the main-thread executor; the store's completions hop onto it.
  */
 final class AfterPersist {
@@ -35,8 +44,11 @@ final class AfterPersist {
   private final RegistryStore store;
   private final MainThreadExecutor main;
   private final Deque<Waiting> queue = new ArrayDeque<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
   private boolean draining;
+  /** The writes of the running {@link #atomically} section, or null outside one. */
+  private List<Mutation> batch;
 
   AfterPersist(RegistryStore store, MainThreadExecutor main) {
     this.store = store;
@@ -51,19 +63,57 @@ final class AfterPersist {
   /** As {@link #then(List, Runnable)}, with {@code onFailure} called (on the main thread) if a write fails. */
   void then(List<? extends Mutation> mutations, Runnable action, Consumer<Throwable> onFailure) {
     for (Mutation m : mutations) {
-      lastWrite = applyQuietly(m);
+      write(m);
     }
     CompletableFuture<Void> durable = lastWrite;
     queue.addLast(new Waiting(durable, action, onFailure));
     if (!durable.isDone()) {
-      durable.whenComplete((ignored, failure) -> main.execute(this::drain));
+      durable.whenComplete((ignored, failure) -> scheduleDrain());
     }
     drain();
   }
 
   /** Persists {@code mutation}; nothing waits for it but later actions. */
   void write(Mutation mutation) {
-    lastWrite = applyQuietly(mutation);
+    if (batch != null) {
+      batch.add(mutation);
+    } else {
+      lastWrite = applyQuietly(mutation);
+    }
+  }
+
+  /**
+   * Runs {@code section}, whose writes ({@link #then}, {@link #write}) go to the store as one atomic batch
+   * when it returns; the actions it queued run once that batch is durable. A section run inside another
+   * joins the outer one's batch.
+   */
+  void atomically(Runnable section) {
+    if (batch != null) {
+      section.run();
+      return;
+    }
+    CompletableFuture<Void> before = lastWrite;
+    CompletableFuture<Void> durable = new CompletableFuture<>();
+    List<Mutation> writes = new ArrayList<>();
+    batch = writes;
+    lastWrite = durable;
+    try {
+      section.run();
+    } finally {
+      batch = null;
+      CompletableFuture<Void> written = writes.isEmpty() ? before
+          : before.thenCombine(applyQuietly(writes.size() == 1 ? writes.get(0) : new Mutation.Batch(writes)),
+              (a, b) -> null);
+      written.whenComplete((v, failure) -> {
+        if (failure == null) {
+          durable.complete(null);
+        } else {
+          durable.completeExceptionally(failure instanceof CompletionException
+              && failure.getCause() != null ? failure.getCause() : failure);
+        }
+      });
+      drain();
+    }
   }
 
   /** Actions still waiting for the store. */
@@ -76,6 +126,16 @@ final class AfterPersist {
       return store.apply(m);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** From any thread: one drain task on the main thread, unless one is queued and has not started yet. */
+  private void scheduleDrain() {
+    if (drainScheduled.compareAndSet(false, true)) {
+      main.execute(() -> {
+        drainScheduled.set(false); // completions from here on queue another drain
+        drain();
+      });
     }
   }
 

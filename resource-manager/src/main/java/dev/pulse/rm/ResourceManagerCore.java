@@ -20,7 +20,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -148,22 +147,10 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     // Old enough that a slot report lacking it loses it at once: it was acknowledged before the restart.
     long confirmedAt = main.nanoTime() - heartbeatConfig.interval().toNanos() - 1;
     long kept = 0;
-    // A loss is stored event first, removal second: a crash in between leaves an allocation whose owner was
-    // already told it is lost. It stays lost.
-    Set<String> reportedLost = new HashSet<>();
-    for (StoredEvent e : state.events()) {
-      if (EventType.ALLOCATION_LOST.name().equals(e.type()) && e.allocationId() != null) {
-        reportedLost.add(e.allocationId());
-      }
-    }
     for (StoredAllocation stored : state.allocations()) {
       Allocation a = new Allocation(stored.allocationId(), stored.jobId(), stored.taskExecutorId(),
           stored.slotIndex(), Allocation.State.ALLOCATED, stored.createdAt());
-      if (reportedLost.contains(stored.allocationId())) {
-        LOG.info("Dropping stored allocation {} of job {}: it was reported lost before the restart",
-            stored.allocationId(), stored.jobId());
-        persist.write(new Mutation.RemoveAllocation(stored.allocationId()));
-      } else if (Allocation.State.ALLOCATED.name().equals(stored.state())
+      if (Allocation.State.ALLOCATED.name().equals(stored.state())
           && slots.restore(a, confirmedAt == 0 ? -1 : confirmedAt)) {
         kept++;
       } else {
@@ -507,6 +494,10 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   /** Declares the task executor lost: the one place where a registration ends. */
   private void lose(String taskExecutorId, LossReason reason, String detail) {
+    persist.atomically(() -> loseNow(taskExecutorId, reason, detail)); // its events and removals: all or none
+  }
+
+  private void loseNow(String taskExecutorId, LossReason reason, String detail) {
     Registered r = registry.remove(taskExecutorId);
     if (r == null) {
       return;
@@ -541,7 +532,6 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     }
     event(EventType.TASK_EXECUTOR_LOST, taskExecutorId, null, null, reason, slotsReleased, detail);
     notifyListeners(l -> l.taskExecutorLost(taskExecutorId, reason, detail));
-    // Removed after the events are written: a crash in between leaves the loss on record (see restore).
     for (Allocation a : lost) {
       persist.write(new Mutation.RemoveAllocation(a.allocationId()));
     }
@@ -617,8 +607,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     }
     for (Allocation a : result.lost()) {
       String why = "task executor " + te + " no longer holds slot " + a.slotIndex() + " for it";
-      event(EventType.ALLOCATION_LOST, te, a.allocationId(), a.jobId(), LossReason.DROPPED_BY_TASK_EXECUTOR, 0, why, a);
-      persist.write(new Mutation.RemoveAllocation(a.allocationId()));
+      persist.atomically(() -> {
+        event(EventType.ALLOCATION_LOST, te, a.allocationId(), a.jobId(), LossReason.DROPPED_BY_TASK_EXECUTOR, 0, why,
+            a);
+        persist.write(new Mutation.RemoveAllocation(a.allocationId()));
+      });
       notifyListeners(l -> l.allocationLost(a, LossReason.DROPPED_BY_TASK_EXECUTOR, why));
     }
     refreshOverview();

@@ -124,7 +124,8 @@ class ResourceManagerDurabilityTest {
         .containsExactly(EventType.TASK_EXECUTOR_REGISTERED);
 
     rm.disconnect("te-1", registered.registrationId(), "bye");
-    assertThat(store.written()).contains(new Mutation.RemoveTaskExecutor("te-1"));
+    assertThat(store.written()).last().isInstanceOfSatisfying(Mutation.Batch.class,
+        b -> assertThat(b.mutations()).contains(new Mutation.RemoveTaskExecutor("te-1")));
     assertThat(heard).containsExactly("registered te-1");
     store.completeAll();
     main.runPending();
@@ -267,26 +268,34 @@ class ResourceManagerDurabilityTest {
   }
 
   @Test
-  void restart_afterALossWhoseEventWasStoredButNotTheRemoval_keepsTheAllocationLost() {
-    MemoryRegistryStore store = new MemoryRegistryStore();
+  void loss_isOneAtomicWrite_ofItsEventsAndItsRemovals_heardOfOnlyOnceDurable() {
+    ManualRegistryStore store = new ManualRegistryStore();
     start(store);
-    register("te-1", "i-1", 2);
-    Allocation a = allocate("job-a", 1).get(0);
-    // A crash between the two writes of a loss: the ALLOCATION_LOST event is stored, the removal is not.
-    store.apply(new Mutation.AppendEvent(new StoredEvent(rm.events(0, 100).size() + 1, 0, "ALLOCATION_LOST", "te-1",
-        a.allocationId(), "job-a", "HEARTBEAT_TIMEOUT", 0, "lost")));
-    restart(store);
+    RegistrationResult registered = register("te-1", "i-1", 2);
+    CompletableFuture<List<Allocation>> allocated = rm.allocate("job-a", 1);
+    for (int i = 0; i < 3; i++) {
+      store.completeAll();
+      main.runPending();
+    }
+    String id = allocated.join().get(0).allocationId();
+    int before = store.written().size();
+    heard.clear();
 
-    assertThat(rm.allocations(null)).isEmpty();
-    assertThat(store.open("ignored").allocations()).isEmpty();
-    // The executor still reports it: it is freed there, not taken back.
-    SlotReport report = new SlotReport(List.of(new ReportedSlot(a.slotIndex(), a.allocationId(), "job-a"),
-        new ReportedSlot(1 - a.slotIndex(), null, null)));
-    RegistrationResult again = rm.register(new TaskExecutorRegistration("te-1", "i-1",
-        fakes.get("te-1").registration.address(), 2, report));
-    rm.slotReport("te-1", again.registrationId(), report);
-    assertThat(fakes.get("te-1").callsStartingWith("freeSlot")).contains("freeSlot " + a.allocationId());
-    assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(2);
+    rm.disconnect("te-1", registered.registrationId(), "bye");
+    main.runPending();
+
+    assertThat(store.written().subList(before, store.written().size())).singleElement()
+        .isInstanceOfSatisfying(Mutation.Batch.class, b -> {
+          assertThat(b.mutations()).filteredOn(Mutation.AppendEvent.class::isInstance)
+              .extracting(m -> ((Mutation.AppendEvent) m).event().type())
+              .containsExactly("ALLOCATION_LOST", "TASK_EXECUTOR_LOST");
+          assertThat(b.mutations()).contains(new Mutation.RemoveAllocation(id),
+              new Mutation.RemoveTaskExecutor("te-1"));
+        });
+    assertThat(heard).isEmpty();
+    store.completeAll();
+    main.runPending();
+    assertThat(heard).contains("lost te-1 DISCONNECTED");
   }
 
   @Test

@@ -37,7 +37,9 @@ public final class MemoryRegistryStore implements RegistryStore {
 
   @Override
   public synchronized CompletableFuture<Void> apply(Mutation mutation) {
-    if (mutation instanceof Mutation.PutAllocation p) {
+    if (mutation instanceof Mutation.Batch b) {
+      b.mutations().forEach(this::apply); // nothing can interrupt it half-way: all or none
+    } else if (mutation instanceof Mutation.PutAllocation p) {
       allocations.put(p.allocation().allocationId(), p.allocation());
     } else if (mutation instanceof Mutation.RemoveAllocation r) {
       allocations.remove(r.allocationId());

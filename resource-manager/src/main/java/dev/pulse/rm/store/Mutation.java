@@ -1,5 +1,7 @@
 package dev.pulse.rm.store;
 
+import java.util.List;
+
 /**
  * One change to the stored state. Applied in the order given; each is idempotent (applying it twice
  * leaves the same state), so a replay after a crash is harmless.
@@ -20,4 +22,17 @@ public sealed interface Mutation {
 
   /** Appends an event; the store keeps the newest {@code tail} and remembers the highest sequence number. */
   record AppendEvent(StoredEvent event) implements Mutation {}
+
+  /**
+   * Several mutations applied in order and atomically: after a crash the store holds all of them or none
+   * (a loss is its events and its removals together). A batch may not contain a batch.
+   */
+  record Batch(List<Mutation> mutations) implements Mutation {
+    public Batch {
+      mutations = List.copyOf(mutations);
+      if (mutations.stream().anyMatch(m -> m instanceof Batch)) {
+        throw new IllegalArgumentException("a batch may not contain a batch");
+      }
+    }
+  }
 }

@@ -123,7 +123,11 @@ final class SqliteTables implements AutoCloseable {
 
   /** Applies one mutation inside the current transaction. */
   void apply(Mutation mutation) throws SQLException {
-    if (mutation instanceof Mutation.PutAllocation p) {
+    if (mutation instanceof Mutation.Batch b) {
+      for (Mutation m : b.mutations()) {
+        apply(m); // same transaction: a batch never spans two commits
+      }
+    } else if (mutation instanceof Mutation.PutAllocation p) {
       StoredAllocation a = p.allocation();
       putAllocation.setString(1, a.allocationId());
       putAllocation.setString(2, a.jobId());

@@ -1,9 +1,11 @@
 package dev.pulse.rm.store;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 /**
- * A seeded stream of mutations of every kind over a small set of ids (so puts replace and removes hit),
+ * A seeded stream of mutations of every kind, some of them in atomic batches, over a small set of ids (so puts replace and removes hit),
  * events numbered on from a given sequence number. The same seed and start give the same stream, which
  * is how the crash test's parent knows what its child wrote.
  */
@@ -20,7 +22,19 @@ final class RandomMutations {
     this.nextEventSeq = lastEventSeq + 1;
   }
 
+  /** The next write: one mutation, or (one in six) an atomic batch of two to five. */
   Mutation next() {
+    if (random.nextInt(6) == 0) {
+      List<Mutation> batch = new ArrayList<>();
+      for (int n = 2 + random.nextInt(4); n > 0; n--) {
+        batch.add(single());
+      }
+      return new Mutation.Batch(batch);
+    }
+    return single();
+  }
+
+  private Mutation single() {
     counter++;
     int kind = random.nextInt(10);
     String allocationId = "alloc-" + random.nextInt(40);

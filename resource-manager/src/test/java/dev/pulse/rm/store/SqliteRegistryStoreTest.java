@@ -212,6 +212,33 @@ class SqliteRegistryStoreTest {
   }
 
   @Test
+  void aBatch_isStoredWhole_orNotAtAll() {
+    RegistryStore store = open(StoreConfig.Sync.NORMAL);
+    StoredAllocation kept = allocation("a-1", "ALLOCATED", null);
+    StoredEvent lost = new StoredEvent(1, 99L, "ALLOCATION_LOST", "te-1", "a-1", "job", "UNREACHABLE", 0, "lost");
+    join(store.apply(new Mutation.PutAllocation(kept)));
+    join(store.apply(new Mutation.Batch(List.of(new Mutation.AppendEvent(lost), new Mutation.RemoveAllocation("a-1"),
+        new Mutation.PutAllocation(allocation("a-2", "ALLOCATED", null))))));
+
+    // Its last write fails (a null state): nothing of the batch may remain, not even its first write.
+    CompletableFuture<Void> torn = store.apply(new Mutation.Batch(List.of(
+        new Mutation.RemoveAllocation("a-2"), new Mutation.PutAllocation(allocation("a-3", null, null)))));
+    assertThatThrownBy(() -> join(torn)).hasRootCauseInstanceOf(SQLException.class);
+    store.close();
+
+    StoredState state = locked(StoreConfig.Sync.NORMAL).open("rm-1");
+    assertThat(state.allocations()).extracting(StoredAllocation::allocationId).containsExactly("a-2");
+    assertThat(state.events()).containsExactly(lost);
+  }
+
+  @Test
+  void aBatch_mayNotHoldABatch() {
+    Mutation.Batch inner = new Mutation.Batch(List.of(new Mutation.RemoveAllocation("a-1")));
+
+    assertThatThrownBy(() -> new Mutation.Batch(List.of(inner))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void apply_beforeOpenOrAfterClose_fails() {
     SqliteRegistryStore store = SqliteRegistryStore.lock(dir, StoreConfig.Sync.NORMAL);
     opened.add(store);

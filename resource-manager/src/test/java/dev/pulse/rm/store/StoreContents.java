@@ -26,6 +26,13 @@ record StoreContents(Map<String, StoredAllocation> allocations, Map<String, Stor
 
   /** The contents after {@code mutation}, keeping the newest {@code tail} events. */
   StoreContents apply(Mutation mutation, int tail) {
+    if (mutation instanceof Mutation.Batch b) {
+      StoreContents after = this;
+      for (Mutation m : b.mutations()) {
+        after = after.apply(m, tail);
+      }
+      return after;
+    }
     Map<String, StoredAllocation> a = new TreeMap<>(allocations);
     Map<String, StoredTaskExecutor> t = new TreeMap<>(taskExecutors);
     long seq = lastEventSeq;
