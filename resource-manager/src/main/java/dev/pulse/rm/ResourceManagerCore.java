@@ -170,6 +170,24 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     recoveryTimer = main.schedule(this::recoveryTimedOut, recoveryTimeout.toNanos());
   }
 
+  /**
+   * Asks every task executor still recovering for a heartbeat now, instead of at its phase in the
+   * interval: each answers a call of this newer epoch by registering again (SPEC 9). Called once the
+   * resource manager takes calls; the outcome is ignored (the heartbeat sender keeps asking as usual).
+   */
+  void contactRecovering() {
+    for (Registered r : registry.values()) {
+      if (r.recovering && r.connection != null) {
+        r.connection.heartbeatTarget().requestHeartbeat(ownId, null).whenComplete((v, t) -> {
+          if (t != null) {
+            LOG.debug("Recovering task executor {} refused the first call: {}", r.registration.resourceId(),
+                t.toString());
+          }
+        });
+      }
+    }
+  }
+
   private void recoveryTimedOut() {
     recoveryTimer = null;
     List<String> late = registry.values().stream().filter(r -> r.recovering).map(r -> r.registration.resourceId())

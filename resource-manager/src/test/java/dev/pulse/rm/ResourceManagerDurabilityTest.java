@@ -170,10 +170,28 @@ class ResourceManagerDurabilityTest {
     assertThat(rm.allocations("job-a")).extracting(Allocation::allocationId)
         .containsExactlyInAnyOrderElementsOf(held.stream().map(Allocation::allocationId).toList());
     assertThatThrownBy(() -> rm.allocate("job-b", 1)).isInstanceOf(NotEnoughSlotsException.class);
-    // Contacted at once at their stored addresses, and asked for a heartbeat within one interval.
+    // Connected at their stored addresses at once, and asked for a heartbeat within one interval.
     assertThat(fakes.all).hasSize(connectionsBefore + 2);
     main.advance(INTERVAL);
     assertThat(fakes.get("te-1").callsStartingWith("heartbeat")).isNotEmpty();
+  }
+
+  @Test
+  void serving_asksEveryRecoveringExecutorAtOnce_notAtItsPhase() {
+    MemoryRegistryStore store = new MemoryRegistryStore();
+    start(store);
+    register("te-1", "i-1", 1);
+    register("te-2", "i-2", 1);
+    register("te-3", "i-3", 1);
+    restart(store);
+    register("te-3", "i-3", 1); // already back: not recovering any more
+    fakes.all.forEach(f -> f.calls.clear());
+
+    rm.contactRecovering();
+
+    assertThat(main.nanoTime()).isEqualTo(startedAt); // no time has passed: no phase can have come
+    assertThat(List.of("te-1", "te-2", "te-3")).extracting(id -> fakes.get(id).callsStartingWith("heartbeat").size())
+        .containsExactly(1, 1, 0);
   }
 
   @Test

@@ -209,6 +209,9 @@ public final class ResourceManagerServer implements AutoCloseable {
       if (restBindAddress != null) {
         restServer = started(startRest(rm));
       }
+      if (rpcServer != null) {
+        rm.serving(); // restored task executors can register again now: ask them at once
+      }
     } catch (RuntimeException e) {
       close();
       throw e;
