@@ -207,13 +207,14 @@ public final class ResourceManager implements AutoCloseable {
 
   /**
    * Tells the resource manager that its endpoint now takes the task executors' calls: the task executors
-   * restored from the store are asked for a heartbeat at once, and each answers by registering again
-   * (SPEC 9). Without this call each is asked at its first heartbeat, within one interval. Call it after
+   * restored from the store are asked for a heartbeat at once, each answers by registering again, and
+   * the recovery timeout counts from now (SPEC 9). Without this call each is asked at its first heartbeat,
+   * within one interval, and the recovery timeout counts from {@link #start()}. Call it after
    * {@link #start()}, once the RPC server serves; the standalone server does.
    */
   public CompletableFuture<Void> serving() {
     return onCore(c -> {
-      c.contactRecovering();
+      c.serving();
       return null;
     });
   }

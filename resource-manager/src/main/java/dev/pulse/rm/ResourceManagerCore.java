@@ -171,11 +171,18 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   }
 
   /**
-   * Asks every task executor still recovering for a heartbeat now, instead of at its phase in the
-   * interval: each answers a call of this newer epoch by registering again (SPEC 9). Called once the
-   * resource manager takes calls; the outcome is ignored (the heartbeat sender keeps asking as usual).
+   * The resource manager takes calls now (its RPC server serves). Task executors still recovering get
+   * their full {@code resourcemanager.recovery.timeout} from this moment (a slow start-up does not eat
+   * it), and each is asked for a heartbeat at once instead of at its phase in the interval: it answers a
+   * call of this newer epoch by registering again (SPEC 9). The outcome of that call is ignored (the
+   * heartbeat sender keeps asking as usual).
    */
-  void contactRecovering() {
+  void serving() {
+    if (recoveryTimer == null) {
+      return; // nothing restored, or already timed out
+    }
+    recoveryTimer.cancel();
+    recoveryTimer = main.schedule(this::recoveryTimedOut, recoveryTimeout.toNanos());
     for (Registered r : registry.values()) {
       if (r.recovering && r.connection != null) {
         r.connection.heartbeatTarget().requestHeartbeat(ownId, null).whenComplete((v, t) -> {

@@ -187,11 +187,30 @@ class ResourceManagerDurabilityTest {
     register("te-3", "i-3", 1); // already back: not recovering any more
     fakes.all.forEach(f -> f.calls.clear());
 
-    rm.contactRecovering();
+    rm.serving();
 
     assertThat(main.nanoTime()).isEqualTo(startedAt); // no time has passed: no phase can have come
     assertThat(List.of("te-1", "te-2", "te-3")).extracting(id -> fakes.get(id).callsStartingWith("heartbeat").size())
         .containsExactly(1, 1, 0);
+  }
+
+  @Test
+  void serving_startsTheRecoveryTimeoutAfresh_soASlowStartUpDoesNotEatIt() {
+    MemoryRegistryStore store = new MemoryRegistryStore();
+    start(store);
+    register("te-1", "i-1", 1);
+    restart(store);
+    fakes.get("te-1").health = FakeTaskExecutors.Health.SILENT;
+    main.advance(RECOVERY.minusSeconds(3)); // the RPC server took this long to bind
+
+    rm.serving();
+    long servingAt = main.nanoTime();
+    main.advanceTo(servingAt + RECOVERY.toNanos() - 1);
+    assertThat(rm.taskExecutors()).extracting(TaskExecutorInfo::state).containsExactly("RECOVERING");
+    main.advanceNanos(1);
+
+    assertThat(rm.taskExecutors()).isEmpty();
+    assertThat(heard).contains("lost te-1 RECOVERY_TIMEOUT");
   }
 
   @Test
