@@ -355,8 +355,14 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   }
 
   private CompletableFuture<Void> ask(Allocation a) {
+    Registered r = registry.get(a.taskExecutorId());
+    if (r == null || slots.allocation(a.allocationId()) == null) {
+      // Lost while its PENDING allocation was being stored: nobody to ask.
+      return CompletableFuture.failedFuture(new IllegalStateException("task executor " + a.taskExecutorId()
+          + " was lost before it was asked"));
+    }
     try {
-      return registry.get(a.taskExecutorId()).connection.requestSlot(a.slotIndex(), a.allocationId(), a.jobId());
+      return r.connection.requestSlot(a.slotIndex(), a.allocationId(), a.jobId());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

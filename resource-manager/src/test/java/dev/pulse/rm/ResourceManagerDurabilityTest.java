@@ -133,6 +133,28 @@ class ResourceManagerDurabilityTest {
   }
 
   @Test
+  void executorLostWhileItsPendingAllocationIsStored_failsTheAllocationClearly_withoutAskingIt() {
+    ManualRegistryStore store = new ManualRegistryStore();
+    start(store);
+    RegistrationResult registered = register("te-1", "i-1", 2);
+    store.completeAll();
+    main.runPending();
+
+    CompletableFuture<List<Allocation>> allocated = rm.allocate("job-a", 1);
+    rm.disconnect("te-1", registered.registrationId(), "bye"); // before PENDING is durable
+    for (int i = 0; i < 3; i++) {
+      store.completeAll();
+      main.runPending();
+    }
+
+    assertThat(allocated).isCompletedExceptionally();
+    assertThatThrownBy(allocated::join).hasCauseInstanceOf(AllocationFailedException.class)
+        .rootCause().hasMessage("task executor te-1 was lost before it was asked");
+    assertThat(fakes.get("te-1").callsStartingWith("requestSlot")).isEmpty();
+    assertThat(rm.allocations(null)).isEmpty();
+  }
+
+  @Test
   void failedWrite_acknowledgesNothing_andFailsTheAllocation() {
     ManualRegistryStore store = new ManualRegistryStore();
     start(store);
