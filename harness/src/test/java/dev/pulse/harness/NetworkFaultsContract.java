@@ -101,7 +101,7 @@ abstract class NetworkFaultsContract {
     String metricsBefore = cluster.metrics();
     cluster.taskExecutor(0).network().delay(Duration.ofMillis(50), Duration.ofMillis(20));
 
-    Observed.noLossFor(cluster, cluster.heartbeatTimeout().multipliedBy(2));
+    Observed.noLossFor(cluster, Bounds.hung(cluster));
 
     String metrics = cluster.metrics();
     double calls = Bounds.metric(metrics, "pulse_heartbeat_rtt_seconds_count", "")
@@ -126,6 +126,10 @@ abstract class NetworkFaultsContract {
     // Bytes already queued still trickle in, so there is no SPEC bound; printed for the table.
     System.out.printf("%s bandwidth 20 bytes/s -> %s %s after %d ms%n", mode(), lost.type(), lost.reason(),
         lost.time() - cutAt);
+    // Bytes queued at 20 bytes/s keep the times they were given when the fault ends (the proxy does not
+    // re-time its queue); a reset drops them, so the task executor registers again at once.
+    cluster.taskExecutor(0).network().heal();
+    cluster.taskExecutor(0).network().reset();
   }
 
   @Test
@@ -134,7 +138,7 @@ abstract class NetworkFaultsContract {
     int reset = cluster.taskExecutor(1).network().reset();
 
     assertThat(reset).as("connections reset").isPositive();
-    Observed.noLossFor(cluster, cluster.heartbeatTimeout().multipliedBy(2));
+    Observed.noLossFor(cluster, Bounds.hung(cluster));
     assertThat(((ProxyLink) cluster.taskExecutor(1).network()).connections()).as("connected again").isPositive();
   }
 
