@@ -6,7 +6,9 @@ import dev.pulse.te.server.TaskExecutorServer;
 import java.time.Duration;
 
 /**
- * A task executor in the test's JVM, on a {@link PausableMainThread} and behind {@link NetworkFaults}.
+ * A task executor in the test's JVM, on a {@link PausableMainThread}, behind {@link NetworkFaults} (its
+ * interceptors) and a {@link ProxyLink} (if the cluster has network faults: the resource manager calls it,
+ * and it calls the resource manager, through the link's proxies).
  *
  * <p>Thread-safe: lifecycle methods are synchronized; faults on the network and the main thread are
  * safe to call from any thread.
@@ -16,19 +18,25 @@ final class InProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
   private final String id;
   private final Settings settings;
   private final NetworkFaults faults;
+  private final ProxyLink link;
   private final Runnable beforeFault;
   private PausableMainThread mainThread;
   private TaskExecutorServer taskExecutor;
-  private int port;
+  private volatile int port;
 
   /**
-   * @param settings complete settings of this task executor, except its port
+   * @param settings complete settings of this task executor, except its ports and the resource manager's
+   * @param network where its link to the resource manager comes from; {@code null} for none (it calls, and is
+   *     called by, the resource manager directly)
    * @param beforeFault run before every fault, so the cluster can mark where the fault begins
    */
-  InProcessTaskExecutor(String id, Settings settings, long faultSeed, Runnable beforeFault) {
+  InProcessTaskExecutor(String id, Settings settings, long faultSeed, ProxyNetwork network, Runnable beforeFault) {
     this.id = id;
-    this.settings = settings;
     this.faults = new NetworkFaults(id, faultSeed);
+    this.link = network == null ? null : network.link(id, faultSeed, () -> port, beforeFault);
+    this.settings = link == null ? settings
+        : settings.with("resourcemanager.rpc.port", Integer.toString(link.resourceManagerPort()))
+            .with("taskexecutor.rpc.advertised-port", Integer.toString(link.taskExecutorPort()));
     this.beforeFault = beforeFault;
   }
 
@@ -59,7 +67,7 @@ final class InProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
       mainThread = null;
       throw e;
     }
-    String address = taskExecutor.rpcAddress();
+    String address = taskExecutor.listenAddress();
     port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
   }
 
@@ -144,6 +152,11 @@ final class InProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
     faults.dropHeartbeats(probability);
   }
 
+  @Override
+  public NetworkLink network() {
+    return ProxyNetwork.required(link, id);
+  }
+
   private PausableMainThread running() {
     if (mainThread == null) {
       throw new IllegalStateException(id + " is not running (killed); restart() it first");
@@ -155,6 +168,9 @@ final class InProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
   @Override
   public synchronized void close() {
     faults.clear();
+    if (link != null) {
+      link.heal(); // its goodbye must get through
+    }
     if (mainThread != null) {
       mainThread.resume();
       taskExecutor.close();
@@ -162,6 +178,9 @@ final class InProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
       mainThread = null;
     }
     faults.close();
+    if (link != null) {
+      link.close();
+    }
   }
 
   @Override

@@ -33,7 +33,10 @@ import java.util.function.Predicate;
  *
  * <p>Task executors are named {@code te-0}, {@code te-1}, ... By default everything runs in the test's
  * JVM ({@link Mode#IN_PROCESS}), which supports every fault; {@link Mode#PROCESSES} runs each as a
- * child JVM and injects faults as signals (no network faults).
+ * child JVM and injects faults as signals. With {@link Builder#networkFaults(boolean)}, in both modes, each
+ * task executor reaches the resource manager, and is reached by it, through a TCP proxy in the harness, its
+ * {@link TaskExecutorNode#network()}, which injects network faults; {@link #partitionResourceManager()} cuts
+ * them all at once.
  *
  * <p><b>Events.</b> {@link #awaitEvent} returns the first matching event that the resource manager
  * recorded after the latest fault injected through this cluster and after the latest event
@@ -48,7 +51,10 @@ public final class MiniCluster implements AutoCloseable {
   public enum Mode {
     /** In the test's JVM: fast, every fault supported. */
     IN_PROCESS,
-    /** Each in a child JVM, as {@code bin/} runs them: faults are real signals; no network faults. */
+    /**
+     * Each in a child JVM, as {@code bin/} runs them: faults are real signals, network faults those of
+     * {@link TaskExecutorNode#network()} (with {@link Builder#networkFaults(boolean)}).
+     */
     PROCESSES
   }
 
@@ -60,6 +66,7 @@ public final class MiniCluster implements AutoCloseable {
   private final EventCursor cursor;
   private ResourceManagerNode resourceManager;
   private final List<TaskExecutorNode> taskExecutors = new ArrayList<>();
+  private ProxyNetwork network;
   private RpcTransport clientTransport;
   private ChannelPool clientChannels;
   private SlotPoolClient slotPool;
@@ -105,6 +112,9 @@ public final class MiniCluster implements AutoCloseable {
         resourceManager = new ProcessResourceManager(rm, logDir, config.startTimeout, restClient(),
             this::faultInjected).start();
       }
+      if (config.networkFaults) {
+        network = new ProxyNetwork(resourceManagerPort());
+      }
       for (int i = 0; i < config.taskExecutors; i++) {
         taskExecutors.add(newTaskExecutor("te-" + i, i));
       }
@@ -125,19 +135,23 @@ public final class MiniCluster implements AutoCloseable {
   private TaskExecutorNode newTaskExecutor(String id, int index) {
     long seed = config.faultSeed + index;
     if (config.mode == Mode.IN_PROCESS) {
-      int rmPort = ((InProcessResourceManager) resourceManager).rpcPort();
       Settings te = settings.with("taskexecutor.resource-id", id)
-          .with("resourcemanager.rpc.port", Integer.toString(rmPort));
+          .with("resourcemanager.rpc.port", Integer.toString(((InProcessResourceManager) resourceManager).rpcPort()));
       for (Map.Entry<String, String> own : ownCertificate(id).entrySet()) {
         te = te.with(own.getKey(), own.getValue());
       }
-      return new InProcessTaskExecutor(id, te, seed, this::faultInjected).start();
+      return new InProcessTaskExecutor(id, te, seed, network, this::faultInjected).start();
     }
-    ProcessResourceManager rm = (ProcessResourceManager) resourceManager;
     Map<String, String> te = processSettings();
     te.putAll(ownCertificate(id));
-    return new ProcessTaskExecutor(id, te, rm::rpcPort, logDir, config.startTimeout,
+    return new ProcessTaskExecutor(id, te, seed, network, resourceManagerPort(), logDir, config.startTimeout,
         this::faultInjected).launch();
+  }
+
+  /** Where the resource manager listens now (a restarted one keeps its port). */
+  private java.util.function.IntSupplier resourceManagerPort() {
+    return resourceManager instanceof InProcessResourceManager r ? r::rpcPort
+        : ((ProcessResourceManager) resourceManager)::rpcPort;
   }
 
   /** The certificate settings of task executor {@code id} when it has its own, else none. */
@@ -208,6 +222,22 @@ public final class MiniCluster implements AutoCloseable {
    */
   public void restartResourceManager() {
     resourceManager.restart();
+  }
+
+  /**
+   * Cuts the resource manager off from every task executor, silently and both ways (a
+   * {@link NetworkLink#blackhole} on every task executor's {@link TaskExecutorNode#network()}): the
+   * mass-failure case, where the resource manager may be the one that is cut off. Every process runs on.
+   *
+   * @return the fault, to {@link NetworkFault#heal()} or make {@link NetworkFault#lasting} a while
+   * @throws IllegalStateException unless the cluster was built with {@link Builder#networkFaults(boolean)}
+   */
+  public NetworkFault partitionResourceManager() {
+    if (network == null) {
+      throw new IllegalStateException("no network to break: build the cluster with networkFaults(true)");
+    }
+    faultInjected();
+    return network.partitionAll();
   }
 
   // ------------------------------------------------------------------ observation
@@ -339,6 +369,9 @@ public final class MiniCluster implements AutoCloseable {
         failures.add(e);
       }
     }
+    if (network != null) {
+      run(network::close, failures);
+    }
     if (clientChannels != null) {
       run(clientChannels::close, failures);
       run(clientTransport::close, failures);
@@ -399,6 +432,7 @@ public final class MiniCluster implements AutoCloseable {
     private Path tlsTrustCert;
     private Mode mode = Mode.IN_PROCESS;
     private long faultSeed = 42;
+    private boolean networkFaults;
     private Path logDirectory;
     private Duration startTimeout = Duration.ofSeconds(60);
     private final Map<String, String> extra = new LinkedHashMap<>();
@@ -479,6 +513,17 @@ public final class MiniCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Puts a TCP proxy between the resource manager and each task executor, both ways, so that
+     * {@link TaskExecutorNode#network()} and {@link MiniCluster#partitionResourceManager()} can break the
+     * network, in either mode (default off: processes talk directly). The proxies run on one thread of the
+     * test's JVM, so with child processes a stall of that JVM delays every heartbeat too.
+     */
+    public Builder networkFaults(boolean on) {
+      this.networkFaults = on;
+      return this;
+    }
+
     /** Seed of the random numbers faults draw ({@link TaskExecutorNode#dropHeartbeats}); te-i uses seed + i. */
     public Builder faultSeed(long seed) {
       this.faultSeed = seed;
@@ -525,6 +570,7 @@ public final class MiniCluster implements AutoCloseable {
       b.tlsTrustCert = tlsTrustCert;
       b.mode = mode;
       b.faultSeed = faultSeed;
+      b.networkFaults = networkFaults;
       b.startTimeout = startTimeout;
       b.logDirectory = logDirectory;
       b.extra.putAll(extra);

@@ -13,17 +13,20 @@ import java.util.regex.Pattern;
 
 /**
  * A task executor in a child JVM ({@code dev.pulse.te.server.TaskExecutorMain}, what {@code bin/task-executor}
- * runs); faults are signals. Network faults are not supported: they throw
- * {@link UnsupportedOperationException}.
+ * runs); faults are signals, and network faults act on its {@link ProxyLink} (with network faults, it calls
+ * the resource manager, and is called, through the link's proxies). The in-process interceptor faults ({@link #partition()},
+ * {@link #delay}, {@link #dropHeartbeats}) are not supported: they throw {@link UnsupportedOperationException}.
  *
  * <p>Thread-safe: every method is synchronized.
  */
 final class ProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
 
-  private static final Pattern START_LINE = Pattern.compile("\\(instance (\\S+)\\) listening on (\\S+):(\\d+),");
+  private static final Pattern START_LINE =
+      Pattern.compile("\\(instance (\\S+)\\) listening on (\\S+):(\\d+)(?: \\(advertised as (\\S+)\\))?,");
 
   private final String id;
   private final Map<String, String> settings;
+  private final ProxyLink link;
   private final IntSupplier resourceManagerPort;
   private final Path logs;
   private final Duration startTimeout;
@@ -32,16 +35,18 @@ final class ProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
   private int starts;
   private String instanceId;
   private String rpcAddress;
-  private int port;
+  private volatile int port;
 
   /**
    * @param settings every setting but the ports
-   * @param resourceManagerPort where the resource manager listens now
+   * @param network where its link to the resource manager comes from; {@code null} for none
+   * @param resourceManagerPort where the resource manager listens now (used without a link)
    */
-  ProcessTaskExecutor(String id, Map<String, String> settings, IntSupplier resourceManagerPort, Path logs,
-      Duration startTimeout, Runnable beforeFault) {
+  ProcessTaskExecutor(String id, Map<String, String> settings, long faultSeed, ProxyNetwork network,
+      IntSupplier resourceManagerPort, Path logs, Duration startTimeout, Runnable beforeFault) {
     this.id = id;
     this.settings = settings;
+    this.link = network == null ? null : network.link(id, faultSeed, () -> port, beforeFault);
     this.resourceManagerPort = resourceManagerPort;
     this.logs = logs;
     this.startTimeout = startTimeout;
@@ -59,7 +64,12 @@ final class ProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
     settings.forEach((k, v) -> args.add("-D" + k + "=" + v));
     args.add("-Dtaskexecutor.resource-id=" + id);
     args.add("-Dtaskexecutor.rpc.port=" + port);
-    args.add("-Dresourcemanager.rpc.port=" + resourceManagerPort.getAsInt());
+    if (link == null) {
+      args.add("-Dresourcemanager.rpc.port=" + resourceManagerPort.getAsInt());
+    } else {
+      args.add("-Dresourcemanager.rpc.port=" + link.resourceManagerPort());
+      args.add("-Dtaskexecutor.rpc.advertised-port=" + link.taskExecutorPort());
+    }
     try {
       process = ChildProcess.start(id, "dev.pulse.te.server.TaskExecutorMain", args,
           logs.resolve(id + "-" + (starts++) + ".log"));
@@ -78,7 +88,7 @@ final class ProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
         throw new IOException("unexpected start-up line of " + id + ": " + line);
       }
       instanceId = m.group(1);
-      rpcAddress = m.group(2) + ":" + m.group(3);
+      rpcAddress = m.group(4) != null ? m.group(4) : m.group(2) + ":" + m.group(3);
       port = Integer.parseInt(m.group(3));
     } catch (IOException e) {
       close();
@@ -160,17 +170,28 @@ final class ProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
     throw unsupported("dropHeartbeats()");
   }
 
+  @Override
+  public NetworkLink network() {
+    return ProxyNetwork.required(link, id);
+  }
+
   private UnsupportedOperationException unsupported(String fault) {
     return new UnsupportedOperationException(fault + " needs an in-process task executor; " + id
-        + " runs as a child process");
+        + " runs as a child process (network() has the faults of both modes)");
   }
 
 
   /** SIGTERM (the task executor says goodbye), SIGKILL if it does not end. Idempotent. */
   @Override
   public synchronized void close() {
+    if (link != null) {
+      link.heal(); // its goodbye must get through
+    }
     if (process != null) {
       process.close();
+    }
+    if (link != null) {
+      link.close();
     }
   }
 

@@ -5,10 +5,10 @@ import java.time.Duration;
 /**
  * One task executor of a {@link MiniCluster}, with the faults a test can inject into it.
  *
- * <p>Faults take effect when the method returns. {@link #kill()}, {@link #restart()}, {@link #pause()}
- * and {@link #resume()} work in both modes; the network faults ({@link #partition()}, {@link #heal()},
- * {@link #delay}, {@link #dropHeartbeats}) only in-process, and throw
- * {@link UnsupportedOperationException} for a child process. Thread-safe.
+ * <p>Faults take effect when the method returns. {@link #kill()}, {@link #restart()}, {@link #pause()},
+ * {@link #resume()} and the faults of its {@link #network()} work in both modes; the older interceptor
+ * faults ({@link #partition()}, {@link #heal()}, {@link #delay}, {@link #dropHeartbeats}) only in-process,
+ * and throw {@link UnsupportedOperationException} for a child process. Thread-safe.
  */
 public interface TaskExecutorNode {
 
@@ -67,4 +67,15 @@ public interface TaskExecutorNode {
    * never answered. In-process only.
    */
   void dropHeartbeats(double probability);
+
+  /**
+   * The network between it and the resource manager: a TCP proxy in the harness that both its calls and
+   * the resource manager's calls to it go through, in both modes, with faults per direction (silent
+   * partitions, refused connections, loss, delay, bandwidth, resets). Its faults outlive a
+   * {@link #restart()}: the network is not the process.
+   *
+   * @throws IllegalStateException unless the cluster was built with
+   *     {@link MiniCluster.Builder#networkFaults(boolean)}
+   */
+  NetworkLink network();
 }

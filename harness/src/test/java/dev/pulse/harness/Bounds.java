@@ -28,6 +28,17 @@ final class Bounds {
     return cluster.heartbeatTimeout().plus(cluster.heartbeatInterval());
   }
 
+  /**
+   * 2 x interval + backoff: a task executor cut off for {@code cut} is registered again after the heal. Its
+   * registration backoff starts at 100 ms and doubles, so the wait it may be in after {@code cut} of failed
+   * attempts is at most {@code cut} + 100 ms (30 s at most).
+   */
+  static Duration registeredAgain(MiniCluster cluster, Duration cut) {
+    Duration backoff = cut.plusMillis(100);
+    return cluster.heartbeatInterval().multipliedBy(2).plus(backoff.compareTo(Duration.ofSeconds(30)) > 0
+        ? Duration.ofSeconds(30) : backoff);
+  }
+
   /** Prints and checks the time from {@code faultAtMillis} to {@code event}. */
   static long assertDetectedWithin(String fault, long faultAtMillis, ResourceManagerEvent event, Duration bound) {
     long latency = event.time() - faultAtMillis;

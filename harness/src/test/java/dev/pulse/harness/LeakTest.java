@@ -64,6 +64,29 @@ class LeakTest {
   }
 
   @Test
+  void networkFaults_closedWithFaultsInForce_leaveNoProxyThreadOrPortBehind() throws IOException {
+    MiniCluster.Builder builder = MiniCluster.builder().networkFaults(true).taskExecutors(1).slotsPerTaskExecutor(1);
+    List<Integer> proxyPorts = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      try (MiniCluster cluster = builder.build().start()) {
+        ProxyLink link = (ProxyLink) cluster.taskExecutor(0).network();
+        proxyPorts.add(link.taskExecutorPort());
+        proxyPorts.add(link.resourceManagerPort());
+        link.delay(Duration.ofSeconds(30), Duration.ZERO, Direction.TE_TO_RM);
+        cluster.partitionResourceManager(); // bytes held in the proxy when it closes
+      }
+    }
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(threadNames()).noneMatch(n -> n.startsWith("pulse-harness-proxy")));
+    for (int port : proxyPorts) {
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      }
+    }
+  }
+
+  @Test
   void processCluster_leavesNoChildProcessBehind() {
     long childrenBefore = ProcessHandle.current().children().count();
     List<ProcessHandle> started;

@@ -73,9 +73,12 @@ class ObservationTest {
   @Test
   void networkFaults_ofAChildProcess_areRefusedClearly() {
     // Documented subset: process mode has no network faults. Checked without starting processes.
-    ProcessTaskExecutor te = new ProcessTaskExecutor("te-9", java.util.Map.of(), () -> 0, null, PATIENCE, () -> {});
+    ProcessTaskExecutor te = new ProcessTaskExecutor("te-9", java.util.Map.of(), 42, null, () -> 0, null, PATIENCE,
+        () -> {});
     assertThatThrownBy(te::partition).isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("partition() needs an in-process task executor");
     assertThatThrownBy(() -> te.dropHeartbeats(0.5)).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(te::network).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("networkFaults(true)");
   }
 }

@@ -34,6 +34,13 @@ public final class TaskExecutorOptions {
   public static final String RPC_PORT = "taskexecutor.rpc.port";
 
   /**
+   * The port advertised to the resource manager, when something in between (a proxy, a port forward)
+   * passes another port's connections on to {@link #RPC_PORT}; 0 (the default) advertises the port the
+   * server listens on. The advertised host stays the one {@link #RPC_ADDRESS} gives.
+   */
+  public static final String RPC_ADVERTISED_PORT = "taskexecutor.rpc.advertised-port";
+
+  /**
    * How long the task executor may be without a registration at a resource manager, continuously,
    * before it frees all its slots and stops with a non-zero exit code (fail-stop). Must be > 0.
    */
@@ -48,6 +55,7 @@ public final class TaskExecutorOptions {
   public static final int DEFAULT_NUMBER_OF_TASK_SLOTS = 1;
   public static final String DEFAULT_RPC_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_RPC_PORT = 0;
+  public static final int DEFAULT_RPC_ADVERTISED_PORT = 0;
   public static final Duration DEFAULT_REGISTRATION_TIMEOUT = Duration.ofMinutes(5);
   public static final String DEFAULT_RESOURCE_MANAGER_RPC_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_RESOURCE_MANAGER_RPC_PORT = 6123;

@@ -34,7 +34,8 @@ public final class TaskExecutorMain {
 
   /** The one line printed once the task executor listens. */
   static String startLine(TaskExecutorServer te) {
-    return "task-executor " + te.resourceId() + " (instance " + te.instanceId() + ") listening on " + te.rpcAddress()
-        + ", " + te.numberOfSlots() + " slot(s), resource manager " + te.resourceManagerAddress();
+    String advertised = te.rpcAddress().equals(te.listenAddress()) ? "" : " (advertised as " + te.rpcAddress() + ")";
+    return "task-executor " + te.resourceId() + " (instance " + te.instanceId() + ") listening on " + te.listenAddress()
+        + advertised + ", " + te.numberOfSlots() + " slot(s), resource manager " + te.resourceManagerAddress();
   }
 }

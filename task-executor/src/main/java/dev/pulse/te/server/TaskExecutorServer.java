@@ -66,6 +66,7 @@ public final class TaskExecutorServer implements AutoCloseable {
 
   private final TaskExecutorConfig config;
   private final RpcConfig rpcConfig;
+  private final int advertisedPort;
   private final String instanceId;
   private final MainThreadExecutor suppliedMainThread;
   private final List<TaskExecutorListener> listeners;
@@ -82,10 +83,13 @@ public final class TaskExecutorServer implements AutoCloseable {
   private final Deque<AutoCloseable> opened = new ArrayDeque<>();
   private volatile TaskExecutor taskExecutor;
   private volatile String rpcAddress;
+  private volatile String listenAddress;
 
   private TaskExecutorServer(Builder b) {
     this.config = b.config != null ? b.config : TaskExecutorConfig.from(b.settings);
     this.rpcConfig = RpcConfig.fromMap(b.settings.asMap());
+    this.advertisedPort = b.settings.port(TaskExecutorOptions.RPC_ADVERTISED_PORT,
+        TaskExecutorOptions.DEFAULT_RPC_ADVERTISED_PORT);
     this.instanceId = b.instanceId != null ? b.instanceId : UUID.randomUUID().toString();
     this.suppliedMainThread = b.mainThread;
     this.listeners = List.copyOf(b.listeners);
@@ -128,7 +132,9 @@ public final class TaskExecutorServer implements AutoCloseable {
         RpcServer server = opened(bind(transport, gateway, bindAddress));
         // Closed before the server: the goodbye to the resource manager comes first, as it always has.
         opened(te::close);
-        rpcAddress = HostPort.format(advertisedHost(server.address()), server.port());
+        String host = advertisedHost(server.address());
+        listenAddress = HostPort.format(host, server.port());
+        rpcAddress = HostPort.format(host, advertisedPort == 0 ? server.port() : advertisedPort);
         taskExecutor = te;
         te.failStop().thenAccept(failStopFuture::complete);
         LOG.info("Task executor {} (instance {}) listening on {} with {} slot(s); resource manager at {}",
@@ -159,12 +165,27 @@ public final class TaskExecutorServer implements AutoCloseable {
   }
 
   /**
-   * {@code host:port} at which the gRPC server listens, as advertised to the resource manager.
+   * {@code host:port} at which the gRPC server listens, as advertised to the resource manager: the port
+   * is {@code taskexecutor.rpc.advertised-port} when that is set (see {@link #listenAddress()}).
    *
    * @throws IllegalStateException before {@link #start()}
    */
   public String rpcAddress() {
     String a = rpcAddress;
+    if (a == null) {
+      throw new IllegalStateException("the task executor is not started");
+    }
+    return a;
+  }
+
+  /**
+   * {@code host:port} at which the gRPC server listens; the same as {@link #rpcAddress()} unless
+   * {@code taskexecutor.rpc.advertised-port} advertises another port.
+   *
+   * @throws IllegalStateException before {@link #start()}
+   */
+  public String listenAddress() {
+    String a = listenAddress;
     if (a == null) {
       throw new IllegalStateException("the task executor is not started");
     }

@@ -79,6 +79,24 @@ class TaskExecutorServerTest {
     }
   }
 
+  @Test
+  void start_advertisedPort_isWhatTheResourceManagerIsToldWhileTheServerListensOnItsOwn() {
+    try (TaskExecutorServer te = TaskExecutorServer.builder()
+        .settings(Settings.of("taskexecutor.rpc.advertised-port", "7")).build().start()) {
+      assertThat(te.rpcAddress()).isEqualTo("127.0.0.1:7");
+      assertThat(te.listenAddress()).startsWith("127.0.0.1:").isNotEqualTo(te.rpcAddress());
+      assertThat(TaskExecutorMain.startLine(te)).contains("listening on " + te.listenAddress()
+          + " (advertised as 127.0.0.1:7), ");
+    }
+  }
+
+  @Test
+  void build_badAdvertisedPort_failsNamingTheKey() {
+    assertThatThrownBy(() -> TaskExecutorServer.builder()
+        .settings(Settings.of("taskexecutor.rpc.advertised-port", "70000")).build())
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("taskexecutor.rpc.advertised-port: ");
+  }
+
   /** The live threads a task executor server starts: its main thread and its transport's event loops. */
   private static Set<String> serverThreads() {
     return Thread.getAllStackTraces().keySet().stream()
