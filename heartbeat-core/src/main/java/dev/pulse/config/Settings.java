@@ -69,6 +69,22 @@ public final class Settings {
     return values;
   }
 
+  /**
+   * The value of {@code option}: the one under its key, else under the first of its fallback keys that is
+   * set, else its default ({@code null} when it has none).
+   *
+   * @throws ConfigException naming the key the value was found under if it is not of the option's type
+   */
+  public <T> T get(ConfigOption<T> option) {
+    String key = option.key();
+    String raw = values.get(key);
+    for (int i = 0; raw == null && i < option.fallbackKeys().size(); i++) {
+      key = option.fallbackKeys().get(i).key();
+      raw = values.get(key);
+    }
+    return raw == null ? option.defaultValue() : option.type().parse(key, raw);
+  }
+
   public boolean contains(String key) {
     return values.containsKey(key);
   }
