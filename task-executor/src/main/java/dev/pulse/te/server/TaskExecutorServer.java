@@ -13,6 +13,7 @@ import dev.pulse.rpc.RpcTransport;
 import dev.pulse.te.ResourceManagerClient;
 import dev.pulse.te.TaskExecutor;
 import dev.pulse.te.TaskExecutorConfig;
+import dev.pulse.te.TaskExecutorConfigOptions;
 import dev.pulse.te.TaskExecutorListener;
 import dev.pulse.te.TaskExecutorOptions;
 import dev.pulse.te.TaskSlot;
@@ -82,10 +83,13 @@ public final class TaskExecutorServer implements AutoCloseable {
   private final Deque<AutoCloseable> opened = new ArrayDeque<>();
   private volatile TaskExecutor taskExecutor;
   private volatile String rpcAddress;
+  /** {@code taskexecutor.bind-host}, or {@code null} to listen on {@code taskexecutor.rpc.address}. */
+  private final String bindHost;
 
   private TaskExecutorServer(Builder b) {
     this.config = b.config != null ? b.config : TaskExecutorConfig.from(b.settings);
     this.rpcConfig = RpcConfig.fromMap(b.settings.asMap());
+    this.bindHost = b.settings.get(TaskExecutorConfigOptions.BIND_HOST);
     this.instanceId = b.instanceId != null ? b.instanceId : UUID.randomUUID().toString();
     this.suppliedMainThread = b.mainThread;
     this.listeners = List.copyOf(b.listeners);
@@ -114,7 +118,7 @@ public final class TaskExecutorServer implements AutoCloseable {
       }
       started = true;
       try {
-        InetSocketAddress bindAddress = new InetSocketAddress(config.resolveRpcAddress(), config.rpcPort());
+        InetSocketAddress bindAddress = new InetSocketAddress(resolveBindHost(), config.rpcPort());
         RpcTransport transport = opened(RpcTransport.create(rpcConfig, "te"));
         MainThreadExecutor mainThread = suppliedMainThread;
         if (mainThread == null) {
@@ -128,7 +132,7 @@ public final class TaskExecutorServer implements AutoCloseable {
         RpcServer server = opened(bind(transport, gateway, bindAddress));
         // Closed before the server: the goodbye to the resource manager comes first, as it always has.
         opened(te::close);
-        rpcAddress = HostPort.format(advertisedHost(server.address()), server.port());
+        rpcAddress = HostPort.format(advertisedHost(), server.port());
         taskExecutor = te;
         te.failStop().thenAccept(failStopFuture::complete);
         LOG.info("Task executor {} (instance {}) listening on {} with {} slot(s); resource manager at {}",
@@ -303,12 +307,25 @@ public final class TaskExecutorServer implements AutoCloseable {
         root = root.getCause();
       }
       String reason = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+      String host = bindHost != null ? bindHost : config.rpcAddress();
       if (config.rpcPort() != 0) {
         throw new ConfigException(TaskExecutorOptions.RPC_PORT, "cannot listen on port " + config.rpcPort() + " of "
-            + config.rpcAddress() + ": " + reason);
+            + host + ": " + reason + "; choose a free port, or 0 for any");
       }
-      throw new ConfigException(TaskExecutorOptions.RPC_ADDRESS, "cannot listen on " + config.rpcAddress() + ": "
-          + reason);
+      throw new ConfigException(bindHost != null ? TaskExecutorConfigOptions.BIND_HOST.key()
+          : TaskExecutorOptions.RPC_ADDRESS, "cannot listen on " + host + ": " + reason);
+    }
+  }
+
+  /** {@code taskexecutor.bind-host} if set, else {@code taskexecutor.rpc.address}. */
+  private InetAddress resolveBindHost() {
+    if (bindHost == null) {
+      return config.resolveRpcAddress();
+    }
+    try {
+      return InetAddress.getByName(bindHost);
+    } catch (UnknownHostException e) {
+      throw new ConfigException(TaskExecutorConfigOptions.BIND_HOST.key(), "cannot resolve host '" + bindHost + "'");
     }
   }
 
@@ -316,8 +333,8 @@ public final class TaskExecutorServer implements AutoCloseable {
    * The host the resource manager should call: the configured one (which keeps TLS host name checks
    * working), or this host's name if the server listens on a wildcard address.
    */
-  private String advertisedHost(InetSocketAddress bound) {
-    if (!bound.getAddress().isAnyLocalAddress()) {
+  private String advertisedHost() {
+    if (!config.resolveRpcAddress().isAnyLocalAddress()) {
       return config.rpcAddress();
     }
     try {

@@ -54,7 +54,7 @@ class TaskExecutorMainTest {
           .isInstanceOf(ConfigException.class)
           .hasMessageStartingWith("taskexecutor.rpc.port: cannot listen on port " + taken.getLocalPort()
               + " of 127.0.0.1: ")
-          .hasMessageEndingWith("Address already in use");
+          .hasMessageEndingWith("Address already in use; choose a free port, or 0 for any");
     }
   }
 
