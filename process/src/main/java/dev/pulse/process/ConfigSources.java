@@ -47,7 +47,8 @@ public final class ConfigSources {
   public static final String VARIABLE_PREFIX = "PULSE_";
   /** {@code PULSE_*} variables that are for the scripts, not configuration keys. */
   static final Set<String> SCRIPT_VARIABLES =
-      Set.of("PULSE_LOG_LEVEL", "PULSE_SCRIPT", "PULSE_HOME", CONF_DIR_VARIABLE, PROPERTIES_VARIABLE);
+      Set.of("PULSE_LOG_LEVEL", "PULSE_SCRIPT", "PULSE_HOME", "PULSE_BENCH_NOFILE", CONF_DIR_VARIABLE,
+          PROPERTIES_VARIABLE);
 
   private final ConfigRegistry registry;
   private final Map<String, String> environment;
