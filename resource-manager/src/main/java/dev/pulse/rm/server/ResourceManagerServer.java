@@ -318,7 +318,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     String why = root.getMessage() == null ? root.toString()
         : root.getMessage().replaceFirst("^.*failed with error\\(-?\\d+\\): ", "");
     ConfigException failure = new ConfigException(portKey, "cannot listen on " + HostPort.format(address) + " (" + why
-        + "); choose a free port, or 0 for any");
+        + "); set " + portKey + " to a free port, or to 0 for any (e.g. -D" + portKey + "=0)");
     failure.initCause(e);
     return failure;
   }

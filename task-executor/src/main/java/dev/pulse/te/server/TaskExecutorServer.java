@@ -306,11 +306,13 @@ public final class TaskExecutorServer implements AutoCloseable {
       while (root.getCause() != null && root.getCause() != root) {
         root = root.getCause();
       }
-      String reason = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+      String reason = root.getMessage() != null ? root.getMessage().replaceFirst("^.*failed with error\\(-?\\d+\\): ", "")
+          : root.getClass().getSimpleName();
       String host = bindHost != null ? bindHost : config.rpcAddress();
       if (config.rpcPort() != 0) {
         throw new ConfigException(TaskExecutorOptions.RPC_PORT, "cannot listen on port " + config.rpcPort() + " of "
-            + host + ": " + reason + "; choose a free port, or 0 for any");
+            + host + " (" + reason + "); set " + TaskExecutorOptions.RPC_PORT + " to a free port, or to 0 for any (e.g. -D"
+            + TaskExecutorOptions.RPC_PORT + "=0)");
       }
       throw new ConfigException(bindHost != null ? TaskExecutorConfigOptions.BIND_HOST.key()
           : TaskExecutorOptions.RPC_ADDRESS, "cannot listen on " + host + ": " + reason);
