@@ -3,6 +3,7 @@ package dev.pulse.config;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -83,6 +84,23 @@ public final class Settings {
       raw = values.get(key);
     }
     return raw == null ? option.defaultValue() : option.type().parse(key, raw);
+  }
+
+  /**
+   * These settings with each of {@code options} that is set only under one of its fallback keys also set under
+   * its key, so that code reading the key by name sees it (an embedder's {@code taskmanager.numberOfTaskSlots}).
+   */
+  public Settings withFallbackKeysResolved(Collection<? extends ConfigOption<?>> options) {
+    Map<String, String> resolved = new TreeMap<>(values);
+    for (ConfigOption<?> option : options) {
+      for (int i = 0; !resolved.containsKey(option.key()) && i < option.fallbackKeys().size(); i++) {
+        String value = values.get(option.fallbackKeys().get(i).key());
+        if (value != null) {
+          resolved.put(option.key(), value);
+        }
+      }
+    }
+    return resolved.size() == values.size() ? this : new Settings(Collections.unmodifiableMap(resolved));
   }
 
   public boolean contains(String key) {
