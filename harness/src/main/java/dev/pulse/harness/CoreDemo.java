@@ -11,11 +11,14 @@ import dev.pulse.heartbeat.RpcFailureKind;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
  * A one-minute tour of the heartbeat core with real threads and real time: a sender watches five
@@ -38,8 +41,20 @@ public final class CoreDemo {
   private final CountDownLatch lost = new CountDownLatch(2);
   private HeartbeatManager<String, Void> sender;
 
-  public static void main(String[] args) throws InterruptedException {
-    new CoreDemo().run();
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Arguments()).execute(args));
+  }
+
+  /** {@code bin/demo [-h] [-V]}: the demo takes no arguments but these. */
+  @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = ProgramVersion.class,
+      description = "A tour of Pulse's heartbeat core in one process, about five seconds: a sender watches five"
+          + " simulated task executors; one is killed (lost as UNREACHABLE) and one hangs (lost by TIMEOUT).")
+  static final class Arguments implements Callable<Integer> {
+    @Override
+    public Integer call() throws InterruptedException {
+      new CoreDemo().run();
+      return 0;
+    }
   }
 
   private void run() throws InterruptedException {

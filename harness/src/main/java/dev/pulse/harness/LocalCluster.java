@@ -2,6 +2,9 @@ package dev.pulse.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pulse.config.ConfigException;
+import dev.pulse.config.ConfigRegistry;
+import dev.pulse.config.Settings;
 import dev.pulse.rpc.RpcSecurityConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,7 +39,7 @@ import picocli.CommandLine.Option;
  * start-up lines show the {@code curl} options that do the same.
  */
 @Command(name = "local-cluster", description = "Runs a Pulse resource manager and N task executors locally.",
-    mixinStandardHelpOptions = true, sortOptions = false)
+    mixinStandardHelpOptions = true, sortOptions = false, versionProvider = ProgramVersion.class)
 public final class LocalCluster implements Callable<Integer> {
 
   private static final Pattern REST_URL = Pattern.compile("rest (https?://\\S+?)/v1/overview");
@@ -69,6 +72,14 @@ public final class LocalCluster implements Callable<Integer> {
       System.err.println("local-cluster: -n must be between 1 and 200, was " + taskExecutors);
       return 2;
     }
+    Map<String, String> checked;
+    try {
+      // Checked here, not only by each child: one line, before anything starts; Flink's names become Pulse's.
+      checked = ConfigRegistry.fromClasspath().validate(Settings.of(overrides), "-D").asMap();
+    } catch (ConfigException e) {
+      System.err.println("local-cluster: configuration error: " + e.getMessage());
+      return 1;
+    }
     Path logs = logDir != null ? Files.createDirectories(logDir) : Files.createTempDirectory("pulse-local-cluster-");
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -81,7 +92,7 @@ public final class LocalCluster implements Callable<Integer> {
       Map<String, String> settings = new LinkedHashMap<>();
       settings.put("heartbeat.interval", "1 s");
       settings.put("heartbeat.timeout", "5 s");
-      settings.putAll(overrides);
+      settings.putAll(checked);
       // Reads the token and trusted certificates before any process starts: a bad file stops here.
       try {
         restClient = RestClient.forSettings(settings);

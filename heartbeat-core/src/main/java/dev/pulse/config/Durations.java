@@ -1,14 +1,21 @@
 package dev.pulse.config;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses and prints durations in Pulse's configuration format: a number with an optional unit,
+ * Parses and prints durations in Pulse's configuration format: a whole number with an optional unit,
  * with or without a space, e.g. {@code 500 ms}, {@code 500ms}, {@code 10 s}, {@code 10s},
- * {@code 5 min}, {@code 1 h}; a plain number is milliseconds.
+ * {@code 5 min}, {@code 1 h}, {@code 2 d}; a plain number is milliseconds. The units are Flink's, in any
+ * case and in the singular or plural: {@code d}, {@code day}; {@code h}, {@code hour}; {@code min},
+ * {@code m}, {@code minute}; {@code s}, {@code sec}, {@code second}; {@code ms}, {@code milli},
+ * {@code millisecond}; {@code µs}, {@code us}, {@code micro}, {@code microsecond}; {@code ns},
+ * {@code nano}, {@code nanosecond}.
  *
  * <h2>Bound</h2>
  * Every configured duration is at most {@link #MAX}, 365 days. Liveness code adds durations to
@@ -22,10 +29,33 @@ public final class Durations {
   /** The largest duration any configuration key accepts. */
   public static final Duration MAX = Duration.ofDays(365);
 
-  private static final Pattern FORMAT =
-      Pattern.compile("\\s*(\\d{1,18})\\s*(ns|us|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)?\\s*");
+  private static final Pattern FORMAT = Pattern.compile("\\s*(\\d{1,18})\\s*(\\p{L}+)?\\s*");
+
+  /** Every unit name, in lower case, singular and plural. */
+  private static final Map<String, ChronoUnit> UNITS = units();
 
   private Durations() {}
+
+  private static Map<String, ChronoUnit> units() {
+    Map<String, ChronoUnit> units = new HashMap<>();
+    unit(units, ChronoUnit.DAYS, "d", "day");
+    unit(units, ChronoUnit.HOURS, "h", "hour");
+    unit(units, ChronoUnit.MINUTES, "min", "m", "minute");
+    unit(units, ChronoUnit.SECONDS, "s", "sec", "second");
+    unit(units, ChronoUnit.MILLIS, "ms", "milli", "millisecond");
+    unit(units, ChronoUnit.MICROS, "\u00b5s", "\u03bcs", "us", "micro", "microsecond");
+    unit(units, ChronoUnit.NANOS, "ns", "nano", "nanosecond");
+    return Map.copyOf(units);
+  }
+
+  private static void unit(Map<String, ChronoUnit> units, ChronoUnit unit, String... names) {
+    for (String name : names) {
+      units.put(name, unit);
+      if (name.length() >= 3) {
+        units.put(name + "s", unit); // the plural of a word: days, mins, seconds; not of a symbol
+      }
+    }
+  }
 
   /**
    * @param key the configuration key the value belongs to, named in the error
@@ -41,17 +71,14 @@ public final class Durations {
           + " or a number of milliseconds");
     }
     long amount = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "ms" : m.group(2);
+    ChronoUnit unit = m.group(2) == null ? ChronoUnit.MILLIS : UNITS.get(m.group(2));
+    if (unit == null) {
+      throw new ConfigException(key, "'" + value + "' is not a duration: unknown unit '" + m.group(2) + "'; use d, h,"
+          + " min, s, ms, us or ns");
+    }
     Duration parsed;
     try {
-      parsed = switch (unit) {
-        case "ns" -> Duration.ofNanos(amount);
-        case "us" -> Duration.ofNanos(Math.multiplyExact(amount, 1_000L));
-        case "ms" -> Duration.ofMillis(amount);
-        case "s", "sec", "secs", "second", "seconds" -> Duration.ofSeconds(amount);
-        case "m", "min", "mins", "minute", "minutes" -> Duration.ofMinutes(amount);
-        default -> Duration.ofHours(amount);
-      };
+      parsed = Duration.of(amount, unit);
     } catch (ArithmeticException e) {
       throw tooLarge(key, "'" + value + "'");
     }

@@ -3,6 +3,7 @@ package dev.pulse.config;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -67,6 +68,39 @@ public final class Settings {
 
   public Map<String, String> asMap() {
     return values;
+  }
+
+  /**
+   * The value of {@code option}: the one under its key, else under the first of its fallback keys that is
+   * set, else its default ({@code null} when it has none).
+   *
+   * @throws ConfigException naming the key the value was found under if it is not of the option's type
+   */
+  public <T> T get(ConfigOption<T> option) {
+    String key = option.key();
+    String raw = values.get(key);
+    for (int i = 0; raw == null && i < option.fallbackKeys().size(); i++) {
+      key = option.fallbackKeys().get(i).key();
+      raw = values.get(key);
+    }
+    return raw == null ? option.defaultValue() : option.type().parse(key, raw);
+  }
+
+  /**
+   * These settings with each of {@code options} that is set only under one of its fallback keys also set under
+   * its key, so that code reading the key by name sees it (an embedder's {@code taskmanager.numberOfTaskSlots}).
+   */
+  public Settings withFallbackKeysResolved(Collection<? extends ConfigOption<?>> options) {
+    Map<String, String> resolved = new TreeMap<>(values);
+    for (ConfigOption<?> option : options) {
+      for (int i = 0; !resolved.containsKey(option.key()) && i < option.fallbackKeys().size(); i++) {
+        String value = values.get(option.fallbackKeys().get(i).key());
+        if (value != null) {
+          resolved.put(option.key(), value);
+        }
+      }
+    }
+    return resolved.size() == values.size() ? this : new Settings(Collections.unmodifiableMap(resolved));
   }
 
   public boolean contains(String key) {

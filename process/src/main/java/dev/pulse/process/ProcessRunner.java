@@ -17,12 +17,13 @@ import picocli.CommandLine;
 
 /**
  * The shared life of a Pulse process ({@code bin/resource-manager}, {@code bin/task-executor}):
- * parse {@code [-c FILE] [-Dkey=value ...]}, layer the file under the overrides, start the service,
+ * parse {@code [-c FILE] [-Dkey=value ...]} (and {@code --help}, {@code --version}), read and check the
+ * configuration from its {@link ConfigSources}, start the service,
  * print one start-up line, and stop it cleanly on SIGTERM or SIGINT with exit code 0. Each
  * process's {@code main} is one call to {@link #main}.
  *
- * <p>A bad setting, or a port that cannot be bound, ends the process with exit code 1 and one line
- * on stderr naming the key or port, before anything else is started.
+ * <p>A bad setting (an unknown key too), or a port that cannot be bound, ends the process with exit code 1
+ * and one line on stderr naming the key, before anything else is started.
  */
 public final class ProcessRunner {
 
@@ -61,31 +62,37 @@ public final class ProcessRunner {
    * service ended itself with.
    */
   public static void main(String name, String description, String[] args, Service service) {
-    int code = run(name, description, args, service, System.out, System.err);
+    int code = run(name, description, args, service, ConfigSources.ofThisProcess(w -> System.err.println(name + ": " + w)),
+        System.out, System.err);
     exiting = true;
     System.exit(code);
   }
 
   private static volatile boolean exiting;
 
-  static int run(String name, String description, String[] args, Service service, PrintStream out, PrintStream err) {
+  static int run(String name, String description, String[] args, Service service, ConfigSources sources,
+      PrintStream out, PrintStream err) {
     Options options = new Options();
     CommandLine cli = new CommandLine(options).setCommandName(name);
-    cli.getCommandSpec().usageMessage().description(description);
+    cli.getCommandSpec().usageMessage().description(description).footer(HELP_FOOTER);
     try {
       cli.parseArgs(args);
     } catch (CommandLine.ParameterException e) {
       err.println(name + ": " + e.getMessage());
-      err.println("usage: " + name + " [-c FILE] [-Dkey=value ...]");
+      err.println(usage(name));
       return 2;
     }
     if (cli.isUsageHelpRequested()) {
       cli.usage(out);
       return 0;
     }
+    if (cli.isVersionHelpRequested()) {
+      out.println(PulseVersion.line(name));
+      return 0;
+    }
     Started started;
     try {
-      Settings settings = options.settings();
+      Settings settings = sources.load(options.configFile, options.overrides);
       started = service.start(settings);
     } catch (ConfigException e) {
       err.println(name + ": configuration error: " + e.getMessage());
@@ -150,9 +157,23 @@ public final class ProcessRunner {
     return sb.toString();
   }
 
+  /** The one-line usage printed under an argument error. */
+  static String usage(String name) {
+    return "usage: " + name + " [-c FILE] [-Dkey=value ...]   (" + name + " --help for more)";
+  }
+
+  private static final String HELP_FOOTER = "%nConfiguration, each source winning over the one before: the defaults;"
+      + " the file (-c FILE, else $" + ConfigSources.CONF_DIR_VARIABLE + "/config.yaml, else conf/config.yaml of the"
+      + " installation); the environment (" + ConfigSources.PROPERTIES_VARIABLE + " with 'key: value' lines, then"
+      + " PULSE_<KEY> variables such as PULSE_HEARTBEAT_INTERVAL); -Dkey=value. An unknown key or a value of the"
+      + " wrong type stops the process with exit code 1. Every key: docs/configuration.md.%n"
+      + "Exit codes: 0 after SIGTERM or SIGINT, 1 for a bad setting or a port that cannot be bound, 2 for bad"
+      + " arguments.";
+
   @Command(mixinStandardHelpOptions = false, sortOptions = false)
   static final class Options {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+        description = "YAML configuration file (default: conf/config.yaml of the installation)")
     Path configFile;
 
     @Option(names = "-D", paramLabel = "key=value", description = "set a configuration key; wins over the file")
@@ -161,9 +182,7 @@ public final class ProcessRunner {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;
 
-    Settings settings() {
-      Settings fromFile = configFile == null ? Settings.empty() : ConfigFiles.load(configFile);
-      return fromFile.overriddenBy(Settings.of(overrides));
-    }
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "print the version and exit")
+    boolean version;
   }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,58 @@ class ProcessRunnerTest {
       seen.set(settings);
       return new ProcessRunner.Started(() -> closed.add("closed"), "test-process started",
           CompletableFuture.completedFuture(3));
-    }, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }, new ConfigSources(TestOptions.REGISTRY, Map.of(), null, warning -> { }),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void unknownKey_exitsOneNamingItAndTheClosestKey_beforeStarting() {
+    int code = run("-Dheartbeat.intervall=2 s");
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8).strip()).isEqualTo("test-process: configuration error:"
+        + " heartbeat.intervall: unknown configuration key (in -D); did you mean heartbeat.interval?");
+    assertThat(seen.get()).isNull();
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  @Test
+  void wrongType_exitsOneNamingTheKey() throws IOException {
+    Path file = Files.writeString(dir.resolve("config.yaml"), "taskexecutor.numberOfTaskSlots: four\n");
+    assertThat(run("-c", file.toString())).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8).strip())
+        .isEqualTo("test-process: configuration error: taskexecutor.numberOfTaskSlots: 'four' is not a whole number");
+    assertThat(seen.get()).isNull();
+  }
+
+  @Test
+  void version_printsTheProgramAndPulseVersion_andStartsNothing() {
+    assertThat(run("--version")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("test-process (Pulse) " + PulseVersion.get() + ", Java ");
+    assertThat(PulseVersion.get()).matches("\\d+\\.\\d+\\.\\d+.*");
+    out.reset();
+    assertThat(run("-V")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("test-process (Pulse) ");
+    assertThat(seen.get()).isNull();
+  }
+
+  @Test
+  void help_printsUsageOptionsAndConfigurationOrder_andStartsNothing() {
+    assertThat(run("-h")).isZero();
+    String help = out.toString(StandardCharsets.UTF_8);
+    assertThat(help).contains("Usage: test-process", "a test", "-c, --config=FILE", "-Dkey=value", "--version",
+        "the defaults; the file", "PULSE_PROPERTIES", "stops the process with exit code 1");
+    assertThat(seen.get()).isNull();
+    out.reset();
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(help);
+  }
+
+  @Test
+  void missingOptionValue_exitsTwoWithAClearLine() {
+    assertThat(run("-c")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("test-process: Missing required parameter for option"
+        + " '--config' (FILE)").contains("usage: test-process [-c FILE] [-Dkey=value ...]");
   }
 
   @Test

@@ -70,13 +70,16 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
   }
 
   /**
-   * Reads and validates every key the task executor uses; absent keys take their defaults. Resolves
+   * Reads and validates every key the task executor uses (under Flink's {@code taskmanager.*} names too, see
+   * {@link TaskExecutorConfigOptions}); absent keys take their defaults. Resolves
    * {@code taskexecutor.rpc.address}, so an unknown host is reported here, before anything binds.
    *
    * @throws ConfigException naming the first key whose value is malformed or out of range
    */
-  public static TaskExecutorConfig from(Settings settings) {
-    Objects.requireNonNull(settings, "settings");
+  public static TaskExecutorConfig from(Settings given) {
+    // Flink's taskmanager.* names count for embedders too, not only where a process checked its sources.
+    Settings settings = Objects.requireNonNull(given, "settings")
+        .withFallbackKeysResolved(new TaskExecutorConfigOptions().options());
     HeartbeatConfig heartbeat = HeartbeatConfig.from(settings);
     ResourceId resourceId = settings.contains(RESOURCE_ID)
         ? resourceId(settings.requiredString(RESOURCE_ID))

@@ -27,6 +27,25 @@ class TaskExecutorConfigTest {
   }
 
   @Test
+  void from_flinksTaskManagerNames_areReadToo_andPulsesNameWins() {
+    TaskExecutorConfig config = TaskExecutorConfig.from(Settings.of(
+        "taskmanager.resource-id", "worker-8",
+        "taskmanager.numberOfTaskSlots", "4",
+        "taskmanager.host", "localhost",
+        "taskmanager.rpc.port", "7002",
+        "taskmanager.registration.timeout", "2 min"));
+
+    assertThat(config.resourceId()).isEqualTo(ResourceId.of("worker-8"));
+    assertThat(config.numberOfSlots()).isEqualTo(4);
+    assertThat(config.rpcAddress()).isEqualTo("localhost");
+    assertThat(config.rpcPort()).isEqualTo(7002);
+    assertThat(config.registrationTimeout()).isEqualTo(Duration.ofMinutes(2));
+
+    assertThat(TaskExecutorConfig.from(Settings.of("taskmanager.numberOfTaskSlots", "4",
+        "taskexecutor.numberOfTaskSlots", "6")).numberOfSlots()).isEqualTo(6);
+  }
+
+  @Test
   void from_everyKey_isRead() {
     TaskExecutorConfig config = TaskExecutorConfig.from(Settings.of(
         "taskexecutor.resource-id", "worker-7",

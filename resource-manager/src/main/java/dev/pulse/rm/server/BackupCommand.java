@@ -3,7 +3,7 @@ package dev.pulse.rm.server;
 import dev.pulse.config.ConfigException;
 import dev.pulse.config.HostPort;
 import dev.pulse.config.Settings;
-import dev.pulse.process.ConfigFiles;
+import dev.pulse.process.ConfigSources;
 import dev.pulse.rm.ResourceManagerOptions;
 import dev.pulse.rpc.AuthToken;
 import dev.pulse.rpc.RpcSecurityConfig;
@@ -34,6 +34,10 @@ final class BackupCommand {
   private BackupCommand() {}
 
   static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, ConfigSources.ofThisProcess(w -> err.println("resource-manager backup: " + w)), out, err);
+  }
+
+  static int run(String[] args, ConfigSources sources, PrintStream out, PrintStream err) {
     Path to = null;
     Path configFile = null;
     Map<String, String> overrides = new LinkedHashMap<>();
@@ -46,6 +50,12 @@ final class BackupCommand {
         } else {
           configFile = value;
         }
+      } else if (a.equals("-h") || a.equals("--help")) {
+        out.println(USAGE);
+        out.println("Asks the running resource manager for a copy of its registry store (POST /v1/admin/backup) and"
+            + " prints where it was written: by default in the store directory's backups/, else at --to FILE (which"
+            + " must not exist). The address and token come from the same configuration as the resource manager's.");
+        return 0;
       } else if (a.startsWith("-D") && a.indexOf('=') > 2) {
         overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
       } else {
@@ -55,8 +65,7 @@ final class BackupCommand {
       }
     }
     try {
-      Settings settings = (configFile == null ? Settings.empty() : ConfigFiles.load(configFile))
-          .overriddenBy(Settings.of(overrides));
+      Settings settings = sources.load(configFile, overrides);
       return call(settings, to, out, err);
     } catch (ConfigException e) {
       err.println("resource-manager backup: configuration error: " + e.getMessage());

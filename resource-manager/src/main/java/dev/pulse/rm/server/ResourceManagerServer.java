@@ -8,6 +8,7 @@ import dev.pulse.heartbeat.HeartbeatMetrics;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import dev.pulse.rm.ResourceManager;
+import dev.pulse.rm.ResourceManagerConfigOptions;
 import dev.pulse.rm.ResourceManagerListener;
 import dev.pulse.rm.ResourceManagerOptions;
 import dev.pulse.rm.TaskExecutorConnector;
@@ -112,7 +113,10 @@ public final class ResourceManagerServer implements AutoCloseable {
     // Every setting is read and checked here, before anything starts: a bad one leaves nothing behind.
     this.heartbeatConfig = HeartbeatConfig.from(settings);
     this.recoveryTimeout = ResourceManager.recoveryTimeout(settings, heartbeatConfig);
-    this.rpcBindAddress = b.serveRpc ? address(settings, ResourceManagerOptions.RPC_ADDRESS,
+    // Task executors call resourcemanager.rpc.address; the server listens there unless a bind host is set.
+    String rpcHostKey = settings.contains(ResourceManagerConfigOptions.BIND_HOST.key())
+        ? ResourceManagerConfigOptions.BIND_HOST.key() : ResourceManagerOptions.RPC_ADDRESS;
+    this.rpcBindAddress = b.serveRpc ? address(settings, rpcHostKey,
         ResourceManagerOptions.DEFAULT_RPC_ADDRESS, ResourceManagerOptions.RPC_PORT,
         ResourceManagerOptions.DEFAULT_RPC_PORT) : null;
     this.restBindAddress = b.serveRest ? address(settings, ResourceManagerOptions.REST_BIND_ADDRESS,
@@ -317,7 +321,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     String why = root.getMessage() == null ? root.toString()
         : root.getMessage().replaceFirst("^.*failed with error\\(-?\\d+\\): ", "");
     ConfigException failure = new ConfigException(portKey, "cannot listen on " + HostPort.format(address) + " (" + why
-        + "); choose a free port, or 0 for any");
+        + "); set " + portKey + " to a free port, or to 0 for any (e.g. -D" + portKey + "=0)");
     failure.initCause(e);
     return failure;
   }

@@ -13,6 +13,7 @@ import dev.pulse.rpc.RpcTransport;
 import dev.pulse.te.ResourceManagerClient;
 import dev.pulse.te.TaskExecutor;
 import dev.pulse.te.TaskExecutorConfig;
+import dev.pulse.te.TaskExecutorConfigOptions;
 import dev.pulse.te.TaskExecutorListener;
 import dev.pulse.te.TaskExecutorOptions;
 import dev.pulse.te.TaskSlot;
@@ -84,12 +85,15 @@ public final class TaskExecutorServer implements AutoCloseable {
   private volatile TaskExecutor taskExecutor;
   private volatile String rpcAddress;
   private volatile String listenAddress;
+  /** {@code taskexecutor.bind-host}, or {@code null} to listen on {@code taskexecutor.rpc.address}. */
+  private final String bindHost;
 
   private TaskExecutorServer(Builder b) {
     this.config = b.config != null ? b.config : TaskExecutorConfig.from(b.settings);
     this.rpcConfig = RpcConfig.fromMap(b.settings.asMap());
     this.advertisedPort = b.settings.port(TaskExecutorOptions.RPC_ADVERTISED_PORT,
         TaskExecutorOptions.DEFAULT_RPC_ADVERTISED_PORT);
+    this.bindHost = b.settings.get(TaskExecutorConfigOptions.BIND_HOST);
     this.instanceId = b.instanceId != null ? b.instanceId : UUID.randomUUID().toString();
     this.suppliedMainThread = b.mainThread;
     this.listeners = List.copyOf(b.listeners);
@@ -118,7 +122,7 @@ public final class TaskExecutorServer implements AutoCloseable {
       }
       started = true;
       try {
-        InetSocketAddress bindAddress = new InetSocketAddress(config.resolveRpcAddress(), config.rpcPort());
+        InetSocketAddress bindAddress = new InetSocketAddress(resolveBindHost(), config.rpcPort());
         RpcTransport transport = opened(RpcTransport.create(rpcConfig, "te"));
         MainThreadExecutor mainThread = suppliedMainThread;
         if (mainThread == null) {
@@ -132,7 +136,7 @@ public final class TaskExecutorServer implements AutoCloseable {
         RpcServer server = opened(bind(transport, gateway, bindAddress));
         // Closed before the server: the goodbye to the resource manager comes first, as it always has.
         opened(te::close);
-        String host = advertisedHost(server.address());
+        String host = advertisedHost();
         listenAddress = HostPort.format(host, server.port());
         rpcAddress = HostPort.format(host, advertisedPort == 0 ? server.port() : advertisedPort);
         taskExecutor = te;
@@ -323,13 +327,28 @@ public final class TaskExecutorServer implements AutoCloseable {
       while (root.getCause() != null && root.getCause() != root) {
         root = root.getCause();
       }
-      String reason = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+      String reason = root.getMessage() != null ? root.getMessage().replaceFirst("^.*failed with error\\(-?\\d+\\): ", "")
+          : root.getClass().getSimpleName();
+      String host = bindHost != null ? bindHost : config.rpcAddress();
       if (config.rpcPort() != 0) {
         throw new ConfigException(TaskExecutorOptions.RPC_PORT, "cannot listen on port " + config.rpcPort() + " of "
-            + config.rpcAddress() + ": " + reason);
+            + host + " (" + reason + "); set " + TaskExecutorOptions.RPC_PORT + " to a free port, or to 0 for any (e.g. -D"
+            + TaskExecutorOptions.RPC_PORT + "=0)");
       }
-      throw new ConfigException(TaskExecutorOptions.RPC_ADDRESS, "cannot listen on " + config.rpcAddress() + ": "
-          + reason);
+      throw new ConfigException(bindHost != null ? TaskExecutorConfigOptions.BIND_HOST.key()
+          : TaskExecutorOptions.RPC_ADDRESS, "cannot listen on " + host + ": " + reason);
+    }
+  }
+
+  /** {@code taskexecutor.bind-host} if set, else {@code taskexecutor.rpc.address}. */
+  private InetAddress resolveBindHost() {
+    if (bindHost == null) {
+      return config.resolveRpcAddress();
+    }
+    try {
+      return InetAddress.getByName(bindHost);
+    } catch (UnknownHostException e) {
+      throw new ConfigException(TaskExecutorConfigOptions.BIND_HOST.key(), "cannot resolve host '" + bindHost + "'");
     }
   }
 
@@ -337,8 +356,8 @@ public final class TaskExecutorServer implements AutoCloseable {
    * The host the resource manager should call: the configured one (which keeps TLS host name checks
    * working), or this host's name if the server listens on a wildcard address.
    */
-  private String advertisedHost(InetSocketAddress bound) {
-    if (!bound.getAddress().isAnyLocalAddress()) {
+  private String advertisedHost() {
+    if (!config.resolveRpcAddress().isAnyLocalAddress()) {
       return config.rpcAddress();
     }
     try {

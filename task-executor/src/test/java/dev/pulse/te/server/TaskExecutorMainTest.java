@@ -53,8 +53,9 @@ class TaskExecutorMainTest {
           "taskexecutor.rpc.port", Integer.toString(taken.getLocalPort()))))
           .isInstanceOf(ConfigException.class)
           .hasMessageStartingWith("taskexecutor.rpc.port: cannot listen on port " + taken.getLocalPort()
-              + " of 127.0.0.1: ")
-          .hasMessageEndingWith("Address already in use");
+              + " of 127.0.0.1 (")
+          .hasMessageEndingWith("(Address already in use); set taskexecutor.rpc.port to a free port, or to 0 for any"
+              + " (e.g. -Dtaskexecutor.rpc.port=0)");
     }
   }
 
