@@ -18,6 +18,7 @@ import dev.pulse.rm.store.StoredState;
 import dev.pulse.rm.store.StoredTaskExecutor;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -45,6 +46,14 @@ import org.slf4j.LoggerFactory;
  * as {@code RECOVERING}: watched at once, their allocations in place, their slots not offered until they
  * register again; those that do not within the recovery timeout are lost ({@link LossReason#RECOVERY_TIMEOUT}).
  *
+ * <p>Loss guards (SPEC 11): detection and action are apart. A task executor the heartbeat sender gives up
+ * on (timeout, unreachable) is first <em>silent</em>; whether its slots are released now is the
+ * {@link LossGuard}'s call. One it holds back stays registered and {@code SUSPECT}, is watched again with a
+ * fresh heartbeat timeout, and is back as if nothing happened when it answers. When a suspected mass failure
+ * ends, every silent task executor's timeout starts afresh. Losses other than graceful leaves count towards
+ * a {@linkplain Quarantines quarantine}: a quarantined task executor stays registered and watched, but no
+ * slot of it is offered.
+ *
  * <p>Thread-safety: confined to the main-thread executor, like the heartbeat sender it owns. The
  * only state read from other threads is the event log (synchronized) and {@link #overviewSnapshot()}
  * (a volatile snapshot).
@@ -69,6 +78,13 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     boolean recovering;
     /** For a recovering one: it has registered again (same instance) and its confirmation is awaited. */
     boolean reRegistered;
+    /** Main-thread nanos since when the loss guard holds back its release; 0 while it is not held. */
+    long heldSince;
+    /** The last heartbeat before it was watched afresh (a fresh watch starts without one); 0 if none. */
+    long heardBeforeRewatch;
+    /** Why it fell silent, while held: the reason and detail its release will carry. */
+    LossReason heldReason;
+    String heldDetail;
 
     Registered(TaskExecutorRegistration registration, String registrationId, long registeredAt) {
       this.registration = registration;
@@ -94,6 +110,15 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   private final AfterPersist persist;
   private final Duration recoveryTimeout;
   private Cancellable recoveryTimer;
+  private final LossGuard guard;
+  /** Nothing heard from a task executor for this long makes it silent: half the timeout, at least 2 intervals. */
+  private final long silentAfterNanos;
+  private Cancellable guardTimer;
+  /** When the main thread last resumed from a local pause: nobody's silence is counted from before it. */
+  private long resumedAt;
+  private final Quarantines quarantines;
+  private final Map<String, Cancellable> quarantineTimers = new HashMap<>();
+  private volatile LossGuardStatus lossGuardStatus = LossGuardStatus.NONE;
   private volatile Overview overview;
   private boolean closed;
 
@@ -105,13 +130,22 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
         heartbeatConfig.timeout());
   }
 
+  /** As the full constructor, with the default loss guard and quarantine. */
+  ResourceManagerCore(FencingToken fencing, HeartbeatConfig heartbeatConfig, MainThreadExecutor main, Clock wallClock,
+      TaskExecutorConnector connector, List<ResourceManagerListener> listeners, HeartbeatMetrics heartbeatMetrics,
+      RegistryStore store, StoredState restored, Duration recoveryTimeout) {
+    this(fencing, heartbeatConfig, main, wallClock, connector, listeners, heartbeatMetrics, store, restored,
+        recoveryTimeout, LossGuardConfig.defaults(heartbeatConfig.interval()), QuarantineConfig.defaults());
+  }
+
   /**
    * Must be called on the main thread: it creates the heartbeat sender there, and restores {@code restored}
    * (what {@link RegistryStore#open} returned for this epoch) before returning.
    */
   ResourceManagerCore(FencingToken fencing, HeartbeatConfig heartbeatConfig, MainThreadExecutor main, Clock wallClock,
       TaskExecutorConnector connector, List<ResourceManagerListener> listeners, HeartbeatMetrics heartbeatMetrics,
-      RegistryStore store, StoredState restored, Duration recoveryTimeout) {
+      RegistryStore store, StoredState restored, Duration recoveryTimeout, LossGuardConfig lossGuard,
+      QuarantineConfig quarantine) {
     this.fencing = fencing;
     this.ownId = ResourceId.of(fencing.resourceManagerId());
     this.heartbeatConfig = heartbeatConfig;
@@ -120,11 +154,17 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     this.connector = connector;
     this.listeners = new CopyOnWriteArrayList<>(listeners);
     this.events = new EventLog(EVENT_LOG_CAPACITY, wallClock);
+    this.guard = new LossGuard(lossGuard, heartbeatConfig, main::nanoTime);
+    this.silentAfterNanos = Math.min(heartbeatConfig.timeout().toNanos(),
+        Math.max(2 * heartbeatConfig.interval().toNanos(), heartbeatConfig.timeout().toNanos() / 2));
+    this.quarantines = new Quarantines(quarantine);
     this.heartbeats = HeartbeatServices.of(heartbeatConfig)
-        .createHeartbeatManagerSender(ownId, this, main, heartbeatMetrics);
+        .createHeartbeatManagerSender(ownId, this, main, ResourceManager.both(heartbeatMetrics, guard));
     this.persist = new AfterPersist(store, main);
     this.recoveryTimeout = recoveryTimeout;
     restore(restored);
+    restoreQuarantines(restored);
+    guardTimer = main.schedule(this::guardTick, heartbeatConfig.interval().toNanos());
     refreshOverview();
   }
 
@@ -282,6 +322,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   /** A task executor's slot report outside a heartbeat ({@code SendSlotReport}); the first one confirms. */
   void slotReport(String taskExecutorId, String registrationId, SlotReport report) {
     Registered r = current(taskExecutorId, registrationId);
+    if (r.heldSince != 0) {
+      // A message from it: it is alive. Its fresh watch hears it too, so it is not silent any more.
+      heartbeats.receiveHeartbeat(r.resourceId, null);
+      heardFrom(r);
+    }
     if (r.confirmed) {
       reconcile(r, report, false);
     } else if (!r.recovering || r.reRegistered) {
@@ -546,6 +591,268 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       persist.write(new Mutation.RemoveAllocation(a.allocationId()));
     }
     persist.write(new Mutation.RemoveTaskExecutor(taskExecutorId));
+    countLoss(taskExecutorId, reason);
+  }
+
+  // ------------------------------------------------------------------ loss guard
+
+  /** How many confirmed task executors there are and how many of them are silent, at one instant. */
+  private record Census(int silent, int registered, boolean ended) {}
+
+  /**
+   * The heartbeat sender gave up on a task executor: it is silent. Released now if the guard allows it,
+   * else held (still registered, {@code SUSPECT}) and watched again with a fresh timeout.
+   */
+  private void silent(String taskExecutorId, LossReason reason, String detail) {
+    Registered r = registry.get(taskExecutorId);
+    if (r == null) {
+      return;
+    }
+    if (!r.confirmed) {
+      lose(taskExecutorId, reason, detail);
+      return;
+    }
+    long now = main.nanoTime();
+    boolean first = r.heldSince == 0;
+    if (first) {
+      r.heldSince = now; // it counts as silent in the census below
+    }
+    Census census = takeCensus(now);
+    if (census.ended()) {
+      return; // the end of a mass failure just gave it (and every other silent one) a fresh timeout
+    }
+    if (guard.mayRelease(reason, census.silent(), census.registered())) {
+      lose(taskExecutorId, reason, detail);
+      refreshStatus();
+      return;
+    }
+    r.heldReason = reason;
+    r.heldDetail = detail;
+    if (first) {
+      guard.heldBack();
+      LOG.warn("Task executor {} is silent ({}: {}), but the loss guard ({}, {} of {} task executors silent) holds back"
+          + " its release; it is watched again with a fresh timeout of {}", taskExecutorId, reason, detail,
+          guard.state(), census.silent(), census.registered(), Durations.format(heartbeatConfig.timeout()));
+    } else {
+      LOG.debug("Task executor {} is still silent ({}); the loss guard ({}) still holds back its release",
+          taskExecutorId, reason, guard.state());
+    }
+    rewatch(r);
+    refreshStatus(census);
+  }
+
+  /** Watches the task executor afresh: a full timeout from now, asked in its phase as before. */
+  private void rewatch(Registered r) {
+    r.heardBeforeRewatch = lastHeard(r);
+    heartbeats.unmonitorTarget(r.resourceId);
+    heartbeats.monitorTarget(r.resourceId, r.connection.heartbeatTarget());
+  }
+
+  /** A message from the task executor arrived: if its release was held back, it is back, with everything it had. */
+  private void heardFrom(Registered r) {
+    if (r.heldSince == 0) {
+      return;
+    }
+    LOG.info("Task executor {} answers again after {} ms of silence; the loss guard released nothing of it",
+        r.registration.resourceId(), (main.nanoTime() - r.heldSince) / 1_000_000);
+    r.heldSince = 0;
+    r.heldReason = null;
+    r.heldDetail = null;
+    refreshStatus(takeCensus(main.nanoTime()));
+  }
+
+  /** The last heartbeat heard from it (main-thread nanos), across fresh watches; 0 if none. */
+  private long lastHeard(Registered r) {
+    return Math.max(heartbeats.getLastHeartbeatFrom(r.resourceId), r.heardBeforeRewatch);
+  }
+
+  /**
+   * Silent: its release is held back, its heartbeat RPCs are failing, or nothing was heard from it for half
+   * the heartbeat timeout (at least two intervals; not counting the time before a local pause ended, as the
+   * pause rule does not). Shown as {@code SUSPECT}; counted by the guard.
+   */
+  private boolean isSilent(Registered r, long now) {
+    if (r.heldSince != 0 || heartbeats.getConsecutiveFailedRpcs(r.resourceId) > 0) {
+      return true;
+    }
+    long last = lastHeard(r);
+    return r.confirmed && last > 0 && now - Math.max(last, resumedAt) >= silentAfterNanos;
+  }
+
+  /**
+   * Counts the silent task executors and tells the guard. A mass failure that begins is reported; one that
+   * ends gives every silent task executor a fresh timeout, as the pause rule does after a local pause.
+   */
+  private Census takeCensus(long now) {
+    int silent = 0;
+    int registered = 0;
+    for (Registered r : registry.values()) {
+      if (r.confirmed) {
+        registered++;
+        if (isSilent(r, now)) {
+          silent++;
+        }
+      }
+    }
+    LossGuardConfig config = guard.config();
+    switch (guard.census(silent, registered)) {
+      case SUSPECTED -> {
+        String action = silent >= registered ? "releasing none while every one is silent"
+            : registered > config.largeClusterSize()
+                ? "releasing one per " + Durations.format(Duration.ofNanos(config.secondaryReleaseIntervalNanos()))
+                : "releasing none (" + registered + " task executor(s), at most "
+                    + LossGuardConfig.LARGE_CLUSTER_SIZE + " " + config.largeClusterSize() + ")";
+        String detail = silent + " of " + registered + " task executors are silent at once (at least "
+            + config.minUnhealthy() + " and " + config.unhealthyFraction() + " of all): the resource manager may be"
+            + " the one cut off; " + action;
+        LOG.warn("Mass failure suspected: {}", detail);
+        event(EventType.MASS_FAILURE_SUSPECTED, null, null, null, null, 0, detail);
+        return new Census(silent, registered, false);
+      }
+      case ENDED -> {
+        int afresh = 0;
+        for (Registered r : registry.values()) {
+          if (r.confirmed && isSilent(r, now)) {
+            r.heldSince = 0;
+            r.heldReason = null;
+            r.heldDetail = null;
+            rewatch(r);
+            afresh++;
+          }
+        }
+        String detail = silent + " of " + registered + " task executors silent; each of the " + afresh
+            + " silent one(s) gets a fresh heartbeat timeout of " + Durations.format(heartbeatConfig.timeout());
+        LOG.info("Mass failure no longer suspected: {}", detail);
+        event(EventType.MASS_FAILURE_ENDED, null, null, null, null, 0, detail);
+        return new Census(silent, registered, true);
+      }
+      default -> {
+        return new Census(silent, registered, false);
+      }
+    }
+  }
+
+  /**
+   * Every heartbeat interval: takes a census (a mass failure may begin or end without any task executor
+   * timing out just then), releases the longest-held task executor when the secondary rate allows it, and
+   * refreshes {@link #lossGuardStatus()}.
+   */
+  private void guardTick() {
+    guardTimer = main.schedule(this::guardTick, heartbeatConfig.interval().toNanos());
+    Census census = takeCensus(main.nanoTime());
+    if (guard.massFailureSuspected()) {
+      Registered longest = null;
+      for (Registered r : registry.values()) {
+        if (r.heldSince != 0 && r.heldReason != null && (longest == null || r.heldSince < longest.heldSince)) {
+          longest = r;
+        }
+      }
+      if (longest != null && guard.mayRelease(longest.heldReason, census.silent(), census.registered())) {
+        lose(longest.registration.resourceId(), longest.heldReason, longest.heldDetail
+            + "; released by the loss guard at its secondary rate during a suspected mass failure");
+        census = takeCensus(main.nanoTime());
+      }
+    }
+    refreshStatus(census);
+  }
+
+  private void refreshStatus() {
+    refreshStatus(takeCensus(main.nanoTime()));
+  }
+
+  private void refreshStatus(Census census) {
+    lossGuardStatus = new LossGuardStatus(census.silent(), quarantines.quarantined().size(), guard.state().name(),
+        guard.releasesHeldBack());
+  }
+
+  // ------------------------------------------------------------------ quarantine
+
+  private void restoreQuarantines(StoredState state) {
+    quarantines.restore(state.quarantines());
+    for (Map.Entry<String, Long> q : quarantines.quarantined().entrySet()) {
+      slots.setQuarantined(q.getKey(), true);
+      scheduleQuarantineEnd(q.getKey(), q.getValue());
+    }
+    if (!quarantineTimers.isEmpty()) {
+      LOG.info("{} resource id(s) are quarantined, as stored: {}", quarantineTimers.size(), quarantineTimers.keySet());
+    }
+  }
+
+  /** A loss that counts may quarantine the resource id (SPEC 11). */
+  private void countLoss(String taskExecutorId, LossReason reason) {
+    applyQuarantine(taskExecutorId, quarantines.lost(taskExecutorId, reason, wallClock.millis()), null);
+  }
+
+  /**
+   * An administrator lifts the quarantine of {@code taskExecutorId}; the future completes, with whether it was
+   * quarantined, once that is durable.
+   */
+  CompletableFuture<Boolean> liftQuarantine(String taskExecutorId) {
+    checkOpen();
+    Quarantines.Step step = quarantines.lift(taskExecutorId);
+    if (step.kind() == Quarantines.Kind.NONE) {
+      return CompletableFuture.completedFuture(false);
+    }
+    applyQuarantine(taskExecutorId, step, "lifted by an administrator");
+    CompletableFuture<Boolean> lifted = new CompletableFuture<>();
+    persist.then(List.of(), () -> lifted.complete(true), lifted::completeExceptionally);
+    return lifted;
+  }
+
+  private void quarantineDue(String taskExecutorId) {
+    quarantineTimers.remove(taskExecutorId);
+    Quarantines.Step step = quarantines.expire(taskExecutorId, wallClock.millis());
+    if (step.kind() == Quarantines.Kind.NONE && quarantines.isQuarantined(taskExecutorId)) {
+      // The wall clock is behind the main thread's timer (or was set back): look again when it says so.
+      scheduleQuarantineEnd(taskExecutorId, quarantines.quarantinedUntil(taskExecutorId));
+      return;
+    }
+    applyQuarantine(taskExecutorId, step, "its quarantine ended");
+  }
+
+  private void applyQuarantine(String taskExecutorId, Quarantines.Step step, String releasedBecause) {
+    if (step.store() != null) {
+      persist.write(step.store());
+    }
+    switch (step.kind()) {
+      case QUARANTINED -> {
+        slots.setQuarantined(taskExecutorId, true);
+        scheduleQuarantineEnd(taskExecutorId, step.until());
+        QuarantineConfig config = quarantineConfig();
+        String detail = "lost " + config.maxLosses() + " times within " + Durations.format(config.window())
+            + " (graceful leaves not counted); no new allocation until " + Instant.ofEpochMilli(step.until())
+            + " (" + Durations.format(step.backoff()) + ")";
+        LOG.warn("Task executor {} is quarantined: {}", taskExecutorId, detail);
+        event(EventType.TASK_EXECUTOR_QUARANTINED, taskExecutorId, null, null, null, 0, detail);
+      }
+      case RELEASED -> {
+        slots.setQuarantined(taskExecutorId, false);
+        Cancellable timer = quarantineTimers.remove(taskExecutorId);
+        if (timer != null) {
+          timer.cancel();
+        }
+        LOG.info("Task executor {} is released from quarantine: {}", taskExecutorId, releasedBecause);
+        event(EventType.TASK_EXECUTOR_RELEASED_FROM_QUARANTINE, taskExecutorId, null, null, null, 0, releasedBecause);
+      }
+      default -> {
+        return;
+      }
+    }
+    refreshOverview();
+    refreshStatus();
+  }
+
+  private void scheduleQuarantineEnd(String taskExecutorId, long untilMillis) {
+    long delayNanos = Math.max(0, untilMillis - wallClock.millis()) * 1_000_000;
+    Cancellable previous = quarantineTimers.put(taskExecutorId,
+        main.schedule(() -> quarantineDue(taskExecutorId), delayNanos));
+    if (previous != null) {
+      previous.cancel();
+    }
+  }
+
+  private QuarantineConfig quarantineConfig() {
+    return quarantines.config();
   }
 
   // ------------------------------------------------------------------ HeartbeatListener
@@ -555,7 +862,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     if (isRecovering(resourceId)) {
       return; // the recovery timeout decides
     }
-    lose(resourceId.value(), LossReason.HEARTBEAT_TIMEOUT,
+    silent(resourceId.value(), LossReason.HEARTBEAT_TIMEOUT,
         "no heartbeat for " + Durations.format(heartbeatConfig.timeout()));
   }
 
@@ -564,7 +871,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     if (isRecovering(resourceId)) {
       return; // the recovery timeout decides
     }
-    lose(resourceId.value(), LossReason.UNREACHABLE,
+    silent(resourceId.value(), LossReason.UNREACHABLE,
         heartbeatConfig.rpcFailureThreshold() + " heartbeat RPCs in a row could not reach it");
   }
 
@@ -579,6 +886,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     if (r == null) {
       return;
     }
+    heardFrom(r);
     if (r.confirmed) {
       reconcile(r, report, false);
     } else if (!r.recovering || r.reRegistered) {
@@ -598,6 +906,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   @Override
   public void notifyLocalPause(Duration pausedFor) {
+    guard.localPause();
+    resumedAt = main.nanoTime();
     event(EventType.LOCAL_PAUSE_DETECTED, null, null, null, null, 0, "the resource manager did not run for "
         + pausedFor.toMillis() + " ms; no task executor was charged for it");
   }
@@ -628,6 +938,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   Overview overviewSnapshot() {
     return overview;
+  }
+
+  /** The loss guards at a glance; refreshed every heartbeat interval and on every change (a volatile snapshot). */
+  LossGuardStatus lossGuardStatus() {
+    return lossGuardStatus;
   }
 
   /** Confirmed task executors (see {@link #register}) and, after a restart, those still recovering. */
@@ -679,12 +994,13 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   private TaskExecutorInfo info(Registered r) {
     String te = r.registration.resourceId();
-    long lastMono = heartbeats.getLastHeartbeatFrom(r.resourceId);
+    long lastMono = lastHeard(r);
     long lastWall = lastMono <= 0 ? 0 : wallClock.millis() - (main.nanoTime() - lastMono) / 1_000_000;
     int failed = Math.max(0, heartbeats.getConsecutiveFailedRpcs(r.resourceId));
-    String state = r.recovering ? "RECOVERING" : failed > 0 ? "SUSPECT" : lastMono > 0 ? "ACTIVE" : "REGISTERED";
+    String state = r.recovering ? "RECOVERING" : isSilent(r, main.nanoTime()) ? "SUSPECT"
+        : quarantines.isQuarantined(te) ? "QUARANTINED" : lastMono > 0 ? "ACTIVE" : "REGISTERED";
     return new TaskExecutorInfo(te, r.registration.instanceId(), r.registration.address(), r.registeredAt, lastWall,
-        failed, slots.slots(te), slots.freeSlots(te), state);
+        failed, slots.slots(te), slots.freeSlots(te), state, quarantines.quarantinedUntil(te));
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -699,6 +1015,9 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       recoveryTimer.cancel();
       recoveryTimer = null;
     }
+    guardTimer.cancel();
+    quarantineTimers.values().forEach(Cancellable::cancel);
+    quarantineTimers.clear();
     heartbeats.stop();
     for (Registered r : registry.values()) {
       r.connection.close();
