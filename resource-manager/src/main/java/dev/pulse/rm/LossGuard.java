@@ -2,6 +2,7 @@ package dev.pulse.rm;
 
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatMetrics;
+import java.util.ArrayDeque;
 import java.util.function.LongSupplier;
 
 /**
@@ -16,11 +17,14 @@ import java.util.function.LongSupplier;
  *       off: a cluster above {@code large-cluster-size} releases one silent task executor per
  *       {@code 1 / secondary-release-rate} seconds, a smaller one none, and none is released while every
  *       task executor is silent.
- *   <li><b>Overload</b>: the sender's timer ran more than {@code overload-tick-lag} late within the last
- *       heartbeat timeout. The resource manager may have been too slow to hear its task executors; it does
- *       not convict one of a heartbeat timeout for that. (A refused connection is no sign of its own
+ *   <li><b>Overload</b>: every time the sender's timer ran more than {@code overload-tick-lag} late, the
+ *       resource manager itself was too slow to hear its task executors, for that long. It does not convict
+ *       a task executor of a heartbeat timeout for its own slowness: the lags that fell within the task
+ *       executor's silence are taken off it, and it is released only once the rest reaches the timeout
+ *       ({@link #overloadExtension}). A short overload thus delays a release by about its own length, and a
+ *       lasting one by its share of the time. (A refused connection is no sign of the resource manager's
  *       slowness: an unreachable task executor is judged by the mass-failure rule alone.) Lags the sender
- *       counts as a local pause are left to the pause rule.
+ *       counts as a local pause are left to the pause rule, which forgives them itself.
  * </ul>
  *
  * <p>Thread-safety: confined to the resource manager's main thread, as the heartbeat sender that calls
@@ -43,18 +47,21 @@ final class LossGuard implements HeartbeatMetrics {
   /** A change of the mass-failure suspicion that {@link #census} found. */
   enum Change { NONE, SUSPECTED, ENDED }
 
+  /** Lags are kept for this many heartbeat timeouts: a silence longer than that is charged in full before. */
+  static final int LAG_HORIZON_TIMEOUTS = 4;
+  /** At most this many lags are kept (one per timer run at most; plenty for four timeouts of overload). */
+  static final int MAX_LAGS = 100_000;
+
   private final LossGuardConfig config;
   private final long timeoutNanos;
   private final long releaseIntervalNanos;
   private final LongSupplier nanoClock;
   private boolean massFailure;
   private long nextReleaseAt;
-  /** Whether, and when, the sender's timer last lagged above the threshold. */
-  private boolean everOverloaded;
-  private long overloadedAt;
-  /** The mark before the last tick, restored if that tick turns out to be a local pause. */
-  private boolean everOverloadedBefore;
-  private long overloadedAtBefore;
+  /** The sender's timer lags above the threshold: {main-thread nanos it ran, lag}, oldest first. */
+  private final ArrayDeque<long[]> lags = new ArrayDeque<>();
+  /** The lag the last tick added, removed again if that tick turns out to be a local pause. */
+  private long[] lastAdded;
   private long releasesHeldBack;
 
   /** @param nanoClock the main thread's monotonic clock, in nanoseconds */
@@ -85,17 +92,37 @@ final class LossGuard implements HeartbeatMetrics {
   }
 
   /**
-   * Whether one task executor, silent for {@code reason}, may be released now, given the last
+   * How much longer a task executor that timed out must stay silent before it is charged the full heartbeat
+   * timeout, once the resource manager's own lags since {@code silentSince} are taken off its silence; 0 if
+   * none (also for other reasons than {@link LossReason#HEARTBEAT_TIMEOUT}, and with the guard off).
+   *
+   * @param silentSince main-thread nanos of the last heartbeat heard from it
+   */
+  long overloadExtension(LossReason reason, long silentSince) {
+    if (!config.enabled() || reason != LossReason.HEARTBEAT_TIMEOUT) {
+      return 0;
+    }
+    long now = nanoClock.getAsLong();
+    prune(now);
+    long ownLag = 0;
+    for (long[] lag : lags) {
+      if (lag[0] > silentSince) {
+        ownLag += lag[1];
+      }
+    }
+    long charged = now - silentSince - ownLag;
+    return Math.max(0, timeoutNanos - charged);
+  }
+
+  /**
+   * Whether one silent task executor may be released now under the mass-failure rule, given the last
    * {@link #census}. A release it allows under the secondary rate uses up the rate's next turn.
    */
-  boolean mayRelease(LossReason reason, int silent, int registered) {
+  boolean mayRelease(int silent, int registered) {
     if (!config.enabled()) {
       return true;
     }
     long now = nanoClock.getAsLong();
-    if (reason == LossReason.HEARTBEAT_TIMEOUT && overloaded(now)) {
-      return false;
-    }
     if (!massFailure) {
       return true;
     }
@@ -133,19 +160,28 @@ final class LossGuard implements HeartbeatMetrics {
     return config;
   }
 
+  /** Whether the sender's timer lagged above the threshold within the last heartbeat timeout. */
   private boolean overloaded(long now) {
-    return everOverloaded && now - overloadedAt < timeoutNanos;
+    prune(now);
+    return !lags.isEmpty() && now - lags.peekLast()[0] < timeoutNanos;
+  }
+
+  /** Forgets lags too old to matter: older than {@link #LAG_HORIZON_TIMEOUTS} timeouts, or beyond the cap. */
+  private void prune(long now) {
+    while (!lags.isEmpty() && (now - lags.peekFirst()[0] > LAG_HORIZON_TIMEOUTS * timeoutNanos
+        || lags.size() > MAX_LAGS)) {
+      lags.removeFirst();
+    }
   }
 
   // ------------------------------------------------------------------ HeartbeatMetrics (the sender's timer)
 
   @Override
   public void onTick(long lagNanos) {
-    everOverloadedBefore = everOverloaded;
-    overloadedAtBefore = overloadedAt;
+    lastAdded = null;
     if (lagNanos > config.overloadTickLag().toNanos()) {
-      everOverloaded = true;
-      overloadedAt = nanoClock.getAsLong();
+      lastAdded = new long[] {nanoClock.getAsLong(), lagNanos};
+      lags.addLast(lastAdded);
     }
   }
 
@@ -154,7 +190,9 @@ final class LossGuard implements HeartbeatMetrics {
    * has already given every task executor its time back, so the lag is not overload.
    */
   void localPause() {
-    everOverloaded = everOverloadedBefore;
-    overloadedAt = overloadedAtBefore;
+    if (lastAdded != null && lags.peekLast() == lastAdded) {
+      lags.removeLast();
+    }
+    lastAdded = null;
   }
 }

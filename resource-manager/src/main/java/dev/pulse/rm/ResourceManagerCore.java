@@ -62,6 +62,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ResourceManagerCore.class);
   static final int EVENT_LOG_CAPACITY = 10_000;
+  /** How long a census stays good for judging further detections: one phase width of the heartbeat sender. */
+  static final long CENSUS_REUSE_NANOS = 10_000_000;
 
   /**
    * One accepted registration. It is <em>confirmed</em> once the task executor has shown that it
@@ -82,6 +84,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     long heldSince;
     /** The last heartbeat before it was watched afresh (a fresh watch starts without one); 0 if none. */
     long heardBeforeRewatch;
+    /** The number of the last census that counted it as silent. */
+    long silentInCensus;
     /** Why it fell silent, while held: the reason and detail its release will carry. */
     LossReason heldReason;
     String heldDetail;
@@ -111,13 +115,25 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   private final Duration recoveryTimeout;
   private Cancellable recoveryTimer;
   private final LossGuard guard;
-  /** Nothing heard from a task executor for this long makes it silent: half the timeout, at least 2 intervals. */
+  /**
+   * Nothing heard from a task executor for this long makes it silent: three quarters of the timeout (task
+   * executors stopped together are all that silent when the first times out, as long as the interval is at
+   * most a quarter of the timeout; healthy ones on a busy host are not), at least 2 intervals.
+   */
   private final long silentAfterNanos;
   private Cancellable guardTimer;
   /** When the main thread last resumed from a local pause: nobody's silence is counted from before it. */
   private long resumedAt;
-  private final Quarantines quarantines;
-  private final Map<String, Cancellable> quarantineTimers = new HashMap<>();
+  /**
+   * The last census, reused by detections within {@link #CENSUS_REUSE_NANOS} of it (a burst of timeouts then
+   * costs one pass over the registry, not one each); {@code null} once a registration began or ended.
+   */
+  private Census lastCensus;
+  private long lastCensusAt;
+  private long censusSeq;
+  /** Silent task executors at the last full census, for {@link #lossGuardStatus()}. */
+  private int lastSilentCount;
+  private final QuarantineHandler quarantine;
   private volatile LossGuardStatus lossGuardStatus = LossGuardStatus.NONE;
   private volatile Overview overview;
   private boolean closed;
@@ -145,7 +161,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   ResourceManagerCore(FencingToken fencing, HeartbeatConfig heartbeatConfig, MainThreadExecutor main, Clock wallClock,
       TaskExecutorConnector connector, List<ResourceManagerListener> listeners, HeartbeatMetrics heartbeatMetrics,
       RegistryStore store, StoredState restored, Duration recoveryTimeout, LossGuardConfig lossGuard,
-      QuarantineConfig quarantine) {
+      QuarantineConfig quarantineConfig) {
     this.fencing = fencing;
     this.ownId = ResourceId.of(fencing.resourceManagerId());
     this.heartbeatConfig = heartbeatConfig;
@@ -156,14 +172,26 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     this.events = new EventLog(EVENT_LOG_CAPACITY, wallClock);
     this.guard = new LossGuard(lossGuard, heartbeatConfig, main::nanoTime);
     this.silentAfterNanos = Math.min(heartbeatConfig.timeout().toNanos(),
-        Math.max(2 * heartbeatConfig.interval().toNanos(), heartbeatConfig.timeout().toNanos() / 2));
-    this.quarantines = new Quarantines(quarantine);
+        Math.max(2 * heartbeatConfig.interval().toNanos(), heartbeatConfig.timeout().toNanos() / 4 * 3));
     this.heartbeats = HeartbeatServices.of(heartbeatConfig)
         .createHeartbeatManagerSender(ownId, this, main, ResourceManager.both(heartbeatMetrics, guard));
     this.persist = new AfterPersist(store, main);
+    this.quarantine = new QuarantineHandler(quarantineConfig, slots, main, wallClock, persist,
+        new QuarantineHandler.Reports() {
+          @Override
+          public void event(EventType type, String taskExecutorId, String detail) {
+            ResourceManagerCore.this.event(type, taskExecutorId, null, null, null, 0, detail);
+          }
+
+          @Override
+          public void changed() {
+            refreshOverview();
+            refreshStatus();
+          }
+        });
     this.recoveryTimeout = recoveryTimeout;
     restore(restored);
-    restoreQuarantines(restored);
+    this.quarantine.restore(restored.quarantines());
     guardTimer = main.schedule(this::guardTick, heartbeatConfig.interval().toNanos());
     refreshOverview();
   }
@@ -298,6 +326,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     heartbeats.receiveHeartbeat(r.resourceId, null);
     r.confirmed = true;
     confirmedTaskExecutors++;
+    lastCensus = null;
     if (r.recovering) {
       r.recovering = false;
       slots.recovered(registration.resourceId());
@@ -556,6 +585,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     if (r == null) {
       return;
     }
+    lastCensus = null;
     heartbeats.unmonitorTarget(r.resourceId);
     if (!r.confirmed && !r.recovering) {
       // Never offered, never reported: nothing to release and nobody to tell.
@@ -591,7 +621,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       persist.write(new Mutation.RemoveAllocation(a.allocationId()));
     }
     persist.write(new Mutation.RemoveTaskExecutor(taskExecutorId));
-    countLoss(taskExecutorId, reason);
+    quarantine.lost(taskExecutorId, reason);
   }
 
   // ------------------------------------------------------------------ loss guard
@@ -612,18 +642,22 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       lose(taskExecutorId, reason, detail);
       return;
     }
+    if (!guard.config().enabled()) {
+      lose(taskExecutorId, reason, detail);
+      return;
+    }
     long now = main.nanoTime();
     boolean first = r.heldSince == 0;
     if (first) {
       r.heldSince = now; // it counts as silent in the census below
     }
-    Census census = takeCensus(now);
+    Census census = censusIncluding(r, now);
     if (census.ended()) {
       return; // the end of a mass failure just gave it (and every other silent one) a fresh timeout
     }
-    if (guard.mayRelease(reason, census.silent(), census.registered())) {
+    long extension = guard.overloadExtension(reason, lastHeard(r));
+    if (extension == 0 && guard.mayRelease(census.silent(), census.registered())) {
       lose(taskExecutorId, reason, detail);
-      refreshStatus();
       return;
     }
     r.heldReason = reason;
@@ -638,7 +672,30 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
           taskExecutorId, reason, guard.state());
     }
     rewatch(r);
-    refreshStatus(census);
+    if (extension > 0) {
+      // The resource manager's own lag is not charged: judge it again once the rest reaches the timeout.
+      main.schedule(() -> {
+        if (registry.get(taskExecutorId) == r && r.heldSince != 0) {
+          silent(taskExecutorId, reason, detail);
+        }
+      }, extension);
+    }
+    refreshStatus();
+  }
+
+  /**
+   * A census that counts {@code r} as silent: the last one if it is recent and still valid (adding {@code r}
+   * if it did not count it), else a new one.
+   */
+  private Census censusIncluding(Registered r, long now) {
+    if (lastCensus == null || lastCensus.ended() || now - lastCensusAt >= CENSUS_REUSE_NANOS) {
+      return takeCensus(now);
+    }
+    if (r.silentInCensus != censusSeq) {
+      r.silentInCensus = censusSeq;
+      lastCensus = judge(lastCensus.silent() + 1, lastCensus.registered(), now);
+    }
+    return lastCensus;
   }
 
   /** Watches the task executor afresh: a full timeout from now, asked in its phase as before. */
@@ -658,7 +715,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     r.heldSince = 0;
     r.heldReason = null;
     r.heldDetail = null;
-    refreshStatus(takeCensus(main.nanoTime()));
+    lastCensus = null; // the guard tick takes the next census, within an interval
   }
 
   /** The last heartbeat heard from it (main-thread nanos), across fresh watches; 0 if none. */
@@ -667,9 +724,9 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   }
 
   /**
-   * Silent: its release is held back, its heartbeat RPCs are failing, or nothing was heard from it for half
-   * the heartbeat timeout (at least two intervals; not counting the time before a local pause ended, as the
-   * pause rule does not). Shown as {@code SUSPECT}; counted by the guard.
+   * Silent: its release is held back, its heartbeat RPCs are failing, or nothing was heard from it for three
+   * quarters of the heartbeat timeout (at least two intervals; not counting the time before a local pause
+   * ended, as the pause rule does not). Shown as {@code SUSPECT}; counted by the guard.
    */
   private boolean isSilent(Registered r, long now) {
     if (r.heldSince != 0 || heartbeats.getConsecutiveFailedRpcs(r.resourceId) > 0) {
@@ -686,14 +743,28 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   private Census takeCensus(long now) {
     int silent = 0;
     int registered = 0;
+    censusSeq++;
     for (Registered r : registry.values()) {
       if (r.confirmed) {
         registered++;
         if (isSilent(r, now)) {
+          r.silentInCensus = censusSeq;
           silent++;
         }
       }
     }
+    lastCensusAt = now;
+    lastSilentCount = silent;
+    lastCensus = judge(silent, registered, now);
+    if (lastCensus.ended()) {
+      lastCensus = null; // it gave fresh timeouts: the next detection counts again
+      return new Census(silent, registered, true);
+    }
+    return lastCensus;
+  }
+
+  /** Tells the guard the census; reports a mass failure that begins, and ends one that is over. */
+  private Census judge(int silent, int registered, long now) {
     LossGuardConfig config = guard.config();
     switch (guard.census(silent, registered)) {
       case SUSPECTED -> {
@@ -747,41 +818,23 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
           longest = r;
         }
       }
-      if (longest != null && guard.mayRelease(longest.heldReason, census.silent(), census.registered())) {
+      if (longest != null && guard.mayRelease(census.silent(), census.registered())) {
         lose(longest.registration.resourceId(), longest.heldReason, longest.heldDetail
             + "; released by the loss guard at its secondary rate during a suspected mass failure");
-        census = takeCensus(main.nanoTime());
+        takeCensus(main.nanoTime());
       }
     }
-    refreshStatus(census);
+    refreshStatus();
   }
 
+  /** Refreshes {@link #lossGuardStatus()}; its suspects are those of the last census (one per interval at least). */
   private void refreshStatus() {
-    refreshStatus(takeCensus(main.nanoTime()));
-  }
-
-  private void refreshStatus(Census census) {
-    lossGuardStatus = new LossGuardStatus(census.silent(), quarantines.quarantined().size(), guard.state().name(),
+    int suspects = lastCensus != null ? lastCensus.silent() : lastSilentCount;
+    lossGuardStatus = new LossGuardStatus(suspects, quarantine.count(), guard.state().name(),
         guard.releasesHeldBack());
   }
 
   // ------------------------------------------------------------------ quarantine
-
-  private void restoreQuarantines(StoredState state) {
-    quarantines.restore(state.quarantines());
-    for (Map.Entry<String, Long> q : quarantines.quarantined().entrySet()) {
-      slots.setQuarantined(q.getKey(), true);
-      scheduleQuarantineEnd(q.getKey(), q.getValue());
-    }
-    if (!quarantineTimers.isEmpty()) {
-      LOG.info("{} resource id(s) are quarantined, as stored: {}", quarantineTimers.size(), quarantineTimers.keySet());
-    }
-  }
-
-  /** A loss that counts may quarantine the resource id (SPEC 11). */
-  private void countLoss(String taskExecutorId, LossReason reason) {
-    applyQuarantine(taskExecutorId, quarantines.lost(taskExecutorId, reason, wallClock.millis()), null);
-  }
 
   /**
    * An administrator lifts the quarantine of {@code taskExecutorId}; the future completes, with whether it was
@@ -789,70 +842,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
    */
   CompletableFuture<Boolean> liftQuarantine(String taskExecutorId) {
     checkOpen();
-    Quarantines.Step step = quarantines.lift(taskExecutorId);
-    if (step.kind() == Quarantines.Kind.NONE) {
-      return CompletableFuture.completedFuture(false);
-    }
-    applyQuarantine(taskExecutorId, step, "lifted by an administrator");
-    CompletableFuture<Boolean> lifted = new CompletableFuture<>();
-    persist.then(List.of(), () -> lifted.complete(true), lifted::completeExceptionally);
-    return lifted;
-  }
-
-  private void quarantineDue(String taskExecutorId) {
-    quarantineTimers.remove(taskExecutorId);
-    Quarantines.Step step = quarantines.expire(taskExecutorId, wallClock.millis());
-    if (step.kind() == Quarantines.Kind.NONE && quarantines.isQuarantined(taskExecutorId)) {
-      // The wall clock is behind the main thread's timer (or was set back): look again when it says so.
-      scheduleQuarantineEnd(taskExecutorId, quarantines.quarantinedUntil(taskExecutorId));
-      return;
-    }
-    applyQuarantine(taskExecutorId, step, "its quarantine ended");
-  }
-
-  private void applyQuarantine(String taskExecutorId, Quarantines.Step step, String releasedBecause) {
-    if (step.store() != null) {
-      persist.write(step.store());
-    }
-    switch (step.kind()) {
-      case QUARANTINED -> {
-        slots.setQuarantined(taskExecutorId, true);
-        scheduleQuarantineEnd(taskExecutorId, step.until());
-        QuarantineConfig config = quarantineConfig();
-        String detail = "lost " + config.maxLosses() + " times within " + Durations.format(config.window())
-            + " (graceful leaves not counted); no new allocation until " + Instant.ofEpochMilli(step.until())
-            + " (" + Durations.format(step.backoff()) + ")";
-        LOG.warn("Task executor {} is quarantined: {}", taskExecutorId, detail);
-        event(EventType.TASK_EXECUTOR_QUARANTINED, taskExecutorId, null, null, null, 0, detail);
-      }
-      case RELEASED -> {
-        slots.setQuarantined(taskExecutorId, false);
-        Cancellable timer = quarantineTimers.remove(taskExecutorId);
-        if (timer != null) {
-          timer.cancel();
-        }
-        LOG.info("Task executor {} is released from quarantine: {}", taskExecutorId, releasedBecause);
-        event(EventType.TASK_EXECUTOR_RELEASED_FROM_QUARANTINE, taskExecutorId, null, null, null, 0, releasedBecause);
-      }
-      default -> {
-        return;
-      }
-    }
-    refreshOverview();
-    refreshStatus();
-  }
-
-  private void scheduleQuarantineEnd(String taskExecutorId, long untilMillis) {
-    long delayNanos = Math.max(0, untilMillis - wallClock.millis()) * 1_000_000;
-    Cancellable previous = quarantineTimers.put(taskExecutorId,
-        main.schedule(() -> quarantineDue(taskExecutorId), delayNanos));
-    if (previous != null) {
-      previous.cancel();
-    }
-  }
-
-  private QuarantineConfig quarantineConfig() {
-    return quarantines.config();
+    return quarantine.lift(taskExecutorId);
   }
 
   // ------------------------------------------------------------------ HeartbeatListener
@@ -998,9 +988,9 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     long lastWall = lastMono <= 0 ? 0 : wallClock.millis() - (main.nanoTime() - lastMono) / 1_000_000;
     int failed = Math.max(0, heartbeats.getConsecutiveFailedRpcs(r.resourceId));
     String state = r.recovering ? "RECOVERING" : isSilent(r, main.nanoTime()) ? "SUSPECT"
-        : quarantines.isQuarantined(te) ? "QUARANTINED" : lastMono > 0 ? "ACTIVE" : "REGISTERED";
+        : quarantine.isQuarantined(te) ? "QUARANTINED" : lastMono > 0 ? "ACTIVE" : "REGISTERED";
     return new TaskExecutorInfo(te, r.registration.instanceId(), r.registration.address(), r.registeredAt, lastWall,
-        failed, slots.slots(te), slots.freeSlots(te), state, quarantines.quarantinedUntil(te));
+        failed, slots.slots(te), slots.freeSlots(te), state, quarantine.quarantinedUntil(te));
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -1016,8 +1006,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       recoveryTimer = null;
     }
     guardTimer.cancel();
-    quarantineTimers.values().forEach(Cancellable::cancel);
-    quarantineTimers.clear();
+    quarantine.close();
     heartbeats.stop();
     for (Registered r : registry.values()) {
       r.connection.close();

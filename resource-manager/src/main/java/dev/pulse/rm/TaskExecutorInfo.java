@@ -12,7 +12,7 @@ package dev.pulse.rm;
  * @param slotsTotal slots it offers
  * @param slotsFree slots not allocated
  * @param state {@code REGISTERED} before its first heartbeat, {@code ACTIVE} after, {@code SUSPECT}
- *     while it is silent (heartbeat RPCs failing, nothing heard for half the heartbeat timeout, or its
+ *     while it is silent (heartbeat RPCs failing, nothing heard for 3/4 of the heartbeat timeout, or its
  *     release held back by the loss guard), {@code QUARANTINED} while otherwise alive but quarantined (its
  *     slots not offered), {@code RECOVERING} when known from the registry store after a restart and not
  *     registered again yet (not alive: its slots are not offered)

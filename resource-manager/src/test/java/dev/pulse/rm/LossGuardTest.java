@@ -62,18 +62,20 @@ class LossGuardTest {
     registerAll(6, 1);
     main.advance(INTERVAL.multipliedBy(2));
     fakes.get("te-1").health = Health.HUNG;
-    long lastHeard = main.nanoTime(); // te-1 answered in its phase of the last interval, at most this late
+    long lastHeard = mainStart + (rm.taskExecutor("te-1").lastHeartbeat() - EPOCH_MILLIS) * 1_000_000;
+    long millis = Duration.ofMillis(1).toNanos();
+    long silentAfter = TIMEOUT.toNanos() / 4 * 3;
 
-    main.advanceTo(lastHeard + TIMEOUT.toNanos() / 2 - INTERVAL.toNanos() - 1);
+    main.advanceTo(lastHeard + silentAfter - millis);
     assertThat(rm.taskExecutor("te-1").state()).isEqualTo("ACTIVE");
-    main.advanceTo(lastHeard + TIMEOUT.toNanos() / 2 + 1);
+    main.advanceTo(lastHeard + silentAfter + millis);
     assertThat(rm.taskExecutor("te-1").state()).isEqualTo("SUSPECT");
     assertThat(rm.isRegistered("te-1")).isTrue();
     assertThat(rm.overviewSnapshot().slotsTotal()).isEqualTo(6);
     main.advance(INTERVAL);
     assertThat(rm.lossGuardStatus()).isEqualTo(new LossGuardStatus(1, 0, "NORMAL", 0));
 
-    main.advanceTo(lastHeard + TIMEOUT.toNanos() + INTERVAL.toNanos());
+    main.advanceTo(lastHeard + TIMEOUT.toNanos() + 2 * millis);
     assertThat(lost()).containsExactly("te-1 HEARTBEAT_TIMEOUT");
     assertThat(types()).doesNotContain(EventType.MASS_FAILURE_SUSPECTED);
   }
@@ -194,26 +196,41 @@ class LossGuardTest {
   }
 
   @Test
-  void overload_ofTheResourceManager_holdsTheRelease_forOneTimeoutAfterTheLag() {
+  void overload_ofTheResourceManager_isNotChargedToTheExecutor_itsReleaseComesThatMuchLater() {
     start(LossGuardConfig.defaults(INTERVAL));
     registerAll(6, 1);
     main.advance(INTERVAL.multipliedBy(2));
     fakes.get("te-1").health = Health.HUNG;
-    long silentFrom = main.nanoTime();
-    main.advance(TIMEOUT.minus(INTERVAL.multipliedBy(2)));
-    // The main thread stalls for 2 s: more than a quarter interval, less than the pause rule's 2.5 s.
+    long lastHeard = mainStart + (rm.taskExecutor("te-1").lastHeartbeat() - EPOCH_MILLIS) * 1_000_000;
+    main.advanceTo(lastHeard + TIMEOUT.toNanos() - 2 * INTERVAL.toNanos());
+    // The main thread stalls for 2 s: more than the 500 ms overload threshold, less than the pause rule's 2.5 s.
     main.freeze(Duration.ofSeconds(2));
-    long lagAt = main.nanoTime();
-    main.advanceTo(silentFrom + TIMEOUT.toNanos() + INTERVAL.toNanos());
-    assertThat(lost()).isEmpty();
+    long lag = Duration.ofSeconds(2).toNanos();
+    long phase = Duration.ofMillis(10).toNanos(); // the stalled timer was due up to one phase into the stall
+
     assertThat(rm.taskExecutor("te-1").state()).isEqualTo("SUSPECT");
     assertThat(rm.lossGuardStatus().guardState()).isEqualTo("OVERLOADED");
-    assertThat(rm.lossGuardStatus().releasesHeldBack()).isEqualTo(1);
-
-    // Its fresh timeout ends after the overload window: then it is released.
-    main.advanceTo(lagAt + 2 * TIMEOUT.toNanos() + INTERVAL.toNanos());
+    main.advanceTo(lastHeard + TIMEOUT.toNanos() + lag - phase - Duration.ofMillis(2).toNanos());
+    assertThat(lost()).isEmpty();
+    main.advanceTo(lastHeard + TIMEOUT.toNanos() + lag + Duration.ofMillis(2).toNanos());
     assertThat(lost()).containsExactly("te-1 HEARTBEAT_TIMEOUT");
+    assertThat(rm.lossGuardStatus().releasesHeldBack()).isEqualTo(1);
+    main.advance(TIMEOUT);
     assertThat(rm.lossGuardStatus().guardState()).isEqualTo("NORMAL");
+  }
+
+  @Test
+  void overload_doesNotHoldBackAnUnreachableExecutor() {
+    start(LossGuardConfig.defaults(INTERVAL));
+    registerAll(6, 1);
+    main.advance(INTERVAL.multipliedBy(2));
+    main.freeze(Duration.ofSeconds(2));
+    fakes.get("te-1").health = Health.REFUSING;
+
+    main.advance(INTERVAL.multipliedBy(3));
+
+    assertThat(rm.lossGuardStatus().guardState()).isEqualTo("OVERLOADED");
+    assertThat(lost()).containsExactly("te-1 UNREACHABLE");
   }
 
   @Test
