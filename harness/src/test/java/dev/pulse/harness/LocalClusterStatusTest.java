@@ -26,7 +26,9 @@ class LocalClusterStatusTest {
   @Test
   void lossGuard_understandsWhatTheResourceManagersMetricsWrite() {
     try (MiniCluster cluster = MiniCluster.builder().taskExecutors(1).build().start()) {
-      assertThat(LocalCluster.lossGuard(cluster.metrics())).isEqualTo("suspect 0, quarantined 0, loss guard NORMAL");
+      // NORMAL, or OVERLOADED on a busy host: either way every part is read.
+      assertThat(LocalCluster.lossGuard(cluster.metrics()))
+          .matches("suspect 0, quarantined 0, loss guard (NORMAL|OVERLOADED)");
     }
   }
 }
