@@ -151,14 +151,15 @@ public final class LocalCluster implements Callable<Integer> {
       String status;
       try {
         JsonNode overview = get(rest, "/v1/overview");
+        String guard = lossGuard(restClient.get(URI.create(rest), "/metrics"));
         JsonNode events = get(rest, "/v1/events?after=" + lastSeq).path("events");
         for (JsonNode e : events) {
           lastSeq = e.path("seq").asLong();
           lastEvent = describe(e);
         }
-        status = String.format("task executors %d/%d, slots %d free of %d, last event: %s",
+        status = String.format("task executors %d/%d, slots %d free of %d, %s, last event: %s",
             overview.path("taskExecutors").asInt(), taskExecutors, overview.path("slotsFree").asInt(),
-            overview.path("slotsTotal").asInt(), lastEvent);
+            overview.path("slotsTotal").asInt(), guard, lastEvent);
       } catch (IOException | UncheckedIOException e) {
         status = "cannot read the resource manager's REST API: " + e.getMessage();
       }
@@ -180,6 +181,26 @@ public final class LocalCluster implements Callable<Integer> {
     if (tty) {
       out.println();
     }
+  }
+
+  private static final Pattern SUSPECTS = Pattern.compile("(?m)^pulse_task_executors_suspect (\\S+)$");
+  private static final Pattern QUARANTINED = Pattern.compile("(?m)^pulse_task_executors_quarantined (\\S+)$");
+  private static final Pattern GUARD_STATE =
+      Pattern.compile("(?m)^pulse_loss_guard_state\\{state=\"([A-Z_]+)\"} 1(?:\\.0)?$");
+
+  /**
+   * The loss guards' part of the status line (SPEC 11), from the resource manager's {@code /metrics} text:
+   * {@code suspect 1, quarantined 0, loss guard NORMAL}.
+   */
+  static String lossGuard(String metrics) {
+    Matcher state = GUARD_STATE.matcher(metrics);
+    return "suspect " + count(SUSPECTS, metrics) + ", quarantined " + count(QUARANTINED, metrics) + ", loss guard "
+        + (state.find() ? state.group(1) : "?");
+  }
+
+  private static String count(Pattern gauge, String metrics) {
+    Matcher m = gauge.matcher(metrics);
+    return m.find() ? String.valueOf((long) Double.parseDouble(m.group(1))) : "?";
   }
 
   private static String describe(JsonNode e) {

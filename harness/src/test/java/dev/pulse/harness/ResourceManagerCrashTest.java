@@ -82,6 +82,9 @@ class ResourceManagerCrashTest {
     cluster = MiniCluster.builder().mode(Mode.PROCESSES).taskExecutors(TASK_EXECUTORS).slotsPerTaskExecutor(SLOTS)
         .heartbeatInterval(INTERVAL).heartbeatTimeout(HEARTBEAT_TIMEOUT)
         .setting("resourcemanager.recovery.timeout", RECOVERY_TIMEOUT.toMillis() + " ms")
+        // A task executor killed in several rounds would be quarantined (SPEC 11) and get no slot: this test
+        // is about what a crash keeps, not about flapping.
+        .setting("resourcemanager.quarantine.max-losses", "-1")
         .build().start();
     probe = new ClusterProbe(cluster);
     epoch = cluster.resourceManager().overview().epoch();

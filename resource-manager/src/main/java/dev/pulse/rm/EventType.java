@@ -7,5 +7,13 @@ public enum EventType {
   ALLOCATION_CREATED,
   ALLOCATION_RELEASED,
   ALLOCATION_LOST,
-  LOCAL_PAUSE_DETECTED
+  LOCAL_PAUSE_DETECTED,
+  /** Enough task executors fell silent at once that the resource manager may be the one cut off (SPEC 11). */
+  MASS_FAILURE_SUSPECTED,
+  /** Too few task executors are silent for a mass failure any more; the silent ones get a fresh timeout. */
+  MASS_FAILURE_ENDED,
+  /** A resource id lost too often within the window gets no new allocation until its quarantine ends. */
+  TASK_EXECUTOR_QUARANTINED,
+  /** A quarantine ended, or an administrator lifted it. */
+  TASK_EXECUTOR_RELEASED_FROM_QUARANTINE
 }

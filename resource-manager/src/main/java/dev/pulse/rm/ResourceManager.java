@@ -86,6 +86,8 @@ public final class ResourceManager implements AutoCloseable {
   private final RegistryStore store;
   private final String proposedId;
   private final Duration recoveryTimeout;
+  private final LossGuardConfig lossGuard;
+  private final QuarantineConfig quarantine;
   /** The proposed id at epoch 0 until {@link #startAsync()} opened the store; then the stored id and new epoch. */
   private volatile FencingToken fencing;
   /** The given main thread, or the one {@link #start()} creates; {@code null} until then. */
@@ -112,6 +114,8 @@ public final class ResourceManager implements AutoCloseable {
     this.store = b.store != null ? b.store : new MemoryRegistryStore();
     this.recoveryTimeout = b.recoveryTimeout != null ? b.recoveryTimeout
         : recoveryTimeout(b.settings, heartbeatConfig);
+    this.lossGuard = b.lossGuard != null ? b.lossGuard : LossGuardConfig.from(b.settings, heartbeatConfig);
+    this.quarantine = b.quarantine != null ? b.quarantine : QuarantineConfig.from(b.settings);
     // No thread is started here: a setting that fails above must leave nothing running behind.
     this.main = b.mainThread;
     this.listeners = List.copyOf(b.listeners);
@@ -179,7 +183,7 @@ public final class ResourceManager implements AutoCloseable {
     }
     return onMainThread(() -> {
       core = new ResourceManagerCore(fencing, heartbeatConfig, main, wallClock, connector, listeners,
-          heartbeatMetrics, store, restored, recoveryTimeout);
+          heartbeatMetrics, store, restored, recoveryTimeout, lossGuard, quarantine);
       return this;
     });
   }
@@ -330,6 +334,21 @@ public final class ResourceManager implements AutoCloseable {
     return core().lastEvent();
   }
 
+  /** The loss guards at a glance (SPEC 11), from a snapshot: never blocks. */
+  public LossGuardStatus lossGuardStatus() {
+    return core().lossGuardStatus();
+  }
+
+  /**
+   * Lifts the quarantine of a resource id (SPEC 11): its slots are offered again at once, and its loss
+   * history is forgotten. Completes with {@code false} if it was not quarantined, with {@code true} once the
+   * release is durable.
+   */
+  public CompletableFuture<Boolean> liftQuarantine(String taskExecutorId) {
+    Objects.requireNonNull(taskExecutorId, "taskExecutorId");
+    return onCore(c -> c.liftQuarantine(taskExecutorId)).thenCompose(lifted -> lifted);
+  }
+
   /** Counters of the heartbeat sender. */
   public CompletableFuture<dev.pulse.heartbeat.HeartbeatStats> heartbeatStats() {
     return onCore(c -> c.heartbeats().stats());
@@ -377,7 +396,7 @@ public final class ResourceManager implements AutoCloseable {
   }
 
   /** Both hooks, for a caller that brings more than one heartbeat metrics hook. */
-  private static HeartbeatMetrics both(HeartbeatMetrics a, HeartbeatMetrics b) {
+  static HeartbeatMetrics both(HeartbeatMetrics a, HeartbeatMetrics b) {
     return new HeartbeatMetrics() {
       @Override
       public void onTick(long lagNanos) {
@@ -458,6 +477,8 @@ public final class ResourceManager implements AutoCloseable {
     private String resourceManagerId;
     private RegistryStore store;
     private Duration recoveryTimeout;
+    private LossGuardConfig lossGuard;
+    private QuarantineConfig quarantine;
     private MainThreadExecutor mainThread;
     private Clock wallClock = Clock.systemUTC();
     private TaskExecutorConnector connector;
@@ -503,6 +524,18 @@ public final class ResourceManager implements AutoCloseable {
      */
     public Builder recoveryTimeout(Duration recoveryTimeout) {
       this.recoveryTimeout = Objects.requireNonNull(recoveryTimeout);
+      return this;
+    }
+
+    /** The loss guard (SPEC 11); wins over the {@code resourcemanager.loss-guard.*} keys in {@link #settings}. */
+    public Builder lossGuard(LossGuardConfig lossGuard) {
+      this.lossGuard = Objects.requireNonNull(lossGuard);
+      return this;
+    }
+
+    /** Flapping quarantine (SPEC 11); wins over the {@code resourcemanager.quarantine.*} keys in {@link #settings}. */
+    public Builder quarantine(QuarantineConfig quarantine) {
+      this.quarantine = Objects.requireNonNull(quarantine);
       return this;
     }
 

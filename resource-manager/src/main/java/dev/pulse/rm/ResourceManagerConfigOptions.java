@@ -1,7 +1,10 @@
 package dev.pulse.rm;
 
 import dev.pulse.config.ConfigOption;
+import dev.pulse.config.ConfigException;
 import dev.pulse.config.ConfigOptions;
+import dev.pulse.config.Durations;
+import dev.pulse.config.OptionType;
 import dev.pulse.rm.store.StoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,6 +52,82 @@ public final class ResourceManagerConfigOptions {
       .defaultValue(StoreConfig.Sync.NORMAL)
       .withDescription("normal: every acknowledged change survives a crash of the process; full: also a power loss"
           + " (slower).");
+
+  // ------------------------------------------------------------------ loss guards (SPEC 11)
+
+  /** A decimal number. */
+  private static final OptionType<Double> NUMBER = OptionType.of("number", (key, value) -> {
+    try {
+      return Double.parseDouble(value.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key, "'" + value + "' is not a number");
+    }
+  }, String::valueOf);
+
+  public static final ConfigOption<Boolean> LOSS_GUARD_ENABLED = ConfigOptions.key(LossGuardConfig.ENABLED)
+      .booleanType()
+      .defaultValue(true)
+      .withDescription("false: every silent task executor is released when its heartbeat times out, with no"
+          + " mass-failure or overload guard.");
+
+  public static final ConfigOption<Integer> LOSS_GUARD_MIN_UNHEALTHY = ConfigOptions.key(LossGuardConfig.MIN_UNHEALTHY)
+      .intType()
+      .defaultValue(LossGuardConfig.DEFAULT_MIN_UNHEALTHY)
+      .withDescription("Silent task executors needed, together with the unhealthy fraction, before the resource"
+          + " manager suspects it is the one cut off (MASS_FAILURE_SUSPECTED). At least 1.");
+
+  public static final ConfigOption<Double> LOSS_GUARD_UNHEALTHY_FRACTION =
+      ConfigOptions.key(LossGuardConfig.UNHEALTHY_FRACTION)
+          .type(NUMBER)
+          .defaultValue(LossGuardConfig.DEFAULT_UNHEALTHY_FRACTION)
+          .withDescription("Fraction of all task executors that must be silent at once for a suspected mass"
+              + " failure; above 0, at most 1.");
+
+  public static final ConfigOption<Integer> LOSS_GUARD_LARGE_CLUSTER_SIZE =
+      ConfigOptions.key(LossGuardConfig.LARGE_CLUSTER_SIZE)
+          .intType()
+          .defaultValue(LossGuardConfig.DEFAULT_LARGE_CLUSTER_SIZE)
+          .withDescription("During a suspected mass failure, clusters above this size release silent task"
+              + " executors at the secondary release rate; clusters at or below it release none.");
+
+  public static final ConfigOption<Double> LOSS_GUARD_SECONDARY_RELEASE_RATE =
+      ConfigOptions.key(LossGuardConfig.SECONDARY_RELEASE_RATE)
+          .type(NUMBER)
+          .defaultValue(LossGuardConfig.DEFAULT_SECONDARY_RELEASE_RATE)
+          .withDescription("Task executors released per second during a suspected mass failure in a large"
+              + " cluster; above 0, at most 1000.");
+
+  public static final ConfigOption<Duration> LOSS_GUARD_OVERLOAD_TICK_LAG =
+      ConfigOptions.key(LossGuardConfig.OVERLOAD_TICK_LAG)
+          .durationType()
+          .noDefaultValue()
+          .withDefaultDescription("half of heartbeat.interval, at least "
+              + Durations.format(LossGuardConfig.MIN_DEFAULT_OVERLOAD_TICK_LAG))
+          .withDescription("Heartbeat sender lag above which the resource manager counts itself overloaded: the"
+              + " time it lags is not charged to silent task executors.");
+
+  public static final ConfigOption<Integer> QUARANTINE_MAX_LOSSES = ConfigOptions.key(QuarantineConfig.MAX_LOSSES)
+      .intType()
+      .defaultValue(QuarantineConfig.DEFAULT_MAX_LOSSES)
+      .withDescription("Losses of one resource id within the window that quarantine it (graceful leaves do not"
+          + " count); -1 turns quarantine off.");
+
+  public static final ConfigOption<Duration> QUARANTINE_WINDOW = ConfigOptions.key(QuarantineConfig.WINDOW)
+      .durationType()
+      .defaultValue(QuarantineConfig.DEFAULT_WINDOW)
+      .withDescription("The window in which max-losses losses quarantine a resource id.");
+
+  public static final ConfigOption<Duration> QUARANTINE_INITIAL_BACKOFF =
+      ConfigOptions.key(QuarantineConfig.INITIAL_BACKOFF)
+          .durationType()
+          .defaultValue(QuarantineConfig.DEFAULT_INITIAL_BACKOFF)
+          .withDescription("How long a first quarantine lasts; each further one lasts twice as long, up to"
+              + " max-backoff.");
+
+  public static final ConfigOption<Duration> QUARANTINE_MAX_BACKOFF = ConfigOptions.key(QuarantineConfig.MAX_BACKOFF)
+      .durationType()
+      .defaultValue(QuarantineConfig.DEFAULT_MAX_BACKOFF)
+      .withDescription("The longest a quarantine lasts.");
 
   private ResourceManagerConfigOptions() {}
 }

@@ -18,6 +18,7 @@ import dev.pulse.rm.store.StoredState;
 import dev.pulse.rm.store.StoredTaskExecutor;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -44,6 +45,14 @@ import org.slf4j.LoggerFactory;
  * as {@code RECOVERING}: watched at once, their allocations in place, their slots not offered until they
  * register again; those that do not within the recovery timeout are lost ({@link LossReason#RECOVERY_TIMEOUT}).
  *
+ * <p>Loss guards (SPEC 11): detection and action are apart. A task executor the heartbeat sender gives up
+ * on (timeout, unreachable) is first <em>silent</em>; whether its slots are released now is the
+ * {@link LossGuard}'s call. One it holds back stays registered and {@code SUSPECT}, is watched again with a
+ * fresh heartbeat timeout, and is back as if nothing happened when it answers. When a suspected mass failure
+ * ends, every silent task executor's timeout starts afresh. Losses other than graceful leaves count towards
+ * a {@linkplain Quarantines quarantine}: a quarantined task executor stays registered and watched, but no
+ * slot of it is offered.
+ *
  * <p>Thread-safety: confined to the main-thread executor, like the heartbeat sender it owns. The
  * only state read from other threads is the event log (synchronized) and {@link #overviewSnapshot()}
  * (a volatile snapshot).
@@ -52,6 +61,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ResourceManagerCore.class);
   static final int EVENT_LOG_CAPACITY = 10_000;
+  /** How long a census stays good for judging further detections: one phase width of the heartbeat sender. */
+  static final long CENSUS_REUSE_NANOS = 10_000_000;
 
   /**
    * One accepted registration. It is <em>confirmed</em> once the task executor has shown that it
@@ -68,6 +79,15 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     boolean recovering;
     /** For a recovering one: it has registered again (same instance) and its confirmation is awaited. */
     boolean reRegistered;
+    /** Main-thread nanos since when the loss guard holds back its release; 0 while it is not held. */
+    long heldSince;
+    /** The last heartbeat before it was watched afresh (a fresh watch starts without one); 0 if none. */
+    long heardBeforeRewatch;
+    /** The number of the last census that counted it as silent. */
+    long silentInCensus;
+    /** Why it fell silent, while held: the reason and detail its release will carry. */
+    LossReason heldReason;
+    String heldDetail;
 
     Registered(TaskExecutorRegistration registration, String registrationId, long registeredAt) {
       this.registration = registration;
@@ -93,6 +113,27 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   private final AfterPersist persist;
   private final Duration recoveryTimeout;
   private Cancellable recoveryTimer;
+  private final LossGuard guard;
+  /**
+   * Nothing heard from a task executor for this long makes it silent: three quarters of the timeout (task
+   * executors stopped together are all that silent when the first times out, as long as the interval is at
+   * most a quarter of the timeout; healthy ones on a busy host are not), at least 2 intervals.
+   */
+  private final long silentAfterNanos;
+  private Cancellable guardTimer;
+  /** When the main thread last resumed from a local pause: nobody's silence is counted from before it. */
+  private long resumedAt;
+  /**
+   * The last census, reused by detections within {@link #CENSUS_REUSE_NANOS} of it (a burst of timeouts then
+   * costs one pass over the registry, not one each); {@code null} once a registration began or ended.
+   */
+  private Census lastCensus;
+  private long lastCensusAt;
+  private long censusSeq;
+  /** Silent task executors at the last full census, for {@link #lossGuardStatus()}. */
+  private int lastSilentCount;
+  private final QuarantineHandler quarantine;
+  private volatile LossGuardStatus lossGuardStatus = LossGuardStatus.NONE;
   private volatile Overview overview;
   private boolean closed;
 
@@ -104,13 +145,22 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
         heartbeatConfig.timeout());
   }
 
+  /** As the full constructor, with the default loss guard and quarantine. */
+  ResourceManagerCore(FencingToken fencing, HeartbeatConfig heartbeatConfig, MainThreadExecutor main, Clock wallClock,
+      TaskExecutorConnector connector, List<ResourceManagerListener> listeners, HeartbeatMetrics heartbeatMetrics,
+      RegistryStore store, StoredState restored, Duration recoveryTimeout) {
+    this(fencing, heartbeatConfig, main, wallClock, connector, listeners, heartbeatMetrics, store, restored,
+        recoveryTimeout, LossGuardConfig.defaults(heartbeatConfig.interval()), QuarantineConfig.defaults());
+  }
+
   /**
    * Must be called on the main thread: it creates the heartbeat sender there, and restores {@code restored}
    * (what {@link RegistryStore#open} returned for this epoch) before returning.
    */
   ResourceManagerCore(FencingToken fencing, HeartbeatConfig heartbeatConfig, MainThreadExecutor main, Clock wallClock,
       TaskExecutorConnector connector, List<ResourceManagerListener> listeners, HeartbeatMetrics heartbeatMetrics,
-      RegistryStore store, StoredState restored, Duration recoveryTimeout) {
+      RegistryStore store, StoredState restored, Duration recoveryTimeout, LossGuardConfig lossGuard,
+      QuarantineConfig quarantineConfig) {
     this.fencing = fencing;
     this.ownId = ResourceId.of(fencing.resourceManagerId());
     this.heartbeatConfig = heartbeatConfig;
@@ -119,11 +169,29 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     this.connector = connector;
     this.listeners = new CopyOnWriteArrayList<>(listeners);
     this.events = new EventLog(EVENT_LOG_CAPACITY, wallClock);
+    this.guard = new LossGuard(lossGuard, heartbeatConfig, main::nanoTime);
+    this.silentAfterNanos = Math.min(heartbeatConfig.timeout().toNanos(),
+        Math.max(2 * heartbeatConfig.interval().toNanos(), heartbeatConfig.timeout().toNanos() / 4 * 3));
     this.heartbeats = HeartbeatServices.of(heartbeatConfig)
-        .createHeartbeatManagerSender(ownId, this, main, heartbeatMetrics);
+        .createHeartbeatManagerSender(ownId, this, main, ResourceManager.both(heartbeatMetrics, guard));
     this.persist = new AfterPersist(store, main);
+    this.quarantine = new QuarantineHandler(quarantineConfig, slots, main, wallClock, persist,
+        new QuarantineHandler.Reports() {
+          @Override
+          public void event(EventType type, String taskExecutorId, String detail) {
+            ResourceManagerCore.this.event(type, taskExecutorId, null, null, null, 0, detail);
+          }
+
+          @Override
+          public void changed() {
+            refreshOverview();
+            refreshStatus();
+          }
+        });
     this.recoveryTimeout = recoveryTimeout;
     restore(restored);
+    this.quarantine.restore(restored.quarantines());
+    guardTimer = main.schedule(this::guardTick, heartbeatConfig.interval().toNanos());
     refreshOverview();
   }
 
@@ -270,6 +338,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     heartbeats.receiveHeartbeat(r.resourceId, null);
     r.confirmed = true;
     confirmedTaskExecutors++;
+    lastCensus = null;
     if (r.recovering) {
       r.recovering = false;
       slots.recovered(registration.resourceId());
@@ -294,6 +363,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   /** A task executor's slot report outside a heartbeat ({@code SendSlotReport}); the first one confirms. */
   void slotReport(String taskExecutorId, String registrationId, SlotReport report) {
     Registered r = current(taskExecutorId, registrationId);
+    if (r.heldSince != 0) {
+      // A message from it: it is alive. Its fresh watch hears it too, so it is not silent any more.
+      heartbeats.receiveHeartbeat(r.resourceId, null);
+      heardFrom(r);
+    }
     if (r.confirmed) {
       reconcile(r, report, false);
     } else if (!r.recovering || r.reRegistered) {
@@ -533,6 +607,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     if (r == null) {
       return;
     }
+    lastCensus = null;
     heartbeats.unmonitorTarget(r.resourceId);
     if (!r.confirmed && !r.recovering) {
       // Never offered, never reported: nothing to release and nobody to tell.
@@ -567,6 +642,228 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       persist.write(new Mutation.RemoveAllocation(a.allocationId()));
     }
     persist.write(new Mutation.RemoveTaskExecutor(taskExecutorId));
+    quarantine.lost(taskExecutorId, reason);
+  }
+
+  // ------------------------------------------------------------------ loss guard
+
+  /** How many confirmed task executors there are and how many of them are silent, at one instant. */
+  private record Census(int silent, int registered, boolean ended) {}
+
+  /**
+   * The heartbeat sender gave up on a task executor: it is silent. Released now if the guard allows it,
+   * else held (still registered, {@code SUSPECT}) and watched again with a fresh timeout.
+   */
+  private void silent(String taskExecutorId, LossReason reason, String detail) {
+    Registered r = registry.get(taskExecutorId);
+    if (r == null) {
+      return;
+    }
+    if (!r.confirmed) {
+      lose(taskExecutorId, reason, detail);
+      return;
+    }
+    if (!guard.config().enabled()) {
+      lose(taskExecutorId, reason, detail);
+      return;
+    }
+    long now = main.nanoTime();
+    boolean first = r.heldSince == 0;
+    if (first) {
+      r.heldSince = now; // it counts as silent in the census below
+    }
+    Census census = censusIncluding(r, now);
+    if (census.ended()) {
+      return; // the end of a mass failure just gave it (and every other silent one) a fresh timeout
+    }
+    long extension = guard.overloadExtension(reason, lastHeard(r));
+    if (extension == 0 && guard.mayRelease(census.silent(), census.registered())) {
+      lose(taskExecutorId, reason, detail);
+      return;
+    }
+    r.heldReason = reason;
+    r.heldDetail = detail;
+    if (first) {
+      guard.heldBack();
+      LOG.warn("Task executor {} is silent ({}: {}), but the loss guard ({}, {} of {} task executors silent) holds back"
+          + " its release; it is watched again with a fresh timeout of {}", taskExecutorId, reason, detail,
+          guard.state(), census.silent(), census.registered(), Durations.format(heartbeatConfig.timeout()));
+    } else {
+      LOG.debug("Task executor {} is still silent ({}); the loss guard ({}) still holds back its release",
+          taskExecutorId, reason, guard.state());
+    }
+    rewatch(r);
+    if (extension > 0) {
+      // The resource manager's own lag is not charged: judge it again once the rest reaches the timeout.
+      main.schedule(() -> {
+        if (registry.get(taskExecutorId) == r && r.heldSince != 0) {
+          silent(taskExecutorId, reason, detail);
+        }
+      }, extension);
+    }
+    refreshStatus();
+  }
+
+  /**
+   * A census that counts {@code r} as silent: the last one if it is recent and still valid (adding {@code r}
+   * if it did not count it), else a new one.
+   */
+  private Census censusIncluding(Registered r, long now) {
+    if (lastCensus == null || lastCensus.ended() || now - lastCensusAt >= CENSUS_REUSE_NANOS) {
+      return takeCensus(now);
+    }
+    if (r.silentInCensus != censusSeq) {
+      r.silentInCensus = censusSeq;
+      lastCensus = judge(lastCensus.silent() + 1, lastCensus.registered(), now);
+    }
+    return lastCensus;
+  }
+
+  /** Watches the task executor afresh: a full timeout from now, asked in its phase as before. */
+  private void rewatch(Registered r) {
+    r.heardBeforeRewatch = lastHeard(r);
+    heartbeats.unmonitorTarget(r.resourceId);
+    heartbeats.monitorTarget(r.resourceId, r.connection.heartbeatTarget());
+  }
+
+  /** A message from the task executor arrived: if its release was held back, it is back, with everything it had. */
+  private void heardFrom(Registered r) {
+    if (r.heldSince == 0) {
+      return;
+    }
+    LOG.info("Task executor {} answers again after {} ms of silence; the loss guard released nothing of it",
+        r.registration.resourceId(), (main.nanoTime() - r.heldSince) / 1_000_000);
+    r.heldSince = 0;
+    r.heldReason = null;
+    r.heldDetail = null;
+    lastCensus = null; // the guard tick takes the next census, within an interval
+  }
+
+  /** The last heartbeat heard from it (main-thread nanos), across fresh watches; 0 if none. */
+  private long lastHeard(Registered r) {
+    return Math.max(heartbeats.getLastHeartbeatFrom(r.resourceId), r.heardBeforeRewatch);
+  }
+
+  /**
+   * Silent: its release is held back, its heartbeat RPCs are failing, or nothing was heard from it for three
+   * quarters of the heartbeat timeout (at least two intervals; not counting the time before a local pause
+   * ended, as the pause rule does not). Shown as {@code SUSPECT}; counted by the guard.
+   */
+  private boolean isSilent(Registered r, long now) {
+    if (r.heldSince != 0 || heartbeats.getConsecutiveFailedRpcs(r.resourceId) > 0) {
+      return true;
+    }
+    long last = lastHeard(r);
+    return r.confirmed && last > 0 && now - Math.max(last, resumedAt) >= silentAfterNanos;
+  }
+
+  /**
+   * Counts the silent task executors and tells the guard. A mass failure that begins is reported; one that
+   * ends gives every silent task executor a fresh timeout, as the pause rule does after a local pause.
+   */
+  private Census takeCensus(long now) {
+    int silent = 0;
+    int registered = 0;
+    censusSeq++;
+    for (Registered r : registry.values()) {
+      if (r.confirmed) {
+        registered++;
+        if (isSilent(r, now)) {
+          r.silentInCensus = censusSeq;
+          silent++;
+        }
+      }
+    }
+    lastCensusAt = now;
+    lastSilentCount = silent;
+    lastCensus = judge(silent, registered, now);
+    if (lastCensus.ended()) {
+      lastCensus = null; // it gave fresh timeouts: the next detection counts again
+      return new Census(silent, registered, true);
+    }
+    return lastCensus;
+  }
+
+  /** Tells the guard the census; reports a mass failure that begins, and ends one that is over. */
+  private Census judge(int silent, int registered, long now) {
+    LossGuardConfig config = guard.config();
+    switch (guard.census(silent, registered)) {
+      case SUSPECTED -> {
+        String action = silent >= registered ? "releasing none while every one is silent"
+            : registered > config.largeClusterSize()
+                ? "releasing one per " + Durations.format(Duration.ofNanos(config.secondaryReleaseIntervalNanos()))
+                : "releasing none (" + registered + " task executor(s), at most "
+                    + LossGuardConfig.LARGE_CLUSTER_SIZE + " " + config.largeClusterSize() + ")";
+        String detail = silent + " of " + registered + " task executors are silent at once (at least "
+            + config.minUnhealthy() + " and " + config.unhealthyFraction() + " of all): the resource manager may be"
+            + " the one cut off; " + action;
+        LOG.warn("Mass failure suspected: {}", detail);
+        event(EventType.MASS_FAILURE_SUSPECTED, null, null, null, null, 0, detail);
+        return new Census(silent, registered, false);
+      }
+      case ENDED -> {
+        int afresh = 0;
+        for (Registered r : registry.values()) {
+          if (r.confirmed && isSilent(r, now)) {
+            r.heldSince = 0;
+            r.heldReason = null;
+            r.heldDetail = null;
+            rewatch(r);
+            afresh++;
+          }
+        }
+        String detail = silent + " of " + registered + " task executors silent; each of the " + afresh
+            + " silent one(s) gets a fresh heartbeat timeout of " + Durations.format(heartbeatConfig.timeout());
+        LOG.info("Mass failure no longer suspected: {}", detail);
+        event(EventType.MASS_FAILURE_ENDED, null, null, null, null, 0, detail);
+        return new Census(silent, registered, true);
+      }
+      default -> {
+        return new Census(silent, registered, false);
+      }
+    }
+  }
+
+  /**
+   * Every heartbeat interval: takes a census (a mass failure may begin or end without any task executor
+   * timing out just then), releases the longest-held task executor when the secondary rate allows it, and
+   * refreshes {@link #lossGuardStatus()}.
+   */
+  private void guardTick() {
+    guardTimer = main.schedule(this::guardTick, heartbeatConfig.interval().toNanos());
+    Census census = takeCensus(main.nanoTime());
+    if (guard.massFailureSuspected()) {
+      Registered longest = null;
+      for (Registered r : registry.values()) {
+        if (r.heldSince != 0 && r.heldReason != null && (longest == null || r.heldSince < longest.heldSince)) {
+          longest = r;
+        }
+      }
+      if (longest != null && guard.mayRelease(census.silent(), census.registered())) {
+        lose(longest.registration.resourceId(), longest.heldReason, longest.heldDetail
+            + "; released by the loss guard at its secondary rate during a suspected mass failure");
+        takeCensus(main.nanoTime());
+      }
+    }
+    refreshStatus();
+  }
+
+  /** Refreshes {@link #lossGuardStatus()}; its suspects are those of the last census (one per interval at least). */
+  private void refreshStatus() {
+    int suspects = lastCensus != null ? lastCensus.silent() : lastSilentCount;
+    lossGuardStatus = new LossGuardStatus(suspects, quarantine.count(), guard.state().name(),
+        guard.releasesHeldBack());
+  }
+
+  // ------------------------------------------------------------------ quarantine
+
+  /**
+   * An administrator lifts the quarantine of {@code taskExecutorId}; the future completes, with whether it was
+   * quarantined, once that is durable.
+   */
+  CompletableFuture<Boolean> liftQuarantine(String taskExecutorId) {
+    checkOpen();
+    return quarantine.lift(taskExecutorId);
   }
 
   // ------------------------------------------------------------------ HeartbeatListener
@@ -576,7 +873,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     if (isRecovering(resourceId)) {
       return; // the recovery timeout decides
     }
-    lose(resourceId.value(), LossReason.HEARTBEAT_TIMEOUT,
+    silent(resourceId.value(), LossReason.HEARTBEAT_TIMEOUT,
         "no heartbeat for " + Durations.format(heartbeatConfig.timeout()));
   }
 
@@ -585,7 +882,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     if (isRecovering(resourceId)) {
       return; // the recovery timeout decides
     }
-    lose(resourceId.value(), LossReason.UNREACHABLE,
+    silent(resourceId.value(), LossReason.UNREACHABLE,
         heartbeatConfig.rpcFailureThreshold() + " heartbeat RPCs in a row could not reach it");
   }
 
@@ -600,6 +897,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     if (r == null) {
       return;
     }
+    heardFrom(r);
     if (r.confirmed) {
       reconcile(r, report, false);
     } else if (!r.recovering || r.reRegistered) {
@@ -619,6 +917,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   @Override
   public void notifyLocalPause(Duration pausedFor) {
+    guard.localPause();
+    resumedAt = main.nanoTime();
     event(EventType.LOCAL_PAUSE_DETECTED, null, null, null, null, 0, "the resource manager did not run for "
         + pausedFor.toMillis() + " ms; no task executor was charged for it");
   }
@@ -652,6 +952,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   Overview overviewSnapshot() {
     return overview;
+  }
+
+  /** The loss guards at a glance; refreshed every heartbeat interval and on every change (a volatile snapshot). */
+  LossGuardStatus lossGuardStatus() {
+    return lossGuardStatus;
   }
 
   /** Confirmed task executors (see {@link #register}) and, after a restart, those still recovering. */
@@ -703,12 +1008,13 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   private TaskExecutorInfo info(Registered r) {
     String te = r.registration.resourceId();
-    long lastMono = heartbeats.getLastHeartbeatFrom(r.resourceId);
+    long lastMono = lastHeard(r);
     long lastWall = lastMono <= 0 ? 0 : wallClock.millis() - (main.nanoTime() - lastMono) / 1_000_000;
     int failed = Math.max(0, heartbeats.getConsecutiveFailedRpcs(r.resourceId));
-    String state = r.recovering ? "RECOVERING" : failed > 0 ? "SUSPECT" : lastMono > 0 ? "ACTIVE" : "REGISTERED";
+    String state = r.recovering ? "RECOVERING" : isSilent(r, main.nanoTime()) ? "SUSPECT"
+        : quarantine.isQuarantined(te) ? "QUARANTINED" : lastMono > 0 ? "ACTIVE" : "REGISTERED";
     return new TaskExecutorInfo(te, r.registration.instanceId(), r.registration.address(), r.registeredAt, lastWall,
-        failed, slots.slots(te), slots.freeSlots(te), state);
+        failed, slots.slots(te), slots.freeSlots(te), state, quarantine.quarantinedUntil(te));
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -723,6 +1029,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       recoveryTimer.cancel();
       recoveryTimer = null;
     }
+    guardTimer.cancel();
+    quarantine.close();
     heartbeats.stop();
     for (Registered r : registry.values()) {
       r.connection.close();

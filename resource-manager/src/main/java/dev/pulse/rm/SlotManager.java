@@ -40,6 +40,11 @@ final class SlotManager {
   private final Map<String, Slot[]> tables = new HashMap<>();
   /** Task executors restored from the store that have not registered again: their slots are not offered. */
   private final Set<String> recovering = new HashSet<>();
+  /**
+   * Quarantined resource ids (SPEC 11), registered or not: their slots are counted but not offered, so their
+   * free slots are not in {@link #freeSlots()}.
+   */
+  private final Set<String> quarantined = new HashSet<>();
   private final Map<String, Allocation> allocations = new LinkedHashMap<>();
   private int totalSlots;
   private int freeSlots;
@@ -54,7 +59,7 @@ final class SlotManager {
     }
     tables.put(taskExecutorId, table);
     totalSlots += slots;
-    freeSlots += slots;
+    freeSlots += quarantined.contains(taskExecutorId) ? 0 : slots;
   }
 
   /**
@@ -66,7 +71,7 @@ final class SlotManager {
     addTaskExecutor(taskExecutorId, slots);
     recovering.add(taskExecutorId);
     totalSlots -= slots;
-    freeSlots -= slots;
+    freeSlots -= quarantined.contains(taskExecutorId) ? 0 : slots;
   }
 
   /**
@@ -85,7 +90,7 @@ final class SlotManager {
     slot.allocationId = a.allocationId();
     slot.confirmedAtNanos = confirmedAtNanos;
     allocations.put(a.allocationId(), a.withState(Allocation.State.ALLOCATED));
-    if (!recovering.contains(a.taskExecutorId())) {
+    if (offered(a.taskExecutorId())) {
       freeSlots--;
     }
     return true;
@@ -95,8 +100,28 @@ final class SlotManager {
   void recovered(String taskExecutorId) {
     if (recovering.remove(taskExecutorId)) {
       totalSlots += tables.get(taskExecutorId).length;
-      freeSlots += freeSlots(taskExecutorId);
+      freeSlots += quarantined.contains(taskExecutorId) ? 0 : freeSlots(taskExecutorId);
     }
+  }
+
+  /**
+   * Quarantines a resource id, or ends its quarantine: while quarantined, no slot of it is offered (its
+   * allocations stay). The id need not be registered; its slots follow the mark when it registers.
+   */
+  void setQuarantined(String taskExecutorId, boolean quarantine) {
+    boolean wasOffered = tables.containsKey(taskExecutorId) && offered(taskExecutorId);
+    if (quarantine ? !quarantined.add(taskExecutorId) : !quarantined.remove(taskExecutorId)) {
+      return;
+    }
+    boolean isOffered = tables.containsKey(taskExecutorId) && offered(taskExecutorId);
+    if (wasOffered != isOffered) {
+      freeSlots += (isOffered ? 1 : -1) * freeSlots(taskExecutorId);
+    }
+  }
+
+  /** Whether the free slots of a registered task executor are offered: neither recovering nor quarantined. */
+  private boolean offered(String taskExecutorId) {
+    return !recovering.contains(taskExecutorId) && !quarantined.contains(taskExecutorId);
   }
 
   /** Removes the task executor's slots; returns the allocations (pending or not) that were on them. */
@@ -106,10 +131,11 @@ final class SlotManager {
       return List.of();
     }
     boolean counted = !recovering.remove(taskExecutorId);
+    boolean offered = counted && !quarantined.contains(taskExecutorId);
     List<Allocation> removed = new ArrayList<>();
     for (Slot slot : table) {
       if (slot.allocationId == null) {
-        freeSlots -= counted ? 1 : 0;
+        freeSlots -= offered ? 1 : 0;
       } else {
         removed.add(allocations.remove(slot.allocationId));
       }
@@ -120,7 +146,7 @@ final class SlotManager {
 
   /**
    * Reserves {@code count} free slots for {@code jobId}, spread over the task executors with the most
-   * free slots first, as {@code PENDING} allocations.
+   * free slots first, as {@code PENDING} allocations; never on a recovering or quarantined one.
    *
    * @return the reservations, or {@code null} (and nothing reserved) if fewer than {@code count}
    *     slots are free
@@ -131,6 +157,7 @@ final class SlotManager {
     }
     List<String> candidates = new ArrayList<>(tables.keySet());
     candidates.removeAll(recovering);
+    candidates.removeAll(quarantined);
     candidates.sort(Comparator.comparingInt((String te) -> -freeSlots(te)).thenComparing(te -> te));
     List<Allocation> reserved = new ArrayList<>(count);
     while (reserved.size() < count) {
@@ -181,7 +208,7 @@ final class SlotManager {
     Slot slot = tables.get(a.taskExecutorId())[a.slotIndex()];
     slot.allocationId = null;
     slot.confirmedAtNanos = 0;
-    if (!recovering.contains(a.taskExecutorId())) {
+    if (offered(a.taskExecutorId())) {
       freeSlots++;
     }
     return a;

@@ -18,8 +18,12 @@ import java.util.concurrent.CompletableFuture;
  */
 final class FakeTaskExecutors implements TaskExecutorConnector {
 
-  /** How a fake answers heartbeat requests. */
-  enum Health { ANSWERING, SILENT, REFUSING }
+  /**
+   * How a fake answers heartbeat requests: SILENT leaves them unanswered for ever; HUNG fails each at once
+   * with DEADLINE_EXCEEDED (a hung process behind a transport deadline: silent, not unreachable, and able to
+   * answer again later).
+   */
+  enum Health { ANSWERING, SILENT, HUNG, REFUSING }
 
   /** One fake task executor. */
   final class Fake implements TaskExecutorConnection {
@@ -65,6 +69,8 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
               yield CompletableFuture.completedFuture(null);
             }
             case SILENT -> new CompletableFuture<>();
+            case HUNG -> CompletableFuture.failedFuture(
+                new HeartbeatRpcException(RpcFailureKind.DEADLINE_EXCEEDED, "deadline exceeded"));
             case REFUSING -> CompletableFuture.failedFuture(
                 new HeartbeatRpcException(RpcFailureKind.UNREACHABLE, "connection refused"));
           };

@@ -74,7 +74,12 @@ public final class LiveResourceManager implements AutoCloseable {
 
   /** Registers a task executor with {@code slots} free slots, confirms the registration, and waits for both. */
   public RegistrationResult register(String id, int slots) {
-    TaskExecutorRegistration registration = FakeTaskExecutors.registration(id, "instance-of-" + id, slots);
+    return register(id, "instance-of-" + id, slots);
+  }
+
+  /** As {@link #register(String, int)}, as process instance {@code instanceId}: a new one replaces the last. */
+  public RegistrationResult register(String id, String instanceId, int slots) {
+    TaskExecutorRegistration registration = FakeTaskExecutors.registration(id, instanceId, slots);
     RegistrationResult result = get(rm.registerTaskExecutor(registration));
     // As a real task executor does once it has taken the answer: confirm, so the slots are offered.
     get(rm.reportSlots(id, result.registrationId(), registration.slotReport()));

@@ -32,9 +32,13 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>Registration: one attempt at a time; after a failed one the next follows after the
- * {@link RetryBackoff} delay (100 ms doubling to 30 s), which starts over after every accepted
+ * {@link RetryBackoff} delay (full jitter under a ceiling of 100 ms doubling to 30 s, so that task
+ * executors cut off together do not return together), which starts over after every accepted
  * registration. The registration timeout runs from the moment the task executor is without a
- * registration (start, or loss) and is cancelled when one is accepted.
+ * registration (start, or loss) and is cancelled when one is accepted. When it ends, the task executor
+ * makes one last attempt at once rather than stop with the next attempt still up to 30 s away: a cut
+ * shorter than the timeout never stops it. It stops if that attempt fails, or is not answered within
+ * {@link #LAST_ATTEMPT_GRACE}; an attempt already in flight at the end is not waited for.
  *
  * <p>A refusal that names a configuration problem ({@code INVALID_ARGUMENT}, {@code UNAUTHENTICATED},
  * see {@link RegistrationFailure}) is logged as an error with the key to check, and retried like any
@@ -48,6 +52,9 @@ import org.slf4j.LoggerFactory;
  * which any thread may read.
  */
 final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
+
+  /** How long the last attempt, made when the registration timeout ends, may take before the task executor stops. */
+  static final Duration LAST_ATTEMPT_GRACE = Duration.ofSeconds(5);
 
   private static final Logger LOG = LoggerFactory.getLogger(ResourceManagerConnection.class);
 
@@ -93,6 +100,8 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
   private volatile Registration registration;
   private ResourceId monitoredResourceManager;
   private boolean attemptInFlight;
+  /** The registration timeout has ended and its last attempt is under way. */
+  private boolean lastAttempt;
   /** The token of the last resource manager this task executor followed, kept while it registers again. */
   private FencingToken lastFollowed;
   private int attempts;
@@ -297,6 +306,10 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
 
   private void failed(int attempt, RegistrationFailure failure) {
     lastFailure = failure;
+    if (lastAttempt) {
+      giveUp();
+      return;
+    }
     Duration delay = backoff.nextDelay();
     Duration left = registrationTimeout.minusNanos(main.nanoTime() - unregisteredSince);
     boolean news = lastLoggedFailure == null || lastLoggedFailure.code() != failure.code()
@@ -322,6 +335,17 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
   private void giveUp() {
     giveUpTimer = null;
     if (state != State.REGISTERING) {
+      return;
+    }
+    if (!lastAttempt && !attemptInFlight) {
+      // The cut may have healed since the last attempt: try once more now, before stopping.
+      lastAttempt = true;
+      if (retryTimer != null) {
+        retryTimer.cancel();
+        retryTimer = null;
+      }
+      giveUpTimer = main.schedule(this::giveUp, LAST_ATTEMPT_GRACE.toNanos());
+      attempt();
       return;
     }
     state = State.GAVE_UP;
@@ -382,6 +406,7 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
 
   private void becomeUnregistered() {
     state = State.REGISTERING;
+    lastAttempt = false;
     backoff.reset();
     unregisteredSince = main.nanoTime();
     if (giveUpTimer != null) {

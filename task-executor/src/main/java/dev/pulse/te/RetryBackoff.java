@@ -2,15 +2,20 @@ package dev.pulse.te;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
 
 /**
- * Exponential backoff between registration attempts: the first delay is {@code initial}, each
- * following one twice the last, never more than {@code max}; {@link #reset()} starts over. The task
- * executor's registration ({@link #forRegistration()}) waits 100 ms, 200 ms, 400 ms, ... 25.6 s, then 30 s for
- * every further attempt, and resets once a registration is accepted.
+ * Exponential backoff with full jitter between registration attempts. The <em>ceiling</em> of the first
+ * delay is {@code initial}, each following ceiling twice the last, never more than {@code max}; each delay
+ * is a random fraction of its ceiling ("full jitter"), so that task executors cut off together do not
+ * come back together: after a healed partition their registrations spread over the whole ceiling instead
+ * of arriving as one storm. {@link #reset()} starts over. The task executor's registration
+ * ({@link #forRegistration()}) has ceilings of 100 ms, 200 ms, 400 ms, ... 25.6 s, then 30 s for every
+ * further attempt, and resets once a registration is accepted.
  *
- * <p>Deterministic (no jitter), so that tests can assert exact delays. Not thread-safe: owned by the
- * task executor's main thread.
+ * <p>The randomness is injected: tests pass a seeded source, or {@code () -> 1.0} for the ceilings
+ * themselves. Not thread-safe: owned by the task executor's main thread.
  */
 final class RetryBackoff {
 
@@ -19,12 +24,23 @@ final class RetryBackoff {
 
   private final Duration initial;
   private final Duration max;
+  private final DoubleSupplier jitter;
   private Duration next;
 
   /**
+   * Without jitter: every delay is its ceiling.
+   *
    * @throws IllegalArgumentException unless {@code 0 < initial <= max}
    */
   RetryBackoff(Duration initial, Duration max) {
+    this(initial, max, () -> 1.0);
+  }
+
+  /**
+   * @param jitter returns a fraction in {@code [0, 1]}: each delay is that fraction of its ceiling
+   * @throws IllegalArgumentException unless {@code 0 < initial <= max}
+   */
+  RetryBackoff(Duration initial, Duration max, DoubleSupplier jitter) {
     Objects.requireNonNull(initial, "initial");
     Objects.requireNonNull(max, "max");
     if (initial.isNegative() || initial.isZero() || initial.compareTo(max) > 0) {
@@ -32,19 +48,26 @@ final class RetryBackoff {
     }
     this.initial = initial;
     this.max = max;
+    this.jitter = Objects.requireNonNull(jitter, "jitter");
     this.next = initial;
   }
 
-  /** The task executor's registration policy (SPEC 4): 100 ms doubling up to 30 s. */
+  /** The task executor's registration policy (SPEC 4, 11): ceilings of 100 ms doubling up to 30 s, full jitter. */
   static RetryBackoff forRegistration() {
-    return new RetryBackoff(REGISTRATION_INITIAL, REGISTRATION_MAX);
+    return forRegistration(() -> ThreadLocalRandom.current().nextDouble());
   }
 
-  /** The delay before the next attempt; each call doubles the one after it, up to the cap. */
+  /** As {@link #forRegistration()}, with the fractions from {@code jitter} (a seeded source in tests). */
+  static RetryBackoff forRegistration(DoubleSupplier jitter) {
+    return new RetryBackoff(REGISTRATION_INITIAL, REGISTRATION_MAX, jitter);
+  }
+
+  /** The delay before the next attempt, at most its ceiling; each call doubles the ceiling after it, up to the cap. */
   Duration nextDelay() {
-    Duration delay = next;
-    next = delay.compareTo(max.dividedBy(2)) >= 0 ? max : delay.multipliedBy(2);
-    return delay;
+    Duration ceiling = next;
+    next = ceiling.compareTo(max.dividedBy(2)) >= 0 ? max : ceiling.multipliedBy(2);
+    double fraction = Math.min(1.0, Math.max(0.0, jitter.getAsDouble()));
+    return Duration.ofNanos(Math.round(ceiling.toNanos() * fraction));
   }
 
   /** Starts over at the initial delay, e.g. after a successful attempt. */

@@ -58,6 +58,49 @@ class TaskExecutorCoreTest {
   }
 
   @Test
+  void registration_refused_isRetriedWithFullJitter_eachGapWithinItsCeiling() {
+    long seed = new java.util.Random().nextLong();
+    java.util.Random random = new java.util.Random(seed);
+    client.refuseAll("UNAVAILABLE", "connection refused");
+    start(Duration.ofMinutes(5), RetryBackoff.forRegistration(random::nextDouble));
+
+    main.advance(Duration.ofSeconds(120));
+
+    List<Long> gaps = gapsInMillis(client.registrations());
+    List<Long> ceilings = List.of(100L, 200L, 400L, 800L, 1_600L, 3_200L, 6_400L, 12_800L, 25_600L, 30_000L);
+    assertThat(gaps).as("seed %d", seed).hasSizeGreaterThan(ceilings.size());
+    for (int i = 0; i < gaps.size(); i++) {
+      assertThat(gaps.get(i)).as("gap %d, seed %d", i, seed).isBetween(0L, ceilings.get(Math.min(i, 9)));
+    }
+    assertThat(gaps.subList(0, ceilings.size())).as("seed %d", seed).isNotEqualTo(ceilings);
+  }
+
+  @Test
+  void resourceManagerCutOff_forLessThanTheRegistrationTimeout_noFailStop_andItsSlotsAreKept() {
+    client.acceptAll();
+    start(Duration.ofSeconds(60));
+    requestSlot(1, "a-1", "job-1");
+    client.refuseAll("UNAVAILABLE");
+    main.advance(TIMEOUT); // the resource manager is lost; registration is retried
+    long lostAt = main.nanoTime();
+
+    main.advanceTo(lostAt + Duration.ofSeconds(59).toNanos()); // a 59 s cut, 1 s short of the timeout
+    assertThat(core.failStop()).isNotDone();
+    assertThat(core.slotSnapshot().get(1).isFree()).isFalse();
+    int registeredBefore = (int) listener.events().stream().filter(e -> e.startsWith("registered")).count();
+    client.acceptAll();
+    // The next attempt by the backoff would come 81.1 s after the loss; the last one, at the timeout, finds it.
+    main.advanceTo(lostAt + Duration.ofSeconds(60).toNanos());
+
+    assertThat(listener.events().stream().filter(e -> e.startsWith("registered")).count())
+        .as(listener.events() + " " + gapsInMillis(client.registrations())).isGreaterThan(registeredBefore);
+    assertThat(core.failStop()).isNotDone();
+    assertThat(core.slotSnapshot().get(1).isFree()).isFalse();
+    main.advance(Duration.ofSeconds(60));
+    assertThat(core.failStop()).isNotDone();
+  }
+
+  @Test
   void registration_accepted_isFollowedAndTheResourceManagerWatched() {
     client.refuseAll("UNAVAILABLE");
     start(Duration.ofMinutes(5));
@@ -436,10 +479,15 @@ class TaskExecutorCoreTest {
 
   // ------------------------------------------------------------------ helpers
 
+  /** Starts with every backoff delay at its ceiling (no jitter), so that the gaps between attempts are exact. */
   private void start(Duration registrationTimeout) {
+    start(registrationTimeout, RetryBackoff.forRegistration(() -> 1.0));
+  }
+
+  private void start(Duration registrationTimeout, RetryBackoff backoff) {
     TaskExecutorConfig config = new TaskExecutorConfig(ResourceId.of("te-1"), 2, "127.0.0.1", 0, registrationTimeout,
         "127.0.0.1", 6123, HeartbeatConfig.of(INTERVAL, TIMEOUT));
-    core = new TaskExecutorCore(config, "instance-1", main, client, List.of(listener));
+    core = new TaskExecutorCore(config, "instance-1", main, client, List.of(listener), backoff);
     core.start(ADDRESS);
     main.runPending();
   }

@@ -74,9 +74,10 @@ class TaskExecutorLoopbackTest {
     await().atMost(PATIENCE).until(te::isRegistered);
     List<FakeResourceManager.Registration> registrations = rm.registrations();
     assertThat(registrations).hasSize(4);
-    assertThat(gapMillis(registrations, 1)).isGreaterThanOrEqualTo(99);
-    assertThat(gapMillis(registrations, 2)).isGreaterThanOrEqualTo(199);
-    assertThat(gapMillis(registrations, 3)).isGreaterThanOrEqualTo(399);
+    // Full jitter: each gap is a random part of its ceiling (100, 200, 400 ms), plus this host's scheduling delay.
+    assertThat(gapMillis(registrations, 1)).isBetween(0L, 100L + 1_000);
+    assertThat(gapMillis(registrations, 2)).isBetween(0L, 200L + 1_000);
+    assertThat(gapMillis(registrations, 3)).isBetween(0L, 400L + 1_000);
     assertThat(te.resourceManagerId()).contains(FakeResourceManager.RM_ID);
     assertThat(te.registrationId()).contains(FakeResourceManager.registrationId(4));
     await().atMost(PATIENCE).until(() -> listener.events().contains("registered rm-fake reg-4"));

@@ -3,12 +3,14 @@ package dev.pulse.rm.metrics;
 import dev.pulse.heartbeat.HeartbeatMetrics;
 import dev.pulse.heartbeat.RpcFailureKind;
 import dev.pulse.rm.EventType;
+import dev.pulse.rm.LossGuardStatus;
 import dev.pulse.rm.LossReason;
 import dev.pulse.rm.Overview;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerEvent;
 import dev.pulse.rm.ResourceManagerListener;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.pause.NoPauseDetector;
@@ -61,6 +63,13 @@ import java.util.function.ToIntFunction;
  *   <tr><td>{@code pulse_local_pauses_total}</td><td>counter</td><td>times the resource manager found it had not
  *       run for several intervals (GC, SIGSTOP)</td></tr>
  *   <tr><td>{@code pulse_events_total{type}}</td><td>counter</td><td>event-log entries by {@link EventType}</td></tr>
+ *   <tr><td>{@code pulse_task_executors_suspect}</td><td>gauge</td><td>registered task executors that are silent
+ *       now (state {@code SUSPECT}, SPEC 11)</td></tr>
+ *   <tr><td>{@code pulse_task_executors_quarantined}</td><td>gauge</td><td>resource ids quarantined now</td></tr>
+ *   <tr><td>{@code pulse_loss_guard_state{state}}</td><td>gauge</td><td>1 for the loss guard's state
+ *       ({@code DISABLED}, {@code NORMAL}, {@code OVERLOADED}, {@code MASS_FAILURE}), 0 for the others</td></tr>
+ *   <tr><td>{@code pulse_loss_guard_releases_held_back_total}</td><td>counter</td><td>silent task executors whose
+ *       release the loss guard held back (once per silence)</td></tr>
  * </table>
  * Every labelled series exists from the start, at 0. Label values are the enum constant names, as in the
  * REST API, except {@code callback}, which is the failing method's name as in the log. The gauge of all slots is not called {@code pulse_slots_total}: Prometheus reserves the
@@ -167,6 +176,25 @@ public final class ResourceManagerMetrics implements HeartbeatMetrics, ResourceM
     overviewGauge("pulse.slots.registered", "Slots offered by the registered task executors", Overview::slotsTotal);
     overviewGauge("pulse.slots.free", "Slots offered by the registered task executors and not allocated",
         Overview::slotsFree);
+    statusGauge("pulse.task.executors.suspect", "Registered task executors that are silent now",
+        LossGuardStatus::suspects);
+    statusGauge("pulse.task.executors.quarantined", "Resource ids quarantined now", LossGuardStatus::quarantined);
+    for (String state : LossGuardStatus.GUARD_STATES) {
+      Gauge.builder("pulse.loss.guard.state", boundTo, ref -> {
+            ResourceManager rm = ref.get();
+            return rm.isRunning() ? (rm.lossGuardStatus().guardState().equals(state) ? 1 : 0) : Double.NaN;
+          })
+          .description("1 for the loss guard's current state, 0 for the others")
+          .tag("state", state)
+          .strongReference(true)
+          .register(registry);
+    }
+    FunctionCounter.builder("pulse.loss.guard.releases.held.back", boundTo, ref -> {
+          ResourceManager rm = ref.get();
+          return rm.isRunning() ? rm.lossGuardStatus().releasesHeldBack() : 0;
+        })
+        .description("Silent task executors whose release the loss guard held back, once per silence")
+        .register(registry);
     return this;
   }
 
@@ -235,6 +263,16 @@ public final class ResourceManagerMetrics implements HeartbeatMetrics, ResourceM
     Gauge.builder(name, boundTo, ref -> {
           ResourceManager rm = ref.get();
           return rm.isRunning() ? field.applyAsInt(rm.overview()) : Double.NaN;
+        })
+        .description(description)
+        .strongReference(true)
+        .register(registry);
+  }
+
+  private void statusGauge(String name, String description, ToIntFunction<LossGuardStatus> field) {
+    Gauge.builder(name, boundTo, ref -> {
+          ResourceManager rm = ref.get();
+          return rm.isRunning() ? field.applyAsInt(rm.lossGuardStatus()) : Double.NaN;
         })
         .description(description)
         .strongReference(true)

@@ -59,6 +59,7 @@ final class ResourceManagerApi {
         .route(GET, "/v1/overview", whileRunning(this::overview))
         .route(GET, "/v1/taskexecutors", whileRunning(this::taskExecutors))
         .route(GET, "/v1/taskexecutors/{id}", whileRunning(this::taskExecutor))
+        .route(DELETE, "/v1/taskexecutors/{id}/quarantine", whileRunning(this::liftQuarantine))
         .route(GET, "/v1/events", whileRunning(this::events))
         .route(GET, "/v1/allocations", whileRunning(this::allocations))
         .route(POST, "/v1/allocations", whileRunning(this::allocate))
@@ -97,6 +98,15 @@ final class ResourceManagerApi {
     return rm.taskExecutor(id).thenApply(found -> found
         .map(te -> json(HttpResponseStatus.OK, te))
         .orElseGet(() -> RestResponse.error(HttpResponseStatus.NOT_FOUND, "no task executor " + id + " is registered")));
+  }
+
+  // DELETE /v1/taskexecutors/{id}/quarantine -> 204 once lifted (durable); 404 if it is not quarantined
+  private CompletableFuture<RestResponse> liftQuarantine(RestRequest request, List<String> path) {
+    acceptOnly(request);
+    String id = path.get(0);
+    checkId("id", id);
+    return rm.liftQuarantine(id).thenApply(lifted -> lifted ? RestResponse.empty(HttpResponseStatus.NO_CONTENT)
+        : RestResponse.error(HttpResponseStatus.NOT_FOUND, "task executor " + id + " is not quarantined"));
   }
 
   // GET /v1/events?after=SEQ&limit=N -> {events: [...]}, oldest first

@@ -7,6 +7,8 @@ import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatMetrics;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
+import dev.pulse.rm.LossGuardConfig;
+import dev.pulse.rm.QuarantineConfig;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerConfigOptions;
 import dev.pulse.rm.ResourceManagerListener;
@@ -79,6 +81,8 @@ public final class ResourceManagerServer implements AutoCloseable {
 
   private final HeartbeatConfig heartbeatConfig;
   private final Duration recoveryTimeout;
+  private final LossGuardConfig lossGuard;
+  private final QuarantineConfig quarantine;
   /** Where the store lives, read from the settings; {@code null} when a store was given. */
   private final StoreConfig storeConfig;
   private final RegistryStore givenStore;
@@ -113,6 +117,8 @@ public final class ResourceManagerServer implements AutoCloseable {
     // Every setting is read and checked here, before anything starts: a bad one leaves nothing behind.
     this.heartbeatConfig = HeartbeatConfig.from(settings);
     this.recoveryTimeout = ResourceManager.recoveryTimeout(settings, heartbeatConfig);
+    this.lossGuard = LossGuardConfig.from(settings, heartbeatConfig);
+    this.quarantine = QuarantineConfig.from(settings);
     // Task executors call resourcemanager.rpc.address; the server listens there unless a bind host is set.
     String rpcHostKey = settings.contains(ResourceManagerConfigOptions.BIND_HOST.key())
         ? ResourceManagerConfigOptions.BIND_HOST.key() : ResourceManagerOptions.RPC_ADDRESS;
@@ -190,6 +196,8 @@ public final class ResourceManagerServer implements AutoCloseable {
           .resourceManagerId(resourceManagerId)
           .store(store)
           .recoveryTimeout(recoveryTimeout)
+          .lossGuard(lossGuard)
+          .quarantine(quarantine)
           .wallClock(wallClock)
           .mainThread(main)
           .connector(connector)

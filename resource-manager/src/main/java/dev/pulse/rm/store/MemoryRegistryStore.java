@@ -20,6 +20,7 @@ public final class MemoryRegistryStore implements RegistryStore {
 
   private final Map<String, StoredAllocation> allocations = new LinkedHashMap<>();
   private final Map<String, StoredTaskExecutor> taskExecutors = new LinkedHashMap<>();
+  private final Map<String, StoredQuarantine> quarantines = new LinkedHashMap<>();
   private final Deque<StoredEvent> events = new ArrayDeque<>();
   private String resourceManagerId;
   private long epoch;
@@ -32,7 +33,8 @@ public final class MemoryRegistryStore implements RegistryStore {
     }
     epoch++;
     return new StoredState(resourceManagerId, epoch, new ArrayList<>(allocations.values()),
-        new ArrayList<>(taskExecutors.values()), lastEventSeq, new ArrayList<>(events));
+        new ArrayList<>(taskExecutors.values()), lastEventSeq, new ArrayList<>(events),
+        new ArrayList<>(quarantines.values()));
   }
 
   @Override
@@ -47,6 +49,10 @@ public final class MemoryRegistryStore implements RegistryStore {
       taskExecutors.put(p.taskExecutor().resourceId(), p.taskExecutor());
     } else if (mutation instanceof Mutation.RemoveTaskExecutor r) {
       taskExecutors.remove(r.resourceId());
+    } else if (mutation instanceof Mutation.PutQuarantine p) {
+      quarantines.put(p.quarantine().resourceId(), p.quarantine());
+    } else if (mutation instanceof Mutation.RemoveQuarantine r) {
+      quarantines.remove(r.resourceId());
     } else if (mutation instanceof Mutation.AppendEvent e && e.event().seq() > lastEventSeq) {
       lastEventSeq = e.event().seq();
       events.addLast(e.event());

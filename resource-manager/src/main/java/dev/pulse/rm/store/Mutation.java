@@ -20,6 +20,12 @@ public sealed interface Mutation {
   /** Removes a task executor record; nothing if it is not there. */
   record RemoveTaskExecutor(String resourceId) implements Mutation {}
 
+  /** Creates or replaces a resource id's loss history and quarantine (by resource id). */
+  record PutQuarantine(StoredQuarantine quarantine) implements Mutation {}
+
+  /** Forgets a resource id's loss history and quarantine; nothing if there is none. */
+  record RemoveQuarantine(String resourceId) implements Mutation {}
+
   /** Appends an event; the store keeps the newest {@code tail} and remembers the highest sequence number. */
   record AppendEvent(StoredEvent event) implements Mutation {}
 

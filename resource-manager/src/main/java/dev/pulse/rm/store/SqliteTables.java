@@ -12,21 +12,29 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SQLite schema of a {@link SqliteRegistryStore} and the statements that read and write it: one
  * connection, WAL journal, {@code synchronous} as configured.
  *
  * <p>Schema version {@value #SCHEMA_VERSION}: {@code meta} (one row: schema version, resource manager id,
- * epoch counter, last event sequence number), {@code allocations}, {@code task_executors} and
- * {@code events} (the newest {@link MemoryRegistryStore#EVENT_TAIL}, by sequence number).
+ * epoch counter, last event sequence number), {@code allocations}, {@code task_executors},
+ * {@code events} (the newest {@link MemoryRegistryStore#EVENT_TAIL}, by sequence number) and
+ * {@code quarantines} (loss histories, SPEC 11; new in version 2). A store of version 1 is migrated when
+ * opened: the new table is created empty and the version raised, in the transaction that takes the epoch.
  *
  * <p>Not thread-safe: used by {@link SqliteRegistryStore#open} and then by the store thread only.
  */
 final class SqliteTables implements AutoCloseable {
 
-  static final int SCHEMA_VERSION = 1;
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteTables.class);
+
+  static final int SCHEMA_VERSION = 2;
   static final String DATABASE_FILE = "registry.db";
   /** How often the {@link WalCheckpointer} is asked to copy the log back (a commit is a few pages). */
   static final int COMMITS_PER_CHECKPOINT = 100;
@@ -41,7 +49,10 @@ final class SqliteTables implements AutoCloseable {
           + " slots INTEGER NOT NULL, registered_at INTEGER NOT NULL)",
       "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, type TEXT,"
           + " task_executor_id TEXT, allocation_id TEXT, job_id TEXT, reason TEXT, slots_released INTEGER NOT NULL,"
-          + " detail TEXT)"};
+          + " detail TEXT)",
+      // Version 2. losses: epoch milliseconds, comma-separated, oldest first.
+      "CREATE TABLE IF NOT EXISTS quarantines (resource_id TEXT PRIMARY KEY, losses TEXT NOT NULL,"
+          + " quarantines INTEGER NOT NULL, quarantined_until INTEGER NOT NULL, released_at INTEGER NOT NULL)"};
 
   private final Path file;
   private final Connection connection;
@@ -52,6 +63,8 @@ final class SqliteTables implements AutoCloseable {
   private PreparedStatement removeAllocation;
   private PreparedStatement putTaskExecutor;
   private PreparedStatement removeTaskExecutor;
+  private PreparedStatement putQuarantine;
+  private PreparedStatement removeQuarantine;
   private PreparedStatement appendEvent;
   private PreparedStatement trimEvents;
   private PreparedStatement saveLastEventSeq;
@@ -95,6 +108,7 @@ final class SqliteTables implements AutoCloseable {
           + quote(proposedResourceManagerId) + ", 0, 0)");
       String id;
       long epoch;
+      int migrated = 0;
       try (ResultSet meta = statement.executeQuery(
           "SELECT schema_version, resource_manager_id, epoch, last_event_seq FROM meta")) {
         meta.next();
@@ -103,14 +117,21 @@ final class SqliteTables implements AutoCloseable {
           throw new StoreException("the store " + file + " has schema version " + version
               + ", written by a newer Pulse; this one reads up to " + SCHEMA_VERSION);
         }
+        if (version < SCHEMA_VERSION) {
+          // The tables new since that version were created above, empty; nothing else changed.
+          migrated = version;
+        }
         id = meta.getString(2);
         epoch = meta.getLong(3) + 1;
         lastEventSeq = meta.getLong(4);
       }
-      statement.executeUpdate("UPDATE meta SET epoch = " + epoch);
+      statement.executeUpdate("UPDATE meta SET epoch = " + epoch + ", schema_version = " + SCHEMA_VERSION);
       StoredState state = new StoredState(id, epoch, readAllocations(statement), readTaskExecutors(statement),
-          lastEventSeq, readEvents(statement));
+          lastEventSeq, readEvents(statement), readQuarantines(statement));
       connection.commit();
+      if (migrated != 0) {
+        LOG.info("Migrated the store {} from schema version {} to {}", file, migrated, SCHEMA_VERSION);
+      }
       storedEvents = state.events().size();
       prepare();
       checkpointer = new WalCheckpointer(file);
@@ -152,6 +173,17 @@ final class SqliteTables implements AutoCloseable {
     } else if (mutation instanceof Mutation.RemoveTaskExecutor r) {
       removeTaskExecutor.setString(1, r.resourceId());
       removeTaskExecutor.executeUpdate();
+    } else if (mutation instanceof Mutation.PutQuarantine p) {
+      StoredQuarantine q = p.quarantine();
+      putQuarantine.setString(1, q.resourceId());
+      putQuarantine.setString(2, q.losses().stream().map(String::valueOf).collect(Collectors.joining(",")));
+      putQuarantine.setInt(3, q.quarantines());
+      putQuarantine.setLong(4, q.quarantinedUntil());
+      putQuarantine.setLong(5, q.releasedAt());
+      putQuarantine.executeUpdate();
+    } else if (mutation instanceof Mutation.RemoveQuarantine r) {
+      removeQuarantine.setString(1, r.resourceId());
+      removeQuarantine.executeUpdate();
     } else if (mutation instanceof Mutation.AppendEvent e) {
       append(e.event());
     }
@@ -233,6 +265,8 @@ final class SqliteTables implements AutoCloseable {
     removeAllocation = connection.prepareStatement("DELETE FROM allocations WHERE allocation_id = ?");
     putTaskExecutor = connection.prepareStatement("INSERT OR REPLACE INTO task_executors VALUES (?, ?, ?, ?, ?)");
     removeTaskExecutor = connection.prepareStatement("DELETE FROM task_executors WHERE resource_id = ?");
+    putQuarantine = connection.prepareStatement("INSERT OR REPLACE INTO quarantines VALUES (?, ?, ?, ?, ?)");
+    removeQuarantine = connection.prepareStatement("DELETE FROM quarantines WHERE resource_id = ?");
     appendEvent = connection.prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     trimEvents = connection.prepareStatement(
         "DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?)");
@@ -258,6 +292,20 @@ final class SqliteTables implements AutoCloseable {
       while (rows.next()) {
         result.add(new StoredTaskExecutor(rows.getString(1), rows.getString(2), rows.getString(3), rows.getInt(4),
             rows.getLong(5)));
+      }
+    }
+    return result;
+  }
+
+  private static List<StoredQuarantine> readQuarantines(Statement statement) throws SQLException {
+    List<StoredQuarantine> result = new ArrayList<>();
+    try (ResultSet rows = statement.executeQuery("SELECT resource_id, losses, quarantines, quarantined_until,"
+        + " released_at FROM quarantines ORDER BY rowid")) {
+      while (rows.next()) {
+        String losses = rows.getString(2);
+        List<Long> times = losses.isEmpty() ? List.of()
+            : Arrays.stream(losses.split(",")).map(Long::valueOf).toList();
+        result.add(new StoredQuarantine(rows.getString(1), times, rows.getInt(3), rows.getLong(4), rows.getLong(5)));
       }
     }
     return result;

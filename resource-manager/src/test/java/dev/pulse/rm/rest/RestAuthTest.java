@@ -125,6 +125,14 @@ class RestAuthTest {
     assertThat(authorized.send("PUT", "/v1/overview", "{}").status()).isEqualTo(405);
   }
 
+  @Test
+  void liftingAQuarantine_needsTheToken_asEveryChangeDoes() throws Exception {
+    serve(false);
+
+    assertThat(anonymous.delete("/v1/taskexecutors/te-1/quarantine").status()).isEqualTo(401);
+    assertThat(authorized.delete("/v1/taskexecutors/te-1/quarantine").status()).isEqualTo(404);
+  }
+
   // ------------------------------------------------------------------ reads
 
   @Test

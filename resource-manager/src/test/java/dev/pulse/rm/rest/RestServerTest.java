@@ -96,12 +96,12 @@ class RestServerTest {
       JsonNode te = list.get(i);
       String id = "te-" + (i + 1);
       assertThat(fieldNames(te)).containsExactly("id", "instanceId", "address", "registeredAt", "lastHeartbeat",
-          "consecutiveFailedRpcs", "slotsTotal", "slotsFree", "state");
+          "consecutiveFailedRpcs", "slotsTotal", "slotsFree", "state", "quarantinedUntil");
       assertThat(te.get("lastHeartbeat").asLong()).isBetween(NOW - 10_000, NOW);
       free += te.get("slotsFree").asInt();
       assertThat(withoutFields(te, "lastHeartbeat", "slotsFree")).isEqualTo(json("""
           {"id": "%s", "instanceId": "instance-of-%s", "address": "%s", "registeredAt": %d,
-           "consecutiveFailedRpcs": 0, "slotsTotal": %d, "state": "ACTIVE"}"""
+           "consecutiveFailedRpcs": 0, "slotsTotal": %d, "state": "ACTIVE", "quarantinedUntil": 0}"""
           .formatted(id, id, addressOf(id), NOW, i == 0 ? 3 : 2)));
     }
     assertThat(free).isEqualTo(2);
@@ -118,9 +118,32 @@ class RestServerTest {
     assertThat(one.status()).isEqualTo(200);
     assertThat(one.json().get("id").asText()).isEqualTo("te-2");
     assertThat(one.json().get("slotsTotal").asInt()).isEqualTo(2);
-    assertThat(fieldNames(one.json())).hasSize(9);
+    assertThat(fieldNames(one.json())).hasSize(10);
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.json()).isEqualTo(json("{\"error\": \"no task executor te-9 is registered\"}"));
+  }
+
+  @Test
+  void quarantinedExecutor_showsItsStateAndEnd_andDeletingTheQuarantineLiftsIt() {
+    for (int i = 0; i <= 3; i++) {
+      live.register("te-1", "restart-" + i, 2); // each new instance replaces the last: three losses
+    }
+
+    JsonNode quarantined = http.get("/v1/taskexecutors/te-1").json();
+    Reply lifted = http.delete("/v1/taskexecutors/te-1/quarantine");
+    Reply again = http.delete("/v1/taskexecutors/te-1/quarantine");
+    Reply badId = http.delete("/v1/taskexecutors/te%201/quarantine");
+
+    assertThat(quarantined.get("state").asText()).isEqualTo("QUARANTINED");
+    assertThat(quarantined.get("quarantinedUntil").asLong()).isEqualTo(NOW + 60_000);
+    assertThat(lifted.status()).isEqualTo(204);
+    assertThat(http.get("/v1/taskexecutors/te-1").json().get("quarantinedUntil").asLong()).isZero();
+    assertThat(rm.events(0, 100)).extracting(ResourceManagerEvent::type).containsSubsequence(
+        EventType.TASK_EXECUTOR_QUARANTINED, EventType.TASK_EXECUTOR_RELEASED_FROM_QUARANTINE);
+    assertThat(again.status()).isEqualTo(404);
+    assertThat(again.json()).isEqualTo(json("{\"error\": \"task executor te-1 is not quarantined\"}"));
+    assertThat(badId.status()).isEqualTo(400);
+    assertThat(http.get("/v1/taskexecutors/te-1/quarantine").status()).isEqualTo(405);
   }
 
   @Test
