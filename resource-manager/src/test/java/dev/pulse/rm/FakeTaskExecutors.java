@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 final class FakeTaskExecutors implements TaskExecutorConnector {
 
   /** How a fake answers heartbeat requests. */
-  enum Health { ANSWERING, SILENT, REFUSING }
+  enum Health { ANSWERING, SILENT, REFUSING, RESTARTED }
 
   /** One fake task executor. */
   final class Fake implements TaskExecutorConnection {
@@ -31,6 +31,10 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
     Health health = Health.ANSWERING;
     boolean refuseSlots;
     boolean hangSlots;
+    /** {@code requestSlot} throws instead of answering with a future, as a broken adapter would. */
+    boolean throwOnSlots;
+    /** The answers to slot requests kept pending by {@link #hangSlots}, for the test to complete. */
+    final List<CompletableFuture<Void>> pendingSlots = new ArrayList<>();
     boolean closed;
 
     Fake(TaskExecutorRegistration registration, HeartbeatReceiver receiver) {
@@ -67,6 +71,8 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
             case SILENT -> new CompletableFuture<>();
             case REFUSING -> CompletableFuture.failedFuture(
                 new HeartbeatRpcException(RpcFailureKind.UNREACHABLE, "connection refused"));
+            case RESTARTED -> CompletableFuture.failedFuture(
+                new HeartbeatRpcException(RpcFailureKind.RESTARTED, "another instance answers"));
           };
         }
       };
@@ -78,8 +84,13 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
       if (refuseSlots) {
         return CompletableFuture.failedFuture(new IllegalStateException("slot " + slotIndex + " refused"));
       }
+      if (throwOnSlots) {
+        throw new IllegalStateException("test: the adapter throws");
+      }
       if (hangSlots) {
-        return new CompletableFuture<>();
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        pendingSlots.add(answer);
+        return answer;
       }
       slotAllocations[slotIndex] = allocationId;
       slotJobs[slotIndex] = jobId;
