@@ -28,6 +28,8 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
     final String[] slotAllocations;
     final String[] slotJobs;
     final List<String> calls = new ArrayList<>();
+    /** "allocation: cause" of every freeSlot call. */
+    final List<String> freeCauses = new ArrayList<>();
     Health health = Health.ANSWERING;
     boolean refuseSlots;
     boolean hangSlots;
@@ -100,6 +102,7 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
     @Override
     public CompletableFuture<Void> freeSlot(String allocationId, String cause) {
       calls.add("freeSlot " + allocationId);
+      freeCauses.add(allocationId + ": " + cause);
       for (int i = 0; i < slotAllocations.length; i++) {
         if (allocationId.equals(slotAllocations[i])) {
           slotAllocations[i] = null;

@@ -244,6 +244,98 @@ class ResourceManagerCoreRulesTest {
     assertThat(rm.allocations(null)).isEmpty();
   }
 
+  @Test
+  void orphans_areFreedWithACauseThatSaysWhenTheyWereFound() {
+    TaskExecutorRegistration registration = new TaskExecutorRegistration("te-1", "i-1", "127.0.0.1:7001", 2,
+        new SlotReport(List.of(new ReportedSlot(0, "old", "job-x"), ReportedSlot.free(1))));
+    RegistrationResult result = rm.register(registration);
+    rm.slotReport("te-1", result.registrationId(), registration.slotReport());
+    FakeTaskExecutors.Fake te = fakes.get("te-1");
+    te.slotAllocations[1] = "stray";
+    te.slotJobs[1] = "job-y";
+
+    main.advance(INTERVAL); // the first heartbeat's report holds "stray"
+
+    assertThat(te.freeCauses).containsExactly("old: the resource manager does not know this allocation",
+        "stray: allocation is not held here");
+  }
+
+  // ------------------------------------------------------------------ what is stored
+
+  @Test
+  void refusedAllocation_removesWhatItStored() {
+    ManualRegistryStore store = startWith(new ManualRegistryStore());
+    register(registration("te-1", "i-1", 2));
+    durable(store);
+    fakes.get("te-1").refuseSlots = true;
+
+    CompletableFuture<List<Allocation>> f = rm.allocate("job-a", 2);
+    durable(store);
+    durable(store);
+
+    assertThat(f).isCompletedExceptionally();
+    assertThat(store.written()).filteredOn(m -> m instanceof Mutation.PutAllocation).hasSize(2);
+    assertThat(store.open("rm-test").allocations()).isEmpty();
+  }
+
+  @Test
+  void droppedAllocation_isRemovedFromTheStore() {
+    ManualRegistryStore store = startWith(new ManualRegistryStore());
+    RegistrationResult registered = register(registration("te-1", "i-1", 1));
+    CompletableFuture<List<Allocation>> f = rm.allocate("job-a", 1);
+    for (int i = 0; i < 4; i++) {
+      durable(store);
+    }
+    Allocation held = f.join().get(0);
+    assertThat(store.open("rm-test").allocations()).extracting(StoredAllocation::allocationId)
+        .containsExactly(held.allocationId());
+    FakeTaskExecutors.Fake te = fakes.get("te-1");
+    te.health = FakeTaskExecutors.Health.SILENT;
+    main.advance(INTERVAL);
+
+    te.slotAllocations[0] = null;
+    rm.slotReport("te-1", registered.registrationId(), te.report());
+    durable(store);
+
+    assertThat(heard).last().isEqualTo("allocation lost " + held.allocationId() + " DROPPED_BY_TASK_EXECUTOR");
+    assertThat(store.open("rm-test").allocations()).isEmpty();
+  }
+
+  @Test
+  void storeFailingWhileAllocatedIsWritten_undoesTheAllocation() {
+    ManualRegistryStore store = startWith(new ManualRegistryStore());
+    register(registration("te-1", "i-1", 2));
+    durable(store);
+    CompletableFuture<List<Allocation>> f = rm.allocate("job-a", 2);
+    durable(store); // PENDING is stored; both slots are asked for and given
+
+    store.failAll(new IllegalStateException("test: the disk is gone")); // ALLOCATED is not
+    main.runPending();
+    durable(store);
+
+    assertThatThrownBy(f::join).hasCauseInstanceOf(AllocationFailedException.class)
+        .hasMessageContaining("test: the disk is gone");
+    assertThat(fakes.get("te-1").callsStartingWith("freeSlot")).hasSize(2);
+    assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(2);
+  }
+
+  @Test
+  void executorLostWhileAllocatedIsWritten_undoesTheAllocation() {
+    ManualRegistryStore store = startWith(new ManualRegistryStore());
+    RegistrationResult registered = register(registration("te-1", "i-1", 1));
+    durable(store);
+    CompletableFuture<List<Allocation>> f = rm.allocate("job-a", 1);
+    durable(store); // PENDING is stored, the slot given; ALLOCATED is being written
+
+    rm.disconnect("te-1", registered.registrationId(), "bye");
+    durable(store);
+    durable(store);
+
+    assertThatThrownBy(f::join).hasCauseInstanceOf(AllocationFailedException.class)
+        .hasMessageContaining("task executor te-1 was lost while being asked");
+    assertThat(rm.allocations(null)).isEmpty();
+  }
+
   // ------------------------------------------------------------------ after a restart
 
   @Test
@@ -286,10 +378,13 @@ class ResourceManagerCoreRulesTest {
 
   @Test
   void closedWhileRecovering_losesNobodyWhenTheRecoveryTimeoutPasses() {
-    restart();
+
+    ManualRegistryStore store = restart();
 
     rm.close();
     main.advance(RECOVERY.plus(TIMEOUT));
+    store.completeAll(); // whatever was written is durable: a loss would now be heard
+    main.runPending();
 
     assertThat(heard).isEmpty();
     assertThat(rm.events(0, 100)).noneMatch(e -> e.type() == EventType.TASK_EXECUTOR_LOST);
@@ -318,6 +413,21 @@ class ResourceManagerCoreRulesTest {
     store.completeAll();
     main.runPending();
     return store;
+  }
+
+  /** A core on {@code store}, empty as a first start finds it. */
+  private ManualRegistryStore startWith(ManualRegistryStore store) {
+    StoredState state = store.open("rm-test");
+    rm = new ResourceManagerCore(new FencingToken(state.resourceManagerId(), state.epoch()),
+        HeartbeatConfig.of(INTERVAL, TIMEOUT), main, wall, fakes, listeners, HeartbeatMetrics.NONE, store, state,
+        RECOVERY);
+    return store;
+  }
+
+  /** Makes every write so far durable and runs what waited for it. */
+  private void durable(ManualRegistryStore store) {
+    store.completeAll();
+    main.runPending();
   }
 
   private static StoredAllocation stored(String id, String te, int slot, String state) {
