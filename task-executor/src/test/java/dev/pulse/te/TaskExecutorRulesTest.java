@@ -35,6 +35,7 @@ class TaskExecutorRulesTest {
   @Test
   void slotTable_upToTheLimit_andCountsItsAllocations() {
     assertThatCode(() -> new SlotTable(Limits.MAX_TASK_SLOTS)).doesNotThrowAnyException();
+    assertThat(new SlotTable(1).size()).isEqualTo(1);
     SlotTable table = new SlotTable(3);
     table.allocate(0, "a1", "job-1");
     table.allocate(2, "a2", "job-1");
