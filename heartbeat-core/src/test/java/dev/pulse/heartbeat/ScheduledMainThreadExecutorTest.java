@@ -1,9 +1,12 @@
-package dev.pulse.heartbeat.time;
+package dev.pulse.heartbeat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import dev.pulse.heartbeat.LogCapture;
+import dev.pulse.heartbeat.time.Cancellable;
+import dev.pulse.heartbeat.time.MainThreadExecutor;
+import dev.pulse.heartbeat.time.MonotonicClock;
+import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
@@ -13,7 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The production main thread, on a real thread: where tasks run, cancelling, closing, and failures
+ * The production main thread (kept in this package, not in {@code time}: it uses {@link LogCapture}, and the
+ * test-jar's packages must not depend on each other in a cycle, which harness's ArchitectureTest checks), on a real thread: where tasks run, cancelling, closing, and failures
  * that are logged instead of lost. Waits are on latches and futures with generous bounds; nothing
  * sleeps.
  */
