@@ -1,8 +1,8 @@
 package dev.pulse.harness;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
+import dev.pulse.heartbeat.time.Quietly;
 import dev.pulse.rm.EventType;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -28,8 +28,8 @@ class DropHeartbeatsTest {
 
     // Twenty intervals without a single loss.
     Duration watch = cluster.heartbeatInterval().multipliedBy(20);
-    await().during(watch).atMost(watch.multipliedBy(3))
-        .until(() -> cluster.events().stream().noneMatch(e -> e.type() == EventType.TASK_EXECUTOR_LOST));
+    Quietly.during(watch, "no task executor is lost",
+        () -> cluster.events().stream().noneMatch(e -> e.type() == EventType.TASK_EXECUTOR_LOST));
 
     double dropped = Bounds.metric(cluster.metrics(), "pulse_heartbeat_rpc_failures_total", "kind=\"DEADLINE_EXCEEDED\"");
     double sent = Bounds.metric(cluster.metrics(), "pulse_heartbeat_requests_total", "");

@@ -185,4 +185,20 @@ class HeartbeatConfigTest {
     assertThat(HeartbeatRpcException.kindOf(wrapped)).isEqualTo(RpcFailureKind.UNREACHABLE);
     assertThat(HeartbeatRpcException.kindOf(new IllegalStateException())).isEqualTo(RpcFailureKind.OTHER);
   }
+
+  @Test
+  void withers_changeOneSetting_andToStringNamesEveryKey() {
+    HeartbeatConfig c = HeartbeatConfig.DEFAULTS.withInterval(Duration.ofSeconds(2)).withTimeout(Duration.ofSeconds(9));
+    assertThat(c).isEqualTo(new HeartbeatConfig(Duration.ofSeconds(2), Duration.ofSeconds(9),
+        HeartbeatConfig.DEFAULTS.rpcFailureThreshold(), HeartbeatConfig.DEFAULTS.spread()));
+    assertThat(c.withRpcFailureThreshold(-1)).hasToString(
+        "heartbeat.interval=2 s, heartbeat.timeout=9 s, heartbeat.rpc-failure-threshold=-1, heartbeat.spread=true");
+  }
+
+  @Test
+  void heartbeatRpcException_carriesItsKind() {
+    assertThat(new HeartbeatRpcException(RpcFailureKind.RESTARTED, "new instance").kind())
+        .isEqualTo(RpcFailureKind.RESTARTED);
+  }
 }
+

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pulse.heartbeat.TestingHeartbeatListener.Kind;
 import dev.pulse.heartbeat.time.ManualMainThreadExecutor;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -219,5 +221,51 @@ class HeartbeatManagerImplTest {
     assertThat(listener.events()).isEmpty();
     assertThat(other.scheduledTasks()).isZero();
     assertThat(noOp.getLastHeartbeatFrom(TE1)).isEqualTo(-1);
+  }
+
+  @Test
+  void noOpServices_bothKindsOfManager_answerEverythingAndCountNothing() {
+    HeartbeatServices services = HeartbeatServices.noOp();
+    HeartbeatManager<String, String> receiver = services.createHeartbeatManager(OWN, listener, main);
+    HeartbeatManager<String, String> sender = services.createHeartbeatManagerSender(OWN, listener, main);
+
+    assertThat(services.config()).isEqualTo(HeartbeatConfig.DEFAULTS);
+    for (HeartbeatManager<String, String> m : List.of(receiver, sender)) {
+      m.monitorTarget(TE1, new TestingHeartbeatTarget<>());
+      assertThat(m.receiveHeartbeat(TE1, "x")).isCompleted();
+      assertThat(m.requestHeartbeat(TE1, "x")).isCompleted();
+      assertThat(m.numberOfTargets()).isZero();
+      assertThat(m.getConsecutiveFailedRpcs(TE1)).isEqualTo(-1);
+      assertThat(m.stats()).isEqualTo(new HeartbeatStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+      m.unmonitorTarget(TE1);
+      m.stop();
+    }
+    assertThat(listener.events()).isEmpty();
+  }
+
+  @Test
+  void listenerWithoutARestartCallback_hearsARestartAsUnreachable() {
+    List<ResourceId> unreachable = new ArrayList<>();
+    HeartbeatListener<String, String> flinkStyle = new HeartbeatListener<>() {
+      @Override
+      public void notifyHeartbeatTimeout(ResourceId id) {}
+
+      @Override
+      public void notifyTargetUnreachable(ResourceId id) {
+        unreachable.add(id);
+      }
+
+      @Override
+      public void reportPayload(ResourceId id, String payload) {}
+
+      @Override
+      public String retrievePayload(ResourceId id) {
+        return null;
+      }
+    };
+
+    flinkStyle.notifyTargetRestarted(TE1);
+
+    assertThat(unreachable).containsExactly(TE1);
   }
 }

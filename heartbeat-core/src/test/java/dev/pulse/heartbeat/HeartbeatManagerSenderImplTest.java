@@ -308,6 +308,75 @@ class HeartbeatManagerSenderImplTest {
   }
 
   @Test
+  void stallOfExactlyOneInterval_alsoSkipsTheMissedPhases() {
+    start(HeartbeatConfig.of(INTERVAL, Duration.ofSeconds(10)));
+    long start = main.nanoTime();
+    List<String> log = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      ResourceId id = ResourceId.of("te-" + i);
+      sender.monitorTarget(id, recordingTarget(id, log)); // phases 0 and 50: 0 ms and 500 ms
+    }
+    main.advance(Duration.ofMillis(480)); // phase 48 has run; phase 49 is due at 490 ms
+
+    // Phase 49's wake-up runs at 1,490 ms, when phase 149 is due: exactly one interval (100 phases)
+    // behind. Nothing is caught up: te-1 is asked in its own phase at 1,500 ms, not at once.
+    main.freeze(Duration.ofMillis(1_010));
+    main.advance(Duration.ofMillis(20));
+
+    assertThat(log).containsExactly(relative("te-0@0", start), relative("te-1@1500", start));
+  }
+
+  @Test
+  void phaseOfAnUnmonitoredTarget_isFreeAgain_forTheNextTarget() {
+    start(HeartbeatConfig.of(INTERVAL, TIMEOUT));
+    HeartbeatManagerSenderImpl<String, String> impl = (HeartbeatManagerSenderImpl<String, String>) sender;
+    sender.monitorTarget(TE1, new TestingHeartbeatTarget<>());
+    sender.monitorTarget(TE2, new TestingHeartbeatTarget<>());
+    assertThat(impl.bucketOf(TE1)).isZero();
+    assertThat(impl.bucketOf(TE2)).isEqualTo(50);
+
+    sender.unmonitorTarget(TE1);
+    ResourceId te3 = ResourceId.of("te-3");
+    sender.monitorTarget(te3, new TestingHeartbeatTarget<>());
+
+    // Phase 0 is empty again, and first in van der Corput order: te-3 gets it.
+    assertThat(impl.bucketOf(TE1)).isEqualTo(-1);
+    assertThat(impl.bucketOf(te3)).isZero();
+    int[] expected = new int[100];
+    expected[0] = 1;
+    expected[50] = 1;
+    assertThat(impl.bucketSizes()).containsExactly(expected);
+  }
+
+  @Test
+  void phaseOfALostTarget_isFreeAgain() {
+    start(HeartbeatConfig.of(INTERVAL, TIMEOUT));
+    HeartbeatManagerSenderImpl<String, String> impl = (HeartbeatManagerSenderImpl<String, String>) sender;
+    sender.monitorTarget(TE1, new TestingHeartbeatTarget<String>().fail(RpcFailureKind.RESTARTED));
+    main.runPending();
+    assertThat(listener.events(Kind.RESTARTED)).hasSize(1);
+
+    // Still monitored until the owner unmonitors it, but no longer in a phase.
+    assertThat(impl.bucketOf(TE1)).isEqualTo(-1);
+    assertThat(impl.bucketSizes()).containsOnly(0);
+  }
+
+  @Test
+  void spread_tiesGoToTheEarliestPhaseInVanDerCorputOrder() {
+    // 20 ms: two phases of 10 ms. Three targets: 0, 1, then phase 0 again (both hold one).
+    start(HeartbeatConfig.of(Duration.ofMillis(20), TIMEOUT));
+    long start = main.nanoTime();
+    List<String> log = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ResourceId id = ResourceId.of("te-" + i);
+      sender.monitorTarget(id, recordingTarget(id, log));
+    }
+    main.advance(Duration.ofMillis(10));
+
+    assertThat(log).containsExactly(relative("te-0@0", start), relative("te-2@0", start), relative("te-1@10", start));
+  }
+
+  @Test
   void noSpread_asksEveryTargetAtTheSameInstant() {
     start(HeartbeatConfig.of(INTERVAL, TIMEOUT).withSpread(false));
     long start = main.nanoTime();

@@ -99,6 +99,22 @@ class LocalPauseTest {
   }
 
   @Test
+  void lagOfExactlyThePauseThreshold_isNotAPause() {
+    // setUp ended on a phase: the next wake-up is due 10 ms later. It runs 2.5 s late, the threshold.
+    main.freeze(Duration.ofMillis(10 + 2_500));
+    assertThat(listener.events(Kind.LOCAL_PAUSE)).isEmpty();
+    assertThat(sender.stats().maxTickLagNanos()).isEqualTo(2_500_000_000L);
+  }
+
+  @Test
+  void lagOfOneNanosecondOverThePauseThreshold_isAPause_ofExactlyThatLag() {
+    main.freeze(Duration.ofMillis(10 + 2_500).plusNanos(1));
+    assertThat(listener.events(Kind.LOCAL_PAUSE)).singleElement().extracting(Event::paused)
+        .isEqualTo(Duration.ofMillis(2_500).plusNanos(1));
+    assertThat(sender.stats().localPausedNanos()).isEqualTo(2_500_000_001L);
+  }
+
+  @Test
   void pauseThreshold_isThreeIntervals_atMostHalfTheTimeout_atLeastOneInterval() {
     long s = 1_000_000_000L;
     assertThat(HeartbeatManagerImpl.pauseThreshold(10 * s, 50 * s)).isEqualTo(25 * s);

@@ -14,7 +14,8 @@ class ResourceIdTest {
   private static final Pattern SPEC = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
   @ParameterizedTest
-  @ValueSource(strings = {"te-1", "A.b_c-9", "has space", "slash/", "ümlaut", "", "x", "tab\t", "dollar$", "a:b"})
+  @ValueSource(strings = {"te-1", "A.b_c-9", "has space", "slash/", "ümlaut", "", "x", "tab\t", "dollar$", "a:b",
+      "a", "z", "A", "Z", "0", "9", "`", "{", "@", "[", "/"})
   void isValid_agreesWithTheSpecsRule(String value) {
     assertThat(ResourceId.isValid(value)).isEqualTo(SPEC.matcher(value).matches());
     assertThat(ResourceId.validate(value) == null).isEqualTo(SPEC.matcher(value).matches());
@@ -34,6 +35,8 @@ class ResourceIdTest {
     assertThat(ResourceId.validate("j".repeat(129))).isEqualTo("id has 129 characters, at most 128 are allowed");
     assertThat(ResourceId.validate("bad job")).isEqualTo("id 'bad job' may contain only letters, digits, '.', '_' and '-'");
     assertThat(ResourceId.validate(" ".repeat(100))).hasSizeLessThan(140).contains("...");
+    // 128 characters is a length that is allowed: what is wrong is the space.
+    assertThat(ResourceId.validate("k".repeat(127) + " ")).endsWith("may contain only letters, digits, '.', '_' and '-'");
   }
 
   @Test

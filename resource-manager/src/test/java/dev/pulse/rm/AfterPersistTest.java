@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pulse.heartbeat.time.ManualMainThreadExecutor;
 import dev.pulse.rm.store.Mutation;
+import dev.pulse.rm.store.RegistryStore;
+import dev.pulse.rm.store.StoredState;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class AfterPersistTest {
@@ -83,5 +87,35 @@ class AfterPersistTest {
 
   private static Mutation remove(String allocationId) {
     return new Mutation.RemoveAllocation(allocationId);
+  }
+
+  @Test
+  void aStoreThatThrows_failsTheWrite_andTheActionIsNotRun() {
+    RegistryStore throwing = new RegistryStore() {
+      @Override
+      public StoredState open(String proposedResourceManagerId) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public CompletableFuture<Void> apply(Mutation mutation) {
+        throw new IllegalStateException("test: broken store");
+      }
+
+      @Override
+      public CompletableFuture<Path> backup(Path file) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public void close() {}
+    };
+    AfterPersist broken = new AfterPersist(throwing, main);
+
+    broken.then(List.of(new Mutation.RemoveAllocation("a1")), () -> ran.add("acknowledged"),
+        failure -> ran.add("failed: " + failure.getMessage()));
+    main.runPending();
+
+    assertThat(ran).containsExactly("failed: test: broken store");
   }
 }

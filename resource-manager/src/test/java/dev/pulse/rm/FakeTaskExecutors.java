@@ -21,9 +21,9 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
   /**
    * How a fake answers heartbeat requests: SILENT leaves them unanswered for ever; HUNG fails each at once
    * with DEADLINE_EXCEEDED (a hung process behind a transport deadline: silent, not unreachable, and able to
-   * answer again later).
+   * answer again later); RESTARTED fails each as another instance answering.
    */
-  enum Health { ANSWERING, SILENT, HUNG, REFUSING }
+  enum Health { ANSWERING, SILENT, HUNG, REFUSING, RESTARTED }
 
   /** One fake task executor. */
   final class Fake implements TaskExecutorConnection {
@@ -32,9 +32,15 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
     final String[] slotAllocations;
     final String[] slotJobs;
     final List<String> calls = new ArrayList<>();
+    /** "allocation: cause" of every freeSlot call. */
+    final List<String> freeCauses = new ArrayList<>();
     Health health = Health.ANSWERING;
     boolean refuseSlots;
     boolean hangSlots;
+    /** {@code requestSlot} throws instead of answering with a future, as a broken adapter would. */
+    boolean throwOnSlots;
+    /** The answers to slot requests kept pending by {@link #hangSlots}, for the test to complete. */
+    final List<CompletableFuture<Void>> pendingSlots = new ArrayList<>();
     boolean closed;
 
     Fake(TaskExecutorRegistration registration, HeartbeatReceiver receiver) {
@@ -73,6 +79,8 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
                 new HeartbeatRpcException(RpcFailureKind.DEADLINE_EXCEEDED, "deadline exceeded"));
             case REFUSING -> CompletableFuture.failedFuture(
                 new HeartbeatRpcException(RpcFailureKind.UNREACHABLE, "connection refused"));
+            case RESTARTED -> CompletableFuture.failedFuture(
+                new HeartbeatRpcException(RpcFailureKind.RESTARTED, "another instance answers"));
           };
         }
       };
@@ -84,8 +92,13 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
       if (refuseSlots) {
         return CompletableFuture.failedFuture(new IllegalStateException("slot " + slotIndex + " refused"));
       }
+      if (throwOnSlots) {
+        throw new IllegalStateException("test: the adapter throws");
+      }
       if (hangSlots) {
-        return new CompletableFuture<>();
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        pendingSlots.add(answer);
+        return answer;
       }
       slotAllocations[slotIndex] = allocationId;
       slotJobs[slotIndex] = jobId;
@@ -95,6 +108,7 @@ final class FakeTaskExecutors implements TaskExecutorConnector {
     @Override
     public CompletableFuture<Void> freeSlot(String allocationId, String cause) {
       calls.add("freeSlot " + allocationId);
+      freeCauses.add(allocationId + ": " + cause);
       for (int i = 0; i < slotAllocations.length; i++) {
         if (allocationId.equals(slotAllocations[i])) {
           slotAllocations[i] = null;

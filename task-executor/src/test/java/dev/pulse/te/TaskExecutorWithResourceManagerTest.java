@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pulse.config.Settings;
+import dev.pulse.heartbeat.time.Quietly;
 import dev.pulse.rm.Allocation;
 import dev.pulse.rm.EventType;
 import dev.pulse.rm.LossReason;
@@ -92,8 +93,8 @@ class TaskExecutorWithResourceManagerTest {
     String registration1 = te1.registrationId().orElseThrow();
     String registration2 = te2.registrationId().orElseThrow();
 
-    await().during(Duration.ofSeconds(5)).atMost(PATIENCE).until(() ->
-        te1.registrationId().orElse("").equals(registration1)
+    Quietly.during(Duration.ofSeconds(5), "both task executors stay registered under their first registration",
+        () -> te1.registrationId().orElse("").equals(registration1)
             && te2.registrationId().orElse("").equals(registration2)
             && rm.overview().taskExecutors() == 2);
 

@@ -1,0 +1,298 @@
+package dev.pulse.rm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pulse.rm.Allocation.State;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The slot bookkeeping on its own: every expected placement, count and loss below is worked out by
+ * hand from the rules in {@link SlotManager}'s javadoc, not read back from it.
+ */
+class SlotManagerTest {
+
+  private static final long CREATED_AT = 1_700_000_000_000L;
+  private static final long GRACE = 1_000;
+
+  private final SlotManager slots = new SlotManager();
+  private int nextId;
+  private final Supplier<String> ids = () -> "a" + (++nextId);
+
+  /** "te/index" of each allocation, in the order given. */
+  private static List<String> placed(List<Allocation> allocations) {
+    return allocations.stream().map(a -> a.taskExecutorId() + "/" + a.slotIndex()).toList();
+  }
+
+  @Test
+  void addTaskExecutor_countsItsSlots_andRefusesTheSameIdTwice() {
+    slots.addTaskExecutor("te-a", 2);
+    slots.addTaskExecutor("te-b", 3);
+
+    assertThat(slots.totalSlots()).isEqualTo(5);
+    assertThat(slots.freeSlots()).isEqualTo(5);
+    assertThat(slots.slots("te-b")).isEqualTo(3);
+    assertThat(slots.freeSlots("te-b")).isEqualTo(3);
+    assertThat(slots.slots("unknown")).isZero();
+    assertThat(slots.freeSlots("unknown")).isZero();
+    assertThatThrownBy(() -> slots.addTaskExecutor("te-a", 1)).isInstanceOf(IllegalStateException.class)
+        .hasMessage("te-a already has slots");
+  }
+
+  @Test
+  void reserve_mostFreeSlotsFirst_oneSlotPerExecutorPerRound() {
+    slots.addTaskExecutor("te-a", 2);
+    slots.addTaskExecutor("te-b", 3);
+    slots.addTaskExecutor("te-c", 1);
+
+    List<Allocation> reserved = slots.reserve("job-1", 4, CREATED_AT, ids);
+
+    // te-b (3 free), te-a (2), te-c (1), then round two from te-b again.
+    assertThat(placed(reserved)).containsExactly("te-b/0", "te-a/0", "te-c/0", "te-b/1");
+    assertThat(reserved).extracting(Allocation::allocationId).containsExactly("a1", "a2", "a3", "a4");
+    assertThat(reserved).allSatisfy(a -> {
+      assertThat(a.jobId()).isEqualTo("job-1");
+      assertThat(a.state()).isEqualTo(State.PENDING);
+      assertThat(a.createdAt()).isEqualTo(CREATED_AT);
+    });
+    assertThat(slots.freeSlots()).isEqualTo(2);
+    assertThat(slots.freeSlots("te-b")).isEqualTo(1);
+    assertThat(slots.allocation("a4")).isEqualTo(reserved.get(3));
+  }
+
+  @Test
+  void reserve_tiesGoByTaskExecutorId_andTakenSlotsAreSkipped() {
+    slots.addTaskExecutor("te-b", 2);
+    slots.addTaskExecutor("te-a", 2);
+    slots.reserve("job-0", 1, CREATED_AT, ids); // te-a/0: a tie, broken by id
+
+    List<Allocation> reserved = slots.reserve("job-1", 2, CREATED_AT, ids);
+
+    // Now te-b has 2 free and te-a 1: te-b first.
+    assertThat(placed(slots.allocations("job-0"))).containsExactly("te-a/0");
+    assertThat(placed(reserved)).containsExactly("te-b/0", "te-a/1");
+  }
+
+  @Test
+  void reserve_allOrNothing_exactlyAllFreeSlotsIsEnough() {
+    slots.addTaskExecutor("te-a", 2);
+    slots.addTaskExecutor("te-b", 1);
+
+    assertThat(slots.reserve("job-1", 4, CREATED_AT, ids)).isNull();
+    assertThat(slots.freeSlots()).isEqualTo(3);
+    assertThat(slots.allocations(null)).isEmpty();
+
+    assertThat(slots.reserve("job-1", 3, CREATED_AT, ids)).hasSize(3);
+    assertThat(slots.freeSlots()).isZero();
+    assertThat(slots.reserve("job-2", 1, CREATED_AT, ids)).isNull();
+  }
+
+  @Test
+  void confirm_marksAllocated_unknownIsNull() {
+    slots.addTaskExecutor("te-a", 1);
+    Allocation pending = slots.reserve("job-1", 1, CREATED_AT, ids).get(0);
+
+    Allocation confirmed = slots.confirm(pending.allocationId(), 5);
+
+    assertThat(confirmed).isEqualTo(new Allocation("a1", "job-1", "te-a", 0, State.ALLOCATED, CREATED_AT));
+    assertThat(slots.allocation("a1")).isEqualTo(confirmed);
+    assertThat(slots.confirm("nope", 5)).isNull();
+  }
+
+  @Test
+  void release_freesTheSlotForTheNextReservation() {
+    slots.addTaskExecutor("te-a", 2);
+    List<Allocation> reserved = slots.reserve("job-1", 2, CREATED_AT, ids);
+
+    assertThat(slots.release("a1")).isEqualTo(reserved.get(0));
+    assertThat(slots.release("a1")).isNull();
+
+    assertThat(slots.freeSlots()).isEqualTo(1);
+    assertThat(slots.freeSlots("te-a")).isEqualTo(1);
+    assertThat(slots.allocation("a1")).isNull();
+    assertThat(placed(slots.reserve("job-2", 1, CREATED_AT, ids))).containsExactly("te-a/0");
+  }
+
+  @Test
+  void removeTaskExecutor_returnsItsAllocations_andUncountsItsSlots() {
+    slots.addTaskExecutor("te-a", 3);
+    slots.addTaskExecutor("te-b", 1);
+    slots.reserve("job-1", 3, CREATED_AT, ids); // te-a/0, te-b/0, te-a/1
+    slots.confirm("a1", 5);
+
+    List<Allocation> removed = slots.removeTaskExecutor("te-a");
+
+    assertThat(removed).extracting(Allocation::allocationId).containsExactly("a1", "a3");
+    assertThat(removed.get(0).state()).isEqualTo(State.ALLOCATED);
+    assertThat(slots.totalSlots()).isEqualTo(1);
+    assertThat(slots.freeSlots()).isZero();
+    assertThat(slots.allocations(null)).extracting(Allocation::allocationId).containsExactly("a2");
+    assertThat(slots.removeTaskExecutor("te-a")).isEmpty();
+  }
+
+  @Test
+  void allocations_inCreationOrder_filteredByJob() {
+    slots.addTaskExecutor("te-a", 3);
+    slots.reserve("job-1", 1, CREATED_AT, ids);
+    slots.reserve("job-2", 1, CREATED_AT, ids);
+    slots.reserve("job-1", 1, CREATED_AT, ids);
+
+    assertThat(slots.allocations("job-1")).extracting(Allocation::allocationId).containsExactly("a1", "a3");
+    assertThat(slots.allocations(null)).extracting(Allocation::allocationId).containsExactly("a1", "a2", "a3");
+    assertThat(slots.allocations("job-3")).isEmpty();
+  }
+
+  // ------------------------------------------------------------------ after a restart
+
+  @Test
+  void recoveringTaskExecutor_isNeitherCountedNorOffered_untilItRegistersAgain() {
+    slots.addTaskExecutor("te-a", 1);
+    slots.addRecoveringTaskExecutor("te-r", 3);
+    assertThat(slots.restore(new Allocation("s1", "job-1", "te-r", 1, State.PENDING, CREATED_AT), 7)).isTrue();
+
+    assertThat(slots.totalSlots()).isEqualTo(1);
+    assertThat(slots.freeSlots()).isEqualTo(1);
+    assertThat(slots.allocation("s1").state()).isEqualTo(State.ALLOCATED);
+    assertThat(slots.reserve("job-2", 2, CREATED_AT, ids)).isNull();
+    assertThat(placed(slots.reserve("job-2", 1, CREATED_AT, ids))).containsExactly("te-a/0");
+
+    slots.recovered("te-r");
+    slots.recovered("te-r"); // only once
+
+    assertThat(slots.totalSlots()).isEqualTo(4);
+    assertThat(slots.freeSlots()).isEqualTo(2);
+    assertThat(placed(slots.reserve("job-3", 2, CREATED_AT, ids))).containsExactly("te-r/0", "te-r/2");
+  }
+
+  @Test
+  void recoveringTaskExecutor_releaseAndRemoval_leaveTheCountsAlone() {
+    slots.addTaskExecutor("te-a", 2);
+    slots.addRecoveringTaskExecutor("te-r", 2);
+    slots.restore(new Allocation("s1", "job-1", "te-r", 0, State.ALLOCATED, CREATED_AT), 7);
+    slots.restore(new Allocation("s2", "job-1", "te-r", 1, State.ALLOCATED, CREATED_AT), 7);
+
+    assertThat(slots.release("s1")).isNotNull();
+    assertThat(slots.freeSlots()).isEqualTo(2);
+    assertThat(slots.removeTaskExecutor("te-r")).extracting(Allocation::allocationId).containsExactly("s2");
+    assertThat(slots.totalSlots()).isEqualTo(2);
+    assertThat(slots.freeSlots()).isEqualTo(2);
+  }
+
+  @Test
+  void restore_onARegisteredTaskExecutor_takesAFreeSlot() {
+    slots.addTaskExecutor("te-a", 2);
+
+    assertThat(slots.restore(new Allocation("s1", "job-1", "te-a", 1, State.ALLOCATED, CREATED_AT), 7)).isTrue();
+
+    assertThat(slots.freeSlots()).isEqualTo(1);
+    assertThat(placed(slots.reserve("job-2", 1, CREATED_AT, ids))).containsExactly("te-a/0");
+  }
+
+  @Test
+  void restore_refusesWhatDoesNotFit_andChangesNothing() {
+    slots.addTaskExecutor("te-a", 2);
+    slots.restore(new Allocation("s1", "job-1", "te-a", 0, State.ALLOCATED, CREATED_AT), 7);
+
+    assertThat(slots.restore(new Allocation("s2", "job-1", "te-x", 0, State.ALLOCATED, CREATED_AT), 7)).isFalse();
+    assertThat(slots.restore(new Allocation("s2", "job-1", "te-a", -1, State.ALLOCATED, CREATED_AT), 7)).isFalse();
+    assertThat(slots.restore(new Allocation("s2", "job-1", "te-a", 2, State.ALLOCATED, CREATED_AT), 7)).isFalse();
+    assertThat(slots.restore(new Allocation("s2", "job-1", "te-a", 0, State.ALLOCATED, CREATED_AT), 7)).isFalse();
+    assertThat(slots.restore(new Allocation("s1", "job-1", "te-a", 1, State.ALLOCATED, CREATED_AT), 7)).isFalse();
+
+    assertThat(slots.allocations(null)).extracting(Allocation::allocationId).containsExactly("s1");
+    assertThat(slots.freeSlots()).isEqualTo(1);
+  }
+
+  // ------------------------------------------------------------------ reconcile
+
+  @Test
+  void reconcile_slotHeldForAnUnknownAllocation_isAnOrphan() {
+    slots.addTaskExecutor("te-a", 3);
+    slots.reserve("job-1", 1, CREATED_AT, ids); // a1 on te-a/0
+    ReportedSlot stranger = new ReportedSlot(1, "zz", "job-9");
+    ReportedSlot wrongPlace = new ReportedSlot(2, "a1", "job-1");
+
+    SlotManager.Reconciliation r = slots.reconcile("te-a",
+        List.of(new ReportedSlot(0, "a1", "job-1"), stranger, wrongPlace), 100, GRACE);
+
+    assertThat(r.orphans()).containsExactly(stranger, wrongPlace);
+    assertThat(r.lost()).isEmpty();
+    assertThat(r.isEmpty()).isFalse();
+  }
+
+  @Test
+  void reconcile_confirmedAllocationNotReported_isLost_onlyOnceTheGraceHasPassed() {
+    slots.addTaskExecutor("te-a", 2);
+    slots.reserve("job-1", 2, CREATED_AT, ids);
+    slots.confirm("a1", 10_000);
+    slots.confirm("a2", 10_000);
+    // a1's slot reported free, a2's not reported at all.
+    List<ReportedSlot> report = List.of(ReportedSlot.free(0));
+
+    assertThat(slots.reconcile("te-a", report, 10_000 + GRACE - 1, GRACE).isEmpty()).isTrue();
+    assertThat(slots.allocations(null)).hasSize(2);
+
+    SlotManager.Reconciliation r = slots.reconcile("te-a", report, 10_000 + GRACE, GRACE);
+
+    assertThat(r.lost()).extracting(Allocation::allocationId).containsExactly("a1", "a2");
+    assertThat(r.orphans()).isEmpty();
+    assertThat(slots.allocations(null)).isEmpty();
+    assertThat(slots.freeSlots()).isEqualTo(2);
+  }
+
+  @Test
+  void reconcile_slotHoldingAnotherAllocation_isBothAnOrphanAndALoss() {
+    slots.addTaskExecutor("te-a", 1);
+    slots.reserve("job-1", 1, CREATED_AT, ids);
+    slots.confirm("a1", 0 + 1);
+    ReportedSlot other = new ReportedSlot(0, "zz", "job-9");
+
+    SlotManager.Reconciliation r = slots.reconcile("te-a", List.of(other), 1 + GRACE, GRACE);
+
+    assertThat(r.orphans()).containsExactly(other);
+    assertThat(r.lost()).extracting(Allocation::allocationId).containsExactly("a1");
+  }
+
+  @Test
+  void reconcile_pendingAllocations_areNeverLost_andOutOfRangeSlotsAreIgnored() {
+    slots.addTaskExecutor("te-a", 2);
+    slots.reserve("job-1", 1, CREATED_AT, ids); // pending: the TE is still being asked
+
+    SlotManager.Reconciliation r = slots.reconcile("te-a",
+        List.of(new ReportedSlot(-1, "x", "j"), new ReportedSlot(2, "y", "j")), Long.MAX_VALUE / 2, GRACE);
+
+    assertThat(r).isSameAs(SlotManager.Reconciliation.NONE);
+    assertThat(slots.allocations(null)).hasSize(1);
+  }
+
+  @Test
+  void reconcile_heldAsExpected_changesNothing_unknownExecutorNeither() {
+    slots.addTaskExecutor("te-a", 2);
+    slots.reserve("job-1", 1, CREATED_AT, ids);
+    slots.confirm("a1", 1);
+
+    assertThat(slots.reconcile("te-a", List.of(new ReportedSlot(0, "a1", "job-1"), ReportedSlot.free(1)),
+        1 + 10 * GRACE, GRACE)).isSameAs(SlotManager.Reconciliation.NONE);
+    assertThat(slots.reconcile("te-x", List.of(new ReportedSlot(0, "zz", "j")), 0, GRACE))
+        .isSameAs(SlotManager.Reconciliation.NONE);
+    assertThat(slots.allocations(null)).hasSize(1);
+  }
+
+  @Test
+  void reconcile_manyLosses_allReleased() {
+    slots.addTaskExecutor("te-a", 5);
+    slots.reserve("job-1", 5, CREATED_AT, ids);
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      slots.confirm("a" + i, 1);
+      expected.add("a" + i);
+    }
+
+    assertThat(slots.reconcile("te-a", List.of(), 1 + GRACE, GRACE).lost())
+        .extracting(Allocation::allocationId).containsExactlyElementsOf(expected);
+    assertThat(slots.freeSlots()).isEqualTo(5);
+  }
+}
