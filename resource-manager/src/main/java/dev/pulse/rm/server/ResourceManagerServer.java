@@ -22,6 +22,7 @@ import dev.pulse.rm.store.StoreConfig;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.OpenFiles;
 import dev.pulse.rpc.RpcConfig;
+import dev.pulse.rpc.RpcHealth;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
 import java.io.IOException;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * starts, in order, the {@link RegistryStore} ({@code resourcemanager.store.*}; opened by the facade before
  * anything serves: it gives the id and the epoch), the main thread, the RPC transport, the gRPC {@link TaskExecutorConnector}, the
  * {@link ResourceManager} facade, the open-files watch, the gRPC services ({@code resourcemanager.rpc.*}),
- * the REST API ({@code rest.*}) and binds the Prometheus metrics it serves; {@link #close()} stops them in
+ * the gRPC health status ({@code grpc.health.v1.Health}, kept by a {@link HealthWatch}), the REST API
+ * ({@code rest.*}) and binds the Prometheus metrics it serves; {@link #close()} stops them in
  * the reverse order. The services, the REST API and the metrics call the facade; the facade knows none
  * of them.
  *
@@ -104,6 +106,7 @@ public final class ResourceManagerServer implements AutoCloseable {
   private volatile ResourceManager resourceManager;
   private volatile RpcServer rpcServer;
   private volatile RestServer restServer;
+  private final Duration healthPeriod;
   private boolean startCalled;
   private boolean closed;
 
@@ -131,6 +134,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     this.extraHeartbeatMetrics = b.heartbeatMetrics;
     this.metrics = b.metrics != null ? b.metrics : new ResourceManagerMetrics();
     this.givenOpenFiles = b.openFiles;
+    this.healthPeriod = b.healthPeriod;
   }
 
   private static InetSocketAddress address(Settings settings, String hostKey, String defaultHost, String portKey,
@@ -204,7 +208,10 @@ public final class ResourceManagerServer implements AutoCloseable {
       resourceManager = rm;
       metrics.bindTo(rm);
       if (rpcBindAddress != null) {
-        rpcServer = started(startRpc(transport, openFiles, rm));
+        RpcHealth health = new RpcHealth();
+        rpcServer = started(startRpc(transport, openFiles, rm, health));
+        // Closed first: probes see NOT_SERVING before anything else stops.
+        started(new HealthWatch(rm, health, healthPeriod)).start();
       }
       if (restBindAddress != null) {
         restServer = started(startRest(rm));
@@ -221,11 +228,12 @@ public final class ResourceManagerServer implements AutoCloseable {
     return this;
   }
 
-  private RpcServer startRpc(RpcTransport transport, OpenFiles openFiles, ResourceManager rm) {
+  private RpcServer startRpc(RpcTransport transport, OpenFiles openFiles, ResourceManager rm, RpcHealth health) {
     try {
       return RpcServer.builder(transport, rpcBindAddress)
           .addService(new ResourceManagerGatewayService(rm))
           .addService(new SlotPoolService(rm))
+          .health(health)
           .executor(Runnable::run)
           .maxConnectionIdle(IDLE_CONNECTION)
           .openFiles(openFiles)
@@ -335,6 +343,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     private boolean serveRpc = true;
     private boolean serveRest = true;
     private OpenFiles openFiles;
+    private Duration healthPeriod = HealthWatch.DEFAULT_PERIOD;
 
     private Builder() {}
 
@@ -422,6 +431,18 @@ public final class ResourceManagerServer implements AutoCloseable {
      */
     public Builder openFiles(OpenFiles openFiles) {
       this.openFiles = Objects.requireNonNull(openFiles);
+      return this;
+    }
+
+    /**
+     * How often the gRPC health status ({@code grpc.health.v1.Health}) is checked, and how long the main
+     * thread has to answer before it is {@code NOT_SERVING}; default 1 s.
+     */
+    public Builder healthPeriod(Duration period) {
+      if (period.isNegative() || period.isZero()) {
+        throw new IllegalArgumentException("health period must be > 0, was " + period);
+      }
+      this.healthPeriod = period;
       return this;
     }
 

@@ -8,6 +8,7 @@ import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.RpcConfig;
+import dev.pulse.rpc.RpcHealth;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
 import dev.pulse.te.ResourceManagerClient;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * The composition root of one task executor process, and the way to embed one: reads the
  * configuration once, then {@link #start()} builds and starts, in this order, the RPC transport, the
  * main thread, the client to the resource manager, the {@link TaskExecutor}, its gRPC gateway service
- * on a bound server, and finally the registration; {@link #close()} undoes them in reverse.
+ * on a bound server (with the standard health service, {@code SERVING} while registered, and server
+ * reflection), and finally the registration; {@link #close()} undoes them in reverse.
  *
  * <pre>{@code
  * try (TaskExecutorServer te = TaskExecutorServer.builder()
@@ -123,11 +125,16 @@ public final class TaskExecutorServer implements AutoCloseable {
         }
         ChannelPool channels = opened(new ChannelPool(transport, clientInterceptors));
         ResourceManagerClient client = opened(new GrpcResourceManagerClient(channels, config.resourceManagerAddress()));
-        TaskExecutor te = TaskExecutor.create(config, instanceId, mainThread, client, listeners);
+        RpcHealth health = new RpcHealth();
+        List<TaskExecutorListener> all = new ArrayList<>(listeners);
+        all.add(new RegistrationHealth(health));
+        TaskExecutor te = TaskExecutor.create(config, instanceId, mainThread, client, all);
         TaskExecutorGatewayService gateway = TaskExecutorGatewayService.builder().taskExecutor(te, mainThread).build();
-        RpcServer server = opened(bind(transport, gateway, bindAddress));
+        RpcServer server = opened(bind(transport, gateway, health, bindAddress));
         // Closed before the server: the goodbye to the resource manager comes first, as it always has.
         opened(te::close);
+        // Closed first of all: probes see NOT_SERVING before the task executor leaves.
+        opened(health::shutdown);
         rpcAddress = HostPort.format(advertisedHost(server.address()), server.port());
         taskExecutor = te;
         te.failStop().thenAccept(failStopFuture::complete);
@@ -287,12 +294,14 @@ public final class TaskExecutorServer implements AutoCloseable {
     }
   }
 
-  private RpcServer bind(RpcTransport transport, TaskExecutorGatewayService gateway, InetSocketAddress bindAddress) {
+  private RpcServer bind(RpcTransport transport, TaskExecutorGatewayService gateway, RpcHealth health,
+      InetSocketAddress bindAddress) {
     try {
       RpcServer.Builder builder = RpcServer.builder(transport, bindAddress);
       serverInterceptors.forEach(builder::intercept);
       return builder
           .addService(gateway)
+          .health(health)
           // The gateway only validates and hands each call to the main thread: no need for another hop.
           .executor(Runnable::run)
           .start();
