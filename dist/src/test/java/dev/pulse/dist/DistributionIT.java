@@ -79,6 +79,7 @@ class DistributionIT {
     assertThat(Files.readString(home.resolve("LICENSE"))).contains("Apache License", "Version 2.0");
     assertThat(home.resolve("NOTICE")).isRegularFile();
     assertThat(home.resolve("Dockerfile")).isRegularFile();
+    assertThat(home.resolve("grafana/pulse-dashboard.json")).isRegularFile();
     assertThat(Files.readString(home.resolve("systemd/pulse-resource-manager.service"))).contains("LimitNOFILE=");
 
     List<String> jars;
@@ -116,6 +117,10 @@ class DistributionIT {
     URI overview = URI.create(rest.group(1) + "/v1/overview");
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(get(overview)).contains("\"taskExecutors\":1").contains("\"slotsFree\":2"));
+
+    // The jars carry their version: the build-info metric says which Pulse runs.
+    assertThat(get(URI.create(rest.group(1) + "/metrics"))).contains("pulse_build_info{component=\"resource-manager\",version=\""
+        + System.getProperty("pulse.dist.name").substring("pulse-".length()) + "\"} 1").contains("jvm_memory_used_bytes");
 
     te.destroy(); // SIGTERM: it says goodbye and exits 0
     assertThat(te.waitFor(30, TimeUnit.SECONDS)).isTrue();

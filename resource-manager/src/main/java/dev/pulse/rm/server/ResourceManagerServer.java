@@ -7,6 +7,7 @@ import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatMetrics;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
+import dev.pulse.process.ProcessMeters;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerListener;
 import dev.pulse.rm.ResourceManagerOptions;
@@ -91,6 +92,8 @@ public final class ResourceManagerServer implements AutoCloseable {
   private final List<ResourceManagerListener> listeners;
   private final HeartbeatMetrics extraHeartbeatMetrics;
   private final ResourceManagerMetrics metrics;
+  /** Whether {@link #metrics} is this server's own: then it also carries the JVM, process and build meters. */
+  private final boolean ownsMetrics;
   private final OpenFiles givenOpenFiles;
   /** {@code null} when not serving gRPC. */
   private final InetSocketAddress rpcBindAddress;
@@ -132,6 +135,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     this.givenConnector = b.connector;
     this.listeners = List.copyOf(b.listeners);
     this.extraHeartbeatMetrics = b.heartbeatMetrics;
+    this.ownsMetrics = b.metrics == null;
     this.metrics = b.metrics != null ? b.metrics : new ResourceManagerMetrics();
     this.givenOpenFiles = b.openFiles;
     this.healthPeriod = b.healthPeriod;
@@ -207,6 +211,9 @@ public final class ResourceManagerServer implements AutoCloseable {
       rm.start();
       resourceManager = rm;
       metrics.bindTo(rm);
+      if (ownsMetrics) {
+        started(ProcessMeters.bindTo(metrics.registry(), "resource-manager"));
+      }
       if (rpcBindAddress != null) {
         RpcHealth health = new RpcHealth();
         rpcServer = started(startRpc(transport, openFiles, rm, health));
@@ -407,7 +414,10 @@ public final class ResourceManagerServer implements AutoCloseable {
       return this;
     }
 
-    /** The Prometheus metrics to record into and serve; defaults to a fresh registry. */
+    /**
+     * The Prometheus metrics to record into and serve; defaults to a fresh registry, which also carries the
+     * JVM, process and build-info meters ({@link ProcessMeters}).
+     */
     public Builder metrics(ResourceManagerMetrics metrics) {
       this.metrics = Objects.requireNonNull(metrics);
       return this;

@@ -1,5 +1,6 @@
 package dev.pulse.te.server;
 
+import dev.pulse.config.HostPort;
 import dev.pulse.config.Settings;
 import dev.pulse.process.ProcessRunner;
 
@@ -35,6 +36,7 @@ public final class TaskExecutorMain {
   /** The one line printed once the task executor listens. */
   static String startLine(TaskExecutorServer te) {
     return "task-executor " + te.resourceId() + " (instance " + te.instanceId() + ") listening on " + te.rpcAddress()
-        + ", " + te.numberOfSlots() + " slot(s), resource manager " + te.resourceManagerAddress();
+        + ", " + te.numberOfSlots() + " slot(s), resource manager " + te.resourceManagerAddress()
+        + te.httpAddress().map(a -> ", http http://" + HostPort.format(a)).orElse("");
   }
 }

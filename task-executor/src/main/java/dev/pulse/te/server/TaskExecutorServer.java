@@ -21,6 +21,7 @@ import dev.pulse.te.grpc.GrpcResourceManagerClient;
 import dev.pulse.te.grpc.TaskExecutorGatewayService;
 import io.grpc.ClientInterceptor;
 import io.grpc.ServerInterceptor;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -74,6 +75,8 @@ public final class TaskExecutorServer implements AutoCloseable {
   private final List<ServerInterceptor> serverInterceptors;
   private final List<ClientInterceptor> clientInterceptors;
   private final CompletableFuture<String> failStopFuture = new CompletableFuture<>();
+  /** Where the optional HTTP endpoint binds; {@code null} when {@code taskexecutor.http.enabled} is false. */
+  private final InetSocketAddress httpBindAddress;
 
   // Written by start() under the lock, read by close() under it; the volatile ones are read anywhere.
   private final Object lifecycleLock = new Object();
@@ -84,6 +87,7 @@ public final class TaskExecutorServer implements AutoCloseable {
   private final Deque<AutoCloseable> opened = new ArrayDeque<>();
   private volatile TaskExecutor taskExecutor;
   private volatile String rpcAddress;
+  private volatile TaskExecutorHttpServer httpServer;
 
   private TaskExecutorServer(Builder b) {
     this.config = b.config != null ? b.config : TaskExecutorConfig.from(b.settings);
@@ -93,6 +97,20 @@ public final class TaskExecutorServer implements AutoCloseable {
     this.listeners = List.copyOf(b.listeners);
     this.serverInterceptors = List.copyOf(b.serverInterceptors);
     this.clientInterceptors = List.copyOf(b.clientInterceptors);
+    this.httpBindAddress = httpBindAddress(b.settings);
+  }
+
+  private static InetSocketAddress httpBindAddress(Settings settings) {
+    if (!settings.bool(TaskExecutorOptions.HTTP_ENABLED, TaskExecutorOptions.DEFAULT_HTTP_ENABLED)) {
+      return null;
+    }
+    String host = settings.string(TaskExecutorOptions.HTTP_BIND_ADDRESS, TaskExecutorOptions.DEFAULT_HTTP_BIND_ADDRESS);
+    int port = settings.port(TaskExecutorOptions.HTTP_PORT, TaskExecutorOptions.DEFAULT_HTTP_PORT);
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      throw new ConfigException(TaskExecutorOptions.HTTP_BIND_ADDRESS, "cannot resolve '" + host + "'");
+    }
+    return address;
   }
 
   public static Builder builder() {
@@ -133,6 +151,11 @@ public final class TaskExecutorServer implements AutoCloseable {
         RpcServer server = opened(bind(transport, gateway, health, bindAddress));
         // Closed before the server: the goodbye to the resource manager comes first, as it always has.
         opened(te::close);
+        if (httpBindAddress != null) {
+          TaskExecutorHttpServer httpServer = opened(new TaskExecutorHttpServer(te));
+          startHttp(httpServer);
+          this.httpServer = httpServer;
+        }
         // Closed first of all: probes see NOT_SERVING before the task executor leaves.
         opened(health::shutdown);
         rpcAddress = HostPort.format(advertisedHost(server.address()), server.port());
@@ -176,6 +199,15 @@ public final class TaskExecutorServer implements AutoCloseable {
       throw new IllegalStateException("the task executor is not started");
     }
     return a;
+  }
+
+  /**
+   * The address of the HTTP {@code /healthz} and {@code /metrics} endpoint; empty when
+   * {@code taskexecutor.http.enabled} is false or before {@link #start()}.
+   */
+  public Optional<InetSocketAddress> httpAddress() {
+    TaskExecutorHttpServer server = httpServer;
+    return server == null ? Optional.empty() : Optional.of(server.address());
   }
 
   /** This task executor's resource id, stable across restarts if configured. */
@@ -291,6 +323,15 @@ public final class TaskExecutorServer implements AutoCloseable {
       } catch (Exception e) {
         LOG.warn("Closing {} failed", part, e);
       }
+    }
+  }
+
+  private void startHttp(TaskExecutorHttpServer server) {
+    try {
+      server.start(httpBindAddress);
+    } catch (IOException e) {
+      throw new ConfigException(TaskExecutorOptions.HTTP_PORT, "cannot listen on " + HostPort.format(httpBindAddress)
+          + " (" + e.getMessage() + "); choose a free port, or 0 for any");
     }
   }
 
