@@ -34,6 +34,8 @@ public final class ChildProcess implements AutoCloseable {
   private volatile boolean stopped;
   private volatile long startLineMillis = -1;
 
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
+
   /** How often the start-up line's file is looked for until it appears. */
   private static final long START_LINE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -66,9 +68,24 @@ public final class ChildProcess implements AutoCloseable {
    */
   public static ChildProcess start(String name, String mainClass, List<String> jvmOptions, List<String> args,
       Path log) throws IOException {
+    return start(name, mainClass, jvmOptions, args, log, false);
+  }
+
+  /**
+   * {@link #start(String, String, List, List, Path)}, in a session of its own when {@code ownSession} (with
+   * {@code setsid}, where there is one): a Ctrl-C in the terminal, which signals the whole foreground process
+   * group, then does not reach it, and the parent decides when it stops ({@code bin/local-cluster} stops its
+   * resource manager after the task executors have said goodbye).
+   */
+  static ChildProcess start(String name, String mainClass, List<String> jvmOptions, List<String> args, Path log,
+      boolean ownSession) throws IOException {
     Path startLineFile = log.resolveSibling(log.getFileName() + ".start-line");
     Files.deleteIfExists(startLineFile);
     List<String> command = new ArrayList<>();
+    if (ownSession && Files.isExecutable(SETSID)) {
+      // A child of the JVM is no process group leader, so setsid replaces itself with java: same pid.
+      command.add(SETSID.toString());
+    }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
     command.add("-XX:+UseSerialGC");
