@@ -61,9 +61,13 @@ class LocalClusterStopTest {
             .doesNotContain("UNAVAILABLE");
       }
     } finally {
-      cluster.destroyForcibly();
-      new ProcessBuilder("kill", "-KILL", "--", "-" + cluster.pid()).start().waitFor();
-      cluster.waitFor(10, TimeUnit.SECONDS);
+      // SIGTERM first: the launcher's shutdown hook stops its children, the resource manager too, which is in
+      // a session of its own and would outlive a SIGKILL of the launcher's process group.
+      cluster.destroy();
+      if (!cluster.waitFor(60, TimeUnit.SECONDS)) {
+        new ProcessBuilder("kill", "-KILL", "--", "-" + cluster.pid()).start().waitFor();
+        cluster.waitFor(10, TimeUnit.SECONDS);
+      }
     }
   }
 
