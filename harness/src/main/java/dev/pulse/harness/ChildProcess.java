@@ -1,10 +1,9 @@
 package dev.pulse.harness;
 
-import java.io.BufferedReader;
+import dev.pulse.process.StartLineFile;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,15 +11,21 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A Pulse process (resource manager or task executor) started as a child JVM on this JVM's class path.
- * Its logs (stderr) go to a file; its stdout is read for the one start-up line every Pulse process
- * prints. {@link #close()} stops it with SIGTERM and waits, then kills it if it does not stop.
+ * Its output, stdout and stderr, goes to a log file. The one start-up line every Pulse process prints
+ * is read from a file of its own ({@link StartLineFile}), not from stdout: a logging configuration on the
+ * class path that logs to the console (a consumer's {@code logback-test.xml}, say) cannot be mistaken for
+ * it. {@link #close()} stops the process with SIGTERM and waits, then kills it if it does not stop.
  *
  * <p>Thread-safe.
  */
 public final class ChildProcess implements AutoCloseable {
+
+  /** Passed on to the child when set here, so that it logs the way this JVM does. */
+  private static final String LOGBACK_CONFIGURATION = "logback.configurationFile";
 
   private final String name;
   private final Process process;
@@ -29,11 +34,19 @@ public final class ChildProcess implements AutoCloseable {
   private volatile boolean stopped;
   private volatile long startLineMillis = -1;
 
-  private ChildProcess(String name, Process process, Path log) {
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
+
+  /** How often the start-up line's file is looked for until it appears. */
+  private static final long START_LINE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+  private final Path startLineFile;
+
+  private ChildProcess(String name, Process process, Path log, Path startLineFile) {
     this.name = name;
     this.process = process;
     this.log = log;
-    Thread reader = new Thread(this::readStdout, name + "-stdout");
+    this.startLineFile = startLineFile;
+    Thread reader = new Thread(this::awaitStartLine, name + "-start-line");
     reader.setDaemon(true);
     reader.start();
     process.onExit().thenRun(() -> startLine.completeExceptionally(
@@ -55,20 +68,43 @@ public final class ChildProcess implements AutoCloseable {
    */
   public static ChildProcess start(String name, String mainClass, List<String> jvmOptions, List<String> args,
       Path log) throws IOException {
+    return start(name, mainClass, jvmOptions, args, log, false);
+  }
+
+  /**
+   * {@link #start(String, String, List, List, Path)}, in a session of its own when {@code ownSession} (with
+   * {@code setsid}, where there is one): a Ctrl-C in the terminal, which signals the whole foreground process
+   * group, then does not reach it, and the parent decides when it stops ({@code bin/local-cluster} stops its
+   * resource manager after the task executors have said goodbye).
+   */
+  static ChildProcess start(String name, String mainClass, List<String> jvmOptions, List<String> args, Path log,
+      boolean ownSession) throws IOException {
+    Path startLineFile = log.resolveSibling(log.getFileName() + ".start-line");
+    Files.deleteIfExists(startLineFile);
     List<String> command = new ArrayList<>();
+    if (ownSession && Files.isExecutable(SETSID)) {
+      // A child of the JVM is no process group leader, so setsid replaces itself with java: same pid.
+      command.add(SETSID.toString());
+    }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
     command.add("-XX:+UseSerialGC");
+    command.add("-D" + StartLineFile.PROPERTY + "=" + startLineFile);
+    String logConfig = System.getProperty(LOGBACK_CONFIGURATION);
+    if (logConfig != null) {
+      command.add("-D" + LOGBACK_CONFIGURATION + "=" + logConfig);
+    }
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(mainClass);
     command.addAll(args);
     Process p = new ProcessBuilder(command)
-        .redirectError(ProcessBuilder.Redirect.to(log.toFile()))
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.PIPE)
         .start();
-    return new ChildProcess(name, p, log);
+    return new ChildProcess(name, p, log, startLineFile);
   }
 
   /** Waits for the start-up line; fails if the process exits first or does not start in time. */
@@ -163,14 +199,20 @@ public final class ChildProcess implements AutoCloseable {
     }
   }
 
-  private void readStdout() {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (startLineMillis < 0) {
+  /** Looks for the start-up line's file until it appears or the process ends. */
+  private void awaitStartLine() {
+    try {
+      while (!startLine.isDone()) {
+        String line = StartLineFile.read(startLineFile);
+        if (line != null) {
           startLineMillis = System.currentTimeMillis();
+          startLine.complete(line);
+          return;
         }
-        startLine.complete(line);
+        if (!process.isAlive()) {
+          return; // onExit() completes startLine with the exit code
+        }
+        LockSupport.parkNanos(START_LINE_POLL_NANOS);
       }
     } catch (IOException e) {
       startLine.completeExceptionally(e);

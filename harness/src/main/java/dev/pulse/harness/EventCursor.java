@@ -4,8 +4,10 @@ import dev.pulse.rm.EventType;
 import dev.pulse.rm.ResourceManagerEvent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -13,8 +15,10 @@ import java.util.stream.Collectors;
 
 /**
  * {@link MiniCluster#awaitEvent}'s memory of where a test is in the resource manager's event log: the
- * latest event it returned (per resource manager: a restarted one starts its log again) and the time
- * of the latest fault. Events before either are not awaited.
+ * time of the latest fault (events before it are not awaited) and the events it has returned since
+ * (each is returned once). Among the events after a fault the order does not matter: a test may await a
+ * task executor's loss and then its allocations' losses, or the other way round, whichever the resource
+ * manager stored first. A resource manager with another id starts a new log.
  *
  * <p>Thread-safe; the cursor is guarded by this object's lock, and the log is read outside it.
  */
@@ -23,7 +27,10 @@ final class EventCursor {
   private final Supplier<ResourceManagerNode> resourceManager;
   private final long pollNanos;
   private String resourceManagerId; // guarded by this
-  private long seq; // guarded by this
+  /** Events up to this one were skipped by {@link #skipAll()}. Guarded by this. */
+  private long floorSeq;
+  /** The events {@link #await} returned, by seq, of {@link #resourceManagerId}'s log. Guarded by this. */
+  private final Set<Long> returned = new HashSet<>();
   private long notBeforeMillis; // guarded by this
 
   /**
@@ -39,8 +46,8 @@ final class EventCursor {
   void skipAll() {
     List<ResourceManagerEvent> all = events();
     synchronized (this) {
-      resourceManagerId = resourceManager.get().id();
-      seq = all.isEmpty() ? 0 : all.get(all.size() - 1).seq();
+      follow(resourceManager.get().id());
+      floorSeq = all.isEmpty() ? 0 : all.get(all.size() - 1).seq();
     }
   }
 
@@ -67,19 +74,21 @@ final class EventCursor {
         String id = rm.id();
         long after;
         long notBefore;
+        Set<Long> done;
         synchronized (this) {
-          after = id.equals(resourceManagerId) ? seq : 0;
+          after = id.equals(resourceManagerId) ? floorSeq : 0;
           notBefore = notBeforeMillis;
+          done = id.equals(resourceManagerId) ? Set.copyOf(returned) : Set.of();
         }
         for (ResourceManagerEvent e : eventsAfter(rm, after)) {
           if (e.time() < notBefore) {
             continue;
           }
           seen.add(e);
-          if (e.type() == type && predicate.test(e)) {
+          if (!done.contains(e.seq()) && e.type() == type && predicate.test(e)) {
             synchronized (this) {
-              resourceManagerId = id;
-              seq = e.seq();
+              follow(id);
+              returned.add(e.seq());
             }
             return e;
           }
@@ -89,7 +98,7 @@ final class EventCursor {
       }
       if (System.nanoTime() - deadline > 0) {
         AssertionError failure = new AssertionError("no " + type + " event matching the predicate within "
-            + timeout.toMillis() + " ms; events since the last fault: "
+            + timeout.toMillis() + " ms; events since the last fault (those already returned too): "
             + seen.stream().map(EventCursor::describe).collect(Collectors.joining(", ", "[", "]")));
         if (lastFailure != null) {
           failure.initCause(lastFailure);
@@ -97,6 +106,15 @@ final class EventCursor {
         throw failure;
       }
       LockSupport.parkNanos(pollNanos);
+    }
+  }
+
+  /** Starts a new log when the resource manager is another one. Under the lock. */
+  private void follow(String id) {
+    if (!id.equals(resourceManagerId)) {
+      resourceManagerId = id;
+      floorSeq = 0;
+      returned.clear();
     }
   }
 

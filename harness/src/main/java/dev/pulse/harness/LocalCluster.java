@@ -100,8 +100,10 @@ public final class LocalCluster implements Callable<Integer> {
         System.err.println("local-cluster: " + e.getMessage());
         return 1;
       }
-      ChildProcess rm = ChildProcess.start("resource-manager", "dev.pulse.rm.server.ResourceManagerMain",
-          args(withStore(settings, logs)), logs.resolve("resource-manager.log"));
+      // In a session of its own: Ctrl-C reaches this process and the task executors (which leave at once), but
+      // not the resource manager, which stopAll() stops last, so that it hears every goodbye.
+      ChildProcess rm = ChildProcess.start("resource-manager", "dev.pulse.rm.server.ResourceManagerMain", List.of(),
+          args(withStore(settings, logs)), logs.resolve("resource-manager.log"), true);
       children.add(rm);
       String rmLine = rm.awaitStarted(Duration.ofSeconds(60));
       out.println(rmLine);

@@ -39,8 +39,9 @@ import java.util.function.Predicate;
  * them all at once.
  *
  * <p><b>Events.</b> {@link #awaitEvent} returns the first matching event that the resource manager
- * recorded after the latest fault injected through this cluster and after the latest event
- * {@code awaitEvent} returned, so a test reads as a sequence: fault, expected event, next fault.
+ * recorded after the latest fault injected through this cluster and that {@code awaitEvent} has not
+ * returned yet, so a test reads as a sequence: fault, expected events (in any order), next fault. Its
+ * failure lists the events it saw.
  *
  * <p>Thread-safe. {@link #start()} either returns a running cluster or stops what it started and
  * throws; {@link #close()} stops everything (resuming what is paused) and deletes its temporary files.

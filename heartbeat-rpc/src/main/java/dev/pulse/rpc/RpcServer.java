@@ -7,6 +7,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ReflectiveChannelFactory;
@@ -117,6 +118,7 @@ public final class RpcServer implements AutoCloseable {
     private Executor executor;
     private Duration maxConnectionIdle;
     private OpenFiles openFiles;
+    private RpcHealth health;
 
     private Builder(RpcTransport transport, InetSocketAddress bindAddress) {
       this.transport = Objects.requireNonNull(transport, "transport");
@@ -151,6 +153,17 @@ public final class RpcServer implements AutoCloseable {
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Serves the standard probes too: {@code grpc.health.v1.Health} with {@code health}'s status (open to
+     * every caller, like {@code /healthz}) and server reflection ({@code grpc.reflection.v1}, behind the
+     * token check when there is one), so that {@code grpcurl}, {@code grpc_health_probe} and Kubernetes gRPC
+     * probes work against Pulse's servers.
+     */
+    public Builder health(RpcHealth health) {
+      this.health = Objects.requireNonNull(health, "health");
       return this;
     }
 
@@ -206,12 +219,21 @@ public final class RpcServer implements AutoCloseable {
       boolean mutualTls = transport.tlsEnabled() && config.security().mutualTls();
       RefusalLog refusals = new RefusalLog(RefusalLog.DEFAULT_PERIOD, MonotonicClock.system());
       DeframeFailureLog.install();
-      for (ServerServiceDefinition service : services) {
+      List<ServerServiceDefinition> all = new ArrayList<>(services);
+      if (health != null) {
+        all.add(ProtoReflectionServiceV1.newInstance().bindService());
+      }
+      for (ServerServiceDefinition service : all) {
         ServerServiceDefinition checked = mutualTls ? ServerInterceptors.intercept(service, PeerIdentity.interceptor())
             : service;
         checked = auth == null ? checked : ServerInterceptors.intercept(checked, auth);
         // The guard goes outermost: it parses each request, so no interceptor or service sees bytes.
         builder.addService(RequestGuard.guard(ServerInterceptors.intercept(checked, interceptors), refusals));
+      }
+      if (health != null) {
+        // No token check: probes carry no secret. Still behind the guard and the caller's interceptors.
+        builder.addService(RequestGuard.guard(
+            ServerInterceptors.intercept(health.service().bindService(), interceptors), refusals));
       }
       Server server = builder.build();
       try {

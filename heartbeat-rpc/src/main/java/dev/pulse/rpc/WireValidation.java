@@ -30,7 +30,7 @@ import io.grpc.StatusRuntimeException;
  * <p>Every check throws {@code Status.INVALID_ARGUMENT} as a {@link StatusRuntimeException} whose
  * description names the field by its proto path, e.g.
  * {@code task_executor.instance_id: id 'a b' may contain only letters, digits, '.', '_' and '-'}; a
- * value it repeats is {@linkplain Echo#quote cut}, so the description always fits in the trailers. A
+ * value it repeats is {@linkplain dev.pulse.config.Echo#quote cut}, so the description always fits in the trailers. A
  * service passes it to {@code onError} as it is. There is a {@code check} for the request of every RPC of
  * the three services, so each implementation starts with one line.
  *

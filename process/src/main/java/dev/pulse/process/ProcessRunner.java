@@ -2,6 +2,7 @@ package dev.pulse.process;
 
 import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -21,6 +22,10 @@ import picocli.CommandLine;
  * configuration from its {@link ConfigSources}, start the service,
  * print one start-up line, and stop it cleanly on SIGTERM or SIGINT with exit code 0. Each
  * process's {@code main} is one call to {@link #main}.
+ *
+ * <p>The start-up line also goes to the file the system property {@value StartLineFile#PROPERTY} names,
+ * if set ({@link StartLineFile}); {@link #main} routes {@code java.util.logging} to SLF4J first
+ * ({@link LogBridge}).
  *
  * <p>A bad setting (an unknown key too), or a port that cannot be bound, ends the process with exit code 1
  * and one line on stderr naming the key, before anything else is started.
@@ -62,6 +67,7 @@ public final class ProcessRunner {
    * service ended itself with.
    */
   public static void main(String name, String description, String[] args, Service service) {
+    LogBridge.install();
     int code = run(name, description, args, service, ConfigSources.ofThisProcess(w -> System.err.println(name + ": " + w)),
         System.out, System.err);
     exiting = true;
@@ -104,6 +110,17 @@ public final class ProcessRunner {
     }
     out.println(started.startLine());
     out.flush();
+    String lineFile = System.getProperty(StartLineFile.PROPERTY);
+    if (lineFile != null) {
+      try {
+        StartLineFile.write(Path.of(lineFile), started.startLine());
+      } catch (IOException | RuntimeException e) {
+        err.println(name + ": cannot write the start-up line to " + lineFile + " (" + StartLineFile.PROPERTY + "): "
+            + e.getMessage());
+        closeQuietly(started.service());
+        return 1;
+      }
+    }
     return awaitShutdown(name, started);
   }
 
@@ -145,6 +162,14 @@ public final class ProcessRunner {
       // the hook is running: it ends the JVM
     }
     return code;
+  }
+
+  private static void closeQuietly(AutoCloseable service) {
+    try {
+      service.close();
+    } catch (Exception e) {
+      LOG.warn("closing after a failed start failed", e);
+    }
   }
 
   private static String describe(Throwable e) {

@@ -622,8 +622,15 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     int slotsReleased = r.confirmed ? r.registration.slots() : 0;
     List<Allocation> lost = slots.removeTaskExecutor(taskExecutorId);
     refreshOverview();
-    LOG.warn("Task executor {} lost ({}): {}; {} slot(s) released, {} allocation(s) lost", taskExecutorId, reason,
-        detail, slotsReleased, lost.stream().filter(a -> a.state() == Allocation.State.ALLOCATED).count());
+    long allocationsLost = lost.stream().filter(a -> a.state() == Allocation.State.ALLOCATED).count();
+    if (reason == LossReason.DISCONNECTED) {
+      // It said goodbye: an orderly leave, not a failure.
+      LOG.info("Task executor {} left ({}): {}; {} slot(s) released, {} allocation(s) lost", taskExecutorId, reason,
+          detail, slotsReleased, allocationsLost);
+    } else {
+      LOG.warn("Task executor {} lost ({}): {}; {} slot(s) released, {} allocation(s) lost", taskExecutorId, reason,
+          detail, slotsReleased, allocationsLost);
+    }
     if (reason == LossReason.DISCONNECTED) {
       r.connection.close();
     } else {

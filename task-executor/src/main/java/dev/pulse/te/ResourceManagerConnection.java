@@ -11,6 +11,7 @@ import dev.pulse.heartbeat.time.MainThreadExecutor;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
@@ -138,6 +139,18 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
   /** Where the resource manager's heartbeat requests count: monitors the resource manager while registered. */
   HeartbeatManager<Void, Void> heartbeats() {
     return heartbeats;
+  }
+
+  /**
+   * Time since the followed resource manager last asked for a heartbeat (a registration's confirmation counts
+   * too), on the main thread's clock; empty while there is none. Main thread.
+   */
+  Optional<Duration> heartbeatAge() {
+    if (monitoredResourceManager == null) {
+      return Optional.empty();
+    }
+    long last = heartbeats.getLastHeartbeatFrom(monitoredResourceManager);
+    return last <= 0 ? Optional.empty() : Optional.of(Duration.ofNanos(main.nanoTime() - last));
   }
 
   /**

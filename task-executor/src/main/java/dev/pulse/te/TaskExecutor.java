@@ -146,6 +146,17 @@ public final class TaskExecutor {
   }
 
   /**
+   * How long ago the resource manager it is registered with last asked for a heartbeat, on the main thread's
+   * clock: empty while not registered, or registered but not asked yet. Answered on the main thread, so a
+   * future that does not complete says the main thread is stuck.
+   */
+  public CompletableFuture<Optional<Duration>> resourceManagerHeartbeatAge() {
+    CompletableFuture<Optional<Duration>> age = new CompletableFuture<>();
+    mainThread.execute(() -> age.complete(core.resourceManagerHeartbeatAge()));
+    return age;
+  }
+
+  /**
    * Completes with the reason if the task executor fail-stops: it had no resource manager for
    * {@code taskexecutor.registration.timeout} and freed its slots. Stays incomplete otherwise, also
    * after {@link #close()}. The owner should close the task executor when it completes.

@@ -59,6 +59,23 @@ public final class TaskExecutorConfigOptions implements ConfigOptionSource {
           .withDescription("Port told to the resource manager when a proxy or port forward passes connections on"
               + " to the gRPC server (the harness's network faults use it); 0 advertises the port listened on.");
 
+  public static final ConfigOption<Boolean> HTTP_ENABLED = ConfigOptions.key(TaskExecutorOptions.HTTP_ENABLED)
+      .booleanType()
+      .defaultValue(TaskExecutorOptions.DEFAULT_HTTP_ENABLED)
+      .withDescription("true: the task executor serves HTTP GET /healthz (200 while registered, else 503) and"
+          + " GET /metrics (Prometheus text).");
+
+  public static final ConfigOption<String> HTTP_BIND_ADDRESS =
+      ConfigOptions.key(TaskExecutorOptions.HTTP_BIND_ADDRESS)
+          .hostType()
+          .defaultValue(TaskExecutorOptions.DEFAULT_HTTP_BIND_ADDRESS)
+          .withDescription("Where the task executor's HTTP endpoint listens, when taskexecutor.http.enabled.");
+
+  public static final ConfigOption<Integer> HTTP_PORT = ConfigOptions.key(TaskExecutorOptions.HTTP_PORT)
+      .portType()
+      .defaultValue(TaskExecutorOptions.DEFAULT_HTTP_PORT)
+      .withDescription("Port of the task executor's HTTP endpoint; 0 picks any free port.");
+
   public static final ConfigOption<Duration> REGISTRATION_TIMEOUT =
       ConfigOptions.key(TaskExecutorOptions.REGISTRATION_TIMEOUT)
           .durationType()

@@ -3,8 +3,10 @@ package dev.pulse.te;
 import dev.pulse.heartbeat.HeartbeatManager;
 import dev.pulse.heartbeat.HeartbeatServices;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -62,6 +64,11 @@ final class TaskExecutorCore implements TaskExecutorGateway {
   /** Starts registering; {@code advertisedAddress} is where the gateway listens. Main thread. */
   void start(String advertisedAddress) {
     connection.start(advertisedAddress);
+  }
+
+  /** Since the followed resource manager's last heartbeat request; empty if none. Main thread. */
+  Optional<Duration> resourceManagerHeartbeatAge() {
+    return connection.heartbeatAge();
   }
 
   /** The receiving heartbeat manager, for the gateway. */

@@ -52,6 +52,18 @@ public final class TaskExecutorOptions {
   /** Port of the resource manager's gRPC server, 1 to 65535. */
   public static final String RESOURCE_MANAGER_RPC_PORT = "resourcemanager.rpc.port";
 
+  /**
+   * Whether the task executor serves HTTP {@code GET /healthz} (200 while registered with a resource manager,
+   * else 503) and {@code GET /metrics} (Prometheus text), for probes and scrapers; {@code false} by default.
+   */
+  public static final String HTTP_ENABLED = "taskexecutor.http.enabled";
+
+  /** The host or IP address the task executor's HTTP endpoint binds to, when enabled. */
+  public static final String HTTP_BIND_ADDRESS = "taskexecutor.http.bind-address";
+
+  /** The port of the task executor's HTTP endpoint, when enabled; 0 picks any free port. */
+  public static final String HTTP_PORT = "taskexecutor.http.port";
+
   public static final int DEFAULT_NUMBER_OF_TASK_SLOTS = 1;
   public static final String DEFAULT_RPC_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_RPC_PORT = 0;
@@ -59,6 +71,9 @@ public final class TaskExecutorOptions {
   public static final Duration DEFAULT_REGISTRATION_TIMEOUT = Duration.ofMinutes(5);
   public static final String DEFAULT_RESOURCE_MANAGER_RPC_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_RESOURCE_MANAGER_RPC_PORT = 6123;
+  public static final boolean DEFAULT_HTTP_ENABLED = false;
+  public static final String DEFAULT_HTTP_BIND_ADDRESS = "127.0.0.1";
+  public static final int DEFAULT_HTTP_PORT = 0;
 
   private TaskExecutorOptions() {}
 }

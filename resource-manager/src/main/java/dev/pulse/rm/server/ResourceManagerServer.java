@@ -7,6 +7,7 @@ import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatMetrics;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
+import dev.pulse.process.ProcessMeters;
 import dev.pulse.rm.LossGuardConfig;
 import dev.pulse.rm.QuarantineConfig;
 import dev.pulse.rm.ResourceManager;
@@ -25,6 +26,7 @@ import dev.pulse.rm.store.StoreConfig;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.OpenFiles;
 import dev.pulse.rpc.RpcConfig;
+import dev.pulse.rpc.RpcHealth;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
 import java.io.IOException;
@@ -46,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * starts, in order, the {@link RegistryStore} ({@code resourcemanager.store.*}; opened by the facade before
  * anything serves: it gives the id and the epoch), the main thread, the RPC transport, the gRPC {@link TaskExecutorConnector}, the
  * {@link ResourceManager} facade, the open-files watch, the gRPC services ({@code resourcemanager.rpc.*}),
- * the REST API ({@code rest.*}) and binds the Prometheus metrics it serves; {@link #close()} stops them in
+ * the gRPC health status ({@code grpc.health.v1.Health}, kept by a {@link HealthWatch}), the REST API
+ * ({@code rest.*}) and binds the Prometheus metrics it serves; {@link #close()} stops them in
  * the reverse order. The services, the REST API and the metrics call the facade; the facade knows none
  * of them.
  *
@@ -94,6 +97,8 @@ public final class ResourceManagerServer implements AutoCloseable {
   private final List<ResourceManagerListener> listeners;
   private final HeartbeatMetrics extraHeartbeatMetrics;
   private final ResourceManagerMetrics metrics;
+  /** Whether {@link #metrics} is this server's own: then it also carries the JVM, process and build meters. */
+  private final boolean ownsMetrics;
   private final OpenFiles givenOpenFiles;
   /** {@code null} when not serving gRPC. */
   private final InetSocketAddress rpcBindAddress;
@@ -109,6 +114,7 @@ public final class ResourceManagerServer implements AutoCloseable {
   private volatile ResourceManager resourceManager;
   private volatile RpcServer rpcServer;
   private volatile RestServer restServer;
+  private final Duration healthPeriod;
   private boolean startCalled;
   private boolean closed;
 
@@ -139,8 +145,10 @@ public final class ResourceManagerServer implements AutoCloseable {
     this.givenConnector = b.connector;
     this.listeners = List.copyOf(b.listeners);
     this.extraHeartbeatMetrics = b.heartbeatMetrics;
+    this.ownsMetrics = b.metrics == null;
     this.metrics = b.metrics != null ? b.metrics : new ResourceManagerMetrics();
     this.givenOpenFiles = b.openFiles;
+    this.healthPeriod = b.healthPeriod;
   }
 
   private static InetSocketAddress address(Settings settings, String hostKey, String defaultHost, String portKey,
@@ -215,8 +223,14 @@ public final class ResourceManagerServer implements AutoCloseable {
       rm.start();
       resourceManager = rm;
       metrics.bindTo(rm);
+      if (ownsMetrics) {
+        started(ProcessMeters.bindTo(metrics.registry(), "resource-manager"));
+      }
       if (rpcBindAddress != null) {
-        rpcServer = started(startRpc(transport, openFiles, rm));
+        RpcHealth health = new RpcHealth();
+        rpcServer = started(startRpc(transport, openFiles, rm, health));
+        // Closed first: probes see NOT_SERVING before anything else stops.
+        started(new HealthWatch(rm, health, healthPeriod)).start();
       }
       if (restBindAddress != null) {
         restServer = started(startRest(rm));
@@ -236,11 +250,12 @@ public final class ResourceManagerServer implements AutoCloseable {
     return this;
   }
 
-  private RpcServer startRpc(RpcTransport transport, OpenFiles openFiles, ResourceManager rm) {
+  private RpcServer startRpc(RpcTransport transport, OpenFiles openFiles, ResourceManager rm, RpcHealth health) {
     try {
       return RpcServer.builder(transport, rpcBindAddress)
           .addService(new ResourceManagerGatewayService(rm))
           .addService(new SlotPoolService(rm))
+          .health(health)
           .executor(Runnable::run)
           .maxConnectionIdle(IDLE_CONNECTION)
           .openFiles(openFiles)
@@ -350,6 +365,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     private boolean serveRpc = true;
     private boolean serveRest = true;
     private OpenFiles openFiles;
+    private Duration healthPeriod = HealthWatch.DEFAULT_PERIOD;
 
     private Builder() {}
 
@@ -413,7 +429,10 @@ public final class ResourceManagerServer implements AutoCloseable {
       return this;
     }
 
-    /** The Prometheus metrics to record into and serve; defaults to a fresh registry. */
+    /**
+     * The Prometheus metrics to record into and serve; defaults to a fresh registry, which also carries the
+     * JVM, process and build-info meters ({@link ProcessMeters}).
+     */
     public Builder metrics(ResourceManagerMetrics metrics) {
       this.metrics = Objects.requireNonNull(metrics);
       return this;
@@ -437,6 +456,18 @@ public final class ResourceManagerServer implements AutoCloseable {
      */
     public Builder openFiles(OpenFiles openFiles) {
       this.openFiles = Objects.requireNonNull(openFiles);
+      return this;
+    }
+
+    /**
+     * How often the gRPC health status ({@code grpc.health.v1.Health}) is checked, and how long the main
+     * thread has to answer before it is {@code NOT_SERVING}; default 1 s.
+     */
+    public Builder healthPeriod(Duration period) {
+      if (period.isNegative() || period.isZero()) {
+        throw new IllegalArgumentException("health period must be > 0, was " + period);
+      }
+      this.healthPeriod = period;
       return this;
     }
 

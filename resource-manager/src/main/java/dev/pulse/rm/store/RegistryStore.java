@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <h2>Contract</h2>
  * <ul>
- *   <li>{@link #open()} reads everything and increments the epoch durably; it blocks and is called once,
+ *   <li>{@link #open(String)} reads everything and increments the epoch durably; it blocks and is called once,
  *       before the resource manager serves anything.
  *   <li>{@link #apply(Mutation)} never blocks the caller (the resource manager's main thread): writes are
  *       queued and committed in batches (group commit) on the store's own thread. The returned future

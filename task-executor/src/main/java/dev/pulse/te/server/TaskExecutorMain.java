@@ -1,5 +1,6 @@
 package dev.pulse.te.server;
 
+import dev.pulse.config.HostPort;
 import dev.pulse.config.Settings;
 import dev.pulse.process.ProcessRunner;
 
@@ -36,6 +37,7 @@ public final class TaskExecutorMain {
   static String startLine(TaskExecutorServer te) {
     String advertised = te.rpcAddress().equals(te.listenAddress()) ? "" : " (advertised as " + te.rpcAddress() + ")";
     return "task-executor " + te.resourceId() + " (instance " + te.instanceId() + ") listening on " + te.listenAddress()
-        + advertised + ", " + te.numberOfSlots() + " slot(s), resource manager " + te.resourceManagerAddress();
+        + advertised + ", " + te.numberOfSlots() + " slot(s), resource manager " + te.resourceManagerAddress()
+        + te.httpAddress().map(a -> ", http http://" + HostPort.format(a)).orElse("");
   }
 }

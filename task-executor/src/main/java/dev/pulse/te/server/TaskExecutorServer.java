@@ -8,6 +8,7 @@ import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.RpcConfig;
+import dev.pulse.rpc.RpcHealth;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
 import dev.pulse.te.ResourceManagerClient;
@@ -21,6 +22,7 @@ import dev.pulse.te.grpc.GrpcResourceManagerClient;
 import dev.pulse.te.grpc.TaskExecutorGatewayService;
 import io.grpc.ClientInterceptor;
 import io.grpc.ServerInterceptor;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -40,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * The composition root of one task executor process, and the way to embed one: reads the
  * configuration once, then {@link #start()} builds and starts, in this order, the RPC transport, the
  * main thread, the client to the resource manager, the {@link TaskExecutor}, its gRPC gateway service
- * on a bound server, and finally the registration; {@link #close()} undoes them in reverse.
+ * on a bound server (with the standard health service, {@code SERVING} while registered, and server
+ * reflection), and finally the registration; {@link #close()} undoes them in reverse.
  *
  * <pre>{@code
  * try (TaskExecutorServer te = TaskExecutorServer.builder()
@@ -74,6 +77,8 @@ public final class TaskExecutorServer implements AutoCloseable {
   private final List<ServerInterceptor> serverInterceptors;
   private final List<ClientInterceptor> clientInterceptors;
   private final CompletableFuture<String> failStopFuture = new CompletableFuture<>();
+  /** Where the optional HTTP endpoint binds; {@code null} when {@code taskexecutor.http.enabled} is false. */
+  private final InetSocketAddress httpBindAddress;
 
   // Written by start() under the lock, read by close() under it; the volatile ones are read anywhere.
   private final Object lifecycleLock = new Object();
@@ -87,6 +92,7 @@ public final class TaskExecutorServer implements AutoCloseable {
   private volatile String listenAddress;
   /** {@code taskexecutor.bind-host}, or {@code null} to listen on {@code taskexecutor.rpc.address}. */
   private final String bindHost;
+  private volatile TaskExecutorHttpServer httpServer;
 
   private TaskExecutorServer(Builder b) {
     this.config = b.config != null ? b.config : TaskExecutorConfig.from(b.settings);
@@ -99,6 +105,20 @@ public final class TaskExecutorServer implements AutoCloseable {
     this.listeners = List.copyOf(b.listeners);
     this.serverInterceptors = List.copyOf(b.serverInterceptors);
     this.clientInterceptors = List.copyOf(b.clientInterceptors);
+    this.httpBindAddress = httpBindAddress(b.settings);
+  }
+
+  private static InetSocketAddress httpBindAddress(Settings settings) {
+    if (!settings.bool(TaskExecutorOptions.HTTP_ENABLED, TaskExecutorOptions.DEFAULT_HTTP_ENABLED)) {
+      return null;
+    }
+    String host = settings.string(TaskExecutorOptions.HTTP_BIND_ADDRESS, TaskExecutorOptions.DEFAULT_HTTP_BIND_ADDRESS);
+    int port = settings.port(TaskExecutorOptions.HTTP_PORT, TaskExecutorOptions.DEFAULT_HTTP_PORT);
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      throw new ConfigException(TaskExecutorOptions.HTTP_BIND_ADDRESS, "cannot resolve '" + host + "'");
+    }
+    return address;
   }
 
   public static Builder builder() {
@@ -131,11 +151,21 @@ public final class TaskExecutorServer implements AutoCloseable {
         }
         ChannelPool channels = opened(new ChannelPool(transport, clientInterceptors));
         ResourceManagerClient client = opened(new GrpcResourceManagerClient(channels, config.resourceManagerAddress()));
-        TaskExecutor te = TaskExecutor.create(config, instanceId, mainThread, client, listeners);
+        RpcHealth health = new RpcHealth();
+        List<TaskExecutorListener> all = new ArrayList<>(listeners);
+        all.add(new RegistrationHealth(health));
+        TaskExecutor te = TaskExecutor.create(config, instanceId, mainThread, client, all);
         TaskExecutorGatewayService gateway = TaskExecutorGatewayService.builder().taskExecutor(te, mainThread).build();
-        RpcServer server = opened(bind(transport, gateway, bindAddress));
+        RpcServer server = opened(bind(transport, gateway, health, bindAddress));
         // Closed before the server: the goodbye to the resource manager comes first, as it always has.
         opened(te::close);
+        if (httpBindAddress != null) {
+          TaskExecutorHttpServer httpServer = opened(new TaskExecutorHttpServer(te));
+          startHttp(httpServer);
+          this.httpServer = httpServer;
+        }
+        // Closed first of all: probes see NOT_SERVING before the task executor leaves.
+        opened(health::shutdown);
         String host = advertisedHost();
         listenAddress = HostPort.format(host, server.port());
         rpcAddress = HostPort.format(host, advertisedPort == 0 ? server.port() : advertisedPort);
@@ -194,6 +224,15 @@ public final class TaskExecutorServer implements AutoCloseable {
       throw new IllegalStateException("the task executor is not started");
     }
     return a;
+  }
+
+  /**
+   * The address of the HTTP {@code /healthz} and {@code /metrics} endpoint; empty when
+   * {@code taskexecutor.http.enabled} is false or before {@link #start()}.
+   */
+  public Optional<InetSocketAddress> httpAddress() {
+    TaskExecutorHttpServer server = httpServer;
+    return server == null ? Optional.empty() : Optional.of(server.address());
   }
 
   /** This task executor's resource id, stable across restarts if configured. */
@@ -312,12 +351,23 @@ public final class TaskExecutorServer implements AutoCloseable {
     }
   }
 
-  private RpcServer bind(RpcTransport transport, TaskExecutorGatewayService gateway, InetSocketAddress bindAddress) {
+  private void startHttp(TaskExecutorHttpServer server) {
+    try {
+      server.start(httpBindAddress);
+    } catch (IOException e) {
+      throw new ConfigException(TaskExecutorOptions.HTTP_PORT, "cannot listen on " + HostPort.format(httpBindAddress)
+          + " (" + e.getMessage() + "); choose a free port, or 0 for any");
+    }
+  }
+
+  private RpcServer bind(RpcTransport transport, TaskExecutorGatewayService gateway, RpcHealth health,
+      InetSocketAddress bindAddress) {
     try {
       RpcServer.Builder builder = RpcServer.builder(transport, bindAddress);
       serverInterceptors.forEach(builder::intercept);
       return builder
           .addService(gateway)
+          .health(health)
           // The gateway only validates and hands each call to the main thread: no need for another hop.
           .executor(Runnable::run)
           .start();
