@@ -153,8 +153,8 @@ class ScriptsIT {
         Files.copy(script, bin.resolve(script.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
       }
     }
-    Files.createDirectories(home.resolve("harness"));
-    Files.createSymbolicLink(home.resolve("harness").resolve("target"), BIN.getParent().resolve("harness/target"));
+    // lib/ next to bin/, as in the distribution: the harness's runtime classpath holds every process's jars.
+    Files.createSymbolicLink(home.resolve("lib"), BIN.getParent().resolve("harness/target/lib"));
     Files.writeString(Files.createDirectories(home.resolve("conf")).resolve("config.yaml"), yaml);
     return bin;
   }
