@@ -51,7 +51,8 @@ final class BearerAuth {
    * @return {@code null} if the request may go on, otherwise the 401 to answer with
    */
   RestResponse refusal(RestRequest request, String authorization) {
-    if (token == null || isHealthCheck(request.segments()) || (!reads && isRead(request.method()))) {
+    if (token == null || isHealthCheck(request.segments()) || (!reads && isRead(request.method()))
+        || (isRead(request.method()) && DashboardAssets.isAsset(request.segments()))) {
       return null;
     }
     if (authorization == null) {
