@@ -371,9 +371,11 @@ views.te = {
         el('h2', null, 'Its events'), eventTable('te-events'));
   },
   async refresh() {
-    const [te, allocations] = await Promise.all([
-      api('/v1/taskexecutors/' + encodeURIComponent(this.id)), api('/v1/allocations')]);
+    // Asked through the filtered list rather than /v1/taskexecutors/{id}: a lost one is not an error (404).
+    const [page, allocations] = await Promise.all([
+      api('/v1/taskexecutors?filter=' + encodeURIComponent(this.id)), api('/v1/allocations')]);
     const mine = this.id;
+    const te = page.taskExecutors.find(t => t.id === mine);
     const itsEvents = events.list.filter(e => e.taskExecutorId === mine);
     let shown = te;
     if (!te) {

@@ -30,7 +30,7 @@ class PulseChart {
     canvas.dataset.points = String(times.length);
     canvas.dataset.drawnAt = times.length ? String(times[times.length - 1]) : '';
 
-    const left = 48, right = 8, top = 22, bottom = 20;
+    const left = 52, right = 24, top = 22, bottom = 20;
     const plotWidth = width - left - right, plotHeight = height - top - bottom;
     const stacked = this.options.kind === 'bars';
     let max = 0;
