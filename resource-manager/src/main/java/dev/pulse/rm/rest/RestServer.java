@@ -184,7 +184,7 @@ public final class RestServer implements AutoCloseable {
     serverChannel = bound.channel();
     // The dashboard's charts: a few microseconds every step on the event loop, none on the main thread.
     history.sample(wallClock.millis());
-    sampling = serverChannel.eventLoop().scheduleAtFixedRate(() -> history.sample(wallClock.millis()),
+    sampling = serverChannel.eventLoop().scheduleAtFixedRate(this::sampleHistory,
         HISTORY_STEP.toMillis(), HISTORY_STEP.toMillis(), TimeUnit.MILLISECONDS);
     LOG.info("REST API of resource manager {} listening on {} ({}; {})", resourceManager.id(), url(),
         boss instanceof EpollEventLoopGroup ? "epoll" : "nio", security);
@@ -241,6 +241,15 @@ public final class RestServer implements AutoCloseable {
     }
     if (serverChannel != null) {
       LOG.info("REST API of resource manager {} stopped", resourceManager.id());
+    }
+  }
+
+  /** A failed step is logged and skipped; one that threw must not end the schedule. */
+  private void sampleHistory() {
+    try {
+      history.sample(wallClock.millis());
+    } catch (RuntimeException e) {
+      LOG.warn("Could not take a step of the heartbeat history", e);
     }
   }
 
