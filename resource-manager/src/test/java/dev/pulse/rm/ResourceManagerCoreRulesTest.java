@@ -346,7 +346,7 @@ class ResourceManagerCoreRulesTest {
         new Allocation("kept", "job-a", "te-r", 0, Allocation.State.ALLOCATED, 11));
     assertThat(store.written()).filteredOn(m -> m instanceof Mutation.RemoveAllocation)
         .extracting(m -> ((Mutation.RemoveAllocation) m).allocationId())
-        .containsExactly("pending", "lost-before", "gone");
+        .containsExactly("pending", "gone");
     assertThat(rm.taskExecutor("te-r")).satisfies(te -> {
       assertThat(te.state()).isEqualTo("RECOVERING");
       assertThat(te.lastHeartbeat()).isZero(); // not heard from since the restart
@@ -403,7 +403,7 @@ class ResourceManagerCoreRulesTest {
     ManualRegistryStore store = new ManualRegistryStore();
     StoredState state = new StoredState("rm-test", 8,
         List.of(stored("kept", "te-r", 0, "ALLOCATED"), stored("pending", "te-r", 1, "PENDING"),
-            stored("lost-before", "te-r", 2, "ALLOCATED"), stored("gone", "te-gone", 0, "ALLOCATED")),
+            stored("gone", "te-gone", 0, "ALLOCATED")),
         List.of(new StoredTaskExecutor("te-r", "i-1", "127.0.0.1:7001", 3, EPOCH_MILLIS - 60_000)),
         12, List.of(new StoredEvent(12, EPOCH_MILLIS - 1, EventType.ALLOCATION_LOST.name(), "te-r", "lost-before",
             "job-a", LossReason.HEARTBEAT_TIMEOUT.name(), 0, "before the restart")));

@@ -18,6 +18,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -206,6 +207,41 @@ public final class ResourceManagerMetrics implements HeartbeatMetrics, ResourceM
   /** The registry, for adding meters of one's own. */
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  // ------------------------------------------------------------------ readings for HeartbeatHistory (any thread)
+
+  Timer roundTripTimer() {
+    return roundTrip;
+  }
+
+  Timer tickLagTimer() {
+    return tickLag;
+  }
+
+  /** Task executors lost so far, by {@link LossReason} name, in the enum's order. */
+  Map<String, Long> lossesByReason() {
+    Map<String, Long> result = new LinkedHashMap<>();
+    for (LossReason reason : LossReason.values()) {
+      Counter counter = lossesByReason[reason.ordinal()];
+      if (counter != null) {
+        result.put(reason.name(), (long) counter.count());
+      }
+    }
+    return result;
+  }
+
+  long localPausesCount() {
+    return (long) localPauses.count();
+  }
+
+  /** Failed heartbeat RPCs so far, of every kind. */
+  long rpcFailuresCount() {
+    long sum = 0;
+    for (Counter counter : rpcFailuresByKind) {
+      sum += (long) counter.count();
+    }
+    return sum;
   }
 
   // ------------------------------------------------------------------ HeartbeatMetrics (main thread)

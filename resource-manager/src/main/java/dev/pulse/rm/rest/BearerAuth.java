@@ -17,6 +17,8 @@ import java.util.List;
  *       carry {@code Authorization: Bearer <token>}; so must every read when {@code rest.auth.read} is on.
  *   <li>{@code /healthz} is always open: load balancers and supervisors probe it without a secret, and it
  *       tells nothing but "up".
+ *   <li>Reads of the dashboard's files ({@code GET /}, {@code /ui/...}) are open too: they hold no data, and the
+ *       page must load to ask the operator for the token it then sends with every request for data.
  *   <li>A refusal is 401 with {@code {"error": ...}} and a {@code WWW-Authenticate: Bearer} challenge
  *       (RFC 6750: {@code error="invalid_token"} when a wrong token was sent).
  * </ul>
@@ -51,7 +53,8 @@ final class BearerAuth {
    * @return {@code null} if the request may go on, otherwise the 401 to answer with
    */
   RestResponse refusal(RestRequest request, String authorization) {
-    if (token == null || isHealthCheck(request.segments()) || (!reads && isRead(request.method()))) {
+    if (token == null || isHealthCheck(request.segments()) || (!reads && isRead(request.method()))
+        || (isRead(request.method()) && DashboardAssets.isAsset(request.segments()))) {
       return null;
     }
     if (authorization == null) {

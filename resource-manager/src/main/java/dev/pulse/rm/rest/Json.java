@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.pulse.rm.Allocation;
 import dev.pulse.rm.ResourceManagerEvent;
 import dev.pulse.rm.TaskExecutorInfo;
+import dev.pulse.rm.metrics.HeartbeatHistory;
 import java.io.IOException;
 import java.util.List;
 
@@ -37,6 +38,13 @@ final class Json {
 
   /** {@code {"allocations": [...]}}. */
   record AllocationList(List<Allocation> allocations) {}
+
+  /**
+   * {@code GET /v1/heartbeats/summary}: the heartbeat settings, the server's clock (epoch ms) and the last few
+   * minutes in steps, oldest first (percentiles in ms, {@code null} for a step without samples).
+   */
+  record HeartbeatSummary(long intervalMillis, long timeoutMillis, int rpcFailureThreshold, long now,
+      List<HeartbeatHistory.Step> steps) {}
 
   /** {@code {"error": "..."}}: a sentence saying what is wrong with the request. */
   record ErrorBody(String error) {}

@@ -7,6 +7,7 @@ import static io.netty.handler.codec.http.HttpMethod.POST;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.rm.ResourceManager;
+import dev.pulse.rm.metrics.HeartbeatHistory;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
 import dev.pulse.rm.store.StoreException;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -46,10 +47,14 @@ final class ResourceManagerApi {
   /** Where a backup goes when the request names no file; {@code null}: the request must name one. */
   private final Path backupDirectory;
   private final Clock wallClock;
+  private final HeartbeatHistory history;
+  private final DashboardAssets dashboard = new DashboardAssets();
 
-  ResourceManagerApi(ResourceManager rm, ResourceManagerMetrics metrics, Path backupDirectory, Clock wallClock) {
+  ResourceManagerApi(ResourceManager rm, ResourceManagerMetrics metrics, HeartbeatHistory history,
+      Path backupDirectory, Clock wallClock) {
     this.rm = rm;
     this.metrics = metrics;
+    this.history = history;
     this.backupDirectory = backupDirectory;
     this.wallClock = wallClock;
   }
@@ -61,12 +66,15 @@ final class ResourceManagerApi {
         .route(GET, "/v1/taskexecutors/{id}", whileRunning(this::taskExecutor))
         .route(DELETE, "/v1/taskexecutors/{id}/quarantine", whileRunning(this::liftQuarantine))
         .route(GET, "/v1/events", whileRunning(this::events))
+        .route(GET, "/v1/heartbeats/summary", whileRunning(this::heartbeatSummary))
         .route(GET, "/v1/allocations", whileRunning(this::allocations))
         .route(POST, "/v1/allocations", whileRunning(this::allocate))
         .route(DELETE, "/v1/allocations/{id}", whileRunning(this::release))
         .route(POST, "/v1/admin/backup", whileRunning(this::backup))
         .route(GET, "/metrics", this::metrics)
-        .route(GET, "/healthz", this::health);
+        .route(GET, "/healthz", this::health)
+        .route(GET, "/", (request, path) -> CompletableFuture.completedFuture(dashboard.file("index.html")))
+        .route(GET, "/ui/{file}", (request, path) -> CompletableFuture.completedFuture(dashboard.file(path.get(0))));
   }
 
   /** Answers 503 before or after the resource manager's life, rather than from a stale snapshot. */
@@ -86,9 +94,19 @@ final class ResourceManagerApi {
   }
 
   // GET /v1/taskexecutors -> {taskExecutors: [...]}
+  // GET /v1/taskexecutors?offset=&limit=&sort=&filter=&state= -> {taskExecutors, total, matched, offset, states, now}
   private CompletableFuture<RestResponse> taskExecutors(RestRequest request, List<String> path) {
-    acceptOnly(request);
-    return rm.taskExecutors().thenApply(list -> json(HttpResponseStatus.OK, new Json.TaskExecutorList(list)));
+    acceptOnly(request, TaskExecutorPage.PARAMETERS);
+    if (request.query().isEmpty()) {
+      return rm.taskExecutors().thenApply(list -> json(HttpResponseStatus.OK, new Json.TaskExecutorList(list)));
+    }
+    int offset = (int) longParameter(request, "offset", 0, 0, Integer.MAX_VALUE, "a number (0 or more)");
+    int limit = (int) longParameter(request, "limit", TaskExecutorPage.MAX_LIMIT, 0, TaskExecutorPage.MAX_LIMIT,
+        "a number from 0 to " + TaskExecutorPage.MAX_LIMIT);
+    TaskExecutorPage page = TaskExecutorPage.of(offset, limit, parameter(request, "sort"),
+        parameter(request, "filter"), parameter(request, "state"));
+    // The main thread copies the registry once; the rest is done on the event loop that completes this.
+    return rm.taskExecutors().thenApply(list -> json(HttpResponseStatus.OK, page.cut(list, wallClock.millis())));
   }
 
   // GET /v1/taskexecutors/{id} -> one task executor, 404 if unknown
@@ -116,6 +134,14 @@ final class ResourceManagerApi {
     int limit = (int) longParameter(request, "limit", MAX_EVENTS_PER_PAGE, 1, MAX_EVENTS_PER_PAGE,
         "a number from 1 to " + MAX_EVENTS_PER_PAGE);
     return ok(new Json.EventPage(rm.events(after, limit)));
+  }
+
+  // GET /v1/heartbeats/summary -> {intervalMillis, timeoutMillis, rpcFailureThreshold, now, steps: [...]}
+  private CompletableFuture<RestResponse> heartbeatSummary(RestRequest request, List<String> path) {
+    acceptOnly(request);
+    var config = rm.heartbeatConfig();
+    return ok(new Json.HeartbeatSummary(config.interval().toMillis(), config.timeout().toMillis(),
+        config.rpcFailureThreshold(), wallClock.millis(), history.steps()));
   }
 
   // GET /v1/allocations[?jobId=J] -> {allocations: [...]}, of one job or of all

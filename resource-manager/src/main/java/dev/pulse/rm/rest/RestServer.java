@@ -1,6 +1,7 @@
 package dev.pulse.rm.rest;
 
 import dev.pulse.rm.ResourceManager;
+import dev.pulse.rm.metrics.HeartbeatHistory;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
 import dev.pulse.rpc.AcceptFailures;
 import dev.pulse.rpc.RpcSecurityConfig;
@@ -20,6 +21,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -69,6 +71,12 @@ public final class RestServer implements AutoCloseable {
   /** How long a request waits for the resource manager by default before it gets 503. */
   public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
 
+  /** How often the heartbeat history behind {@code GET /v1/heartbeats/summary} takes a step. */
+  public static final Duration HISTORY_STEP = Duration.ofSeconds(2);
+
+  /** Steps of the heartbeat history kept: five minutes. */
+  static final int HISTORY_STEPS = 150;
+
   /** How long a connection may stay open without a request by default. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
@@ -82,6 +90,9 @@ public final class RestServer implements AutoCloseable {
   private final Duration responseTimeout;
   private final Duration idleTimeout;
   private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
+  private final HeartbeatHistory history;
+  private final java.time.Clock wallClock;
+  private ScheduledFuture<?> sampling;
   private EventLoopGroup ownedGroup;
   private Channel serverChannel;
   private boolean started;
@@ -94,7 +105,10 @@ public final class RestServer implements AutoCloseable {
 
   private RestServer(Builder b) {
     this.resourceManager = b.resourceManager;
-    this.router = new ResourceManagerApi(b.resourceManager, b.metrics, b.backupDirectory, b.wallClock).router();
+    this.history = new HeartbeatHistory(b.metrics, HISTORY_STEPS);
+    this.wallClock = b.wallClock;
+    this.router = new ResourceManagerApi(b.resourceManager, b.metrics, history, b.backupDirectory, b.wallClock)
+        .router();
     this.security = b.security;
     this.auth = b.security.auth();
     this.failures = new Failures(b.resourceManager);
@@ -168,6 +182,10 @@ public final class RestServer implements AutoCloseable {
       throw e;
     }
     serverChannel = bound.channel();
+    // The dashboard's charts: a few microseconds every step on the event loop, none on the main thread.
+    history.sample(wallClock.millis());
+    sampling = serverChannel.eventLoop().scheduleAtFixedRate(this::sampleHistory,
+        HISTORY_STEP.toMillis(), HISTORY_STEP.toMillis(), TimeUnit.MILLISECONDS);
     LOG.info("REST API of resource manager {} listening on {} ({}; {})", resourceManager.id(), url(),
         boss instanceof EpollEventLoopGroup ? "epoll" : "nio", security);
     if (security.authEnabled() && !security.tlsEnabled()) {
@@ -209,6 +227,9 @@ public final class RestServer implements AutoCloseable {
       return;
     }
     closed = true;
+    if (sampling != null) {
+      sampling.cancel(false);
+    }
     if (serverChannel != null) {
       serverChannel.close().awaitUninterruptibly();
     }
@@ -220,6 +241,15 @@ public final class RestServer implements AutoCloseable {
     }
     if (serverChannel != null) {
       LOG.info("REST API of resource manager {} stopped", resourceManager.id());
+    }
+  }
+
+  /** A failed step is logged and skipped; one that threw must not end the schedule. */
+  private void sampleHistory() {
+    try {
+      history.sample(wallClock.millis());
+    } catch (RuntimeException e) {
+      LOG.warn("Could not take a step of the heartbeat history", e);
     }
   }
 

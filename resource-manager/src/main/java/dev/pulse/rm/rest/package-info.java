@@ -39,6 +39,10 @@
  *   the registry store after a restart, not registered again yet: not alive, slots not offered);
  *   lastHeartbeat 0 before the first heartbeat
  *
+ * GET /v1/taskexecutors?offset=&limit=&sort=&filter=&state=
+ *                                       200 {"taskExecutors": [one page], "total", "matched", "offset",
+ *                                           "states": {state: count}, "now"}: cut on the event loop from one
+ *                                           snapshot (TaskExecutorPage); without these parameters, the list above
  * GET /v1/taskexecutors/{id}            200 one task executor as above; 404 if none is registered
  *
  * GET /v1/events?after=SEQ&amp;limit=N      200, oldest first, seq &gt; after (default 0), at most N (1..1000,
@@ -71,6 +75,9 @@
  * GET /metrics                          200 Prometheus text, text/plain; version=0.0.4; charset=utf-8
  *                                       (see {@link dev.pulse.rm.metrics.ResourceManagerMetrics})
  *
+ * GET /v1/heartbeats/summary           200 {"intervalMillis", "timeoutMillis", "rpcFailureThreshold", "now",
+ *                                           "steps": [...]}: the last 5 minutes of HeartbeatHistory
+ * GET /  and  GET /ui/{file}            200 the web dashboard's files (DashboardAssets), open without the token
  * GET /healthz                          200 {"status": "UP"} when started and its main thread answers;
  *                                       503 {"status": "DOWN", "detail": "the resource manager is not running"}
  * </pre>

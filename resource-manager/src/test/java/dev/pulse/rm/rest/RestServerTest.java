@@ -370,7 +370,7 @@ class RestServerTest {
 
   @Test
   void unknownPath_is404() {
-    for (String path : List.of("/v1/nothing", "/v1/overview/", "/", "/v2/overview", "/v1/taskexecutors/te-1/slots")) {
+    for (String path : List.of("/v1/nothing", "/v1/overview/", "/index.html", "/v2/overview", "/v1/taskexecutors/te-1/slots")) {
       Reply reply = http.get(path);
       assertThat(reply.status()).as(path).isEqualTo(404);
       assertThat(reply.error()).as(path).startsWith("no such resource: " + path + "; see GET /v1/overview");
