@@ -2,12 +2,15 @@ package dev.pulse.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pulse.heartbeat.LogCapture;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Declaring options with the builder, and what the registry does with their other names. */
 class ConfigOptionTest {
@@ -64,13 +67,20 @@ class ConfigOptionTest {
     assertThat(registry.find("taskmanager.numberOfTaskSlots")).contains(slots);
     assertThat(registry.find("taskexecutor.slots")).contains(slots);
     assertThat(registry.find("taskexecutor.numberOfTaskSlot")).isEmpty();
-    try (LogCapture log = LogCapture.of(ConfigRegistry.class)) {
+    // Logback directly: this package's tests may not use dev.pulse.heartbeat's LogCapture (no package cycles).
+    Logger logger = (Logger) LoggerFactory.getLogger(ConfigRegistry.class);
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    logger.addAppender(log);
+    try {
       assertThat(registry.validate(Settings.of(Map.of("taskmanager.numberOfTaskSlots", "2")), "-D").asMap())
           .containsExactly(Map.entry("taskexecutor.numberOfTaskSlots", "2"));
-      assertThat(log.warnings()).isEmpty();
+      assertThat(log.list).isEmpty();
       registry.validate(Settings.of(Map.of("taskexecutor.slots", "3")), "-D");
-      assertThat(log.warnings()).containsExactly("taskexecutor.slots (in -D) is deprecated; use"
-          + " taskexecutor.numberOfTaskSlots");
+      assertThat(log.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+          "taskexecutor.slots (in -D) is deprecated; use taskexecutor.numberOfTaskSlots");
+    } finally {
+      logger.detachAppender(log);
     }
   }
 
