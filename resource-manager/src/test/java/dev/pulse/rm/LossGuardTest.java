@@ -9,11 +9,7 @@ import dev.pulse.heartbeat.time.ManualMainThreadExecutor;
 import dev.pulse.rm.FakeTaskExecutors.Health;
 import dev.pulse.rm.store.MemoryRegistryStore;
 import dev.pulse.rm.store.StoredState;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -32,27 +28,11 @@ class LossGuardTest {
   private static final long EPOCH_MILLIS = 1_800_000_000_000L;
 
   private final ManualMainThreadExecutor main = new ManualMainThreadExecutor();
-  private final long mainStart = main.nanoTime();
   private final FakeTaskExecutors fakes = new FakeTaskExecutors();
   private ResourceManagerCore rm;
 
   /** Wall clock that moves with the fake monotonic clock. */
-  private final Clock wall = new Clock() {
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(EPOCH_MILLIS + (main.nanoTime() - mainStart) / 1_000_000);
-    }
-  };
+  private final FollowingClock wall = new FollowingClock(main, EPOCH_MILLIS);
 
   // ------------------------------------------------------------------ detection apart from release
 
@@ -62,7 +42,7 @@ class LossGuardTest {
     registerAll(6, 1);
     main.advance(INTERVAL.multipliedBy(2));
     fakes.get("te-1").health = Health.HUNG;
-    long lastHeard = mainStart + (rm.taskExecutor("te-1").lastHeartbeat() - EPOCH_MILLIS) * 1_000_000;
+    long lastHeard = wall.nanosAt(rm.taskExecutor("te-1").lastHeartbeat());
     long millis = Duration.ofMillis(1).toNanos();
     long silentAfter = TIMEOUT.toNanos() / 4 * 3;
 
@@ -162,7 +142,7 @@ class LossGuardTest {
         + " fresh heartbeat timeout of 5 s");
     assertThat(rm.taskExecutors()).filteredOn(te -> te.state().equals("SUSPECT")).extracting(TaskExecutorInfo::id)
         .containsExactlyInAnyOrder("te-1", "te-2");
-    long endedAt = mainStart + (ended.time() - EPOCH_MILLIS) * 1_000_000;
+    long endedAt = wall.nanosAt(ended.time());
     main.advanceTo(endedAt + TIMEOUT.toNanos() - 1);
     assertThat(lost()).isEmpty();
     main.advanceTo(endedAt + TIMEOUT.toNanos() + INTERVAL.toNanos());
@@ -183,7 +163,7 @@ class LossGuardTest {
     ResourceManagerEvent suspected = rm.events(0, 1000).stream()
         .filter(e -> e.type() == EventType.MASS_FAILURE_SUSPECTED).findFirst().orElseThrow();
     assertThat(suspected.detail()).endsWith("releasing one per 10 s");
-    long suspectedAt = mainStart + (suspected.time() - EPOCH_MILLIS) * 1_000_000;
+    long suspectedAt = wall.nanosAt(suspected.time());
     int lostBefore = lost().size();
 
     main.advanceTo(suspectedAt + Duration.ofSeconds(95).toNanos());
@@ -201,7 +181,7 @@ class LossGuardTest {
     registerAll(6, 1);
     main.advance(INTERVAL.multipliedBy(2));
     fakes.get("te-1").health = Health.HUNG;
-    long lastHeard = mainStart + (rm.taskExecutor("te-1").lastHeartbeat() - EPOCH_MILLIS) * 1_000_000;
+    long lastHeard = wall.nanosAt(rm.taskExecutor("te-1").lastHeartbeat());
     main.advanceTo(lastHeard + TIMEOUT.toNanos() - 2 * INTERVAL.toNanos());
     // The main thread stalls for 2 s: more than the 500 ms overload threshold, less than the pause rule's 2.5 s.
     main.freeze(Duration.ofSeconds(2));

@@ -11,11 +11,8 @@ import dev.pulse.rm.store.Mutation;
 import dev.pulse.rm.store.RegistryStore;
 import dev.pulse.rm.store.MemoryRegistryStore;
 import dev.pulse.rm.store.StoredQuarantine;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -34,28 +31,13 @@ class QuarantineTest {
   private static final long EPOCH_MILLIS = 1_800_000_000_000L;
 
   private final ManualMainThreadExecutor main = new ManualMainThreadExecutor();
-  private final long mainStart = main.nanoTime();
   private final FakeTaskExecutors fakes = new FakeTaskExecutors();
   private final RegistryStore store = new MemoryRegistryStore();
   private ResourceManagerCore rm;
   private int instances;
 
-  private final Clock wall = new Clock() {
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(now());
-    }
-  };
+  /** Wall clock that moves with the fake monotonic clock. */
+  private final FollowingClock wall = new FollowingClock(main, EPOCH_MILLIS);
 
   @Test
   void threeLossesWithinTheWindow_quarantineForAMinute_andNoNewAllocationGoesThere() {
@@ -88,9 +70,9 @@ class QuarantineTest {
     register("te-1", 2);
     long until = rm.taskExecutor("te-1").quarantinedUntil();
 
-    main.advanceTo(mainStart + (until - 1 - EPOCH_MILLIS) * 1_000_000);
+    main.advanceTo(wall.nanosAt(until - 1));
     assertThat(rm.taskExecutor("te-1").state()).isEqualTo("QUARANTINED");
-    main.advanceTo(mainStart + (until - EPOCH_MILLIS) * 1_000_000);
+    main.advanceTo(wall.nanosAt(until));
 
     assertThat(lastOfType(EventType.TASK_EXECUTOR_RELEASED_FROM_QUARANTINE).detail())
         .isEqualTo("its quarantine ended");
@@ -122,7 +104,7 @@ class QuarantineTest {
     flap("te-1", 3, Duration.ofSeconds(5));
     flap("te-1", 3, Duration.ofSeconds(5)); // three more losses while quarantined
     long firstUntil = lastOfType(EventType.TASK_EXECUTOR_QUARANTINED).time() + 60_000;
-    main.advanceTo(mainStart + (firstUntil - EPOCH_MILLIS) * 1_000_000);
+    main.advanceTo(wall.nanosAt(firstUntil));
 
     assertThat(types()).filteredOn(t -> t == EventType.TASK_EXECUTOR_QUARANTINED).hasSize(2);
     assertThat(types()).doesNotContain(EventType.TASK_EXECUTOR_RELEASED_FROM_QUARANTINE);
@@ -192,7 +174,7 @@ class QuarantineTest {
     assertThat(rm.taskExecutor("te-1").state()).isEqualTo("QUARANTINED");
     assertThat(rm.taskExecutor("te-1").quarantinedUntil()).isEqualTo(until);
     assertThat(rm.overviewSnapshot().slotsFree()).isZero();
-    main.advanceTo(mainStart + (until - EPOCH_MILLIS) * 1_000_000);
+    main.advanceTo(wall.nanosAt(until));
     assertThat(rm.taskExecutor("te-1").state()).isEqualTo("ACTIVE");
   }
 
@@ -213,7 +195,7 @@ class QuarantineTest {
   // ------------------------------------------------------------------ helpers
 
   private long now() {
-    return EPOCH_MILLIS + (main.nanoTime() - mainStart) / 1_000_000;
+    return wall.millis();
   }
 
   private void start() {

@@ -13,11 +13,7 @@ import dev.pulse.rm.store.StoredAllocation;
 import dev.pulse.rm.store.StoredEvent;
 import dev.pulse.rm.store.StoredState;
 import dev.pulse.rm.store.StoredTaskExecutor;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +32,6 @@ class ResourceManagerCoreRulesTest {
   private static final long EPOCH_MILLIS = 1_800_000_000_000L;
 
   private final ManualMainThreadExecutor main = new ManualMainThreadExecutor();
-  private final long mainStart = main.nanoTime();
   private final FakeTaskExecutors fakes = new FakeTaskExecutors();
   private final List<String> heard = new ArrayList<>();
   private final List<ResourceManagerEvent> published = new ArrayList<>();
@@ -48,22 +43,7 @@ class ResourceManagerCoreRulesTest {
         }
       });
   /** Wall clock that moves with the fake monotonic clock. */
-  private final Clock wall = new Clock() {
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(EPOCH_MILLIS + (main.nanoTime() - mainStart) / 1_000_000);
-    }
-  };
+  private final FollowingClock wall = new FollowingClock(main, EPOCH_MILLIS);
   private ResourceManagerCore rm = new ResourceManagerCore(new FencingToken("rm-test", 7),
       HeartbeatConfig.of(INTERVAL, TIMEOUT), main, wall, fakes, listeners, HeartbeatMetrics.NONE);
 
