@@ -39,7 +39,7 @@
  *   the registry store after a restart, not registered again yet: not alive, slots not offered);
  *   lastHeartbeat 0 before the first heartbeat
  *
- * GET /v1/taskexecutors?offset=&limit=&sort=&filter=&state=
+ * GET /v1/taskexecutors?offset=&amp;limit=&amp;sort=&amp;filter=&amp;state=
  *                                       200 {"taskExecutors": [one page], "total", "matched", "offset",
  *                                           "states": {state: count}, "now"}: cut on the event loop from one
  *                                           snapshot (TaskExecutorPage); without these parameters, the list above
