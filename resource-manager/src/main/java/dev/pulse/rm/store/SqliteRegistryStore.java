@@ -10,7 +10,6 @@ import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,12 +23,6 @@ import org.slf4j.LoggerFactory;
  * same thread between two batches, so it sees a committed state. With {@link StoreConfig.Sync#NORMAL} a
  * commit survives a crash of the process (WAL, no fsync per commit); with {@link StoreConfig.Sync#FULL}
  * also a power loss.
- *
- * <p>Commits are at least {@link #COMMIT_SPACING_NANOS} apart: a write that arrives sooner after the last
- * commit waits for the rest of that spacing, together with every write that arrives meanwhile. Under load
- * this turns thousands of small commits a second (each rewriting whole pages into the log) into at most a
- * thousand bigger ones, which leaves the CPU to the heartbeat sender; an isolated write is committed at
- * once.
  *
  * <p>A commit that fails breaks the store: that batch and every later write fail with a
  * {@link StoreException} (logged once, as an ERROR); the process should stop rather than acknowledge what
@@ -51,9 +44,6 @@ import org.slf4j.LoggerFactory;
 public final class SqliteRegistryStore implements RegistryStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(SqliteRegistryStore.class);
-
-  /** Least time between the starts of two commits (1 ms): at most a thousand commits a second. */
-  static final long COMMIT_SPACING_NANOS = 1_000_000;
 
   private final StoreDirectory directory;
   private final StoreConfig.Sync sync;
@@ -178,18 +168,12 @@ public final class SqliteRegistryStore implements RegistryStore {
   private void run() {
     List<Request> batch = new ArrayList<>();
     boolean stopping = false;
-    long lastCommit = System.nanoTime() - COMMIT_SPACING_NANOS;
     while (!stopping) {
       try {
         batch.add(queue.take());
       } catch (InterruptedException e) {
         continue; // only close() ends this thread, after committing what is queued
       }
-      long wait;
-      while ((wait = lastCommit + COMMIT_SPACING_NANOS - System.nanoTime()) > 0) {
-        LockSupport.parkNanos(wait); // gather what arrives meanwhile into the same commit
-      }
-      lastCommit = System.nanoTime();
       queue.drainTo(batch);
       int start = 0;
       for (int i = 0; i < batch.size(); i++) {
