@@ -499,7 +499,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       CompletableFuture<List<Allocation>> result) {
     for (int i = 0; i < reserved.size(); i++) {
       Allocation a = reserved.get(i);
-      if (slots.release(a.allocationId()) != null && asks != null && !asks.get(i).isCompletedExceptionally()) {
+      if (slots.release(a.allocationId(), main.nanoTime()) != null && asks != null
+          && !asks.get(i).isCompletedExceptionally()) {
         freeOnTaskExecutor(a, "allocation for job " + jobId + " was undone");
       }
     }
@@ -523,7 +524,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     if (a.state() == Allocation.State.PENDING) {
       throw new IllegalStateException("allocation " + allocationId + " is still being created; release it once created");
     }
-    slots.release(allocationId);
+    slots.release(allocationId, main.nanoTime());
     refreshOverview();
     persist.write(new Mutation.RemoveAllocation(allocationId));
     event(EventType.ALLOCATION_RELEASED, a.taskExecutorId(), allocationId, a.jobId(), null, 0,

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -16,6 +17,10 @@ import java.util.function.Supplier;
  *
  * <p>Pure bookkeeping, no I/O: the {@link ResourceManagerCore} asks task executors and calls this.
  * Reservations are all-or-nothing: {@link #reserve} either takes all the slots asked for or none.
+ *
+ * <p>Cost: a reservation of k slots costs O(k log n) for n task executors (an index of the offered ones
+ * ordered by free slots), a release O(log n), a task executor's free-slot count O(1); nothing scans every
+ * task executor (this runs on the main thread, between heartbeat ticks).
  *
  * <p>Thread-safety: none; confined to the resource manager's main thread.
  */
@@ -26,7 +31,30 @@ final class SlotManager {
     String allocationId;
     /** Monotonic time the task executor confirmed the allocation; 0 while pending. */
     long confirmedAtNanos;
+    /** The allocation last released from this slot, which the task executor may still report for a while. */
+    String releasedAllocationId;
+    long releasedAtNanos;
   }
+
+  /** One task executor's slots and how many of them are free. */
+  private static final class Table {
+    final String taskExecutorId;
+    final Slot[] slots;
+    int free;
+
+    Table(String taskExecutorId, int slots) {
+      this.taskExecutorId = taskExecutorId;
+      this.slots = new Slot[slots];
+      for (int i = 0; i < slots; i++) {
+        this.slots[i] = new Slot();
+      }
+      this.free = slots;
+    }
+  }
+
+  /** Most free slots first, then by id: the order {@link #reserve} spreads over. */
+  private static final Comparator<Table> MOST_FREE_FIRST =
+      Comparator.comparingInt((Table t) -> -t.free).thenComparing(t -> t.taskExecutorId);
 
   /** What a slot report changed. */
   record Reconciliation(List<ReportedSlot> orphans, List<Allocation> lost) {
@@ -37,7 +65,9 @@ final class SlotManager {
     }
   }
 
-  private final Map<String, Slot[]> tables = new HashMap<>();
+  private final Map<String, Table> tables = new HashMap<>();
+  /** The tables whose free slots are offered (neither recovering nor quarantined), most free first. */
+  private final TreeSet<Table> offered = new TreeSet<>(MOST_FREE_FIRST);
   /** Task executors restored from the store that have not registered again: their slots are not offered. */
   private final Set<String> recovering = new HashSet<>();
   /**
@@ -53,13 +83,11 @@ final class SlotManager {
     if (tables.containsKey(taskExecutorId)) {
       throw new IllegalStateException(taskExecutorId + " already has slots");
     }
-    Slot[] table = new Slot[slots];
-    for (int i = 0; i < slots; i++) {
-      table[i] = new Slot();
-    }
+    Table table = new Table(taskExecutorId, slots);
     tables.put(taskExecutorId, table);
     totalSlots += slots;
     freeSlots += quarantined.contains(taskExecutorId) ? 0 : slots;
+    reindex(table);
   }
 
   /**
@@ -72,6 +100,7 @@ final class SlotManager {
     recovering.add(taskExecutorId);
     totalSlots -= slots;
     freeSlots -= quarantined.contains(taskExecutorId) ? 0 : slots;
+    reindex(tables.get(taskExecutorId));
   }
 
   /**
@@ -81,26 +110,23 @@ final class SlotManager {
    * @return false (and nothing changed) if its task executor is unknown or the slot is out of range or taken
    */
   boolean restore(Allocation a, long confirmedAtNanos) {
-    Slot[] table = tables.get(a.taskExecutorId());
-    if (table == null || a.slotIndex() < 0 || a.slotIndex() >= table.length
-        || table[a.slotIndex()].allocationId != null || allocations.containsKey(a.allocationId())) {
+    Table table = tables.get(a.taskExecutorId());
+    if (table == null || a.slotIndex() < 0 || a.slotIndex() >= table.slots.length
+        || table.slots[a.slotIndex()].allocationId != null || allocations.containsKey(a.allocationId())) {
       return false;
     }
-    Slot slot = table[a.slotIndex()];
-    slot.allocationId = a.allocationId();
-    slot.confirmedAtNanos = confirmedAtNanos;
+    take(table, a.slotIndex(), a.allocationId(), confirmedAtNanos);
     allocations.put(a.allocationId(), a.withState(Allocation.State.ALLOCATED));
-    if (offered(a.taskExecutorId())) {
-      freeSlots--;
-    }
     return true;
   }
 
   /** A recovering task executor registered again: its slots are counted and its free ones offered. */
   void recovered(String taskExecutorId) {
     if (recovering.remove(taskExecutorId)) {
-      totalSlots += tables.get(taskExecutorId).length;
-      freeSlots += quarantined.contains(taskExecutorId) ? 0 : freeSlots(taskExecutorId);
+      Table table = tables.get(taskExecutorId);
+      totalSlots += table.slots.length;
+      freeSlots += quarantined.contains(taskExecutorId) ? 0 : table.free;
+      reindex(table);
     }
   }
 
@@ -116,6 +142,29 @@ final class SlotManager {
     boolean isOffered = tables.containsKey(taskExecutorId) && offered(taskExecutorId);
     if (wasOffered != isOffered) {
       freeSlots += (isOffered ? 1 : -1) * freeSlots(taskExecutorId);
+      reindex(tables.get(taskExecutorId));
+    }
+  }
+
+  /** Puts {@code table} in the offered index, or takes it out, as {@link #offered(String)} says now. */
+  private void reindex(Table table) {
+    if (offered(table.taskExecutorId)) {
+      offered.add(table);
+    } else {
+      offered.remove(table);
+    }
+  }
+
+  /** Gives a free slot of {@code table} to an allocation, keeping the free counts and the index right. */
+  private void take(Table table, int index, String allocationId, long confirmedAtNanos) {
+    boolean indexed = offered.remove(table);
+    Slot slot = table.slots[index];
+    slot.allocationId = allocationId;
+    slot.confirmedAtNanos = confirmedAtNanos;
+    table.free--;
+    if (indexed) {
+      freeSlots--;
+      offered.add(table);
     }
   }
 
@@ -126,21 +175,20 @@ final class SlotManager {
 
   /** Removes the task executor's slots; returns the allocations (pending or not) that were on them. */
   List<Allocation> removeTaskExecutor(String taskExecutorId) {
-    Slot[] table = tables.remove(taskExecutorId);
+    Table table = tables.remove(taskExecutorId);
     if (table == null) {
       return List.of();
     }
+    boolean wasOffered = offered.remove(table);
     boolean counted = !recovering.remove(taskExecutorId);
-    boolean offered = counted && !quarantined.contains(taskExecutorId);
     List<Allocation> removed = new ArrayList<>();
-    for (Slot slot : table) {
-      if (slot.allocationId == null) {
-        freeSlots -= offered ? 1 : 0;
-      } else {
+    for (Slot slot : table.slots) {
+      if (slot.allocationId != null) {
         removed.add(allocations.remove(slot.allocationId));
       }
     }
-    totalSlots -= counted ? table.length : 0;
+    freeSlots -= wasOffered ? table.free : 0;
+    totalSlots -= counted ? table.slots.length : 0;
     return removed;
   }
 
@@ -155,29 +203,31 @@ final class SlotManager {
     if (count > freeSlots) {
       return null;
     }
-    List<String> candidates = new ArrayList<>(tables.keySet());
-    candidates.removeAll(recovering);
-    candidates.removeAll(quarantined);
-    candidates.sort(Comparator.comparingInt((String te) -> -freeSlots(te)).thenComparing(te -> te));
+    // Round-robin over the task executors in "most free first" order: the first pass takes one slot from
+    // each, the next one more from those that still have one. No task executor past the first count ones
+    // in that order can be reached, so only those are taken out of the index.
+    List<Table> candidates = new ArrayList<>(Math.min(count, offered.size()));
+    for (Table t : offered) {
+      if (candidates.size() == count || t.free == 0) {
+        break;
+      }
+      candidates.add(t);
+    }
     List<Allocation> reserved = new ArrayList<>(count);
     while (reserved.size() < count) {
       boolean progressed = false;
-      for (String te : candidates) {
+      for (Table t : candidates) {
         if (reserved.size() == count) {
           break;
         }
-        Slot[] table = tables.get(te);
-        for (int i = 0; i < table.length; i++) {
-          if (table[i].allocationId == null) {
-            Allocation a = new Allocation(newAllocationId.get(), jobId, te, i, Allocation.State.PENDING, createdAt);
-            table[i].allocationId = a.allocationId();
-            table[i].confirmedAtNanos = 0;
-            allocations.put(a.allocationId(), a);
-            freeSlots--;
-            reserved.add(a);
-            progressed = true;
-            break;
-          }
+        int i = firstFree(t);
+        if (i >= 0) {
+          Allocation a = new Allocation(newAllocationId.get(), jobId, t.taskExecutorId, i, Allocation.State.PENDING,
+              createdAt);
+          take(t, i, a.allocationId(), 0);
+          allocations.put(a.allocationId(), a);
+          reserved.add(a);
+          progressed = true;
         }
       }
       if (!progressed) {
@@ -185,6 +235,15 @@ final class SlotManager {
       }
     }
     return reserved;
+  }
+
+  private static int firstFree(Table t) {
+    for (int i = 0; i < t.slots.length; i++) {
+      if (t.slots[i].allocationId == null) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Marks a pending allocation as held by its task executor. */
@@ -195,21 +254,36 @@ final class SlotManager {
     }
     Allocation confirmed = a.withState(Allocation.State.ALLOCATED);
     allocations.put(allocationId, confirmed);
-    tables.get(a.taskExecutorId())[a.slotIndex()].confirmedAtNanos = nowNanos;
+    tables.get(a.taskExecutorId()).slots[a.slotIndex()].confirmedAtNanos = nowNanos;
     return confirmed;
   }
 
   /** Frees the allocation's slot; returns the allocation, or {@code null} if unknown. */
   Allocation release(String allocationId) {
+    return release(allocationId, 0);
+  }
+
+  /**
+   * Frees the allocation's slot at {@code nowNanos} (monotonic): for a grace period after that, a report
+   * that the task executor still holds it there is not an orphan (the request to free it may be on its
+   * way). Returns the allocation, or {@code null} if unknown.
+   */
+  Allocation release(String allocationId, long nowNanos) {
     Allocation a = allocations.remove(allocationId);
     if (a == null) {
       return null;
     }
-    Slot slot = tables.get(a.taskExecutorId())[a.slotIndex()];
+    Table table = tables.get(a.taskExecutorId());
+    boolean indexed = offered.remove(table);
+    Slot slot = table.slots[a.slotIndex()];
     slot.allocationId = null;
     slot.confirmedAtNanos = 0;
-    if (offered(a.taskExecutorId())) {
+    slot.releasedAllocationId = allocationId;
+    slot.releasedAtNanos = nowNanos;
+    table.free++;
+    if (indexed) {
       freeSlots++;
+      offered.add(table);
     }
     return a;
   }
@@ -225,10 +299,11 @@ final class SlotManager {
    * </ul>
    */
   Reconciliation reconcile(String taskExecutorId, List<ReportedSlot> report, long nowNanos, long graceNanos) {
-    Slot[] table = tables.get(taskExecutorId);
-    if (table == null) {
+    Table t = tables.get(taskExecutorId);
+    if (t == null) {
       return Reconciliation.NONE;
     }
+    Slot[] table = t.slots;
     List<ReportedSlot> orphans = List.of();
     List<Allocation> lost = List.of();
     boolean[] reported = new boolean[table.length];
@@ -238,7 +313,8 @@ final class SlotManager {
       }
       reported[r.index()] = true;
       Slot slot = table[r.index()];
-      if (!r.isFree() && !r.allocationId().equals(slot.allocationId)) {
+      if (!r.isFree() && !r.allocationId().equals(slot.allocationId)
+          && !(r.allocationId().equals(slot.releasedAllocationId) && nowNanos - slot.releasedAtNanos < graceNanos)) {
         orphans = append(orphans, r);
       }
       if (isLost(slot, r.isFree() ? null : r.allocationId(), nowNanos, graceNanos)) {
@@ -293,21 +369,12 @@ final class SlotManager {
   }
 
   int slots(String taskExecutorId) {
-    Slot[] table = tables.get(taskExecutorId);
-    return table == null ? 0 : table.length;
+    Table table = tables.get(taskExecutorId);
+    return table == null ? 0 : table.slots.length;
   }
 
   int freeSlots(String taskExecutorId) {
-    Slot[] table = tables.get(taskExecutorId);
-    if (table == null) {
-      return 0;
-    }
-    int free = 0;
-    for (Slot s : table) {
-      if (s.allocationId == null) {
-        free++;
-      }
-    }
-    return free;
+    Table table = tables.get(taskExecutorId);
+    return table == null ? 0 : table.free;
   }
 }

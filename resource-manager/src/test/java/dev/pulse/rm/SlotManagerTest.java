@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pulse.rm.Allocation.State;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -294,5 +298,127 @@ class SlotManagerTest {
     assertThat(slots.reconcile("te-a", List.of(), 1 + GRACE, GRACE).lost())
         .extracting(Allocation::allocationId).containsExactlyElementsOf(expected);
     assertThat(slots.freeSlots()).isEqualTo(5);
+  }
+
+  @Test
+  void reconcile_aJustReleasedAllocationStillReported_isNoOrphanUntilTheGraceHasPassed() {
+    slots.addTaskExecutor("te-a", 1);
+    slots.reserve("job-1", 1, CREATED_AT, ids);
+    slots.confirm("a1", 1);
+    slots.release("a1", 5_000); // the request to free it is on its way to the task executor
+    List<ReportedSlot> stillHeld = List.of(new ReportedSlot(0, "a1", "job-1"));
+
+    assertThat(slots.reconcile("te-a", stillHeld, 5_000 + GRACE - 1, GRACE)).isSameAs(SlotManager.Reconciliation.NONE);
+    assertThat(slots.reconcile("te-a", stillHeld, 5_000 + GRACE, GRACE).orphans()).containsExactly(stillHeld.get(0));
+    // Another allocation id in that slot is an orphan at once.
+    ReportedSlot other = new ReportedSlot(0, "zz", "job-9");
+    assertThat(slots.reconcile("te-a", List.of(other), 5_001, GRACE).orphans()).containsExactly(other);
+  }
+
+  /**
+   * Random reserve/release/confirm/quarantine/removal sequences, each reservation checked against a naive
+   * model of the rule written here (sort every offered task executor by free slots, most first, ties by
+   * id; one slot per task executor per round, lowest free index first) and every count against the
+   * model's. Seeded; the seed is in the failure message.
+   */
+  @Test
+  void reserve_matchesANaiveModelOfTheRule_overRandomSequences() {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    Map<String, String[]> model = new HashMap<>(); // te -> allocation id per slot (null = free)
+    List<String> quarantinedInModel = new ArrayList<>();
+    for (int step = 0; step < 2_000; step++) {
+      int op = random.nextInt(10);
+      String te = "te-" + random.nextInt(12);
+      if (op == 0 && !model.containsKey(te)) {
+        int n = 1 + random.nextInt(4);
+        slots.addTaskExecutor(te, n);
+        model.put(te, new String[n]);
+      } else if (op == 1 && model.containsKey(te) && random.nextInt(4) == 0) {
+        slots.removeTaskExecutor(te);
+        model.remove(te);
+      } else if (op == 2) {
+        boolean quarantine = random.nextBoolean();
+        slots.setQuarantined(te, quarantine);
+        quarantinedInModel.remove(te);
+        if (quarantine) {
+          quarantinedInModel.add(te);
+        }
+      } else if (op <= 6) {
+        int count = 1 + random.nextInt(5);
+        List<String> expected = naiveReserve(model, quarantinedInModel, count);
+        List<Allocation> reserved = slots.reserve("job", count, CREATED_AT, ids);
+        assertThat(reserved == null ? null : placed(reserved)).as("seed %d, step %d", seed, step)
+            .isEqualTo(expected);
+        if (reserved != null) {
+          for (Allocation a : reserved) {
+            model.get(a.taskExecutorId())[a.slotIndex()] = a.allocationId();
+          }
+        }
+      } else {
+        List<Allocation> all = slots.allocations(null);
+        if (!all.isEmpty()) {
+          Allocation a = all.get(random.nextInt(all.size()));
+          slots.release(a.allocationId(), step);
+          model.get(a.taskExecutorId())[a.slotIndex()] = null;
+        }
+      }
+      int free = 0;
+      int total = 0;
+      for (Map.Entry<String, String[]> e : model.entrySet()) {
+        int teFree = 0;
+        for (String held : e.getValue()) {
+          teFree += held == null ? 1 : 0;
+        }
+        assertThat(slots.freeSlots(e.getKey())).as("seed %d, step %d", seed, step).isEqualTo(teFree);
+        free += quarantinedInModel.contains(e.getKey()) ? 0 : teFree;
+        total += e.getValue().length;
+      }
+      assertThat(slots.freeSlots()).as("seed %d, step %d", seed, step).isEqualTo(free);
+      assertThat(slots.totalSlots()).as("seed %d, step %d", seed, step).isEqualTo(total);
+    }
+  }
+
+  /** The rule as stated, the slow way: "te/index" for each slot it would take, or null if too few are free. */
+  private static List<String> naiveReserve(Map<String, String[]> model, List<String> quarantined, int count) {
+    List<String> order = new ArrayList<>(model.keySet());
+    order.removeAll(quarantined);
+    Map<String, Integer> free = new HashMap<>();
+    for (String te : order) {
+      int n = 0;
+      for (String held : model.get(te)) {
+        n += held == null ? 1 : 0;
+      }
+      free.put(te, n);
+    }
+    if (free.values().stream().mapToInt(Integer::intValue).sum() < count) {
+      return null;
+    }
+    order.sort(Comparator.comparing((String te) -> -free.get(te)).thenComparing(te -> te));
+    Map<String, boolean[]> taken = new HashMap<>();
+    for (String te : order) {
+      boolean[] t = new boolean[model.get(te).length];
+      for (int i = 0; i < t.length; i++) {
+        t[i] = model.get(te)[i] != null;
+      }
+      taken.put(te, t);
+    }
+    List<String> result = new ArrayList<>();
+    while (result.size() < count) {
+      for (String te : order) {
+        if (result.size() == count) {
+          break;
+        }
+        boolean[] t = taken.get(te);
+        for (int i = 0; i < t.length; i++) {
+          if (!t[i]) {
+            t[i] = true;
+            result.add(te + "/" + i);
+            break;
+          }
+        }
+      }
+    }
+    return result;
   }
 }
