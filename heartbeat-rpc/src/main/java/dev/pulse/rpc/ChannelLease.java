@@ -47,6 +47,14 @@ public final class ChannelLease implements AutoCloseable {
     channel.resetConnectBackoff();
   }
 
+  /**
+   * Starts connecting now if the channel is idle (gRPC channels otherwise connect on their first call), so
+   * that the first call finds the connection made or under way. Does not wait.
+   */
+  public void connectNow() {
+    channel.getState(true);
+  }
+
   ManagedChannel managedChannel() {
     return channel;
   }

@@ -64,6 +64,9 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
         (te, report) -> heartbeatReceiver.heartbeatFrom(ProtoConversions.toDomain(report)), mainThread)
         .create(ResourceId.of(registration.resourceId()), registration.instanceId(), registration.address());
     ChannelLease lease = channels.acquire(registration.address());
+    // Connect while the registration (or, after a restart, the rest of the start-up) goes on: the first
+    // heartbeat request, or the call that asks a recovering task executor to re-sync, then finds it made.
+    lease.connectNow();
     TaskExecutorIdentity identity = TaskExecutorIdentity.newBuilder()
         .setResourceId(registration.resourceId())
         .setInstanceId(registration.instanceId())
