@@ -45,6 +45,8 @@ final class SlotManager {
    * free slots are not in {@link #freeSlots()}.
    */
   private final Set<String> quarantined = new HashSet<>();
+  /** Registered task executors an administrator drains: their slots are counted but not offered. */
+  private final Set<String> draining = new HashSet<>();
   private final Map<String, Allocation> allocations = new LinkedHashMap<>();
   private int totalSlots;
   private int freeSlots;
@@ -119,9 +121,26 @@ final class SlotManager {
     }
   }
 
-  /** Whether the free slots of a registered task executor are offered: neither recovering nor quarantined. */
+  /**
+   * Drains a registered task executor: from now on none of its slots is offered (its allocations stay until they
+   * are moved or released). Lasts until it leaves or is lost. Returns false if it is unknown.
+   */
+  boolean drain(String taskExecutorId) {
+    if (!tables.containsKey(taskExecutorId)) {
+      return false;
+    }
+    boolean wasOffered = offered(taskExecutorId);
+    draining.add(taskExecutorId);
+    if (wasOffered) {
+      freeSlots -= freeSlots(taskExecutorId);
+    }
+    return true;
+  }
+
+  /** Whether the free slots of a registered task executor are offered: not recovering, quarantined or drained. */
   private boolean offered(String taskExecutorId) {
-    return !recovering.contains(taskExecutorId) && !quarantined.contains(taskExecutorId);
+    return !recovering.contains(taskExecutorId) && !quarantined.contains(taskExecutorId)
+        && !draining.contains(taskExecutorId);
   }
 
   /** Removes the task executor's slots; returns the allocations (pending or not) that were on them. */
@@ -131,7 +150,7 @@ final class SlotManager {
       return List.of();
     }
     boolean counted = !recovering.remove(taskExecutorId);
-    boolean offered = counted && !quarantined.contains(taskExecutorId);
+    boolean offered = counted && !quarantined.contains(taskExecutorId) && !draining.remove(taskExecutorId);
     List<Allocation> removed = new ArrayList<>();
     for (Slot slot : table) {
       if (slot.allocationId == null) {
@@ -152,13 +171,16 @@ final class SlotManager {
    *     slots are free
    */
   List<Allocation> reserve(String jobId, int count, long createdAt, Supplier<String> newAllocationId) {
+    return reserve(jobId, count, createdAt, newAllocationId, null);
+  }
+
+  /** As {@link #reserve(String, int, long, Supplier)}, the allocations carrying {@code restart} (may be null). */
+  List<Allocation> reserve(String jobId, int count, long createdAt, Supplier<String> newAllocationId,
+      RestartPolicy restart) {
     if (count > freeSlots) {
       return null;
     }
-    List<String> candidates = new ArrayList<>(tables.keySet());
-    candidates.removeAll(recovering);
-    candidates.removeAll(quarantined);
-    candidates.sort(Comparator.comparingInt((String te) -> -freeSlots(te)).thenComparing(te -> te));
+    List<String> candidates = offeredByMostFree(null);
     List<Allocation> reserved = new ArrayList<>(count);
     while (reserved.size() < count) {
       boolean progressed = false;
@@ -169,7 +191,8 @@ final class SlotManager {
         Slot[] table = tables.get(te);
         for (int i = 0; i < table.length; i++) {
           if (table[i].allocationId == null) {
-            Allocation a = new Allocation(newAllocationId.get(), jobId, te, i, Allocation.State.PENDING, createdAt);
+            Allocation a = new Allocation(newAllocationId.get(), jobId, te, i, Allocation.State.PENDING, createdAt, 1,
+                restart);
             table[i].allocationId = a.allocationId();
             table[i].confirmedAtNanos = 0;
             allocations.put(a.allocationId(), a);
@@ -185,6 +208,44 @@ final class SlotManager {
       }
     }
     return reserved;
+  }
+
+  /**
+   * Places a moving allocation (same id, no slot) in a free slot of the offered task executor with the most free
+   * slots other than {@code excluded}, as {@code PENDING} with attempt {@code attempt}.
+   *
+   * @return the placement, or {@code null} (nothing changed) if no other task executor has a free slot
+   */
+  Allocation place(Allocation moving, String excluded, int attempt) {
+    if (allocations.containsKey(moving.allocationId())) {
+      throw new IllegalStateException("allocation " + moving.allocationId() + " already has a slot");
+    }
+    for (String te : offeredByMostFree(excluded)) {
+      Slot[] table = tables.get(te);
+      for (int i = 0; i < table.length; i++) {
+        if (table[i].allocationId == null) {
+          Allocation a = moving.placedAt(te, i, attempt);
+          table[i].allocationId = a.allocationId();
+          table[i].confirmedAtNanos = 0;
+          allocations.put(a.allocationId(), a);
+          freeSlots--;
+          return a;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The task executors whose slots are offered, except {@code excluded}: most free slots first, then by id. */
+  private List<String> offeredByMostFree(String excluded) {
+    List<String> candidates = new ArrayList<>();
+    for (String te : tables.keySet()) {
+      if (offered(te) && !te.equals(excluded) && freeSlots(te) > 0) {
+        candidates.add(te);
+      }
+    }
+    candidates.sort(Comparator.comparingInt((String te) -> -freeSlots(te)).thenComparing(te -> te));
+    return candidates;
   }
 
   /** Marks a pending allocation as held by its task executor. */
