@@ -31,6 +31,7 @@ class AllocationRestartTest {
   private static final Duration BACKOFF = Duration.ofSeconds(2);
   private static final Duration DEADLINE = Duration.ofSeconds(30);
   private static final long EPOCH_MILLIS = 1_800_000_000_000L;
+  private static final long MILLI = 1_000_000;
 
   private final ManualMainThreadExecutor main = new ManualMainThreadExecutor();
   private final FakeTaskExecutors fakes = new FakeTaskExecutors();
@@ -329,6 +330,81 @@ class AllocationRestartTest {
         .isEqualTo(1000);
   }
 
+  // ------------------------------------------------------------------ durability
+
+  @Test
+  void pendingMove_survivesARestart_withItsAttemptAndWhatIsLeftOfItsBackoff() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    long lostAt = crash("te-1");
+    main.advance(Duration.ofMillis(500));
+
+    restart();
+    register("te-2", 1); // alive: it registers again at once
+
+    assertThat(rm.allocations("job-a")).singleElement().satisfies(w -> {
+      assertThat(w.state()).isEqualTo(Allocation.State.PENDING);
+      assertThat(w.attempt()).isEqualTo(2);
+      assertThat(w.restart()).isEqualTo(a.restart());
+    });
+    main.advanceTo(lostAt + BACKOFF.toNanos() - MILLI); // the stored start of the move is in wall-clock ms
+    assertThat(fakes.get("te-2").callsStartingWith("requestSlot")).isEmpty();
+    main.advanceTo(lostAt + BACKOFF.toNanos() + MILLI);
+    assertThat(rm.allocations("job-a")).singleElement().satisfies(m -> {
+      assertThat(m.taskExecutorId()).isEqualTo("te-2");
+      assertThat(m.state()).isEqualTo(Allocation.State.ALLOCATED);
+      assertThat(m.attempt()).isEqualTo(2);
+    });
+  }
+
+  @Test
+  void attemptBudget_survivesARestart_andSoDoesTheFailure() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(2, BACKOFF, DEADLINE)).get(0);
+    crash("te-1");
+    main.advance(BACKOFF);
+    FakeTaskExecutors.Fake holder = fakes.get("te-2");
+    assertThat(holder.slotAllocations[0]).isEqualTo(a.allocationId());
+
+    restart();
+    registerHolding("te-2", holder);
+    register("te-3", 1);
+    assertThat(rm.allocations("job-a")).singleElement().extracting(Allocation::attempt).isEqualTo(2);
+    crash("te-2");
+    main.advance(DEADLINE);
+
+    assertThat(last(EventType.ALLOCATION_FAILED).reason()).isEqualTo(LossReason.ATTEMPTS_EXHAUSTED);
+    assertThat(fakes.get("te-3").callsStartingWith("requestSlot")).isEmpty();
+    restart();
+    assertThat(rm.failures("job-a")).singleElement().satisfies(f -> {
+      assertThat(f.allocation().allocationId()).isEqualTo(a.allocationId());
+      assertThat(f.reason()).isEqualTo(LossReason.ATTEMPTS_EXHAUSTED);
+      assertThat(f.lastTaskExecutorId()).isEqualTo("te-2");
+    });
+    assertThat(rm.allocations("job-a")).isEmpty();
+  }
+
+  @Test
+  void deadline_runsOnThroughARestart() {
+    register("te-1", 1);
+    register("te-2", 1);
+    allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE));
+    allocate("job-filler", 1, null);
+    FakeTaskExecutors.Fake filler = fakes.get("te-2");
+    long lostAt = crash("te-1");
+    main.advance(Duration.ofSeconds(10));
+
+    restart();
+    registerHolding("te-2", filler);
+    main.advanceTo(lostAt + DEADLINE.toNanos() - MILLI);
+    assertThat(published).noneMatch(e -> e.type() == EventType.ALLOCATION_FAILED);
+    main.advanceTo(lostAt + DEADLINE.toNanos() + MILLI);
+
+    assertThat(last(EventType.ALLOCATION_FAILED).reason()).isEqualTo(LossReason.NO_SLOT_BEFORE_DEADLINE);
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private ResourceManagerCore start(List<StoredQuarantine> quarantines) {
@@ -344,6 +420,26 @@ class AllocationRestartTest {
     return new ResourceManagerCore(new FencingToken("rm-test", state.epoch()), HeartbeatConfig.of(INTERVAL, TIMEOUT),
         main, wall, fakes, List.of(new RecordingListener(heard), events), HeartbeatMetrics.NONE, store, state,
         TIMEOUT);
+  }
+
+  /** The resource manager's process ends (nothing more is written) and a new one opens the same store. */
+  private void restart() {
+    rm.close();
+    main.runPending();
+    registrationIds.clear();
+    rm = start(List.of());
+  }
+
+  /** A task executor that ran through a restart registers again (same instance) with what {@code before} holds. */
+  private void registerHolding(String id, FakeTaskExecutors.Fake before) {
+    SlotReport report = before.report();
+    RegistrationResult result = rm.register(new TaskExecutorRegistration(id, before.registration.instanceId(),
+        before.registration.address(), before.slotAllocations.length, report));
+    FakeTaskExecutors.Fake now = fakes.get(id);
+    System.arraycopy(before.slotAllocations, 0, now.slotAllocations, 0, before.slotAllocations.length);
+    System.arraycopy(before.slotJobs, 0, now.slotJobs, 0, before.slotJobs.length);
+    registrationIds.put(id, result.registrationId());
+    rm.slotReport(id, result.registrationId(), report);
   }
 
   private void register(String id, int slots) {
