@@ -110,6 +110,22 @@ final class InProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
   }
 
   @Override
+  public synchronized void stop() {
+    beforeFault.run();
+    if (mainThread == null) {
+      return;
+    }
+    faults.clear(); // its goodbye must get through
+    if (link != null) {
+      link.heal();
+    }
+    mainThread.resume();
+    taskExecutor.close();
+    mainThread.close();
+    mainThread = null;
+  }
+
+  @Override
   public synchronized void restart() {
     kill();
     faults.clear();

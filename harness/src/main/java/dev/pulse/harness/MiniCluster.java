@@ -301,6 +301,29 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   /**
+   * Waits for the allocation to move to another task executor ({@code ALLOCATION_MOVED}, SPEC 10), as {@link
+   * #awaitEvent(EventType, Predicate, Duration)} does: the event's task executor is the new one, its detail names
+   * the old one and the attempt.
+   *
+   * @throws AssertionError if it does not move within {@code timeout}
+   */
+  public ResourceManagerEvent awaitMove(String allocationId, Duration timeout) {
+    Objects.requireNonNull(allocationId, "allocationId");
+    return awaitEvent(EventType.ALLOCATION_MOVED, e -> allocationId.equals(e.allocationId()), timeout);
+  }
+
+  /**
+   * Waits for the allocation to fail for good ({@code ALLOCATION_FAILED}, SPEC 10): the event's reason is {@code
+   * ATTEMPTS_EXHAUSTED} or {@code NO_SLOT_BEFORE_DEADLINE}.
+   *
+   * @throws AssertionError if it does not fail within {@code timeout}
+   */
+  public ResourceManagerEvent awaitFailure(String allocationId, Duration timeout) {
+    Objects.requireNonNull(allocationId, "allocationId");
+    return awaitEvent(EventType.ALLOCATION_FAILED, e -> allocationId.equals(e.allocationId()), timeout);
+  }
+
+  /**
    * Waits until the resource manager has {@code count} task executors registered.
    *
    * @throws IllegalStateException if it does not within {@code timeout}

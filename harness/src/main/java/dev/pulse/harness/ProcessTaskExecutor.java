@@ -132,6 +132,15 @@ final class ProcessTaskExecutor implements TaskExecutorNode, AutoCloseable {
     }
   }
 
+  /** SIGTERM (it says goodbye); returns once the process is gone. */
+  @Override
+  public synchronized void stop() {
+    beforeFault.run();
+    if (isRunning()) {
+      process.close();
+    }
+  }
+
   @Override
   public synchronized void restart() {
     kill();

@@ -6,6 +6,7 @@ import dev.pulse.proto.v1.AllocationEvent;
 import dev.pulse.proto.v1.ReleaseAllocationRequest;
 import dev.pulse.proto.v1.SlotPoolGrpc;
 import dev.pulse.proto.v1.WatchAllocationsRequest;
+import dev.pulse.rm.RestartPolicy;
 import dev.pulse.rpc.ChannelLease;
 import dev.pulse.rpc.ChannelPool;
 import io.grpc.Context;
@@ -43,6 +44,23 @@ public final class SlotPoolClient {
     try (ChannelLease lease = channels.acquire(address)) {
       return SlotPoolGrpc.newBlockingStub(lease.channel()).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
           .allocateSlots(AllocateSlotsRequest.newBuilder().setJobId(jobId).setSlots(slots).build())
+          .getAllocationsList();
+    }
+  }
+
+  /**
+   * Allocates {@code slots} slots for {@code jobId}, all or nothing, each placed again on another task executor
+   * when its own is lost or leaves, as {@code restart} says (SPEC 10).
+   */
+  public List<Allocation> allocate(String jobId, int slots, RestartPolicy restart) {
+    dev.pulse.proto.v1.RestartPolicy wire = dev.pulse.proto.v1.RestartPolicy.newBuilder()
+        .setMaxAttempts(restart.maxAttempts())
+        .setBackoffMillis(restart.backoff().toMillis())
+        .setDeadlineMillis(restart.deadline().toMillis())
+        .build();
+    try (ChannelLease lease = channels.acquire(address)) {
+      return SlotPoolGrpc.newBlockingStub(lease.channel()).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+          .allocateSlots(AllocateSlotsRequest.newBuilder().setJobId(jobId).setSlots(slots).setRestart(wire).build())
           .getAllocationsList();
     }
   }

@@ -31,6 +31,12 @@ public interface TaskExecutorNode {
   void kill();
 
   /**
+   * Ends it gracefully: it tells the resource manager it leaves ({@code DISCONNECTED}) and exits; a child
+   * process gets SIGTERM. Returns once it is gone; {@link #restart()} starts it again.
+   */
+  void stop();
+
+  /**
    * Starts a new instance with the same resource id (and the same port where it is free), after a
    * {@link #kill()} if it still runs. The resource manager loses the old instance as {@code RESTARTED}
    * and registers the new one, provided the new instance answers before the old one is found

@@ -101,6 +101,9 @@ public final class WireValidation {
     if (r.getSlots() < 1 || r.getSlots() > Limits.MAX_TASK_SLOTS) {
       throw invalid("slots", "must be between 1 and " + Limits.MAX_TASK_SLOTS + ", was " + r.getSlots());
     }
+    if (r.hasRestart() && !r.getRestart().hasMaxAttempts()) {
+      throw invalid("restart.max_attempts", "missing");
+    }
   }
 
   public static void check(ReleaseAllocationRequest r) {

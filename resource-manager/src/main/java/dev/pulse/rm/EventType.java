@@ -15,5 +15,15 @@ public enum EventType {
   /** A resource id lost too often within the window gets no new allocation until its quarantine ends. */
   TASK_EXECUTOR_QUARANTINED,
   /** A quarantine ended, or an administrator lifted it. */
-  TASK_EXECUTOR_RELEASED_FROM_QUARANTINE
+  TASK_EXECUTOR_RELEASED_FROM_QUARANTINE,
+  /**
+   * An allocation with a {@link RestartPolicy} runs on another task executor now (same allocation id): its
+   * task executor was lost, left or was drained. The event's task executor is the new one; the detail names both.
+   */
+  ALLOCATION_MOVED,
+  /**
+   * An allocation with a {@link RestartPolicy} failed for good ({@link LossReason#ATTEMPTS_EXHAUSTED} or
+   * {@link LossReason#NO_SLOT_BEFORE_DEADLINE}): terminal, never placed again.
+   */
+  ALLOCATION_FAILED
 }

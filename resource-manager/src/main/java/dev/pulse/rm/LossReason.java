@@ -1,9 +1,10 @@
 package dev.pulse.rm;
 
 /**
- * Why a task executor, or an allocation on it, was lost: a closed list, and every loss carries one.
- * {@link #DROPPED_BY_TASK_EXECUTOR} applies to allocations only; the others to a task executor and to
- * every allocation it held.
+ * Why a task executor, or an allocation on it, was lost or failed: a closed list, and every loss and failure
+ * carries one. {@link #DROPPED_BY_TASK_EXECUTOR} applies to lost allocations only, {@link #ATTEMPTS_EXHAUSTED}
+ * and {@link #NO_SLOT_BEFORE_DEADLINE} to failed ones ({@code ALLOCATION_FAILED}, SPEC 10); the others to a task
+ * executor and to every allocation it held.
  */
 public enum LossReason {
   /** Nothing heard from it for {@code heartbeat.timeout}. */
@@ -23,10 +24,25 @@ public enum LossReason {
    * Known from the registry store after a resource manager restart, it did not register again within
    * {@code resourcemanager.recovery.timeout}.
    */
-  RECOVERY_TIMEOUT;
+  RECOVERY_TIMEOUT,
+  /**
+   * Allocations with a {@link RestartPolicy} only: its task executor was lost (not gracefully) while it was on
+   * its last attempt, so it failed instead of being placed again.
+   */
+  ATTEMPTS_EXHAUSTED,
+  /**
+   * Allocations with a {@link RestartPolicy} only: no other task executor had a free slot for it within the
+   * policy's deadline after its task executor was lost.
+   */
+  NO_SLOT_BEFORE_DEADLINE;
 
   /** Whether a whole task executor can be lost for this reason (and not only one allocation). */
   public boolean appliesToTaskExecutors() {
-    return this != DROPPED_BY_TASK_EXECUTOR;
+    return this != DROPPED_BY_TASK_EXECUTOR && !failsAllocations();
+  }
+
+  /** Whether this is why an allocation failed for good ({@code ALLOCATION_FAILED}) rather than was lost. */
+  public boolean failsAllocations() {
+    return this == ATTEMPTS_EXHAUSTED || this == NO_SLOT_BEFORE_DEADLINE;
   }
 }

@@ -270,14 +270,40 @@ public final class ResourceManager implements AutoCloseable {
     return onMainThread(() -> core().allocate(jobId, slots)).thenCompose(f -> f);
   }
 
+  /**
+   * As {@link #allocateSlots(String, int)}; with a {@code restart} policy (may be {@code null}) each allocation is
+   * placed on another task executor when its own is lost or leaves, and fails for good ({@code ALLOCATION_FAILED})
+   * when its attempts or its deadline run out (SPEC 10).
+   */
+  public CompletableFuture<List<Allocation>> allocateSlots(String jobId, int slots, RestartPolicy restart) {
+    return onMainThread(() -> core().allocate(jobId, slots, restart)).thenCompose(f -> f);
+  }
+
   /** Releases an allocation; {@link UnknownAllocationException} if there is none with that id. */
   public CompletableFuture<Void> releaseAllocation(String allocationId) {
     return onCore(c -> c.release(allocationId)).thenCompose(f -> f);
   }
 
-  /** Allocations of {@code jobId}, or of every job when it is {@code null}. */
+  /**
+   * Allocations of {@code jobId}, or of every job when it is {@code null}: placed, being placed, and moving ones
+   * waiting for a slot ({@code PENDING}, no task executor).
+   */
   public CompletableFuture<List<Allocation>> allocations(String jobId) {
     return onCore(c -> c.allocations(jobId));
+  }
+
+  /** The kept terminal failures ({@code ALLOCATION_FAILED}) of {@code jobId}, or of every job, oldest first. */
+  public CompletableFuture<List<AllocationFailure>> allocationFailures(String jobId) {
+    return onCore(c -> c.failures(jobId));
+  }
+
+  /**
+   * Drains a registered task executor: its slots are no longer offered, and its allocations with a restart policy
+   * move elsewhere without counting an attempt. Completes with how many began to move, or -1 if it is not
+   * registered.
+   */
+  public CompletableFuture<Integer> drainTaskExecutor(String taskExecutorId) {
+    return onCore(c -> c.drain(taskExecutorId));
   }
 
   /**

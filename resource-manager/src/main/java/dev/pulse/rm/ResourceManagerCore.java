@@ -133,6 +133,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   /** Silent task executors at the last full census, for {@link #lossGuardStatus()}. */
   private int lastSilentCount;
   private final QuarantineHandler quarantine;
+  private final Relocations relocations;
   private volatile LossGuardStatus lossGuardStatus = LossGuardStatus.NONE;
   private volatile Overview overview;
   private boolean closed;
@@ -186,6 +187,36 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
           public void changed() {
             refreshOverview();
             refreshStatus();
+            relocations.slotsFreed(); // a quarantine that ended offers slots again
+          }
+        });
+    this.relocations = new Relocations(slots, main, wallClock, persist, heartbeatConfig.interval(),
+        new Relocations.Core() {
+          @Override
+          public CompletableFuture<Void> ask(Allocation placement) {
+            return ResourceManagerCore.this.ask(placement);
+          }
+
+          @Override
+          public void free(Allocation placement, String cause) {
+            freeOnTaskExecutor(placement, cause);
+          }
+
+          @Override
+          public void event(EventType type, String te, Allocation a, LossReason reason, String detail,
+              String previousTaskExecutorId) {
+            ResourceManagerCore.this.event(type, te, a.allocationId(), a.jobId(), reason, 0, detail, a,
+                previousTaskExecutorId);
+          }
+
+          @Override
+          public void notifyListeners(Consumer<ResourceManagerListener> call) {
+            ResourceManagerCore.this.notifyListeners(call);
+          }
+
+          @Override
+          public void changed() {
+            refreshOverview();
           }
         });
     this.recoveryTimeout = recoveryTimeout;
@@ -217,10 +248,13 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     long kept = 0;
     for (StoredAllocation stored : state.allocations()) {
       Allocation a = new Allocation(stored.allocationId(), stored.jobId(), stored.taskExecutorId(),
-          stored.slotIndex(), Allocation.State.ALLOCATED, stored.createdAt());
+          stored.slotIndex(), Allocation.State.ALLOCATED, stored.createdAt(), Math.max(1, stored.attempts()),
+          Relocations.policy(stored));
       if (Allocation.State.ALLOCATED.name().equals(stored.state())
           && slots.restore(a, confirmedAt == 0 ? -1 : confirmedAt)) {
         kept++;
+      } else if (relocations.restore(stored)) {
+        continue; // moving (still to be placed) or failed (kept for the job's view)
       } else {
         LOG.info("Dropping stored allocation {} of job {} ({}): it was never acknowledged", stored.allocationId(),
             stored.jobId(), stored.state());
@@ -358,6 +392,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     refreshOverview();
     TaskExecutorInfo info = info(r);
     notifyListeners(l -> l.taskExecutorRegistered(info));
+    relocations.slotsFreed();
   }
 
   /** A task executor's slot report outside a heartbeat ({@code SendSlotReport}); the first one confirms. */
@@ -393,6 +428,14 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   // ------------------------------------------------------------------ allocations
 
   CompletableFuture<List<Allocation>> allocate(String jobId, int count) {
+    return allocate(jobId, count, null);
+  }
+
+  /**
+   * Allocates {@code count} slots for {@code jobId}, all or nothing; with a {@code restart} policy each is placed
+   * again when its task executor goes (SPEC 10), else a loss is reported and it is gone.
+   */
+  CompletableFuture<List<Allocation>> allocate(String jobId, int count, RestartPolicy restart) {
     checkOpen();
     String problem = ResourceId.validate(jobId);
     if (problem != null) {
@@ -401,7 +444,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     if (count < 1 || count > 1_000_000) {
       throw new IllegalArgumentException("slots: must be between 1 and 1000000, was " + count);
     }
-    List<Allocation> reserved = slots.reserve(jobId, count, wallClock.millis(), () -> UUID.randomUUID().toString());
+    List<Allocation> reserved = slots.reserve(jobId, count, wallClock.millis(), () -> UUID.randomUUID().toString(),
+        restart);
     if (reserved == null) {
       throw new NotEnoughSlotsException(count, slots.freeSlots());
     }
@@ -424,8 +468,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   }
 
   private static Mutation stored(Allocation a, Allocation.State state) {
-    return new Mutation.PutAllocation(new StoredAllocation(a.allocationId(), a.jobId(), a.taskExecutorId(),
-        a.slotIndex(), state.name(), a.createdAt(), 1, null));
+    return Relocations.stored(a, state.name(), a.taskExecutorId(), null, 0, null);
   }
 
   private CompletableFuture<Void> ask(Allocation a) {
@@ -505,6 +548,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       }
     }
     refreshOverview();
+    relocations.slotsFreed();
     Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
         ? c.getCause() : failure;
     LOG.info("Allocation of {} slot(s) for job {} failed and was undone: {}", reserved.size(), jobId, cause.toString());
@@ -514,9 +558,16 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
         () -> result.completeExceptionally(failed), t -> result.completeExceptionally(failed));
   }
 
-  /** Releases an allocation; the returned future completes once the release is durable. */
+  /** Releases an allocation (also one that is moving); the returned future completes once the release is durable. */
   CompletableFuture<Void> release(String allocationId) {
     checkOpen();
+    if (relocations.isMoving(allocationId)) {
+      relocations.release(allocationId);
+      CompletableFuture<Void> released = new CompletableFuture<>();
+      persist.then(List.of(), () -> released.complete(null), released::completeExceptionally);
+      relocations.slotsFreed();
+      return released;
+    }
     Allocation a = slots.allocation(allocationId);
     if (a == null) {
       throw new UnknownAllocationException(allocationId);
@@ -534,6 +585,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       freeOnTaskExecutor(a, "released by its job");
       released.complete(null);
     }, released::completeExceptionally);
+    relocations.slotsFreed();
     return released;
   }
 
@@ -638,16 +690,22 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       r.connection.disconnect(reason, detail).whenComplete((v, t) -> r.connection.close());
     }
     for (Allocation a : lost) {
-      if (a.state() == Allocation.State.ALLOCATED) {
+      if (Relocations.relocates(a, reason)) {
+        relocations.taskExecutorGone(a, reason); // moved (stored as MOVING) or failed (stored as FAILED)
+      } else if (a.state() == Allocation.State.ALLOCATED) {
         String why = "task executor " + taskExecutorId + " lost: " + reason;
         event(EventType.ALLOCATION_LOST, taskExecutorId, a.allocationId(), a.jobId(), reason, 0, why, a);
         notifyListeners(l -> l.allocationLost(a, reason, why));
+      } else {
+        relocations.placementGone(a); // a moving allocation that was being placed there looks elsewhere
       }
     }
     event(EventType.TASK_EXECUTOR_LOST, taskExecutorId, null, null, reason, slotsReleased, detail);
     notifyListeners(l -> l.taskExecutorLost(taskExecutorId, reason, detail));
     for (Allocation a : lost) {
-      persist.write(new Mutation.RemoveAllocation(a.allocationId()));
+      if (!relocations.keepsStored(a.allocationId())) {
+        persist.write(new Mutation.RemoveAllocation(a.allocationId()));
+      }
     }
     persist.write(new Mutation.RemoveTaskExecutor(taskExecutorId));
     quarantine.lost(taskExecutorId, reason);
@@ -874,6 +932,38 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     return quarantine.lift(taskExecutorId);
   }
 
+  // ------------------------------------------------------------------ drain
+
+  /**
+   * An administrator drains a registered task executor: none of its slots is offered any more (until it leaves or
+   * is lost), and each of its allocations with a {@link RestartPolicy} is freed there and moved to another task
+   * executor without counting an attempt. Allocations without a policy stay until their job releases them.
+   *
+   * @return how many allocations began to move, or -1 if the task executor is not registered
+   */
+  int drain(String taskExecutorId) {
+    checkOpen();
+    Registered r = registry.get(taskExecutorId);
+    if (r == null || !r.confirmed) {
+      return -1;
+    }
+    slots.drain(taskExecutorId);
+    int moving = 0;
+    for (Allocation a : slots.allocations(null)) {
+      if (a.taskExecutorId().equals(taskExecutorId) && a.restart() != null
+          && a.state() == Allocation.State.ALLOCATED) {
+        slots.release(a.allocationId());
+        relocations.drained(a);
+        persist.then(List.of(), () -> freeOnTaskExecutor(a, "its task executor is drained; it moves elsewhere"));
+        moving++;
+      }
+    }
+    LOG.info("Task executor {} is drained: its slots are no longer offered; {} allocation(s) move elsewhere",
+        taskExecutorId, moving);
+    refreshOverview();
+    return moving;
+  }
+
   // ------------------------------------------------------------------ HeartbeatListener
 
   @Override
@@ -954,6 +1044,9 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
       notifyListeners(l -> l.allocationLost(a, LossReason.DROPPED_BY_TASK_EXECUTOR, why));
     }
     refreshOverview();
+    if (!result.lost().isEmpty()) {
+      relocations.slotsFreed();
+    }
   }
 
   // ------------------------------------------------------------------ reads
@@ -983,8 +1076,16 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     return r == null || !(r.confirmed || r.recovering) ? null : info(r);
   }
 
+  /** The allocations of {@code jobId} (every job's if {@code null}): placed, being placed, and waiting to move. */
   List<Allocation> allocations(String jobId) {
-    return slots.allocations(jobId);
+    List<Allocation> result = slots.allocations(jobId);
+    result.addAll(relocations.waiting(jobId));
+    return result;
+  }
+
+  /** The kept terminal failures of {@code jobId} (every job's if {@code null}), oldest first. */
+  List<AllocationFailure> failures(String jobId) {
+    return relocations.failures(jobId);
   }
 
   List<ResourceManagerEvent> events(long after, int limit) {
@@ -1039,6 +1140,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     }
     guardTimer.cancel();
     quarantine.close();
+    relocations.close();
     heartbeats.stop();
     for (Registered r : registry.values()) {
       r.connection.close();
@@ -1066,24 +1168,30 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
    */
   private ResourceManagerEvent event(EventType type, String te, String allocationId, String jobId, LossReason reason,
       int slotsReleased, String detail, Allocation changed) {
+    return event(type, te, allocationId, jobId, reason, slotsReleased, detail, changed, null);
+  }
+
+  private ResourceManagerEvent event(EventType type, String te, String allocationId, String jobId, LossReason reason,
+      int slotsReleased, String detail, Allocation changed, String previousTaskExecutorId) {
     ResourceManagerEvent e = events.next(type, te, allocationId, jobId, reason, slotsReleased, detail);
     persist.then(List.of(new Mutation.AppendEvent(new StoredEvent(e.seq(), e.time(), type.name(), te, allocationId,
         jobId, reason == null ? null : reason.name(), slotsReleased, detail))), () -> {
           events.publish(e);
           callListeners(l -> l.onEvent(e));
           if (changed != null) {
-            allocationChanged(e, changed);
+            allocationChanged(e, changed, previousTaskExecutorId);
           }
         });
     return e;
   }
 
-  private void allocationChanged(ResourceManagerEvent e, Allocation a) {
+  private void allocationChanged(ResourceManagerEvent e, Allocation a, String previousTaskExecutorId) {
     List<Consumer<AllocationUpdate>> list = watchers.get(a.jobId());
     if (list == null) {
       return;
     }
-    AllocationUpdate update = new AllocationUpdate(e.seq(), e.type(), a, e.reason(), e.time(), e.detail());
+    AllocationUpdate update = new AllocationUpdate(e.seq(), e.type(), a, e.reason(), e.time(), e.detail(),
+        previousTaskExecutorId);
     for (Consumer<AllocationUpdate> w : List.copyOf(list)) {
       try {
         w.accept(update);

@@ -20,6 +20,18 @@ public interface ResourceManagerListener {
    */
   default void allocationLost(Allocation allocation, LossReason reason, String detail) {}
 
+  /**
+   * An allocation with a {@link RestartPolicy} runs on another task executor now: {@code allocation} is at its new
+   * place (same id), {@code fromTaskExecutorId} is the one it left.
+   */
+  default void allocationMoved(Allocation allocation, String fromTaskExecutorId) {}
+
+  /**
+   * An allocation with a {@link RestartPolicy} failed for good: {@code reason} is {@link
+   * LossReason#ATTEMPTS_EXHAUSTED} or {@link LossReason#NO_SLOT_BEFORE_DEADLINE}. It is never placed again.
+   */
+  default void allocationFailed(Allocation allocation, LossReason reason, String detail) {}
+
   /** Every event appended to the log, including those above. */
   default void onEvent(ResourceManagerEvent event) {}
 }

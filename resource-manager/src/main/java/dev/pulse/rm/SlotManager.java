@@ -75,6 +75,8 @@ final class SlotManager {
    * free slots are not in {@link #freeSlots()}.
    */
   private final Set<String> quarantined = new HashSet<>();
+  /** Registered task executors an administrator drains: their slots are counted but not offered. */
+  private final Set<String> draining = new HashSet<>();
   private final Map<String, Allocation> allocations = new LinkedHashMap<>();
   private int totalSlots;
   private int freeSlots;
@@ -168,9 +170,28 @@ final class SlotManager {
     }
   }
 
-  /** Whether the free slots of a registered task executor are offered: neither recovering nor quarantined. */
+  /**
+   * Drains a registered task executor: from now on none of its slots is offered (its allocations stay until they
+   * are moved or released). Lasts until it leaves or is lost. Returns false if it is unknown.
+   */
+  boolean drain(String taskExecutorId) {
+    Table table = tables.get(taskExecutorId);
+    if (table == null) {
+      return false;
+    }
+    boolean wasOffered = offered(taskExecutorId);
+    draining.add(taskExecutorId);
+    if (wasOffered) {
+      freeSlots -= table.free;
+      reindex(table);
+    }
+    return true;
+  }
+
+  /** Whether the free slots of a registered task executor are offered: not recovering, quarantined or drained. */
   private boolean offered(String taskExecutorId) {
-    return !recovering.contains(taskExecutorId) && !quarantined.contains(taskExecutorId);
+    return !recovering.contains(taskExecutorId) && !quarantined.contains(taskExecutorId)
+        && !draining.contains(taskExecutorId);
   }
 
   /** Removes the task executor's slots; returns the allocations (pending or not) that were on them. */
@@ -181,6 +202,7 @@ final class SlotManager {
     }
     boolean wasOffered = offered.remove(table);
     boolean counted = !recovering.remove(taskExecutorId);
+    draining.remove(taskExecutorId);
     List<Allocation> removed = new ArrayList<>();
     for (Slot slot : table.slots) {
       if (slot.allocationId != null) {
@@ -200,6 +222,12 @@ final class SlotManager {
    *     slots are free
    */
   List<Allocation> reserve(String jobId, int count, long createdAt, Supplier<String> newAllocationId) {
+    return reserve(jobId, count, createdAt, newAllocationId, null);
+  }
+
+  /** As {@link #reserve(String, int, long, Supplier)}, the allocations carrying {@code restart} (may be null). */
+  List<Allocation> reserve(String jobId, int count, long createdAt, Supplier<String> newAllocationId,
+      RestartPolicy restart) {
     if (count > freeSlots) {
       return null;
     }
@@ -223,7 +251,7 @@ final class SlotManager {
         int i = firstFree(t);
         if (i >= 0) {
           Allocation a = new Allocation(newAllocationId.get(), jobId, t.taskExecutorId, i, Allocation.State.PENDING,
-              createdAt);
+              createdAt, 1, restart);
           take(t, i, a.allocationId(), 0);
           allocations.put(a.allocationId(), a);
           reserved.add(a);
@@ -235,6 +263,31 @@ final class SlotManager {
       }
     }
     return reserved;
+  }
+
+  /**
+   * Places a moving allocation (same id, no slot) in a free slot of the offered task executor with the most free
+   * slots other than {@code excluded}, as {@code PENDING} with attempt {@code attempt}.
+   *
+   * @return the placement, or {@code null} (nothing changed) if no other task executor has a free slot
+   */
+  Allocation place(Allocation moving, String excluded, int attempt) {
+    if (allocations.containsKey(moving.allocationId())) {
+      throw new IllegalStateException("allocation " + moving.allocationId() + " already has a slot");
+    }
+    for (Table t : offered) {
+      if (t.free == 0) {
+        break;
+      }
+      if (!t.taskExecutorId.equals(excluded)) {
+        int i = firstFree(t);
+        Allocation a = moving.placedAt(t.taskExecutorId, i, attempt);
+        take(t, i, a.allocationId(), 0);
+        allocations.put(a.allocationId(), a);
+        return a;
+      }
+    }
+    return null;
   }
 
   private static int firstFree(Table t) {

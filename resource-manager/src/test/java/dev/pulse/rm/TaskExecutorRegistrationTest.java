@@ -45,9 +45,12 @@ class TaskExecutorRegistrationTest {
   }
 
   @Test
-  void lossReasons_allButADroppedSlotApplyToTaskExecutors() {
+  void lossReasons_allButADroppedSlotAndTheFailuresApplyToTaskExecutors() {
+    List<LossReason> allocationsOnly = List.of(LossReason.DROPPED_BY_TASK_EXECUTOR, LossReason.ATTEMPTS_EXHAUSTED,
+        LossReason.NO_SLOT_BEFORE_DEADLINE);
     for (LossReason reason : LossReason.values()) {
-      assertThat(reason.appliesToTaskExecutors()).isEqualTo(reason != LossReason.DROPPED_BY_TASK_EXECUTOR);
+      assertThat(reason.appliesToTaskExecutors()).isEqualTo(!allocationsOnly.contains(reason));
+      assertThat(reason.failsAllocations()).isEqualTo(allocationsOnly.indexOf(reason) > 0);
     }
   }
 }

@@ -9,8 +9,10 @@ import dev.pulse.rm.Allocation;
 import dev.pulse.rm.AllocationUpdate;
 import dev.pulse.rm.LossReason;
 import dev.pulse.rm.ReportedSlot;
+import dev.pulse.rm.RestartPolicy;
 import dev.pulse.rm.SlotReport;
 import dev.pulse.rm.TaskExecutorRegistration;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,6 +47,8 @@ final class ProtoConversions {
       case DISCONNECTED -> dev.pulse.proto.v1.LossReason.LOSS_REASON_DISCONNECTED;
       case DROPPED_BY_TASK_EXECUTOR -> dev.pulse.proto.v1.LossReason.LOSS_REASON_DROPPED_BY_TASK_EXECUTOR;
       case RECOVERY_TIMEOUT -> dev.pulse.proto.v1.LossReason.LOSS_REASON_RECOVERY_TIMEOUT;
+      case ATTEMPTS_EXHAUSTED -> dev.pulse.proto.v1.LossReason.LOSS_REASON_ATTEMPTS_EXHAUSTED;
+      case NO_SLOT_BEFORE_DEADLINE -> dev.pulse.proto.v1.LossReason.LOSS_REASON_NO_SLOT_BEFORE_DEADLINE;
     };
   }
 
@@ -52,9 +56,10 @@ final class ProtoConversions {
     dev.pulse.proto.v1.Allocation.Builder b = dev.pulse.proto.v1.Allocation.newBuilder()
         .setAllocationId(a.allocationId())
         .setJobId(a.jobId())
-        .setTaskExecutorId(a.taskExecutorId());
+        .setTaskExecutorId(a.taskExecutorId() == null ? "" : a.taskExecutorId())
+        .setAttempt(a.attempt());
     if (a.slotIndex() >= 0) {
-      b.setSlotIndex(a.slotIndex()); // -1: a replayed event whose slot is no longer known
+      b.setSlotIndex(a.slotIndex()); // -1: no slot (failed), or a replayed event whose slot is no longer known
     }
     return b.build();
   }
@@ -64,6 +69,8 @@ final class ProtoConversions {
       case ALLOCATION_CREATED -> AllocationEventType.ALLOCATION_EVENT_TYPE_ALLOCATED;
       case ALLOCATION_LOST -> AllocationEventType.ALLOCATION_EVENT_TYPE_LOST;
       case ALLOCATION_RELEASED -> AllocationEventType.ALLOCATION_EVENT_TYPE_RELEASED;
+      case ALLOCATION_MOVED -> AllocationEventType.ALLOCATION_EVENT_TYPE_MOVED;
+      case ALLOCATION_FAILED -> AllocationEventType.ALLOCATION_EVENT_TYPE_FAILED;
       default -> AllocationEventType.ALLOCATION_EVENT_TYPE_UNSPECIFIED;
     };
     return AllocationEvent.newBuilder()
@@ -73,6 +80,14 @@ final class ProtoConversions {
         .setReason(toProto(u.reason()))
         .setTimeEpochMillis(u.time())
         .setDetail(u.detail())
+        .setFromTaskExecutorId(u.previousTaskExecutorId() == null ? "" : u.previousTaskExecutorId())
         .build();
+  }
+
+  /** The request's restart policy, or {@code null} if it has none (checked on the wire already). */
+  static RestartPolicy toDomain(dev.pulse.proto.v1.RestartPolicy p) {
+    return new RestartPolicy(p.getMaxAttempts(),
+        p.hasBackoffMillis() ? Duration.ofMillis(p.getBackoffMillis()) : RestartPolicy.DEFAULT_BACKOFF,
+        p.hasDeadlineMillis() ? Duration.ofMillis(p.getDeadlineMillis()) : RestartPolicy.DEFAULT_DEADLINE);
   }
 }

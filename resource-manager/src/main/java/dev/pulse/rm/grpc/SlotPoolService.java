@@ -8,6 +8,7 @@ import dev.pulse.proto.v1.ReleaseAllocationResponse;
 import dev.pulse.proto.v1.SlotPoolGrpc;
 import dev.pulse.proto.v1.WatchAllocationsRequest;
 import dev.pulse.rm.ResourceManager;
+import dev.pulse.rm.RestartPolicy;
 import dev.pulse.rpc.WireValidation;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -18,8 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * {@code SlotPool}: what job masters and clients call to get slots and to hear when they lose them.
  * Allocations are all or nothing ({@code RESOURCE_EXHAUSTED} when too few slots are free).
- * {@code WatchAllocations} streams a job's ALLOCATED, RELEASED and LOST events until the client
- * cancels; updates are sent from the resource manager's main thread, one at a time.
+ * A request may carry a restart policy (SPEC 10). {@code WatchAllocations} streams a job's ALLOCATED,
+ * RELEASED, LOST, MOVED and FAILED events until the client cancels; updates are sent from the resource manager's main thread, one at a time.
  */
 public final class SlotPoolService extends SlotPoolGrpc.SlotPoolImplBase {
 
@@ -33,7 +34,9 @@ public final class SlotPoolService extends SlotPoolGrpc.SlotPoolImplBase {
   public void allocateSlots(AllocateSlotsRequest request, StreamObserver<AllocateSlotsResponse> observer) {
     ResourceManagerGatewayService.answer(observer, () -> {
       WireValidation.check(request);
-      return resourceManager.allocateSlots(request.getJobId(), request.getSlots());
+      // An out-of-range value throws IllegalArgumentException naming the field: INVALID_ARGUMENT.
+      RestartPolicy restart = request.hasRestart() ? ProtoConversions.toDomain(request.getRestart()) : null;
+      return resourceManager.allocateSlots(request.getJobId(), request.getSlots(), restart);
     }, allocations -> {
       AllocateSlotsResponse.Builder response = AllocateSlotsResponse.newBuilder();
       allocations.forEach(a -> response.addAllocations(ProtoConversions.toProto(a)));

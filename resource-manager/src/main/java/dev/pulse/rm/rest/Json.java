@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import dev.pulse.rm.Allocation;
+import dev.pulse.rm.LossReason;
+import dev.pulse.rm.RestartPolicy;
 import dev.pulse.rm.ResourceManagerEvent;
 import dev.pulse.rm.TaskExecutorInfo;
 import dev.pulse.rm.metrics.HeartbeatHistory;
@@ -26,6 +29,7 @@ final class Json {
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .addModule(new SimpleModule().addSerializer(RestartPolicy.class, new RestartPolicyJson.Writer()))
       .build();
 
   private Json() {}
@@ -38,6 +42,20 @@ final class Json {
 
   /** {@code {"allocations": [...]}}. */
   record AllocationList(List<Allocation> allocations) {}
+
+  /**
+   * {@code GET /v1/jobs/{jobId}}: the job's allocations (placed, being placed, waiting to move), the attempts its
+   * allocations with a restart policy have used (first placements included, failed ones too) and its terminal
+   * failures, oldest first.
+   */
+  record JobView(String jobId, List<Allocation> allocations, int attemptsUsed, List<FailureView> failures) {}
+
+  /** One terminal failure ({@code ALLOCATION_FAILED}) in a {@link JobView}. */
+  record FailureView(String allocationId, String lastTaskExecutorId, LossReason reason, int attempt,
+      RestartPolicy restart, long time, String detail) {}
+
+  /** {@code POST /v1/taskexecutors/{id}/drain}: how many allocations began to move. */
+  record Drained(String taskExecutorId, int moving) {}
 
   /**
    * {@code GET /v1/heartbeats/summary}: the heartbeat settings, the server's clock (epoch ms) and the last few

@@ -6,7 +6,10 @@ import static io.netty.handler.codec.http.HttpMethod.POST;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.rm.Allocation;
+import dev.pulse.rm.AllocationFailure;
 import dev.pulse.rm.ResourceManager;
+import dev.pulse.rm.RestartPolicy;
 import dev.pulse.rm.metrics.HeartbeatHistory;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
 import dev.pulse.rm.store.StoreException;
@@ -18,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -36,7 +40,8 @@ final class ResourceManagerApi {
   /** Most events one {@code GET /v1/events} returns; ask again with the last {@code seq} for more. */
   static final int MAX_EVENTS_PER_PAGE = 1000;
 
-  private static final String ALLOCATION_BODY = "{\"jobId\": \"<id>\", \"slots\": <positive integer>}";
+  private static final String ALLOCATION_BODY = "{\"jobId\": \"<id>\", \"slots\": <positive integer>[, \"restart\": "
+      + RestartPolicyJson.FORM + "]}";
 
   private static final String BACKUP_BODY = "nothing, or {\"path\": \"<absolute file name>\"}";
   private static final DateTimeFormatter BACKUP_TIME =
@@ -65,11 +70,13 @@ final class ResourceManagerApi {
         .route(GET, "/v1/taskexecutors", whileRunning(this::taskExecutors))
         .route(GET, "/v1/taskexecutors/{id}", whileRunning(this::taskExecutor))
         .route(DELETE, "/v1/taskexecutors/{id}/quarantine", whileRunning(this::liftQuarantine))
+        .route(POST, "/v1/taskexecutors/{id}/drain", whileRunning(this::drain))
         .route(GET, "/v1/events", whileRunning(this::events))
         .route(GET, "/v1/heartbeats/summary", whileRunning(this::heartbeatSummary))
         .route(GET, "/v1/allocations", whileRunning(this::allocations))
         .route(POST, "/v1/allocations", whileRunning(this::allocate))
         .route(DELETE, "/v1/allocations/{id}", whileRunning(this::release))
+        .route(GET, "/v1/jobs/{jobId}", whileRunning(this::job))
         .route(POST, "/v1/admin/backup", whileRunning(this::backup))
         .route(GET, "/metrics", this::metrics)
         .route(GET, "/healthz", this::health)
@@ -160,7 +167,7 @@ final class ResourceManagerApi {
     JsonNode body = Json.readObject(request.body(), ALLOCATION_BODY);
     for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
       String name = names.next();
-      if (!name.equals("jobId") && !name.equals("slots")) {
+      if (!name.equals("jobId") && !name.equals("slots") && !name.equals("restart")) {
         throw HttpError.badRequest("unknown field '" + name + "'; expected " + ALLOCATION_BODY);
       }
     }
@@ -179,8 +186,43 @@ final class ResourceManagerApi {
     if (!slots.isIntegralNumber() || !slots.canConvertToInt() || slots.intValue() < 1) {
       throw HttpError.badRequest("slots: must be a positive integer, was " + slots);
     }
-    return rm.allocateSlots(jobId.textValue(), slots.intValue())
+    RestartPolicy restart = RestartPolicyJson.read(body.get("restart"));
+    return rm.allocateSlots(jobId.textValue(), slots.intValue(), restart)
         .thenApply(created -> json(HttpResponseStatus.CREATED, new Json.AllocationList(created)));
+  }
+
+  // GET /v1/jobs/{jobId} -> {jobId, allocations, attemptsUsed, failures}; 404 if nothing of the job is known
+  private CompletableFuture<RestResponse> job(RestRequest request, List<String> path) {
+    acceptOnly(request);
+    String jobId = path.get(0);
+    checkId("jobId", jobId);
+    return rm.allocations(jobId).thenCombine(rm.allocationFailures(jobId), (allocations, failures) -> {
+      if (allocations.isEmpty() && failures.isEmpty()) {
+        return RestResponse.error(HttpResponseStatus.NOT_FOUND, "no allocation or failure of job " + jobId
+            + " is known");
+      }
+      int attemptsUsed = 0;
+      for (Allocation a : allocations) {
+        attemptsUsed += a.restart() == null ? 0 : a.attempt();
+      }
+      List<Json.FailureView> failed = new ArrayList<>(failures.size());
+      for (AllocationFailure f : failures) {
+        attemptsUsed += f.allocation().attempt();
+        failed.add(new Json.FailureView(f.allocation().allocationId(), f.lastTaskExecutorId(), f.reason(),
+            f.allocation().attempt(), f.allocation().restart(), f.time(), f.detail()));
+      }
+      return json(HttpResponseStatus.OK, new Json.JobView(jobId, allocations, attemptsUsed, failed));
+    });
+  }
+
+  // POST /v1/taskexecutors/{id}/drain -> 200 {taskExecutorId, moving}; 404 if it is not registered
+  private CompletableFuture<RestResponse> drain(RestRequest request, List<String> path) {
+    acceptOnly(request);
+    String id = path.get(0);
+    checkId("id", id);
+    return rm.drainTaskExecutor(id).thenApply(moving -> moving < 0
+        ? RestResponse.error(HttpResponseStatus.NOT_FOUND, "no task executor " + id + " is registered")
+        : json(HttpResponseStatus.OK, new Json.Drained(id, moving)));
   }
 
   // DELETE /v1/allocations/{id} -> 204; 404 if unknown, 409 while still pending

@@ -56,7 +56,7 @@ final class Router {
     if (allowed.isEmpty()) {
       return CompletableFuture.completedFuture(RestResponse.error(HttpResponseStatus.NOT_FOUND,
           "no such resource: " + request.path() + "; see GET /v1/overview, /v1/taskexecutors, /v1/events, "
-              + "/v1/allocations, /metrics, /healthz"));
+              + "/v1/allocations, /v1/jobs/{jobId}, /metrics, /healthz"));
     }
     String allow = String.join(", ", allowed);
     return CompletableFuture.completedFuture(RestResponse.error(HttpResponseStatus.METHOD_NOT_ALLOWED,

@@ -54,17 +54,28 @@
  *   listed only once the registry store holds it; after a restart the stored tail is served and seq
  *   continues, so after=N never goes back.
  *
- * POST /v1/allocations  {"jobId": "job-1", "slots": 2}
+ * POST /v1/allocations  {"jobId": "job-1", "slots": 2[, "restart": {"maxAttempts": 3, "backoff": "1 s",
+ *                        "deadline": "30 s"}]}
  *                                       201 all slots, or none: 409 too few free, 502 a task executor refused
  *   {"allocations": [{"allocationId": "5f0c...", "jobId": "job-1", "taskExecutorId": "te-1", "slotIndex": 0,
- *     "state": "ALLOCATED", "createdAt": 1800000000000}, ...]}
- *   (SPEC 7's allocationId, taskExecutorId and slotIndex, plus jobId, state and createdAt, so that an
- *   allocation has one shape everywhere)
+ *     "state": "ALLOCATED", "createdAt": 1800000000000, "attempt": 1, "restart": null}, ...]}
+ *   (SPEC 7's allocationId, taskExecutorId and slotIndex, plus jobId, state, createdAt, attempt and restart,
+ *   so that an allocation has one shape everywhere). With "restart" (SPEC 10; RestartPolicyJson), an
+ *   allocation whose task executor goes is placed on another one: ALLOCATION_MOVED, or ALLOCATION_FAILED
  *
  * GET /v1/allocations[?jobId=job-1]     200 {"allocations": [...]} of that job, or of every job;
- *                                       state PENDING while its task executor is being asked
+ *                                       state PENDING while its task executor is being asked, or while a
+ *                                       moved one waits for a slot (taskExecutorId null, slotIndex -1)
  *
- * DELETE /v1/allocations/{id}           204 no body; 404 unknown; 409 still PENDING
+ * DELETE /v1/allocations/{id}           204 no body; 404 unknown; 409 still PENDING (a moving one: 204)
+ *
+ * GET /v1/jobs/{jobId}                  200 {"jobId", "allocations": [...], "attemptsUsed": 4, "failures":
+ *                                           [{"allocationId", "lastTaskExecutorId", "reason", "attempt",
+ *                                           "restart", "time", "detail"}]}; 404 nothing of the job is known
+ *
+ * POST /v1/taskexecutors/{id}/drain     200 {"taskExecutorId", "moving": 2}: its slots are no longer offered,
+ *                                       its allocations with a restart policy move (not counted); 404 not
+ *                                       registered
  *
  * POST /v1/admin/backup [{"path": "/abs/file.db"}]
  *                                       200 {"path": "..."} once a consistent copy of the registry store is

@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
  * <p>Schema version {@value #SCHEMA_VERSION}: {@code meta} (one row: schema version, resource manager id,
  * epoch counter, last event sequence number), {@code allocations}, {@code task_executors},
  * {@code events} (the newest {@link MemoryRegistryStore#EVENT_TAIL}, by sequence number) and
- * {@code quarantines} (loss histories, SPEC 11; new in version 2). A store of version 1 is migrated when
- * opened: the new table is created empty and the version raised, in the transaction that takes the epoch.
+ * {@code quarantines} (loss histories, SPEC 11; new in version 2). Version 3 adds each allocation's restart
+ * policy, when it began to move and why it failed (SPEC 10). An older store is migrated when opened, in the
+ * transaction that takes the epoch: new tables are created empty, new columns added with their defaults (no
+ * policy, not moving), and the version raised.
  *
  * <p>Not thread-safe: used by {@link SqliteRegistryStore#open} and then by the store thread only.
  */
@@ -34,17 +36,23 @@ final class SqliteTables implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(SqliteTables.class);
 
-  static final int SCHEMA_VERSION = 2;
+  static final int SCHEMA_VERSION = 3;
   static final String DATABASE_FILE = "registry.db";
   /** How often the {@link WalCheckpointer} is asked to copy the log back (a commit is a few pages). */
   static final int COMMITS_PER_CHECKPOINT = 100;
+
+  /** The allocation columns added in version 3, in this order (after the older ones). */
+  private static final String[] ALLOCATION_COLUMNS_3_DDL = {
+      "max_attempts INTEGER NOT NULL DEFAULT 0", "backoff_ms INTEGER NOT NULL DEFAULT 0",
+      "deadline_ms INTEGER NOT NULL DEFAULT 0", "moving_since INTEGER NOT NULL DEFAULT 0", "failure_reason TEXT"};
+  private static final String ALLOCATION_COLUMNS_3 = ", " + String.join(", ", ALLOCATION_COLUMNS_3_DDL);
 
   private static final String[] SCHEMA = {
       "CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), schema_version INTEGER NOT NULL,"
           + " resource_manager_id TEXT NOT NULL, epoch INTEGER NOT NULL, last_event_seq INTEGER NOT NULL)",
       "CREATE TABLE IF NOT EXISTS allocations (allocation_id TEXT PRIMARY KEY, job_id TEXT,"
           + " task_executor_id TEXT, slot_index INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL,"
-          + " attempts INTEGER NOT NULL, last_loss_reason TEXT)",
+          + " attempts INTEGER NOT NULL, last_loss_reason TEXT" + ALLOCATION_COLUMNS_3 + ")",
       "CREATE TABLE IF NOT EXISTS task_executors (resource_id TEXT PRIMARY KEY, instance_id TEXT, address TEXT,"
           + " slots INTEGER NOT NULL, registered_at INTEGER NOT NULL)",
       "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, type TEXT,"
@@ -118,12 +126,17 @@ final class SqliteTables implements AutoCloseable {
               + ", written by a newer Pulse; this one reads up to " + SCHEMA_VERSION);
         }
         if (version < SCHEMA_VERSION) {
-          // The tables new since that version were created above, empty; nothing else changed.
+          // The tables new since that version were created above, empty; columns are added below.
           migrated = version;
         }
         id = meta.getString(2);
         epoch = meta.getLong(3) + 1;
         lastEventSeq = meta.getLong(4);
+      }
+      if (migrated != 0 && migrated < 3) {
+        for (String column : ALLOCATION_COLUMNS_3_DDL) {
+          statement.execute("ALTER TABLE allocations ADD COLUMN " + column);
+        }
       }
       statement.executeUpdate("UPDATE meta SET epoch = " + epoch + ", schema_version = " + SCHEMA_VERSION);
       StoredState state = new StoredState(id, epoch, readAllocations(statement), readTaskExecutors(statement),
@@ -158,6 +171,11 @@ final class SqliteTables implements AutoCloseable {
       putAllocation.setLong(6, a.createdAt());
       putAllocation.setInt(7, a.attempts());
       putAllocation.setString(8, a.lastLossReason());
+      putAllocation.setInt(9, a.maxAttempts());
+      putAllocation.setLong(10, a.backoffMillis());
+      putAllocation.setLong(11, a.deadlineMillis());
+      putAllocation.setLong(12, a.movingSince());
+      putAllocation.setString(13, a.failureReason());
       putAllocation.executeUpdate();
     } else if (mutation instanceof Mutation.RemoveAllocation r) {
       removeAllocation.setString(1, r.allocationId());
@@ -261,7 +279,7 @@ final class SqliteTables implements AutoCloseable {
   }
 
   private void prepare() throws SQLException {
-    putAllocation = connection.prepareStatement("INSERT OR REPLACE INTO allocations VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    putAllocation = connection.prepareStatement("INSERT OR REPLACE INTO allocations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     removeAllocation = connection.prepareStatement("DELETE FROM allocations WHERE allocation_id = ?");
     putTaskExecutor = connection.prepareStatement("INSERT OR REPLACE INTO task_executors VALUES (?, ?, ?, ?, ?)");
     removeTaskExecutor = connection.prepareStatement("DELETE FROM task_executors WHERE resource_id = ?");
@@ -276,10 +294,12 @@ final class SqliteTables implements AutoCloseable {
   private static List<StoredAllocation> readAllocations(Statement statement) throws SQLException {
     List<StoredAllocation> result = new ArrayList<>();
     try (ResultSet rows = statement.executeQuery("SELECT allocation_id, job_id, task_executor_id, slot_index,"
-        + " state, created_at, attempts, last_loss_reason FROM allocations ORDER BY rowid")) {
+        + " state, created_at, attempts, last_loss_reason, max_attempts, backoff_ms, deadline_ms, moving_since,"
+        + " failure_reason FROM allocations ORDER BY rowid")) {
       while (rows.next()) {
         result.add(new StoredAllocation(rows.getString(1), rows.getString(2), rows.getString(3), rows.getInt(4),
-            rows.getString(5), rows.getLong(6), rows.getInt(7), rows.getString(8)));
+            rows.getString(5), rows.getLong(6), rows.getInt(7), rows.getString(8), rows.getInt(9), rows.getLong(10),
+            rows.getLong(11), rows.getLong(12), rows.getString(13)));
       }
     }
     return result;

@@ -29,10 +29,13 @@ import dev.pulse.proto.v1.SlotState;
 import dev.pulse.proto.v1.SlotStatus;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
 import dev.pulse.proto.v1.WatchAllocationsRequest;
+import dev.pulse.rm.Allocation;
+import dev.pulse.rm.AllocationUpdate;
 import dev.pulse.rm.EventType;
 import dev.pulse.rm.LossReason;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerEvent;
+import dev.pulse.rm.RestartPolicy;
 import dev.pulse.rm.server.ResourceManagerServer;
 import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcServer;
@@ -136,6 +139,59 @@ class ResourceManagerGrpcTest {
     assertThat(watched.get(1).getType()).isEqualTo(AllocationEventType.ALLOCATION_EVENT_TYPE_LOST);
     assertThat(watched.get(1).getReason()).isEqualTo(dev.pulse.proto.v1.LossReason.LOSS_REASON_UNREACHABLE);
     assertThat(rm.overview().taskExecutors()).isZero();
+  }
+
+  @Test
+  void restartPolicy_overSlotPool_theWatchCarriesTheFailure_andABadPolicyIsRefusedNamingTheField() {
+    String teAddress = startTaskExecutor("te-1", "instance-1");
+    accepted = ResourceManagerGatewayGrpc.newBlockingStub(channel)
+        .registerTaskExecutor(RegisterTaskExecutorRequest.newBuilder()
+            .setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId("te-1").setInstanceId("instance-1"))
+            .setRpcAddress(teAddress).setNumberOfSlots(2).setSlotReport(report()).build()).getFencingToken();
+    await().atMost(Duration.ofSeconds(10)).until(() -> rm.taskExecutor("te-1").join()
+        .map(te -> te.state().equals("ACTIVE")).orElse(false));
+    assertThatThrownBy(() -> SlotPoolGrpc.newBlockingStub(channel).allocateSlots(AllocateSlotsRequest.newBuilder()
+        .setJobId("job-1").setSlots(1).setRestart(dev.pulse.proto.v1.RestartPolicy.newBuilder().setMaxAttempts(0))
+        .build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).startsWith("restart.maxAttempts: ");
+        });
+    assertThatThrownBy(() -> SlotPoolGrpc.newBlockingStub(channel).allocateSlots(AllocateSlotsRequest.newBuilder()
+        .setJobId("job-1").setSlots(1).setRestart(dev.pulse.proto.v1.RestartPolicy.newBuilder()).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).startsWith("restart.max_attempts: missing"));
+
+    AllocateSlotsResponse allocated = SlotPoolGrpc.newBlockingStub(channel).allocateSlots(AllocateSlotsRequest
+        .newBuilder().setJobId("job-1").setSlots(1)
+        .setRestart(dev.pulse.proto.v1.RestartPolicy.newBuilder().setMaxAttempts(1)).build());
+    assertThat(allocated.getAllocations(0).getAttempt()).isEqualTo(1);
+    List<AllocationEvent> watched = new CopyOnWriteArrayList<>();
+    SlotPoolGrpc.newStub(channel).watchAllocations(WatchAllocationsRequest.newBuilder().setJobId("job-1")
+        .setAfterSeq(rm.lastEvent().seq()).build(), collect(watched));
+    teServer.close();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !watched.isEmpty());
+    assertThat(watched).singleElement().satisfies(e -> {
+      assertThat(e.getType()).isEqualTo(AllocationEventType.ALLOCATION_EVENT_TYPE_FAILED);
+      assertThat(e.getReason()).isEqualTo(dev.pulse.proto.v1.LossReason.LOSS_REASON_ATTEMPTS_EXHAUSTED);
+      assertThat(e.getAllocation().getAllocationId()).isEqualTo(allocated.getAllocations(0).getAllocationId());
+      assertThat(e.getAllocation().hasSlotIndex()).isFalse();
+    });
+  }
+
+  @Test
+  void movedUpdate_onTheWire_namesBothTaskExecutors() {
+    Allocation moved = new Allocation("a-1", "job-1", "te-2", 1, Allocation.State.ALLOCATED, 5, 2,
+        RestartPolicy.ofAttempts(3));
+    AllocationEvent e = ProtoConversions.toProto(new AllocationUpdate(9, EventType.ALLOCATION_MOVED, moved,
+        LossReason.UNREACHABLE, 7, "moved", "te-1"));
+
+    assertThat(e.getType()).isEqualTo(AllocationEventType.ALLOCATION_EVENT_TYPE_MOVED);
+    assertThat(e.getFromTaskExecutorId()).isEqualTo("te-1");
+    assertThat(e.getAllocation().getTaskExecutorId()).isEqualTo("te-2");
+    assertThat(e.getAllocation().getAttempt()).isEqualTo(2);
+    assertThat(e.getReason()).isEqualTo(dev.pulse.proto.v1.LossReason.LOSS_REASON_UNREACHABLE);
   }
 
   @Test

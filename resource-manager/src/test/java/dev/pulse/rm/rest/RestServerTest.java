@@ -35,7 +35,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RestServerTest {
 
   private static final long NOW = 1_800_000_000_000L;
-  private static final String BODY_SHAPE = "{\"jobId\": \"<id>\", \"slots\": <positive integer>}";
+  private static final String BODY_SHAPE = "{\"jobId\": \"<id>\", \"slots\": <positive integer>[, \"restart\":"
+      + " {\"maxAttempts\": <1 to 1000>, \"backoff\": \"<duration>\", \"deadline\": \"<duration>\"}]}";
 
   private ResourceManagerMetrics metrics;
   private LiveResourceManager live;
@@ -229,10 +230,11 @@ class RestServerTest {
     List<String> ids = new ArrayList<>();
     for (JsonNode a : created) {
       assertThat(fieldNames(a)).containsExactly("allocationId", "jobId", "taskExecutorId", "slotIndex", "state",
-          "createdAt");
+          "createdAt", "attempt", "restart");
       ids.add(a.get("allocationId").asText());
       assertThat(withoutFields(a, "allocationId", "slotIndex")).isEqualTo(json("""
-          {"jobId": "job-1", "taskExecutorId": "te-1", "state": "ALLOCATED", "createdAt": %d}""".formatted(NOW)));
+          {"jobId": "job-1", "taskExecutorId": "te-1", "state": "ALLOCATED", "createdAt": %d, "attempt": 1,
+           "restart": null}""".formatted(NOW)));
     }
     assertThat(created.findValuesAsText("slotIndex")).containsExactlyInAnyOrder("0", "1");
     assertThat(rm.allocations("job-1").join()).extracting(Allocation::allocationId).containsExactlyInAnyOrderElementsOf(ids);

@@ -96,7 +96,7 @@ class QuarantineStoreTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteTables.DATABASE_FILE));
         ResultSet meta = c.createStatement().executeQuery("SELECT schema_version FROM meta")) {
       meta.next();
-      assertThat(meta.getInt(1)).isEqualTo(2);
+      assertThat(meta.getInt(1)).isEqualTo(SqliteTables.SCHEMA_VERSION);
     }
     StoredState reopened = sqlite().open("rm-new");
     assertThat(reopened.quarantines()).containsExactly(q);
