@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.ChildData;
@@ -55,6 +56,7 @@ public final class ZooKeeperHaServices implements HighAvailabilityServices {
   });
   private final ObjectMapper json = new ObjectMapper();
   private final String participantId = UUID.randomUUID().toString();
+  private final AtomicBoolean closing = new AtomicBoolean();
   private volatile LeaderLatch latch;
   private volatile ZooKeeperRegistryStore currentStore;
   // Confined to the election thread:
@@ -123,7 +125,7 @@ public final class ZooKeeperHaServices implements HighAvailabilityServices {
 
       @Override
       public void notLeader() {
-        revoked("another resource manager was elected");
+        revoked("the leader latch lost leadership (the connection was suspended, or the node was deleted)");
       }
     }, election);
     latch = l;
@@ -203,6 +205,9 @@ public final class ZooKeeperHaServices implements HighAvailabilityServices {
 
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
     election.execute(() -> closed = true);
     LeaderLatch l = latch;
     if (l != null) {
