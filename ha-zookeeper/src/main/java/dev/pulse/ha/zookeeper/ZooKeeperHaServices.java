@@ -1,7 +1,6 @@
 package dev.pulse.ha.zookeeper;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pulse.config.ConfigException;
 import dev.pulse.config.Durations;
 import dev.pulse.rm.ha.HighAvailabilityServices;
 import dev.pulse.rm.ha.LeaderAddress;
@@ -17,13 +16,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.state.ConnectionState;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,26 +75,7 @@ public final class ZooKeeperHaServices implements HighAvailabilityServices {
    *     the connection timeout
    */
   public static ZooKeeperHaServices connect(ZooKeeperHaConfig config) {
-    CuratorFramework client = CuratorFrameworkFactory.builder()
-        .connectString(config.quorum())
-        .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
-        .connectionTimeoutMs((int) config.connectionTimeout().toMillis())
-        .retryPolicy(new ExponentialBackoffRetry(100, 5, 2_000))
-        .build();
-    client.start();
-    boolean connected;
-    try {
-      connected = client.blockUntilConnected((int) config.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      connected = false;
-    }
-    if (!connected) {
-      client.close();
-      throw new ConfigException(ZooKeeperHaConfigOptions.QUORUM.key(), "no ZooKeeper server of " + config.quorum()
-          + " answered within " + ZooKeeperHaConfigOptions.CONNECTION_TIMEOUT.key() + " ("
-          + Durations.format(config.connectionTimeout()) + "); check the addresses and that ZooKeeper runs");
-    }
+    CuratorFramework client = ZooKeeperClients.connect(config);
     ZooKeeperHaServices services = new ZooKeeperHaServices(config, client);
     client.getConnectionStateListenable().addListener((c, state) -> services.connectionChanged(state),
         services.election);
