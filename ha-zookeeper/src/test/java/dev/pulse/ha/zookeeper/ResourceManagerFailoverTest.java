@@ -3,12 +3,17 @@ package dev.pulse.ha.zookeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.pulse.config.HostPort;
 import dev.pulse.config.Settings;
 import dev.pulse.rm.Allocation;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.TaskExecutorInfo;
 import dev.pulse.rm.server.ResourceManagerServer;
 import dev.pulse.te.server.TaskExecutorServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class ResourceManagerFailoverTest {
 
   private static final Duration BOUND = Duration.ofSeconds(30);
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private TestingServer zooKeeper;
   private final List<AutoCloseable> opened = new ArrayList<>();
@@ -87,6 +93,18 @@ class ResourceManagerFailoverTest {
     await().atMost(BOUND).until(() -> active(rm).size() == 2);
     List<Allocation> allocations = rm.allocateSlots("job-1", 3).get(10, TimeUnit.SECONDS);
     String id = rm.id();
+    String leaderRpc = HostPort.format(leader.rpcAddress());
+    await().atMost(BOUND).until(() -> get(standby, "/v1/overview").body().contains(leaderRpc));
+    HttpResponse<String> overview = get(standby, "/v1/overview");
+    assertThat(overview.statusCode()).isEqualTo(200);
+    assertThat(overview.body()).contains("\"role\":\"STANDBY\"").contains("\"resourceManagerId\":\"" + id + "\"");
+    assertThat(get(standby, "/healthz").body()).contains("\"role\":\"STANDBY\"");
+    HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create("http://"
+            + HostPort.format(standby.restAddress()) + "/v1/allocations"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"jobId\":\"j\",\"slots\":1}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(refused.headers().firstValue("Location")).contains(leader.restUrl() + "/v1/allocations");
     long epoch = rm.fencing().epoch();
 
     leader.close();
@@ -116,6 +134,11 @@ class ResourceManagerFailoverTest {
     await().atMost(BOUND).until(() -> !first.isLeading() || second.isLeading());
     await().atMost(BOUND).until(() -> first.isLeading() != second.isLeading()
         && leaderOf(first, second).fencing().epoch() > epoch && active(leaderOf(first, second)).size() == 1);
+  }
+
+  private static HttpResponse<String> get(ResourceManagerServer server, String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + HostPort.format(server.restAddress()) + path))
+        .build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static ResourceManager leaderOf(ResourceManagerServer a, ResourceManagerServer b) {

@@ -126,6 +126,13 @@ public final class ResourceManagerServer implements AutoCloseable {
    */
   private final Deque<AutoCloseable> term = new ArrayDeque<>();
   private volatile HighAvailabilityServices haServices;
+  /**
+   * Where REST binds now: {@link #restBindAddress} until a port was bound, then that port, so that the REST
+   * URL of a process stays the same whether it stands by or leads (with {@code rest.port: 0} too).
+   */
+  private volatile InetSocketAddress restBinding;
+  /** The REST port's answer while standing by; {@code null} while leading. Guarded by {@code this}. */
+  private volatile StandbyRestServer standbyRest;
   private volatile ResourceManagerMetrics termMetrics;
   private volatile ResourceManager resourceManager;
   private volatile RpcServer rpcServer;
@@ -150,6 +157,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     this.restBindAddress = b.serveRest ? address(settings, ResourceManagerOptions.REST_BIND_ADDRESS,
         ResourceManagerOptions.DEFAULT_REST_BIND_ADDRESS, ResourceManagerOptions.REST_PORT,
         ResourceManagerOptions.DEFAULT_REST_PORT) : null;
+    this.restBinding = restBindAddress;
     this.rpcConfig = b.serveRpc || b.connector == null ? RpcConfig.fromMap(settings.asMap()) : null;
     // Reads the token and certificate files too.
     this.restSecurity = b.serveRest ? RestSecurity.fromSettings(settings) : null;
@@ -222,6 +230,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     try {
       HighAvailabilityServices services = started(highAvailability.connect());
       haServices = services;
+      standBy();
       services.startElection(new LeaderContender() {
         @Override
         public void grantLeadership() {
@@ -247,6 +256,7 @@ public final class ResourceManagerServer implements AutoCloseable {
       return;
     }
     try {
+      stopStandingBy(); // frees the REST port for the leader's API
       ResourceManagerMetrics metricsOfTerm = ownsMetrics ? new ResourceManagerMetrics() : metrics;
       termMetrics = metricsOfTerm;
       RegistryStore store = haServices.leaderStore();
@@ -264,6 +274,7 @@ public final class ResourceManagerServer implements AutoCloseable {
       // Another one may have been elected meanwhile (its epoch refused ours); wait for the next grant.
       LOG.error("Could not start leading; standing by again", e);
       endTerm();
+      standByAgain();
     }
   }
 
@@ -274,6 +285,37 @@ public final class ResourceManagerServer implements AutoCloseable {
           why);
     }
     endTerm();
+    standByAgain();
+  }
+
+  private void standByAgain() {
+    try {
+      if (!closed) {
+        standBy();
+      }
+    } catch (RuntimeException e) {
+      LOG.error("Cannot answer on the REST port while standing by", e);
+    }
+  }
+
+  /** Answers on the REST port that this process stands by, and where the leader is. */
+  private synchronized void standBy() {
+    if (restBindAddress == null || standbyRest != null) {
+      return;
+    }
+    try {
+      standbyRest = StandbyRestServer.start(haServices, restBinding);
+      restBinding = new InetSocketAddress(restBindAddress.getAddress(), standbyRest.address().getPort());
+    } catch (IOException e) {
+      throw cannotListen(ResourceManagerOptions.REST_PORT, restBinding, e);
+    }
+  }
+
+  private synchronized void stopStandingBy() {
+    if (standbyRest != null) {
+      standbyRest.close();
+      standbyRest = null;
+    }
   }
 
   private void endTerm() {
@@ -386,9 +428,11 @@ public final class ResourceManagerServer implements AutoCloseable {
       if (storeConfig != null && storeConfig.dir() != null) {
         rest.backupDirectory(storeConfig.dir().resolve("backups"));
       }
-      return rest.build().start(restBindAddress);
+      RestServer server = rest.build().start(restBinding);
+      restBinding = new InetSocketAddress(restBindAddress.getAddress(), server.address().getPort());
+      return server;
     } catch (IOException e) {
-      throw cannotListen(ResourceManagerOptions.REST_PORT, restBindAddress, e);
+      throw cannotListen(ResourceManagerOptions.REST_PORT, restBinding, e);
     }
   }
 
@@ -423,7 +467,11 @@ public final class ResourceManagerServer implements AutoCloseable {
   /** The address of the REST API, or {@code null} when not serving it (or not started). */
   public InetSocketAddress restAddress() {
     RestServer server = restServer;
-    return server == null ? null : server.address();
+    if (server != null) {
+      return server.address();
+    }
+    StandbyRestServer standby = standbyRest;
+    return standby == null ? null : standby.address();
   }
 
   /** The base URL of the REST API, {@code https://...} when it serves TLS; {@code null} when not serving it. */
@@ -447,6 +495,7 @@ public final class ResourceManagerServer implements AutoCloseable {
       }
       closed = true;
       endTerm();
+      stopStandingBy();
     }
     // Outside the lock: leaving the election waits for the election thread, which may be waiting for it.
     closeAll(started);
