@@ -1,5 +1,6 @@
 package dev.pulse.ha.zookeeper;
 
+import dev.pulse.process.PulseVersion;
 import dev.pulse.process.StartLineFile;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Option;
  * the system property {@value StartLineFile#PROPERTY} names). Its data directory survives a kill: started
  * again on it, it serves what it had.
  */
-@Command(name = "zookeeper", mixinStandardHelpOptions = true,
+@Command(name = "zookeeper", mixinStandardHelpOptions = true, versionProvider = ZooKeeperMain.Version.class,
     description = "Runs a standalone ZooKeeper server for a local Pulse cluster with high availability.")
 public final class ZooKeeperMain implements Callable<Integer> {
 
@@ -76,6 +77,14 @@ public final class ZooKeeperMain implements Callable<Integer> {
     }
     runner.join();
     return 0;
+  }
+
+  /** {@code zookeeper (Pulse) VERSION, Java ...}, as every Pulse command says it. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {PulseVersion.line("zookeeper")};
+    }
   }
 
   private void awaitListening() throws IOException, InterruptedException {

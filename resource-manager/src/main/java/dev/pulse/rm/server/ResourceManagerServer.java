@@ -75,8 +75,18 @@ import org.slf4j.LoggerFactory;
  * bad one, leaving no thread or socket behind; {@link #start()} may be called once; a failure in it
  * (a port in use: a {@link ConfigException} naming the port key) closes what was started and rethrows.
  *
+ * <p>High availability ({@code high-availability.type} other than {@code none}, SPEC 12): {@link #start()}
+ * connects to the coordination service (a {@link HighAvailabilityServices} found through
+ * {@link java.util.ServiceLoader}; unreachable: a {@link ConfigException} naming its key, nothing bound),
+ * answers on the REST port as a standby ({@link StandbyRestServer}) and joins the election. Each term as
+ * leader starts the parts above on a store fenced by the term ({@link HighAvailabilityServices#leaderStore()},
+ * instead of {@code resourcemanager.store.*}), publishes the addresses and then asks the restored task
+ * executors; when the term ends they are all closed at once and the process stands by again. A process keeps
+ * its REST port across terms; {@link #resourceManager()} fails while it stands by ({@link #isLeading()}).
+ *
  * <p>Thread-safety: {@link #start()} and {@link #close()} are for one thread (the one that owns the
- * process); the accessors may be called from any thread once {@link #start()} has returned.
+ * process); the accessors may be called from any thread once {@link #start()} has returned. Terms start
+ * and end on the election's thread, under this object's lock.
  */
 public final class ResourceManagerServer implements AutoCloseable {
 
