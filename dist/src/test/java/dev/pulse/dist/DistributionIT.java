@@ -88,12 +88,15 @@ class DistributionIT {
     }
     assertThat(jars).anyMatch(j -> j.startsWith("pulse-resource-manager-"))
         .anyMatch(j -> j.startsWith("pulse-task-executor-"))
+        .anyMatch(j -> j.startsWith("pulse-ha-zookeeper-"))
+        .anyMatch(j -> j.startsWith("curator-recipes-5.9.0"))
         .anyMatch(j -> j.startsWith("logback-classic-"))
         .anyMatch(j -> j.startsWith("jul-to-slf4j-"));
     // Runtime jars only: no test framework, no harness, no benchmark peer, no codec Pulse does not use.
     assertThat(jars).noneMatch(j -> j.startsWith("junit") || j.startsWith("opentest4j") || j.startsWith("assertj")
         || j.startsWith("pulse-harness") || j.startsWith("flink") || j.startsWith("jmh") || j.contains("-tests")
-        || j.contains("-sources") || j.startsWith("netty-all") || j.startsWith("netty-codec-mqtt"));
+        || j.contains("-sources") || j.startsWith("netty-all") || j.startsWith("netty-codec-mqtt")
+        || j.startsWith("netty-tcnative") || j.startsWith("curator-test"));
   }
 
   @Test

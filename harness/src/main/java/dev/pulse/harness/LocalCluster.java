@@ -37,6 +37,10 @@ import picocli.CommandLine.Option;
  * ({@code -Dsecurity.auth.token-file=...}) or TLS ({@code -Dsecurity.ssl.*}), the status line's REST reads
  * send the token and trust the certificates the way {@link RestClient#forSettings} describes, and the
  * start-up lines show the {@code curl} options that do the same.
+ *
+ * <p>{@code --ha} adds a ZooKeeper server (as {@code bin/zookeeper} runs it) and a second resource manager:
+ * one leads, the other stands by, and the status line names the leader; kill the leader and watch the
+ * other take over with the task executors.
  */
 @Command(name = "local-cluster", description = "Runs a Pulse resource manager and N task executors locally.",
     mixinStandardHelpOptions = true, sortOptions = false, versionProvider = ProgramVersion.class)
@@ -53,6 +57,10 @@ public final class LocalCluster implements Callable<Integer> {
 
   @Option(names = "--logs", paramLabel = "DIR", description = "directory for the processes' logs (default: a new temporary one)")
   Path logDir;
+
+  @Option(names = "--ha", description = "high availability: a ZooKeeper (bin/zookeeper) and two resource managers,"
+      + " one leading, one standing by")
+  boolean ha;
 
   @Option(names = "-D", paramLabel = "key=value", description = "configuration for every process")
   Map<String, String> overrides = new LinkedHashMap<>();
@@ -100,29 +108,46 @@ public final class LocalCluster implements Callable<Integer> {
         System.err.println("local-cluster: " + e.getMessage());
         return 1;
       }
+      if (ha) {
+        startZooKeeper(settings, logs);
+      }
       // In a session of its own: Ctrl-C reaches this process and the task executors (which leave at once), but
       // not the resource manager, which stopAll() stops last, so that it hears every goodbye.
-      ChildProcess rm = ChildProcess.start("resource-manager", "dev.pulse.rm.server.ResourceManagerMain", List.of(),
-          args(withStore(settings, logs)), logs.resolve("resource-manager.log"), true);
-      children.add(rm);
-      String rmLine = rm.awaitStarted(Duration.ofSeconds(60));
-      out.println(rmLine);
-      Matcher m = REST_URL.matcher(rmLine);
-      if (!m.find()) {
-        throw new IOException("cannot find the REST address in: " + rmLine);
+      List<String> restUrls = new ArrayList<>();
+      String rpcPort = null;
+      for (int r = 1; r <= (ha ? 2 : 1); r++) {
+        String name = ha ? "resource-manager-" + r : "resource-manager";
+        Map<String, String> rmSettings = ha ? new LinkedHashMap<>(settings) : withStore(settings, logs);
+        if (ha) {
+          rmSettings.put("resourcemanager.rpc.port", "0");
+          rmSettings.put("rest.port", "0");
+        }
+        ChildProcess rm = ChildProcess.start(name, "dev.pulse.rm.server.ResourceManagerMain", List.of(),
+            args(rmSettings), logs.resolve(name + ".log"), true);
+        children.add(rm);
+        String rmLine = rm.awaitStarted(Duration.ofSeconds(60));
+        out.println(rmLine + (ha ? "  [pid " + rm.pid() + "]" : ""));
+        Matcher m = REST_URL.matcher(rmLine);
+        if (!m.find()) {
+          throw new IOException("cannot find the REST address in: " + rmLine);
+        }
+        restUrls.add(m.group(1));
+        rpcPort = rmLine.replaceAll(".* rpc \\S+:(\\d+),.*", "$1");
       }
-      String rest = m.group(1);
-      String rpcPort = rmLine.replaceAll(".* rpc \\S+:(\\d+),.*", "$1");
+      String rest = restUrls.get(0);
+      int firstTaskExecutor = children.size();
       for (int i = 1; i <= taskExecutors; i++) {
         Map<String, String> te = new LinkedHashMap<>(settings);
-        te.put("resourcemanager.rpc.port", rpcPort);
+        if (!ha) {
+          te.put("resourcemanager.rpc.port", rpcPort);
+        }
         te.putIfAbsent("taskexecutor.numberOfTaskSlots", Integer.toString(slots));
         te.put("taskexecutor.resource-id", "te-" + i);
         ChildProcess p = ChildProcess.start("te-" + i, "dev.pulse.te.server.TaskExecutorMain", args(te),
             logs.resolve("te-" + i + ".log"));
         children.add(p);
       }
-      for (ChildProcess p : children.subList(1, children.size())) {
+      for (ChildProcess p : children.subList(firstTaskExecutor, children.size())) {
         out.println(p.awaitStarted(Duration.ofSeconds(60)) + "  [pid " + p.pid() + "]");
       }
       out.println();
@@ -132,9 +157,11 @@ public final class LocalCluster implements Callable<Integer> {
         out.println("With curl: curl " + curl + " " + rest + "/v1/overview");
       }
       out.println("Logs: " + logs);
-      out.println("Try: kill -9 <pid of a task executor> and watch it being declared lost. Ctrl-C stops everything.");
+      out.println("Try: kill -9 <pid of a task executor> and watch it being declared lost"
+          + (ha ? "; kill -9 <pid of the leading resource manager> and watch the other one lead" : "")
+          + ". Ctrl-C stops everything.");
       out.println();
-      statusLoop(rest, stop);
+      statusLoop(restUrls, stop);
     } catch (IOException e) {
       System.err.println("local-cluster: " + e.getMessage());
       stopAll();
@@ -144,7 +171,7 @@ public final class LocalCluster implements Callable<Integer> {
     return 0;
   }
 
-  private void statusLoop(String rest, CountDownLatch stop) throws InterruptedException {
+  private void statusLoop(List<String> restUrls, CountDownLatch stop) throws InterruptedException {
     boolean tty = System.console() != null;
     String last = "";
     long lastSeq = 0;
@@ -152,14 +179,26 @@ public final class LocalCluster implements Callable<Integer> {
     while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
       String status;
       try {
+        String rest = restUrls.get(0);
+        String leader = "";
+        if (ha) {
+          rest = leaderRest(restUrls);
+          if (rest == null) {
+            throw new IOException("no resource manager leads now");
+          }
+        }
         JsonNode overview = get(rest, "/v1/overview");
+        if (ha) {
+          leader = "leader " + overview.path("resourceManagerId").asText() + " (epoch "
+              + overview.path("epoch").asLong() + ") at " + rest + ", ";
+        }
         String guard = lossGuard(restClient.get(URI.create(rest), "/metrics"));
         JsonNode events = get(rest, "/v1/events?after=" + lastSeq).path("events");
         for (JsonNode e : events) {
           lastSeq = e.path("seq").asLong();
           lastEvent = describe(e);
         }
-        status = String.format("task executors %d/%d, slots %d free of %d, %s, last event: %s",
+        status = leader + String.format("task executors %d/%d, slots %d free of %d, %s, last event: %s",
             overview.path("taskExecutors").asInt(), taskExecutors, overview.path("slotsFree").asInt(),
             overview.path("slotsTotal").asInt(), guard, lastEvent);
       } catch (IOException | UncheckedIOException e) {
@@ -183,6 +222,42 @@ public final class LocalCluster implements Callable<Integer> {
     if (tty) {
       out.println();
     }
+  }
+
+  /** The REST URL of the resource manager that leads: the one whose overview is not a standby's. */
+  private String leaderRest(List<String> restUrls) {
+    for (String url : restUrls) {
+      try {
+        if (!get(url, "/v1/overview").has("role")) {
+          return url;
+        }
+      } catch (IOException | UncheckedIOException e) {
+        // down or not answering: not the leader
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Starts {@code bin/zookeeper}'s server as a child (data in the logs directory) and points every process at
+   * it, unless {@code high-availability.zookeeper.quorum} names another.
+   */
+  private void startZooKeeper(Map<String, String> settings, Path logs) throws IOException {
+    settings.put("high-availability.type", "zookeeper");
+    settings.putIfAbsent("high-availability.zookeeper.client.session-timeout", "5 s");
+    if (settings.containsKey("high-availability.zookeeper.quorum")) {
+      return;
+    }
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    ChildProcess zk = ChildProcess.start("zookeeper", "dev.pulse.ha.zookeeper.ZooKeeperMain",
+        List.of("-Dzookeeper.admin.enableServer=false"), List.of("--port", Integer.toString(port), "--dir",
+            logs.resolve("zookeeper-data").toString(), "--tick-time", "500"), logs.resolve("zookeeper.log"), true);
+    children.add(zk);
+    out.println(zk.awaitStarted(Duration.ofSeconds(60)) + "  [pid " + zk.pid() + "]");
+    settings.put("high-availability.zookeeper.quorum", "127.0.0.1:" + port);
   }
 
   private static final Pattern SUSPECTS = Pattern.compile("(?m)^pulse_task_executors_suspect (\\S+)$");

@@ -57,4 +57,24 @@ class ArchitectureTest {
         .because("the task executor's core works on domain types; proto and gRPC stay in its grpc package")
         .check(pulse);
   }
+
+  @Test
+  void highAvailability_onlyTheHaModuleKnowsZooKeeper() {
+    noClasses().that().resideOutsideOfPackage("dev.pulse.ha.zookeeper..")
+        .should().dependOnClassesThat().resideInAnyPackage("org.apache.curator..", "org.apache.zookeeper..",
+            "dev.pulse.ha..")
+        .because("the resource manager and the task executor find ha-zookeeper through ServiceLoader"
+            + " (dev.pulse.rm.ha, dev.pulse.te.ha); neither depends on it or on Curator (SPEC 12)")
+        .check(pulse);
+  }
+
+  @Test
+  void highAvailability_interfacesAreUsedOnlyByTheCompositionRootsAndTheirAdapters() {
+    noClasses().that().resideInAnyPackage("dev.pulse.rm", "dev.pulse.rm.store..", "dev.pulse.rm.rest..",
+            "dev.pulse.rm.grpc..", "dev.pulse.te")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.pulse.rm.ha..", "dev.pulse.te.ha..")
+        .because("the core knows nothing of elections: the composition root gives it a fenced store and starts"
+            + " or stops it")
+        .check(pulse);
+  }
 }

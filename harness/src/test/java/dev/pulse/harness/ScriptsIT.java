@@ -60,7 +60,7 @@ class ScriptsIT {
 
   @Test
   void version_onEveryScript() throws Exception {
-    for (String script : List.of("resource-manager", "task-executor", "local-cluster", "demo")) {
+    for (String script : List.of("resource-manager", "task-executor", "local-cluster", "demo", "zookeeper")) {
       Run r = run(script, "--version");
       assertThat(r.code()).as(script).isZero();
       assertThat(r.output()).as(script).startsWith(script + " (Pulse) " + PulseVersion.get() + ", Java ");
@@ -70,7 +70,7 @@ class ScriptsIT {
 
   @Test
   void help_onEveryScript_printsUsageAndRunsNothing() throws Exception {
-    for (String script : List.of("resource-manager", "task-executor", "local-cluster", "demo")) {
+    for (String script : List.of("resource-manager", "task-executor", "local-cluster", "demo", "zookeeper")) {
       Run r = run(script, "-h");
       assertThat(r.code()).as(script).isZero();
       assertThat(r.output()).as(script).startsWith("Usage: " + script).contains("--version");

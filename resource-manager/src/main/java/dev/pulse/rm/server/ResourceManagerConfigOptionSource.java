@@ -4,6 +4,7 @@ import dev.pulse.config.ConfigOption;
 import dev.pulse.config.ConfigOptionSource;
 import dev.pulse.config.ConfigOptions;
 import dev.pulse.rm.ResourceManagerConfigOptions;
+import dev.pulse.rm.ha.HighAvailabilityConfigOptions;
 import dev.pulse.rm.rest.RestConfigOptions;
 import java.util.List;
 
@@ -12,6 +13,7 @@ public final class ResourceManagerConfigOptionSource implements ConfigOptionSour
 
   @Override
   public List<ConfigOption<?>> options() {
-    return ConfigOptions.declaredIn(ResourceManagerConfigOptions.class, RestConfigOptions.class);
+    return ConfigOptions.declaredIn(ResourceManagerConfigOptions.class, RestConfigOptions.class,
+        HighAvailabilityConfigOptions.class);
   }
 }

@@ -16,6 +16,11 @@ import dev.pulse.rm.ResourceManagerListener;
 import dev.pulse.rm.ResourceManagerOptions;
 import dev.pulse.rm.TaskExecutorConnector;
 import dev.pulse.rm.grpc.GrpcTaskExecutorConnector;
+import dev.pulse.rm.ha.HighAvailability;
+import dev.pulse.rm.ha.HighAvailabilityServices;
+import dev.pulse.rm.ha.HighAvailabilityServicesFactory;
+import dev.pulse.rm.ha.LeaderAddress;
+import dev.pulse.rm.ha.LeaderContender;
 import dev.pulse.rm.grpc.ResourceManagerGatewayService;
 import dev.pulse.rm.grpc.SlotPoolService;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
@@ -70,8 +75,18 @@ import org.slf4j.LoggerFactory;
  * bad one, leaving no thread or socket behind; {@link #start()} may be called once; a failure in it
  * (a port in use: a {@link ConfigException} naming the port key) closes what was started and rethrows.
  *
+ * <p>High availability ({@code high-availability.type} other than {@code none}, SPEC 12): {@link #start()}
+ * connects to the coordination service (a {@link HighAvailabilityServices} found through
+ * {@link java.util.ServiceLoader}; unreachable: a {@link ConfigException} naming its key, nothing bound),
+ * answers on the REST port as a standby ({@link StandbyRestServer}) and joins the election. Each term as
+ * leader starts the parts above on a store fenced by the term ({@link HighAvailabilityServices#leaderStore()},
+ * instead of {@code resourcemanager.store.*}), publishes the addresses and then asks the restored task
+ * executors; when the term ends they are all closed at once and the process stands by again. A process keeps
+ * its REST port across terms; {@link #resourceManager()} fails while it stands by ({@link #isLeading()}).
+ *
  * <p>Thread-safety: {@link #start()} and {@link #close()} are for one thread (the one that owns the
- * process); the accessors may be called from any thread once {@link #start()} has returned.
+ * process); the accessors may be called from any thread once {@link #start()} has returned. Terms start
+ * and end on the election's thread, under this object's lock.
  */
 public final class ResourceManagerServer implements AutoCloseable {
 
@@ -109,8 +124,26 @@ public final class ResourceManagerServer implements AutoCloseable {
   /** {@code null} when not serving REST. */
   private final RestSecurity restSecurity;
 
+  /** {@code high-availability.*}, checked; {@code null} for {@code none}. */
+  private final HighAvailabilityServicesFactory.Prepared highAvailability;
+
   /** What {@link #start()} started, closed last-in first-out by {@link #close()}. */
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  /**
+   * In high-availability mode, what the current term as leader started, closed last-in first-out when it
+   * ends (or by {@link #close()}); guarded by {@code this}. Without high availability everything is in
+   * {@link #started}.
+   */
+  private final Deque<AutoCloseable> term = new ArrayDeque<>();
+  private volatile HighAvailabilityServices haServices;
+  /**
+   * Where REST binds now: {@link #restBindAddress} until a port was bound, then that port, so that the REST
+   * URL of a process stays the same whether it stands by or leads (with {@code rest.port: 0} too).
+   */
+  private volatile InetSocketAddress restBinding;
+  /** The REST port's answer while standing by; {@code null} while leading. Guarded by {@code this}. */
+  private volatile StandbyRestServer standbyRest;
+  private volatile ResourceManagerMetrics termMetrics;
   private volatile ResourceManager resourceManager;
   private volatile RpcServer rpcServer;
   private volatile RestServer restServer;
@@ -134,11 +167,13 @@ public final class ResourceManagerServer implements AutoCloseable {
     this.restBindAddress = b.serveRest ? address(settings, ResourceManagerOptions.REST_BIND_ADDRESS,
         ResourceManagerOptions.DEFAULT_REST_BIND_ADDRESS, ResourceManagerOptions.REST_PORT,
         ResourceManagerOptions.DEFAULT_REST_PORT) : null;
+    this.restBinding = restBindAddress;
     this.rpcConfig = b.serveRpc || b.connector == null ? RpcConfig.fromMap(settings.asMap()) : null;
     // Reads the token and certificate files too.
     this.restSecurity = b.serveRest ? RestSecurity.fromSettings(settings) : null;
     this.givenStore = b.store;
-    this.storeConfig = b.store != null ? null : StoreConfig.from(settings, b.standalone);
+    this.highAvailability = b.store != null ? null : HighAvailability.prepare(settings).orElse(null);
+    this.storeConfig = b.store != null || highAvailability != null ? null : StoreConfig.from(settings, b.standalone);
     this.wallClock = b.wallClock;
     this.resourceManagerId = b.resourceManagerId != null ? b.resourceManagerId : ResourceManager.randomId();
     this.givenMain = b.mainThread;
@@ -177,67 +212,14 @@ public final class ResourceManagerServer implements AutoCloseable {
       throw new IllegalStateException(closed ? "closed" : "already started");
     }
     startCalled = true;
+    if (highAvailability != null) {
+      return startStandingBy();
+    }
     try {
       // Closed last: everything that writes to it stops first.
       RegistryStore store = givenStore != null ? givenStore : started(storeConfig.open());
-      MainThreadExecutor main = givenMain;
-      if (main == null) {
-        ScheduledMainThreadExecutor owned = new ScheduledMainThreadExecutor("pulse-rm-main");
-        started.push(owned);
-        main = owned;
-      }
-      RpcTransport transport = null;
-      if (rpcConfig != null) {
-        transport = started(RpcTransport.create(rpcConfig, "rm"));
-      }
-      TaskExecutorConnector connector = givenConnector;
-      if (connector == null) {
-        ChannelPool channels = started(new ChannelPool(transport));
-        connector = new GrpcTaskExecutorConnector(channels, heartbeatConfig, main);
-      }
-      OpenFiles openFiles = givenOpenFiles;
-      if (openFiles == null && rpcBindAddress != null) {
-        openFiles = started(OpenFiles.watch("Resource manager", Duration.ofSeconds(1)));
-      }
-      ResourceManager.Builder facade = ResourceManager.builder()
-          .heartbeatConfig(heartbeatConfig)
-          .resourceManagerId(resourceManagerId)
-          .store(store)
-          .recoveryTimeout(recoveryTimeout)
-          .lossGuard(lossGuard)
-          .quarantine(quarantine)
-          .wallClock(wallClock)
-          .mainThread(main)
-          .connector(connector)
-          .heartbeatMetrics(extraHeartbeatMetrics)
-          .heartbeatMetrics(metrics);
-      listeners.forEach(facade::listener);
-      if (!listeners.contains(metrics)) {
-        facade.listener(metrics);
-      }
-      if (openFiles != null) {
-        facade.admission(new OpenFilesAdmission(openFiles));
-      }
-      ResourceManager rm = facade.build();
-      started.push(rm);
-      rm.start();
-      resourceManager = rm;
-      metrics.bindTo(rm);
-      if (ownsMetrics) {
-        started(ProcessMeters.bindTo(metrics.registry(), "resource-manager"));
-      }
-      if (rpcBindAddress != null) {
-        RpcHealth health = new RpcHealth();
-        rpcServer = started(startRpc(transport, openFiles, rm, health));
-        // Closed first: probes see NOT_SERVING before anything else stops.
-        started(new HealthWatch(rm, health, healthPeriod)).start();
-      }
-      if (restBindAddress != null) {
-        restServer = started(startRest(rm));
-      }
-      if (rpcServer != null) {
-        rm.serving(); // restored task executors can register again now: ask them at once
-      }
+      startServing(store, started, metrics, ownsMetrics);
+      askRestoredTaskExecutors();
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -248,6 +230,191 @@ public final class ResourceManagerServer implements AutoCloseable {
         heartbeatConfig, rpcServer == null ? "off" : HostPort.format(rpcServer.address()),
         restServer == null ? "off" : HostPort.format(restServer.address()));
     return this;
+  }
+
+  /**
+   * High availability: connects to the coordination service (nothing is bound before it answers) and joins
+   * the election; the resource manager itself starts when this process is elected ({@link #lead()}).
+   */
+  private ResourceManagerServer startStandingBy() {
+    try {
+      HighAvailabilityServices services = started(highAvailability.connect());
+      haServices = services;
+      standBy();
+      services.startElection(new LeaderContender() {
+        @Override
+        public void grantLeadership() {
+          lead();
+        }
+
+        @Override
+        public void revokeLeadership(String why) {
+          stepDown(why);
+        }
+      });
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    LOG.info("Resource manager standing by ({}); it serves once elected", haServices.describe());
+    return this;
+  }
+
+  /** Elected: starts a term on a store fenced by it, then tells everybody where it serves. Election thread. */
+  private synchronized void lead() {
+    if (closed) {
+      return;
+    }
+    try {
+      stopStandingBy(); // frees the REST port for the leader's API
+      ResourceManagerMetrics metricsOfTerm = ownsMetrics ? new ResourceManagerMetrics() : metrics;
+      termMetrics = metricsOfTerm;
+      RegistryStore store = haServices.leaderStore();
+      term.push(store);
+      startServing(store, term, metricsOfTerm, ownsMetrics);
+      haServices.publishLeader(new LeaderAddress(resourceManager.id(), resourceManager.fencing().epoch(),
+          rpcServer == null ? null : HostPort.format(rpcServer.address()),
+          restServer == null ? null : restServer.url().toString()));
+      // Published first: the task executors it asks now look the leader up to register again.
+      askRestoredTaskExecutors();
+      LOG.info("Resource manager {} leads (epoch {}); rpc {}, rest {}", resourceManager.id(),
+          resourceManager.fencing().epoch(), rpcServer == null ? "off" : HostPort.format(rpcServer.address()),
+          restServer == null ? "off" : HostPort.format(restServer.address()));
+    } catch (RuntimeException e) {
+      // Another one may have been elected meanwhile (its epoch refused ours); wait for the next grant.
+      LOG.error("Could not start leading; standing by again", e);
+      endTerm();
+      standByAgain();
+    }
+  }
+
+  /** No longer the leader: stops at once (no heartbeat, no call to a task executor, no write). */
+  private synchronized void stepDown(String why) {
+    if (!term.isEmpty()) {
+      LOG.warn("Resource manager {} steps down ({}); standing by", resourceManager == null ? "?" : resourceManager.id(),
+          why);
+    }
+    endTerm();
+    standByAgain();
+  }
+
+  private void standByAgain() {
+    try {
+      if (!closed) {
+        standBy();
+      }
+    } catch (RuntimeException e) {
+      LOG.error("Cannot answer on the REST port while standing by", e);
+    }
+  }
+
+  /** Answers on the REST port that this process stands by, and where the leader is. */
+  private synchronized void standBy() {
+    if (restBindAddress == null || standbyRest != null) {
+      return;
+    }
+    try {
+      standbyRest = StandbyRestServer.start(haServices, restBinding);
+      restBinding = new InetSocketAddress(restBindAddress.getAddress(), standbyRest.address().getPort());
+    } catch (IOException e) {
+      throw cannotListen(ResourceManagerOptions.REST_PORT, restBinding, e);
+    }
+  }
+
+  private synchronized void stopStandingBy() {
+    if (standbyRest != null) {
+      standbyRest.close();
+      standbyRest = null;
+    }
+  }
+
+  private void endTerm() {
+    resourceManager = null;
+    rpcServer = null;
+    restServer = null;
+    closeAll(term);
+  }
+
+  /**
+   * Whether this process serves as the resource manager now: always once started without high availability;
+   * with it, while it leads.
+   */
+  public boolean isLeading() {
+    return resourceManager != null;
+  }
+
+  /** The high-availability services, or {@code null} without high availability (or before {@link #start()}). */
+  public HighAvailabilityServices highAvailability() {
+    return haServices;
+  }
+
+  /**
+   * Starts the main thread, transport, facade, services and REST API on {@code store}, pushing each part on
+   * {@code parts} to be closed in the reverse order.
+   */
+  private void startServing(RegistryStore store, Deque<AutoCloseable> parts, ResourceManagerMetrics metrics,
+      boolean ownsMetrics) {
+    MainThreadExecutor main = givenMain;
+    if (main == null) {
+      ScheduledMainThreadExecutor owned = new ScheduledMainThreadExecutor("pulse-rm-main");
+      parts.push(owned);
+      main = owned;
+    }
+    RpcTransport transport = null;
+    if (rpcConfig != null) {
+      transport = push(parts, RpcTransport.create(rpcConfig, "rm"));
+    }
+    TaskExecutorConnector connector = givenConnector;
+    if (connector == null) {
+      ChannelPool channels = push(parts, new ChannelPool(transport));
+      connector = new GrpcTaskExecutorConnector(channels, heartbeatConfig, main);
+    }
+    OpenFiles openFiles = givenOpenFiles;
+    if (openFiles == null && rpcBindAddress != null) {
+      openFiles = push(parts, OpenFiles.watch("Resource manager", Duration.ofSeconds(1)));
+    }
+    ResourceManager.Builder facade = ResourceManager.builder()
+        .heartbeatConfig(heartbeatConfig)
+        .resourceManagerId(resourceManagerId)
+        .store(store)
+        .recoveryTimeout(recoveryTimeout)
+        .lossGuard(lossGuard)
+        .quarantine(quarantine)
+        .wallClock(wallClock)
+        .mainThread(main)
+        .connector(connector)
+        .heartbeatMetrics(extraHeartbeatMetrics)
+        .heartbeatMetrics(metrics);
+    listeners.forEach(facade::listener);
+    if (!listeners.contains(metrics)) {
+      facade.listener(metrics);
+    }
+    if (openFiles != null) {
+      facade.admission(new OpenFilesAdmission(openFiles));
+    }
+    ResourceManager rm = facade.build();
+    parts.push(rm);
+    rm.start();
+    resourceManager = rm;
+    metrics.bindTo(rm);
+    if (ownsMetrics) {
+      push(parts, ProcessMeters.bindTo(metrics.registry(), "resource-manager"));
+    }
+    if (rpcBindAddress != null) {
+      RpcHealth health = new RpcHealth();
+      rpcServer = push(parts, startRpc(transport, openFiles, rm, health));
+      // Closed first: probes see NOT_SERVING before anything else stops.
+      push(parts, new HealthWatch(rm, health, healthPeriod)).start();
+    }
+    if (restBindAddress != null) {
+      restServer = push(parts, startRest(rm, metrics));
+    }
+  }
+
+  private void askRestoredTaskExecutors() {
+    if (rpcServer != null) {
+      resourceManager.serving(); // restored task executors can register again now: ask them at once
+    }
   }
 
   private RpcServer startRpc(RpcTransport transport, OpenFiles openFiles, ResourceManager rm, RpcHealth health) {
@@ -265,20 +432,26 @@ public final class ResourceManagerServer implements AutoCloseable {
     }
   }
 
-  private RestServer startRest(ResourceManager rm) {
+  private RestServer startRest(ResourceManager rm, ResourceManagerMetrics metrics) {
     try {
       RestServer.Builder rest = RestServer.builder(rm, metrics).security(restSecurity).wallClock(wallClock);
-      if (givenStore == null && storeConfig.dir() != null) {
+      if (storeConfig != null && storeConfig.dir() != null) {
         rest.backupDirectory(storeConfig.dir().resolve("backups"));
       }
-      return rest.build().start(restBindAddress);
+      RestServer server = rest.build().start(restBinding);
+      restBinding = new InetSocketAddress(restBindAddress.getAddress(), server.address().getPort());
+      return server;
     } catch (IOException e) {
-      throw cannotListen(ResourceManagerOptions.REST_PORT, restBindAddress, e);
+      throw cannotListen(ResourceManagerOptions.REST_PORT, restBinding, e);
     }
   }
 
   private <T extends AutoCloseable> T started(T part) {
-    started.push(part);
+    return push(started, part);
+  }
+
+  private static <T extends AutoCloseable> T push(Deque<AutoCloseable> parts, T part) {
+    parts.push(part);
     return part;
   }
 
@@ -304,7 +477,11 @@ public final class ResourceManagerServer implements AutoCloseable {
   /** The address of the REST API, or {@code null} when not serving it (or not started). */
   public InetSocketAddress restAddress() {
     RestServer server = restServer;
-    return server == null ? null : server.address();
+    if (server != null) {
+      return server.address();
+    }
+    StandbyRestServer standby = standbyRest;
+    return standby == null ? null : standby.address();
   }
 
   /** The base URL of the REST API, {@code https://...} when it serves TLS; {@code null} when not serving it. */
@@ -315,18 +492,28 @@ public final class ResourceManagerServer implements AutoCloseable {
 
   /** The Prometheus metrics the REST API serves at {@code /metrics}. */
   public ResourceManagerMetrics metrics() {
-    return metrics;
+    ResourceManagerMetrics ofTerm = termMetrics;
+    return ofTerm != null ? ofTerm : metrics;
   }
 
   /** Stops what {@link #start()} started, in the reverse order. Idempotent; fine without {@code start()}. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      endTerm();
+      stopStandingBy();
     }
-    closed = true;
-    while (!started.isEmpty()) {
-      AutoCloseable part = started.pop();
+    // Outside the lock: leaving the election waits for the election thread, which may be waiting for it.
+    closeAll(started);
+  }
+
+  private static void closeAll(Deque<AutoCloseable> parts) {
+    while (!parts.isEmpty()) {
+      AutoCloseable part = parts.pop();
       try {
         part.close();
       } catch (Exception e) {

@@ -19,6 +19,8 @@ import dev.pulse.te.TaskExecutorListener;
 import dev.pulse.te.TaskExecutorOptions;
 import dev.pulse.te.TaskSlot;
 import dev.pulse.te.grpc.GrpcResourceManagerClient;
+import dev.pulse.te.grpc.LeaderFollowingResourceManagerClient;
+import dev.pulse.te.ha.ResourceManagerLocatorFactory;
 import dev.pulse.te.grpc.TaskExecutorGatewayService;
 import io.grpc.ClientInterceptor;
 import io.grpc.ServerInterceptor;
@@ -92,6 +94,8 @@ public final class TaskExecutorServer implements AutoCloseable {
   private volatile String listenAddress;
   /** {@code taskexecutor.bind-host}, or {@code null} to listen on {@code taskexecutor.rpc.address}. */
   private final String bindHost;
+  /** {@code high-availability.*}, checked: how to find the leader; {@code null} without high availability. */
+  private final ResourceManagerLocatorFactory.Prepared locator;
   private volatile TaskExecutorHttpServer httpServer;
 
   private TaskExecutorServer(Builder b) {
@@ -106,6 +110,7 @@ public final class TaskExecutorServer implements AutoCloseable {
     this.serverInterceptors = List.copyOf(b.serverInterceptors);
     this.clientInterceptors = List.copyOf(b.clientInterceptors);
     this.httpBindAddress = httpBindAddress(b.settings);
+    this.locator = ResourceManagerLocatorFactory.forSettings(b.settings).orElse(null);
   }
 
   private static InetSocketAddress httpBindAddress(Settings settings) {
@@ -150,7 +155,13 @@ public final class TaskExecutorServer implements AutoCloseable {
           mainThread = ownedMainThread;
         }
         ChannelPool channels = opened(new ChannelPool(transport, clientInterceptors));
-        ResourceManagerClient client = opened(new GrpcResourceManagerClient(channels, config.resourceManagerAddress()));
+        ResourceManagerClient client;
+        if (locator != null) {
+          // High availability: follow the leader instead of calling resourcemanager.rpc.address.
+          client = opened(new LeaderFollowingResourceManagerClient(channels, opened(locator.connect())));
+        } else {
+          client = opened(new GrpcResourceManagerClient(channels, config.resourceManagerAddress()));
+        }
         RpcHealth health = new RpcHealth();
         List<TaskExecutorListener> all = new ArrayList<>(listeners);
         all.add(new RegistrationHealth(health));

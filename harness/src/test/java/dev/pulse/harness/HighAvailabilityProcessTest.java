@@ -1,0 +1,199 @@
+package dev.pulse.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * High availability with real processes (SPEC 12): a ZooKeeper child JVM ({@code bin/zookeeper}'s main), two
+ * resource manager processes and three task executor processes. The leader is SIGKILLed: the standby must
+ * lead, and every task executor must be ACTIVE with it, within the session timeout plus two heartbeat
+ * intervals (plus {@link Bounds#SLACK}), with no allocation and no task executor lost.
+ */
+class HighAvailabilityProcessTest {
+
+  private static final Duration INTERVAL = Duration.ofMillis(500);
+  private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration PATIENCE = Duration.ofSeconds(60);
+  private static final Pattern REST = Pattern.compile("rest (http://\\S+?)/v1/overview");
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path dir;
+  private final List<ChildProcess> children = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() {
+    for (int i = children.size() - 1; i >= 0; i--) {
+      children.get(i).close();
+    }
+  }
+
+  private ChildProcess zooKeeper;
+  private String quorum;
+
+  @BeforeEach
+  void startZooKeeper() throws IOException {
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    quorum = "127.0.0.1:" + port;
+    // ZooKeeper allows sessions of 2 to 20 ticks: a 100 ms tick allows the 2 s session used here.
+    zooKeeper = start("zookeeper", "dev.pulse.ha.zookeeper.ZooKeeperMain", List.of("--port", Integer.toString(port),
+        "--dir", dir.resolve("zookeeper-data").toString(), "--tick-time", "100"));
+  }
+
+  private ChildProcess start(String name, String main, List<String> args) throws IOException {
+    ChildProcess p = ChildProcess.start(name, main, List.of("-Dzookeeper.admin.enableServer=false"), args,
+        dir.resolve(name + ".log"));
+    children.add(p);
+    p.awaitStarted(PATIENCE);
+    return p;
+  }
+
+  private List<String> settings(String... more) {
+    List<String> args = new ArrayList<>(List.of("-Dhigh-availability.type=zookeeper",
+        "-Dhigh-availability.zookeeper.quorum=" + quorum,
+        "-Dhigh-availability.zookeeper.client.session-timeout=" + SESSION_TIMEOUT.toMillis() + " ms",
+        "-Dhigh-availability.zookeeper.client.connection-timeout=10 s",
+        "-Dheartbeat.interval=" + INTERVAL.toMillis() + " ms", "-Dheartbeat.timeout=5 s"));
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  private String resourceManager(String name) throws IOException {
+    ChildProcess rm = start(name, "dev.pulse.rm.server.ResourceManagerMain", settings(
+        "-Dresourcemanager.rpc.address=127.0.0.1", "-Dresourcemanager.rpc.port=0",
+        "-Drest.bind-address=127.0.0.1", "-Drest.port=0"));
+    Matcher m = REST.matcher(Files.readString(rm.log().resolveSibling(rm.log().getFileName() + ".start-line")));
+    assertThat(m.find()).as("the standby's start-up line names its REST address").isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void leaderSigkilled_standbyLeads_andEveryTaskExecutorIsActiveWithIt_withinSessionTimeoutPlusTwoIntervals()
+      throws Exception {
+    List<String> rest = List.of(resourceManager("rm-a"), resourceManager("rm-b"));
+    for (int i = 1; i <= 3; i++) {
+      start("te-" + i, "dev.pulse.te.server.TaskExecutorMain", settings("-Dtaskexecutor.resource-id=te-" + i,
+          "-Dtaskexecutor.numberOfTaskSlots=2", "-Dtaskexecutor.rpc.address=127.0.0.1", "-Dtaskexecutor.rpc.port=0"));
+    }
+    await().atMost(PATIENCE).until(() -> leader(rest) >= 0 && active(rest.get(leader(rest))).size() == 3);
+    int first = leader(rest);
+    String leaderUrl = rest.get(first);
+    JsonNode before = get(leaderUrl, "/v1/overview");
+    JsonNode created = post(leaderUrl, "/v1/allocations", "{\"jobId\":\"job-1\",\"slots\":4}");
+    Set<String> allocations = ids(created.path("allocations"));
+    assertThat(allocations).hasSize(4);
+    long lastSeq = lastEventSeq(leaderUrl);
+
+    ChildProcess leaderProcess = children.get(1 + first);
+    long killedAt = System.nanoTime();
+    leaderProcess.signal("KILL");
+    String standbyUrl = rest.get(1 - first);
+    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
+        .until(() -> leader(List.of(standbyUrl)) == 0 && active(standbyUrl).size() == 3);
+    Duration failover = Duration.ofNanos(System.nanoTime() - killedAt);
+    Duration bound = SESSION_TIMEOUT.plus(INTERVAL.multipliedBy(2));
+    System.out.printf("HA failover: leader SIGKILLed -> standby leads with all 3 task executors ACTIVE in %d ms"
+        + " (bound: session timeout + 2 intervals = %d ms, + %d ms slack)%n", failover.toMillis(), bound.toMillis(),
+        Bounds.SLACK.toMillis());
+
+    JsonNode after = get(standbyUrl, "/v1/overview");
+    assertThat(after.path("resourceManagerId").asText()).isEqualTo(before.path("resourceManagerId").asText());
+    assertThat(after.path("epoch").asLong()).isGreaterThan(before.path("epoch").asLong());
+    assertThat(ids(get(standbyUrl, "/v1/allocations").path("allocations"))).isEqualTo(allocations);
+    List<String> losses = new ArrayList<>();
+    for (JsonNode e : get(standbyUrl, "/v1/events?after=" + lastSeq).path("events")) {
+      if (e.path("type").asText().endsWith("_LOST")) {
+        losses.add(e.toString());
+      }
+    }
+    assertThat(losses).as("no task executor and no allocation lost over the failover").isEmpty();
+    assertThat(failover).isLessThanOrEqualTo(bound.plus(Bounds.SLACK));
+  }
+
+  /** The index of the URL whose overview is the leader's (no {@code role: STANDBY}), or -1. */
+  private static int leader(List<String> rest) {
+    for (int i = 0; i < rest.size(); i++) {
+      try {
+        JsonNode overview = get(rest.get(i), "/v1/overview");
+        if (!overview.has("role") && overview.has("epoch")) {
+          return i;
+        }
+      } catch (IOException e) {
+        // not answering: not the leader
+      }
+    }
+    return -1;
+  }
+
+  private static Set<String> active(String rest) throws IOException {
+    Set<String> ids = new TreeSet<>();
+    for (JsonNode te : get(rest, "/v1/taskexecutors").path("taskExecutors")) {
+      if (te.path("state").asText().equals("ACTIVE")) {
+        ids.add(te.path("id").asText());
+      }
+    }
+    return ids;
+  }
+
+  private static long lastEventSeq(String rest) throws IOException {
+    long seq = 0;
+    for (JsonNode e : get(rest, "/v1/events?after=0").path("events")) {
+      seq = Math.max(seq, e.path("seq").asLong());
+    }
+    return seq;
+  }
+
+  private static Set<String> ids(JsonNode allocations) {
+    Set<String> ids = new TreeSet<>();
+    allocations.forEach(a -> ids.add(a.path("allocationId").asText()));
+    return ids;
+  }
+
+  private static JsonNode get(String base, String path) throws IOException {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5)).build());
+  }
+
+  private static JsonNode post(String base, String path, String body) throws IOException {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  private static JsonNode send(HttpRequest request) throws IOException {
+    try {
+      HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() / 100 != 2) {
+        throw new IOException(request.uri() + " answered " + response.statusCode() + ": " + response.body());
+      }
+      return JSON.readTree(response.body());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+}
