@@ -260,9 +260,9 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
    * The answer line of one target, reused for all its requests (only one is ever in flight): takes
    * the report on the reporting thread and queues itself; {@link #apply} runs on the main thread.
    *
-   * <p>{@link #state} admits one report per request: the sender arms it before each request, the
-   * first report moves it on, and the main thread sets it back to idle when it applies the report
-   * (or when the request ended without one). The fields written by the reporting thread are published
+   * <p>{@link #state} admits one report per request: the sender arms it before each request and the
+   * first report moves it on (a request that ended without a report, by throwing or completing at
+   * once, disarms it); until the next request every later report is ignored. The fields written by the reporting thread are published
    * by the queue's compare-and-set and read after the main thread's take.
    */
   private final class TargetAnswer extends AnswerQueue.Node
@@ -327,7 +327,6 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
       Throwable outcome = failure;
       payload = null;
       failure = null;
-      state.set(IDLE);
       if (heard) {
         heartbeatFrom(monitor, heardPayload, now);
       }
