@@ -48,6 +48,10 @@ final class SlotManager {
   private final Map<String, Allocation> allocations = new LinkedHashMap<>();
   private int totalSlots;
   private int freeSlots;
+  /** Changes to any slot table so far; see {@link #changes()}. */
+  private long changes;
+  /** See {@link #unchangedUntil()}. */
+  private long unchangedUntil;
 
   void addTaskExecutor(String taskExecutorId, int slots) {
     if (tables.containsKey(taskExecutorId)) {
@@ -58,6 +62,7 @@ final class SlotManager {
       table[i] = new Slot();
     }
     tables.put(taskExecutorId, table);
+    changes++;
     totalSlots += slots;
     freeSlots += quarantined.contains(taskExecutorId) ? 0 : slots;
   }
@@ -89,6 +94,7 @@ final class SlotManager {
     Slot slot = table[a.slotIndex()];
     slot.allocationId = a.allocationId();
     slot.confirmedAtNanos = confirmedAtNanos;
+    changes++;
     allocations.put(a.allocationId(), a.withState(Allocation.State.ALLOCATED));
     if (offered(a.taskExecutorId())) {
       freeSlots--;
@@ -130,6 +136,7 @@ final class SlotManager {
     if (table == null) {
       return List.of();
     }
+    changes++;
     boolean counted = !recovering.remove(taskExecutorId);
     boolean offered = counted && !quarantined.contains(taskExecutorId);
     List<Allocation> removed = new ArrayList<>();
@@ -172,6 +179,7 @@ final class SlotManager {
             Allocation a = new Allocation(newAllocationId.get(), jobId, te, i, Allocation.State.PENDING, createdAt);
             table[i].allocationId = a.allocationId();
             table[i].confirmedAtNanos = 0;
+            changes++;
             allocations.put(a.allocationId(), a);
             freeSlots--;
             reserved.add(a);
@@ -196,6 +204,7 @@ final class SlotManager {
     Allocation confirmed = a.withState(Allocation.State.ALLOCATED);
     allocations.put(allocationId, confirmed);
     tables.get(a.taskExecutorId())[a.slotIndex()].confirmedAtNanos = nowNanos;
+    changes++;
     return confirmed;
   }
 
@@ -208,6 +217,7 @@ final class SlotManager {
     Slot slot = tables.get(a.taskExecutorId())[a.slotIndex()];
     slot.allocationId = null;
     slot.confirmedAtNanos = 0;
+    changes++;
     if (offered(a.taskExecutorId())) {
       freeSlots++;
     }
@@ -231,6 +241,7 @@ final class SlotManager {
     }
     List<ReportedSlot> orphans = List.of();
     List<Allocation> lost = List.of();
+    unchangedUntil = Long.MAX_VALUE;
     boolean[] reported = new boolean[table.length];
     for (ReportedSlot r : report) {
       if (r.index() < 0 || r.index() >= table.length) {
@@ -244,16 +255,48 @@ final class SlotManager {
       if (isLost(slot, r.isFree() ? null : r.allocationId(), nowNanos, graceNanos)) {
         lost = append(lost, allocations.get(slot.allocationId));
       }
+      noteGrace(slot, r.isFree() ? null : r.allocationId(), graceNanos);
     }
     for (int i = 0; i < table.length; i++) {
       if (!reported[i] && isLost(table[i], null, nowNanos, graceNanos)) {
         lost = append(lost, allocations.get(table[i].allocationId));
+      }
+      if (!reported[i]) {
+        noteGrace(table[i], null, graceNanos);
       }
     }
     for (Allocation a : lost) {
       release(a.allocationId());
     }
     return orphans.isEmpty() && lost.isEmpty() ? Reconciliation.NONE : new Reconciliation(orphans, lost);
+  }
+
+  /**
+   * A slot whose allocation the report does not hold, still within its grace, would be lost by the same
+   * report later: the last reconciliation holds only until its grace ends.
+   */
+  private void noteGrace(Slot slot, String heldAllocationId, long graceNanos) {
+    if (slot.allocationId != null && slot.confirmedAtNanos != 0 && !slot.allocationId.equals(heldAllocationId)) {
+      unchangedUntil = Math.min(unchangedUntil, slot.confirmedAtNanos + graceNanos);
+    }
+  }
+
+  /**
+   * Counts every change to any slot table (a task executor added or removed, a slot reserved, confirmed,
+   * restored or released). While it stays the same, and before {@link #unchangedUntil()}, reconciling the
+   * same report again changes nothing.
+   */
+  long changes() {
+    return changes;
+  }
+
+  /**
+   * Monotonic time until which the last {@link #reconcile}'s outcome holds for the same report and
+   * tables: the end of the earliest grace it found running ({@link Long#MAX_VALUE} if none). Past it, a
+   * confirmed allocation the report does not hold is lost.
+   */
+  long unchangedUntil() {
+    return unchangedUntil;
   }
 
   private static boolean isLost(Slot slot, String heldAllocationId, long nowNanos, long graceNanos) {
