@@ -27,8 +27,8 @@ final class GrpcPingBenchmark {
     String net = Integer.toString(Endpoints.PING_NET);
     try (Farms farm = Farms.start("ping-farm", o.taskExecutors(), FanoutBenchmark.farmJvm(o),
         List.of("--mode", "ping", "--net", net, "--base-port", Integer.toString(o.basePort())), line -> {})) {
-      String unary = drive("unary", o, net, out);
       String stream = drive("stream", o, net, out);
+      String unary = drive("unary", o, net, out);
       return "{\"unary\":" + unary + ",\"stream\":" + stream + "}";
     }
   }
