@@ -35,7 +35,7 @@ import java.util.function.Function;
  * {@link RpcFailures} chose: unreachable, deadline exceeded, restarted (another instance answered), or
  * other.
  *
- * <p>Each call has a deadline of {@code heartbeat.interval} (at most one {@link CallDeadlines#REUSE}
+ * <p>Each call has a deadline of {@code heartbeat.interval} (at most one {@code CallDeadlines.REUSE}
  * less), so at most one call per target is ever outstanding when the sender asks once per interval.
  * Nothing per call is built that can be built once: the request message (the RM's fencing token and
  * the expected task executor do not change during a target's life), the method's call options (shared
