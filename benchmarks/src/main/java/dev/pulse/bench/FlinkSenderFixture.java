@@ -52,14 +52,21 @@ final class FlinkSenderFixture implements HeartbeatCoreBenchmark.SenderFixture {
   private final MainThread mainThread;
   private final LossCounter listener = new LossCounter();
   private final AskedTargets<ResourceID> asked;
+  /** With pending futures: each asked target's future, completed by the benchmark after the round. */
+  private final AskedTargets<CompletableFuture<Void>> pending;
   private final HeartbeatManager<Object, Object> sender;
   private final Runnable senderRound;
   private long intervals;
 
-  FlinkSenderFixture(int targets) {
+  /**
+   * @param pendingFutures whether targets answer later (a fresh future per request, completed by the
+   *     benchmark after the heartbeat arrived, as Flink's RPC answers) instead of at once
+   */
+  FlinkSenderFixture(int targets, boolean pendingFutures) {
     this.targets = targets;
     this.ids = new ResourceID[targets];
     this.asked = new AskedTargets<>(targets);
+    this.pending = pendingFutures ? new AskedTargets<>(targets) : null;
     timer = new ScheduledThreadPoolExecutor(1, task -> {
       Thread thread = new Thread(task, "flink-heartbeat-timeouts");
       thread.setDaemon(true);
@@ -74,17 +81,23 @@ final class FlinkSenderFixture implements HeartbeatCoreBenchmark.SenderFixture {
     check(senderRound != null, "flink's sender did not schedule itself on construction");
     for (int i = 0; i < targets; i++) {
       ids[i] = new ResourceID("task-executor-" + i);
-      sender.monitorTarget(ids[i], new Target(ids[i], asked));
+      sender.monitorTarget(ids[i], new Target(ids[i], asked, pending));
     }
   }
 
   @Override
   public int runInterval() {
     asked.clear();
+    if (pending != null) {
+      pending.clear();
+    }
     senderRound.run();
     int count = asked.count();
     for (int i = 0; i < count; i++) {
       sender.receiveHeartbeat(asked.get(i), PAYLOAD);
+      if (pending != null) {
+        pending.get(i).complete(null);
+      }
     }
     intervals++;
     return count;
@@ -138,13 +151,22 @@ final class FlinkSenderFixture implements HeartbeatCoreBenchmark.SenderFixture {
     }
   }
 
-  /** A target that answers every request at once and notes that it was asked. */
-  private record Target(ResourceID id, AskedTargets<ResourceID> asked) implements HeartbeatTarget<Object> {
+  /**
+   * A target that notes that it was asked and answers at once, or, with {@code pending}, returns a
+   * fresh future that the benchmark completes later.
+   */
+  private record Target(ResourceID id, AskedTargets<ResourceID> asked, AskedTargets<CompletableFuture<Void>> pending)
+      implements HeartbeatTarget<Object> {
 
     @Override
     public CompletableFuture<Void> requestHeartbeat(ResourceID requestOrigin, Object heartbeatPayload) {
       asked.add(id);
-      return ANSWERED;
+      if (pending == null) {
+        return ANSWERED;
+      }
+      CompletableFuture<Void> answer = new CompletableFuture<>();
+      pending.add(answer);
+      return answer;
     }
 
     @Override

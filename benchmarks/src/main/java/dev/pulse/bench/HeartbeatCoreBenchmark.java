@@ -36,16 +36,22 @@ import org.openjdk.jmh.annotations.Warmup;
  *       spreads its requests over the interval (its default), so its timer runs 1000 slots per
  *       interval whatever the number of targets; that cost is part of the measurement.
  *   <li>Same work: both senders request through the same kind of target, which notes its id and
- *       returns the one shared, already completed future {@link #ANSWERED}, so the transport costs
- *       nothing and no thread is involved. Then the benchmark hands each noted id back to the
- *       manager's {@code receiveHeartbeat}: the answer. Both directions carry the same payload object
- *       {@link #PAYLOAD}; the listeners only return it and count losses.
+ *       answers. At once ({@code pulse}, {@code pulse-realclock}, {@code flink}): it returns the one
+ *       shared, already completed future {@link #ANSWERED}, and the benchmark hands each noted id
+ *       back to the manager's {@code receiveHeartbeat}. Later ({@code pulse-pending},
+ *       {@code flink-pending}), the production path, since a network answer is never there when the
+ *       request returns: Flink's target returns a fresh future, which the benchmark completes after
+ *       handing the heartbeat to {@code receiveHeartbeat}; Pulse's target keeps its answer handle, to
+ *       which the benchmark reports the heartbeat, and Pulse's main thread runs after every
+ *       {@link #batch} answers. Both directions carry the same payload object {@link #PAYLOAD}; the
+ *       listeners only return it and count losses.
  *   <li>Single-threaded: everything runs on the benchmark thread. Flink's main-thread executor runs
  *       tasks directly; Pulse's main thread is heartbeat-core's deterministic
  *       {@code ManualMainThreadExecutor}, whose clock the benchmark advances by one interval.
  *   <li>Clock reads: Flink reads the real clock, Pulse with {@code impl=pulse} a field of the manual
- *       executor, which is free. {@code impl=pulse-realclock} makes each of Pulse's clock reads also
- *       call {@code System.nanoTime()}, as a production clock read would; compare Flink with both.
+ *       executor, which is free. {@code pulse-realclock} and {@code pulse-pending} make each of
+ *       Pulse's clock reads also call {@code System.nanoTime()}, as a production clock read would.
+ *       The goal (SPEC 8) is {@code pulse-pending} against {@code flink-pending}.
  *   <li>Each manager keeps its timers the way it does in production: Pulse's one wake-up timer, on the
  *       manual executor; Flink's one timeout per target, cancelled and scheduled again on every
  *       received heartbeat, on a real {@link java.util.concurrent.ScheduledThreadPoolExecutor} (see
@@ -73,13 +79,20 @@ public class HeartbeatCoreBenchmark {
   static final CompletableFuture<Void> ANSWERED = CompletableFuture.completedFuture(null);
 
   /**
-   * Which heartbeat manager to measure: {@code pulse}, {@code pulse-realclock} (Pulse paying for a
-   * real clock read wherever it reads its clock, see {@link PulseSenderFixture}) or {@code flink}.
+   * Which heartbeat manager to measure, and how its targets answer: {@code pulse}, {@code
+   * pulse-realclock} (Pulse paying for a real clock read wherever it reads its clock) and {@code
+   * flink} answer at once, with an already completed future; {@code pulse-pending} (real clock reads)
+   * and {@code flink-pending} answer later, as over a network, which is the production path: see
+   * {@link PulseSenderFixture} and {@link FlinkSenderFixture}.
    */
-  @Param({"pulse", "pulse-realclock", "flink"})
+  @Param({"pulse", "pulse-realclock", "pulse-pending", "flink", "flink-pending"})
   public String impl;
 
-  /** Number of monitored targets. */
+  /** {@code pulse-pending} only: answers per main-thread drain (one task, one clock reading each). */
+  @Param({"16"})
+  public int batch;
+
+  /** Number of monitored targets; the goal (SPEC 8) is set at 10,000. */
   @Param({"1000", "10000", "100000"})
   public int targets;
 
@@ -88,10 +101,13 @@ public class HeartbeatCoreBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     sender = switch (impl) {
-      case "pulse" -> new PulseSenderFixture(targets, false);
-      case "pulse-realclock" -> new PulseSenderFixture(targets, true);
-      case "flink" -> new FlinkSenderFixture(targets);
-      default -> throw new IllegalArgumentException("impl must be pulse, pulse-realclock or flink, was " + impl);
+      case "pulse" -> new PulseSenderFixture(targets, false, 0);
+      case "pulse-realclock" -> new PulseSenderFixture(targets, true, 0);
+      case "pulse-pending" -> new PulseSenderFixture(targets, true, batch);
+      case "flink" -> new FlinkSenderFixture(targets, false);
+      case "flink-pending" -> new FlinkSenderFixture(targets, true);
+      default -> throw new IllegalArgumentException(
+          "impl must be pulse, pulse-realclock, pulse-pending, flink or flink-pending, was " + impl);
     };
   }
 

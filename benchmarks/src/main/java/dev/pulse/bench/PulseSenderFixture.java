@@ -8,6 +8,8 @@ import static dev.pulse.bench.HeartbeatCoreBenchmark.TIMEOUT;
 import static dev.pulse.bench.HeartbeatCoreBenchmark.check;
 
 import dev.pulse.bench.HeartbeatCoreBenchmark.AskedTargets;
+import dev.pulse.heartbeat.AnsweringHeartbeatTarget;
+import dev.pulse.heartbeat.HeartbeatAnswer;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatListener;
 import dev.pulse.heartbeat.HeartbeatManager;
@@ -23,8 +25,19 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Pulse's side of {@link HeartbeatCoreBenchmark}: heartbeat-core's sender on a
  * {@link ManualMainThreadExecutor}. One interval is {@code advance(interval)}, which runs the
- * sender's 1000 slots of that interval and so asks every target once, followed by one
- * {@code receiveHeartbeat} per asked target.
+ * sender's 1000 phases of that interval and so asks every target once, followed by one answer per
+ * asked target:
+ * <ul>
+ *   <li>answered at once ({@code pulse}, {@code pulse-realclock}): the target returns an already
+ *       completed future and the heartbeat comes through {@code receiveHeartbeat}, a path
+ *       production never takes (a gRPC answer is never there when the request returns);
+ *   <li>answered later ({@code pulse-pending}, the production path): the target is an
+ *       {@link AnsweringHeartbeatTarget}, as the gRPC target is, and keeps its
+ *       {@link HeartbeatAnswer}; after the phases the benchmark reports each answer to it, as a
+ *       transport thread would, and lets the main thread run after every {@code batch} answers (one
+ *       drain task, one clock reading per batch). Reporting is part of the measured work, as
+ *       completing Flink's futures is in {@code flink-pending}.
+ * </ul>
  *
  * <h2>The clock</h2>
  * The manual executor's clock is a field read, whereas a production clock read
@@ -42,17 +55,23 @@ final class PulseSenderFixture implements HeartbeatCoreBenchmark.SenderFixture {
   private final RealClockCost realClockCost;
   private final LossCounter listener = new LossCounter();
   private final AskedTargets<ResourceId> asked;
+  private final AskedTargets<HeartbeatAnswer<Object>> answers;
+  private final int batch;
   private final HeartbeatManager<Object, Object> sender;
   private long intervals;
 
   /**
    * @param realClock whether each clock read also pays for a {@code System.nanoTime()} call
+   * @param batch 0: targets answer at once; else they answer later, through their answer handle,
+   *     and the main thread runs after every {@code batch} answers
    */
-  PulseSenderFixture(int targets, boolean realClock) {
+  PulseSenderFixture(int targets, boolean realClock, int batch) {
     this.targets = targets;
     this.realClockCost = realClock ? new RealClockCost(mainThread) : null;
     this.ids = new ResourceId[targets];
     this.asked = new AskedTargets<>(targets);
+    this.answers = new AskedTargets<>(targets);
+    this.batch = batch;
     HeartbeatConfig config = new HeartbeatConfig(INTERVAL, TIMEOUT, RPC_FAILURE_THRESHOLD, true);
     sender = HeartbeatServices.of(config)
         .createHeartbeatManagerSender(ResourceId.of("resource-manager"), listener,
@@ -62,17 +81,28 @@ final class PulseSenderFixture implements HeartbeatCoreBenchmark.SenderFixture {
     mainThread.runPending();
     for (int i = 0; i < targets; i++) {
       ids[i] = ResourceId.of("task-executor-" + i);
-      sender.monitorTarget(ids[i], new Target(ids[i], asked));
+      sender.monitorTarget(ids[i], batch == 0 ? new Target(ids[i], asked) : new LaterTarget(ids[i], asked, answers));
     }
   }
 
   @Override
   public int runInterval() {
     asked.clear();
+    answers.clear();
     mainThread.advance(INTERVAL);
     int count = asked.count();
-    for (int i = 0; i < count; i++) {
-      sender.receiveHeartbeat(asked.get(i), PAYLOAD);
+    if (batch == 0) {
+      for (int i = 0; i < count; i++) {
+        sender.receiveHeartbeat(asked.get(i), PAYLOAD);
+      }
+    } else {
+      for (int i = 0; i < count; i++) {
+        answers.get(i).heartbeat(PAYLOAD);
+        if ((i + 1) % batch == 0) {
+          mainThread.runPending();
+        }
+      }
+      mainThread.runPending();
     }
     intervals++;
     return count;
@@ -138,6 +168,27 @@ final class PulseSenderFixture implements HeartbeatCoreBenchmark.SenderFixture {
     public CompletableFuture<Void> requestHeartbeat(ResourceId requestOrigin, Object heartbeatPayload) {
       asked.add(id);
       return ANSWERED;
+    }
+
+    @Override
+    public CompletableFuture<Void> receiveHeartbeat(ResourceId heartbeatOrigin, Object heartbeatPayload) {
+      throw new UnsupportedOperationException("a sender only requests heartbeats");
+    }
+  }
+
+  /** A target that answers later, through its answer handle, which it hands to the benchmark. */
+  private record LaterTarget(ResourceId id, AskedTargets<ResourceId> asked, AskedTargets<HeartbeatAnswer<Object>> answers)
+      implements AnsweringHeartbeatTarget<Object, Object> {
+
+    @Override
+    public void requestHeartbeat(ResourceId requestOrigin, Object heartbeatPayload, HeartbeatAnswer<Object> answer) {
+      asked.add(id);
+      answers.add(answer);
+    }
+
+    @Override
+    public CompletableFuture<Void> requestHeartbeat(ResourceId requestOrigin, Object heartbeatPayload) {
+      throw new UnsupportedOperationException("the sender asks through the answer handle");
     }
 
     @Override

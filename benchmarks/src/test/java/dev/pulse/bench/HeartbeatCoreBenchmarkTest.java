@@ -15,10 +15,11 @@ class HeartbeatCoreBenchmarkTest {
   private static final int TARGETS = 100;
 
   @ParameterizedTest
-  @ValueSource(strings = {"pulse", "pulse-realclock", "flink"})
+  @ValueSource(strings = {"pulse", "pulse-realclock", "pulse-pending", "flink", "flink-pending"})
   void everyIntervalAsksAndHearsEveryTargetOnce(String impl) {
     HeartbeatCoreBenchmark benchmark = new HeartbeatCoreBenchmark();
     benchmark.impl = impl;
+    benchmark.batch = 16;
     benchmark.targets = TARGETS;
 
     benchmark.setUp();

@@ -200,10 +200,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   public CompletableFuture<Void> receiveHeartbeat(ResourceId heartbeatOrigin, I heartbeatPayload) {
     HeartbeatMonitor<O> monitor = runningMonitor(heartbeatOrigin);
     if (monitor != null) {
-      recordHeartbeat(monitor);
-      if (heartbeatPayload != null) {
-        listener.reportPayload(heartbeatOrigin, heartbeatPayload);
-      }
+      heartbeatFrom(monitor, heartbeatPayload, mainThread.nanoTime());
     }
     return DONE;
   }
@@ -216,10 +213,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   public CompletableFuture<Void> requestHeartbeat(ResourceId requestOrigin, I heartbeatPayload) {
     HeartbeatMonitor<O> monitor = runningMonitor(requestOrigin);
     if (monitor != null) {
-      recordHeartbeat(monitor);
-      if (heartbeatPayload != null) {
-        listener.reportPayload(requestOrigin, heartbeatPayload);
-      }
+      heartbeatFrom(monitor, heartbeatPayload, mainThread.nanoTime());
       O reply = listener.retrievePayload(requestOrigin);
       CompletableFuture<Void> answered;
       try {
@@ -248,8 +242,33 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
   /** Hook: phase {@code phase} of the interval is due; {@code now} is the wake-up's clock reading. */
   void onPhase(int phase, long now) {}
 
+  /**
+   * Hook: the timer fired, before anything times out; {@code now} is the wake-up's clock reading. The
+   * sender applies the answers queued so far, so that none waiting in its queue times out.
+   */
+  void onWake(long now) {}
+
   boolean isStopped() {
     return stopped;
+  }
+
+  /**
+   * A heartbeat from {@code monitor}'s target at {@code now}, carrying {@code payload} (reported to
+   * the listener unless {@code null}). Ignored if the target is no longer running or the manager
+   * stopped. Runs on the main thread; O(1), allocates nothing.
+   */
+  final void heartbeatFrom(HeartbeatMonitor<O> monitor, I payload, long now) {
+    if (stopped || !monitor.isRunning()) {
+      return;
+    }
+    heartbeatsReceived++;
+    monitor.lastHeartbeat = now;
+    monitor.deadline = now + timeoutNanos;
+    unlinkExpiry(monitor);
+    linkExpiry(monitor);
+    if (payload != null) {
+      listener.reportPayload(monitor.targetId, payload);
+    }
   }
 
   /**
@@ -312,15 +331,6 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     return monitor != null && monitor.isRunning() ? monitor : null;
   }
 
-  private void recordHeartbeat(HeartbeatMonitor<O> monitor) {
-    long now = mainThread.nanoTime();
-    heartbeatsReceived++;
-    monitor.lastHeartbeat = now;
-    monitor.deadline = now + timeoutNanos;
-    unlinkExpiry(monitor);
-    linkExpiry(monitor);
-  }
-
   /** Ends {@code monitor}'s watch: no timeout, no request, no callback for it any more. */
   private void retire(HeartbeatMonitor<O> monitor, HeartbeatMonitor.State state) {
     if (!monitor.isRunning()) {
@@ -344,6 +354,7 @@ class HeartbeatManagerImpl<I, O> implements HeartbeatManager<I, O> {
     }
     long now = mainThread.nanoTime();
     try {
+      onWake(now);
       runDueWork(now);
     } finally {
       if (!stopped) {

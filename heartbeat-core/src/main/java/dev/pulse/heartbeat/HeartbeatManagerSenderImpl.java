@@ -5,6 +5,7 @@ import dev.pulse.heartbeat.time.MainThreadExecutor;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -33,9 +34,15 @@ import java.util.function.BiConsumer;
  * A target whose previous request has not completed is skipped in its phase (and counted). Transport
  * deadlines are no longer than the interval, so a skip means the transport is overloaded or broken.
  *
- * <h2>Allocation</h2>
- * A request whose future is already complete when returned is handled inline. Otherwise the
- * target's one reusable completion handler is attached; it hands the outcome back to the main thread.
+ * <h2>Answers</h2>
+ * A request whose future is already complete when returned is handled inline. Every other outcome
+ * reaches the main thread through the target's one reusable {@link HeartbeatAnswer}: an
+ * {@link AnsweringHeartbeatTarget} reports to it directly (the production path: no future per
+ * request), any other target's future is completed into it. Answers are queued without locks or
+ * allocation ({@link AnswerQueue}) and applied in batches: one main-thread task and one clock reading
+ * per batch, the heartbeat first and then the request's success, on the target's record itself (no
+ * lookup by id). The timer applies the queue too before it looks for timeouts, so an answer waiting
+ * there never lets its target time out.
  *
  * <p>Thread-safety: confined to the main-thread executor, like its base class.
  */
@@ -51,6 +58,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
   private final int[] bucketSizes;
   /** Bucket indexes in the order phases are handed out. */
   private final int[] phaseOrder;
+  private final AnswerQueue answers = new AnswerQueue(mainThread, this::applyQueuedAnswers);
 
   @SuppressWarnings("unchecked")
   HeartbeatManagerSenderImpl(HeartbeatConfig config, ResourceId ownResourceId, HeartbeatListener<I, O> listener,
@@ -101,7 +109,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
         best = candidate;
       }
     }
-    monitor.requestCompletion = new RequestCompletion(monitor);
+    monitor.answer = new TargetAnswer(monitor);
     monitor.bucket = best;
     monitor.bucketNext = null;
     monitor.bucketPrev = bucketTails[best];
@@ -174,61 +182,155 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
     return Arrays.copyOf(bucketSizes, bucketSizes.length);
   }
 
-  @SuppressWarnings("unchecked")
   /**
    * Asks one target. {@code now} (the phase's wake-up time) serves as the send time: one clock read
    * per phase instead of one per request, and a request answered synchronously needs none at all.
    */
+  @SuppressWarnings("unchecked")
   private void sendRequest(HeartbeatMonitor<O> monitor, long now) {
     O payload = listener.retrievePayload(monitor.targetId);
     if (!monitor.isRunning()) {
       return; // the listener unmonitored it while building the payload
     }
+    TargetAnswer answer = (TargetAnswer) monitor.answer;
     monitor.requestInFlight = true;
     monitor.requestSentAt = now;
     requestsSent++;
     metrics.onRequestSent();
+    answer.arm();
     CompletableFuture<Void> answered;
     try {
+      if (monitor.target instanceof AnsweringHeartbeatTarget<?, ?> answering) {
+        ((AnsweringHeartbeatTarget<O, I>) answering).requestHeartbeat(ownResourceId, payload, answer);
+        return;
+      }
       answered = monitor.target.requestHeartbeat(ownResourceId, payload);
       if (answered == null) {
         answered = callbackFailures.returnedNull(Callback.REQUEST_HEARTBEAT, monitor.targetId);
       }
     } catch (Exception e) {
       callbackFailures.record(Callback.REQUEST_HEARTBEAT, monitor.targetId, e);
-      answered = CompletableFuture.failedFuture(e);
+      if (answer.disarm()) {
+        onRpcOutcome(monitor, e, true, now);
+      } // else it reported before throwing: that report stands
+      return;
     }
-    if (answered.isDone() && !answered.isCompletedExceptionally()) {
+    if (answered.isDone() && !answered.isCompletedExceptionally() && answer.disarm()) {
       onRpcOutcome(monitor, null, true, now);
     } else {
-      answered.whenComplete((RequestCompletion) monitor.requestCompletion);
+      answered.whenComplete(answer);
+    }
+  }
+
+  @Override
+  void onWake(long now) {
+    applyAnswers(now);
+  }
+
+  /** The drain task: applies the answers queued so far, with one clock reading for all of them. */
+  private void applyQueuedAnswers() {
+    if (!isStopped()) {
+      applyAnswers(mainThread.nanoTime());
     }
   }
 
   /**
-   * Completion of one target's heartbeat requests, reused for all of them (only one is ever in
-   * flight): records the outcome on the completing thread, then runs itself on the main thread.
-   * The executor hand-off orders the write of {@code failure} before its read.
+   * Applies every queued answer at {@code now}, oldest first. If an {@link Error} escapes a callback,
+   * the rest of the batch goes back to the queue (with a new drain task) before it propagates.
    */
-  private final class RequestCompletion implements BiConsumer<Void, Throwable>, Runnable {
+  private void applyAnswers(long now) {
+    AnswerQueue.Node batch = answers.takeAll();
+    try {
+      while (batch != null) {
+        TargetAnswer answer = (TargetAnswer) batch;
+        batch = answer.next;
+        answer.next = null;
+        answer.apply(now);
+      }
+    } finally {
+      while (batch != null) {
+        AnswerQueue.Node rest = batch.next;
+        answers.offer(batch);
+        batch = rest;
+      }
+    }
+  }
+
+  /**
+   * The answer line of one target, reused for all its requests (only one is ever in flight): takes
+   * the report on the reporting thread and queues itself; {@link #apply} runs on the main thread.
+   *
+   * <p>{@link #state} admits one report per request: the sender arms it before each request and the
+   * first report moves it on (a request that ended without a report, by throwing or completing at
+   * once, disarms it); until the next request every later report is ignored. The fields written by the reporting thread are published
+   * by the queue's compare-and-set and read after the main thread's take.
+   */
+  private final class TargetAnswer extends AnswerQueue.Node
+      implements HeartbeatAnswer<I>, BiConsumer<Void, Throwable> {
+    private static final int IDLE = 0;
+    private static final int ARMED = 1;
+    private static final int REPORTED = 2;
+
     private final HeartbeatMonitor<O> monitor;
+    private final AtomicInteger state = new AtomicInteger(IDLE);
+    /** Whether the report carries a heartbeat (an answering target's) or only the request's outcome. */
+    private boolean isHeartbeat;
+    private I payload;
     private Throwable failure;
 
-    RequestCompletion(HeartbeatMonitor<O> monitor) {
+    TargetAnswer(HeartbeatMonitor<O> monitor) {
       this.monitor = monitor;
     }
 
-    @Override
-    public void accept(Void ignored, Throwable failure) {
-      this.failure = failure;
-      mainThread.execute(this);
+    /** Main thread, before a request: the next report counts. */
+    void arm() {
+      state.set(ARMED);
+    }
+
+    /** Main thread: the request ended without a report; later reports are ignored. False if one came. */
+    boolean disarm() {
+      return state.compareAndSet(ARMED, IDLE);
     }
 
     @Override
-    public void run() {
+    public void heartbeat(I payload) {
+      if (state.compareAndSet(ARMED, REPORTED)) {
+        this.isHeartbeat = true;
+        this.payload = payload;
+        answers.offer(this);
+      }
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      report(failure == null ? new NullPointerException("failure") : failure);
+    }
+
+    /** The future of a target that is not an {@link AnsweringHeartbeatTarget} completed. */
+    @Override
+    public void accept(Void ignored, Throwable failure) {
+      report(failure);
+    }
+
+    private void report(Throwable failure) {
+      if (state.compareAndSet(ARMED, REPORTED)) {
+        this.isHeartbeat = false;
+        this.failure = failure;
+        answers.offer(this);
+      }
+    }
+
+    /** Main thread: the heartbeat, if any, then the request's outcome, both at {@code now}. */
+    void apply(long now) {
+      boolean heard = isHeartbeat;
+      I heardPayload = payload;
       Throwable outcome = failure;
+      payload = null;
       failure = null;
-      onRpcOutcome(monitor, outcome, true, mainThread.nanoTime());
+      if (heard) {
+        heartbeatFrom(monitor, heardPayload, now);
+      }
+      onRpcOutcome(monitor, outcome, true, now);
     }
   }
 }

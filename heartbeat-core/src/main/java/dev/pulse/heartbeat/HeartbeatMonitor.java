@@ -50,8 +50,8 @@ final class HeartbeatMonitor<O> {
   int bucket = -1;
   HeartbeatMonitor<O> bucketPrev;
   HeartbeatMonitor<O> bucketNext;
-  /** Completion handler of this target's heartbeat requests; one per target, reused. */
-  Runnable requestCompletion;
+  /** Where the outcomes of this target's heartbeat requests go; one per target, reused. */
+  HeartbeatAnswer<?> answer;
 
   // Expiry list.
   HeartbeatMonitor<O> expiryPrev;

@@ -32,7 +32,10 @@
  * The adapter's {@code requestHeartbeat} returns a future that completes when the worker has answered
  * (the answer itself goes to {@code heartbeats.receiveHeartbeat(worker, report)}); a failed future
  * carrying a {@link dev.pulse.heartbeat.HeartbeatRpcException} says whether the worker was unreachable
- * (counts towards the threshold), too slow (does not) or restarted (lost at once).
+ * (counts towards the threshold), too slow (does not) or restarted (lost at once). An adapter for a
+ * sender under load implements {@link dev.pulse.heartbeat.AnsweringHeartbeatTarget} instead: it reports
+ * the report, or the failure, to the target's {@link dev.pulse.heartbeat.HeartbeatAnswer} from any
+ * thread, with no future per request, and the sender applies answers in batches on its main thread.
  *
  * <h2>What holds</h2>
  * <ul>

@@ -69,6 +69,66 @@ class HeartbeatAllocationTest {
     assertThat(sender.stats().requestsSent()).isEqualTo((2L * ROUNDS + 1) * TARGETS);
   }
 
+  /**
+   * The production path: targets answer later, through their {@link HeartbeatAnswer}, as a transport
+   * thread would; the main thread applies the answers in batches (here 10 per batch). Neither asking,
+   * answering nor applying allocates per heartbeat.
+   */
+  @Test
+  void answersThroughTheHandle_allocateNothingPerHeartbeat() {
+    com.sun.management.ThreadMXBean threads = threadBean();
+    ManualMainThreadExecutor main = new ManualMainThreadExecutor();
+    QuietListener listener = new QuietListener();
+    HeartbeatManager<Object, Object> sender = HeartbeatServices.of(
+        HeartbeatConfig.of(Duration.ofSeconds(10), Duration.ofSeconds(50)).withSpread(false))
+        .createHeartbeatManagerSender(ResourceId.of("rm"), listener, main);
+    main.runPending();
+    @SuppressWarnings("unchecked")
+    HeartbeatAnswer<Object>[] answers = new HeartbeatAnswer[TARGETS];
+    for (int i = 0; i < TARGETS; i++) {
+      int index = i;
+      sender.monitorTarget(ResourceId.of("te-" + i), new AnsweringHeartbeatTarget<Object, Object>() {
+        @Override
+        public void requestHeartbeat(ResourceId origin, Object payload, HeartbeatAnswer<Object> answer) {
+          answers[index] = answer;
+        }
+
+        @Override
+        public CompletableFuture<Void> requestHeartbeat(ResourceId origin, Object payload) {
+          throw new AssertionError("the sender asks through the answer handle");
+        }
+
+        @Override
+        public CompletableFuture<Void> receiveHeartbeat(ResourceId origin, Object payload) {
+          throw new AssertionError("a sender only requests heartbeats");
+        }
+      });
+    }
+    Duration interval = Duration.ofSeconds(10);
+    Runnable rounds = () -> {
+      for (int r = 0; r < ROUNDS; r++) {
+        main.advance(interval);
+        for (int i = 0; i < TARGETS; i++) {
+          answers[i].heartbeat(PAYLOAD);
+          if (i % 10 == 9) {
+            main.runPending();
+          }
+        }
+      }
+    };
+    rounds.run(); // warm-up
+
+    long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+    rounds.run();
+    long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+
+    long heartbeats = (long) ROUNDS * TARGETS;
+    assertThat((double) allocated / heartbeats).as("bytes allocated per request + answer").isLessThan(1.0);
+    assertThat(listener.payloads).isEqualTo(2 * heartbeats);
+    assertThat(sender.stats().rpcSuccesses()).isEqualTo(2 * heartbeats);
+    assertThat(sender.stats().targetsTimedOut()).isZero();
+  }
+
   private static void runIntervals(ManualMainThreadExecutor main, HeartbeatManager<Object, Object> sender,
       ResourceId[] ids, Duration interval, int rounds) {
     for (int r = 0; r < rounds; r++) {

@@ -1,8 +1,9 @@
 package dev.pulse.rpc;
 
+import dev.pulse.heartbeat.AnsweringHeartbeatTarget;
+import dev.pulse.heartbeat.HeartbeatAnswer;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.HeartbeatRpcException;
-import dev.pulse.heartbeat.HeartbeatTarget;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.RpcFailureKind;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
@@ -13,26 +14,32 @@ import dev.pulse.proto.v1.SlotReport;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * The resource manager's view of one task executor process as a {@link HeartbeatTarget}: each
- * heartbeat request is one {@code TaskExecutorGateway.RequestHeartbeat} call.
+ * The resource manager's view of one task executor process as a heartbeat target: each heartbeat
+ * request is one {@code TaskExecutorGateway.RequestHeartbeat} call.
  *
- * <p>On an answer from the expected task executor and instance, the target hands the slot report to
- * the RM's heartbeat manager ({@code receiveHeartbeat(taskExecutorId, slotReport)}) on the RM's main
- * thread and then completes the request's future, so the core sees the heartbeat before the RPC's
- * success. Failures complete the future with a {@link HeartbeatRpcException} whose kind
- * {@link RpcFailures} chose: unreachable, deadline exceeded, restarted (another instance answered),
- * or other.
+ * <p>The sender asks through {@link #requestHeartbeat(ResourceId, Void, HeartbeatAnswer)}: an answer
+ * from the expected task executor and instance is checked and converted to the owner's payload on the
+ * transport thread that received it and reported to the target's {@link HeartbeatAnswer}, which hands
+ * it to the main thread in batches; no future and no main-thread task per heartbeat. Other callers use
+ * the future-returning {@link #requestHeartbeat(ResourceId, Void)}: its answer goes to the factory's
+ * {@link Answers} on the main thread, and then its future completes, so the owner sees the heartbeat
+ * before the RPC's success. Failures carry a {@link HeartbeatRpcException} whose kind
+ * {@link RpcFailures} chose: unreachable, deadline exceeded, restarted (another instance answered), or
+ * other.
  *
- * <p>Each call has a deadline of {@code heartbeat.interval}, so at most one call per target is ever
- * outstanding when the sender asks once per interval. The request message is built once: the RM's
- * fencing token and the expected task executor do not change during a target's life.
+ * <p>Each call has a deadline of {@code heartbeat.interval} (at most one {@code CallDeadlines.REUSE}
+ * less), so at most one call per target is ever outstanding when the sender asks once per interval.
+ * Nothing per call is built that can be built once: the request message (the RM's fencing token and
+ * the expected task executor do not change during a target's life), the method's call options (shared
+ * by every target of the factory, renewed only for the deadline), and no stub.
  *
  * <p>Lifecycle: a target holds a lease on the pooled channel to its address; {@link #close()} it when
  * the task executor is unmonitored. A closed target fails new requests and drops answers still in
@@ -40,41 +47,63 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Thread-safe. The core calls it on the RM's main thread; answers arrive on transport threads,
  * where they are checked and handed over without blocking.
+ *
+ * @param <P> the owner's payload type of a heartbeat, converted from the wire's slot report
  */
-public final class GrpcHeartbeatTarget implements HeartbeatTarget<Void>, AutoCloseable {
+public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Void, P>, AutoCloseable {
 
   private final ResourceId taskExecutorId;
   private final String instanceId;
   private final ChannelLease lease;
-  private final TaskExecutorGatewayGrpc.TaskExecutorGatewayStub stub;
   private final HeartbeatRequest request;
-  private final long deadlineNanos;
-  private final Answers heartbeats;
+  private final CallDeadlines deadlines;
+  private final Function<SlotReport, P> payloads;
+  private final Answers<P> heartbeats;
   private final MainThreadExecutor mainThread;
   private final String peer;
   private volatile boolean closed;
 
-  private GrpcHeartbeatTarget(Factory factory, ResourceId taskExecutorId, String instanceId, ChannelLease lease) {
+  private GrpcHeartbeatTarget(Factory<P> factory, ResourceId taskExecutorId, String instanceId, ChannelLease lease) {
     this.taskExecutorId = taskExecutorId;
     this.instanceId = instanceId;
     this.lease = lease;
-    // Answers are only checked and handed to the main thread: no need for another thread hop.
-    this.stub = TaskExecutorGatewayGrpc.newStub(lease.channel()).withExecutor(Runnable::run);
     this.request = HeartbeatRequest.newBuilder()
         .setFencingToken(factory.fencingToken)
         .setTaskExecutor(TaskExecutorIdentity.newBuilder()
             .setResourceId(taskExecutorId.value()).setInstanceId(instanceId))
         .build();
-    this.deadlineNanos = factory.rpcDeadlineNanos;
+    this.deadlines = factory.deadlines;
+    this.payloads = factory.payloads;
     this.heartbeats = factory.heartbeats;
     this.mainThread = factory.mainThread;
     this.peer = "task executor " + taskExecutorId + " at " + lease.address();
   }
 
-  /** Asks the task executor for a heartbeat; the answer is fed to the RM's heartbeat manager. */
+  /**
+   * The sender's path: asks the task executor for a heartbeat and reports the checked, converted
+   * answer (or the failure) to {@code answer}, from the transport thread.
+   */
+  @Override
+  public void requestHeartbeat(ResourceId requestOrigin, Void heartbeatPayload, HeartbeatAnswer<P> answer) {
+    if (closed) {
+      answer.failed(closedFailure());
+      return;
+    }
+    call(new ToAnswer(answer));
+  }
+
+  /**
+   * Asks the task executor for a heartbeat outside the sender; the answer goes to the factory's
+   * {@link Answers} on the main thread before the future completes.
+   */
   @Override
   public CompletableFuture<Void> requestHeartbeat(ResourceId requestOrigin, Void heartbeatPayload) {
-    return call();
+    if (closed) {
+      return CompletableFuture.failedFuture(closedFailure());
+    }
+    ToFuture answer = new ToFuture();
+    call(answer);
+    return answer.future;
   }
 
   /**
@@ -83,7 +112,7 @@ public final class GrpcHeartbeatTarget implements HeartbeatTarget<Void>, AutoClo
    */
   @Override
   public CompletableFuture<Void> receiveHeartbeat(ResourceId heartbeatOrigin, Void heartbeatPayload) {
-    return call();
+    return requestHeartbeat(heartbeatOrigin, heartbeatPayload);
   }
 
   public ResourceId taskExecutorId() {
@@ -110,42 +139,38 @@ public final class GrpcHeartbeatTarget implements HeartbeatTarget<Void>, AutoClo
     return "GrpcHeartbeatTarget{" + peer + ", instance " + instanceId + (closed ? ", closed}" : "}");
   }
 
-  private CompletableFuture<Void> call() {
-    if (closed) {
-      return CompletableFuture.failedFuture(
-          new HeartbeatRpcException(RpcFailureKind.OTHER, "heartbeat target for " + peer + " is closed"));
-    }
-    Answer answer = new Answer();
+  private HeartbeatRpcException closedFailure() {
+    return new HeartbeatRpcException(RpcFailureKind.OTHER, "heartbeat target for " + peer + " is closed");
+  }
+
+  private void call(Answer answer) {
     try {
-      stub.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS).requestHeartbeat(request, answer);
+      ClientCalls.asyncUnaryCall(lease.channel().newCall(TaskExecutorGatewayGrpc.getRequestHeartbeatMethod(),
+          deadlines.current()), request, answer);
     } catch (RuntimeException e) {
       answer.onError(e);
     }
-    return answer.future;
   }
 
-  /** On the main thread: the heartbeat first, then the RPC's success. */
-  private void deliver(SlotReport slotReport, CompletableFuture<Void> future) {
-    try {
-      if (!closed) {
-        heartbeats.answered(taskExecutorId, slotReport);
-      }
-    } finally {
-      future.complete(null);
-    }
-  }
-
-  /** What is wrong with an answer, or {@code null} if it is a heartbeat of the expected process. */
+  /**
+   * What is wrong with an answer, or {@code null} if it is a heartbeat of the expected process. An
+   * answer naming exactly the expected ids skips the check of their characters: those were checked
+   * when the target was made.
+   */
   private HeartbeatRpcException check(HeartbeatResponse response) {
     if (response == null) {
       return new HeartbeatRpcException(RpcFailureKind.OTHER, peer + " answered without a message");
     }
     try {
-      WireValidation.checkIdentity("task_executor", response.hasTaskExecutor(), response.getTaskExecutor());
-      HeartbeatRpcException mismatch =
-          RpcFailures.checkIdentity(taskExecutorId, instanceId, response.getTaskExecutor(), lease.address());
-      if (mismatch != null) {
-        return mismatch;
+      TaskExecutorIdentity answered = response.getTaskExecutor();
+      boolean expected = response.hasTaskExecutor() && taskExecutorId.value().equals(answered.getResourceId())
+          && instanceId.equals(answered.getInstanceId());
+      if (!expected) {
+        WireValidation.checkIdentity("task_executor", response.hasTaskExecutor(), answered);
+        HeartbeatRpcException mismatch = RpcFailures.checkIdentity(taskExecutorId, instanceId, answered, lease.address());
+        if (mismatch != null) {
+          return mismatch;
+        }
       }
       WireValidation.checkSlotReport("slot_report", response.hasSlotReport(), response.getSlotReport());
       return null;
@@ -156,12 +181,16 @@ public final class GrpcHeartbeatTarget implements HeartbeatTarget<Void>, AutoClo
   }
 
   /**
-   * One call's answer. gRPC calls it on one transport thread at a time, so its fields need no
-   * synchronization.
+   * One call's observer: checks the answer and passes on the converted payload or the failure. gRPC
+   * calls it on one transport thread at a time, so its fields need no synchronization.
    */
-  private final class Answer implements StreamObserver<HeartbeatResponse> {
-    final CompletableFuture<Void> future = new CompletableFuture<>();
+  private abstract class Answer implements StreamObserver<HeartbeatResponse> {
     private HeartbeatResponse response;
+
+    /** A checked heartbeat of the expected process; transport thread. */
+    abstract void heartbeat(P payload);
+
+    abstract void failed(HeartbeatRpcException failure);
 
     @Override
     public void onNext(HeartbeatResponse value) {
@@ -170,60 +199,115 @@ public final class GrpcHeartbeatTarget implements HeartbeatTarget<Void>, AutoClo
 
     @Override
     public void onError(Throwable t) {
-      future.completeExceptionally(RpcFailures.classify(t, peer));
+      failed(RpcFailures.classify(t, peer));
     }
 
     @Override
     public void onCompleted() {
       HeartbeatRpcException problem = check(response);
       if (problem != null) {
-        future.completeExceptionally(problem);
-        return;
+        failed(problem);
+      } else if (closed) {
+        failed(closedFailure());
+      } else {
+        P payload;
+        try {
+          payload = payloads.apply(response.getSlotReport());
+        } catch (RuntimeException e) {
+          failed(new HeartbeatRpcException(RpcFailureKind.OTHER, "the heartbeat of " + peer
+              + " could not be converted: " + e, e));
+          return;
+        }
+        heartbeat(payload);
       }
-      SlotReport slotReport = response.getSlotReport();
+    }
+  }
+
+  /** The sender's path: straight to the target's answer line. */
+  private final class ToAnswer extends Answer {
+    private final HeartbeatAnswer<P> answer;
+
+    ToAnswer(HeartbeatAnswer<P> answer) {
+      this.answer = answer;
+    }
+
+    @Override
+    void heartbeat(P payload) {
+      answer.heartbeat(payload);
+    }
+
+    @Override
+    void failed(HeartbeatRpcException failure) {
+      answer.failed(failure);
+    }
+  }
+
+  /** Other callers' path: the heartbeat to {@link Answers} on the main thread, then the future. */
+  private final class ToFuture extends Answer {
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+
+    @Override
+    void heartbeat(P payload) {
       try {
-        mainThread.execute(() -> deliver(slotReport, future));
+        mainThread.execute(() -> {
+          try {
+            if (!closed) {
+              heartbeats.answered(taskExecutorId, payload);
+            }
+          } finally {
+            future.complete(null);
+          }
+        });
       } catch (RejectedExecutionException e) {
         future.completeExceptionally(new HeartbeatRpcException(RpcFailureKind.OTHER,
             "heartbeat from " + peer + " dropped: the resource manager's main thread has stopped", e));
       }
     }
+
+    @Override
+    void failed(HeartbeatRpcException failure) {
+      future.completeExceptionally(failure);
+    }
   }
 
   /**
-   * Where a target's heartbeat answers go, on the main thread, before the request's future completes:
-   * the heartbeat manager's {@code receiveHeartbeat}, or whatever turns the wire's slot report into
-   * the owner's.
+   * Where the answers to {@link #requestHeartbeat(ResourceId, Void)} go, on the main thread, before
+   * the request's future completes: the heartbeat manager's {@code receiveHeartbeat}, for example.
    */
   @FunctionalInterface
-  public interface Answers {
-    void answered(ResourceId taskExecutor, SlotReport slotReport);
+  public interface Answers<P> {
+    void answered(ResourceId taskExecutor, P payload);
   }
 
   /**
    * Makes the targets of one resource manager: its channel pool, its fencing token, where answered
    * heartbeats go and on which thread. Thread-safe and immutable.
    */
-  public static final class Factory {
+  public static final class Factory<P> {
     private final ChannelPool channels;
     private final FencingToken fencingToken;
-    private final long rpcDeadlineNanos;
-    private final Answers heartbeats;
+    private final CallDeadlines deadlines;
+    private final Function<SlotReport, P> payloads;
+    private final Answers<P> heartbeats;
     private final MainThreadExecutor mainThread;
 
     /**
      * @param channels the pool the targets lease their channels from
      * @param fencingToken the RM's id and leader epoch, sent with every request
      * @param heartbeatConfig the RM's heartbeat settings; each call's deadline is the interval
-     * @param heartbeats where answers go, with their slot report (e.g. the RM's heartbeat manager)
+     * @param payloads turns an answer's checked slot report into the owner's payload, on the transport
+     *     thread (thread-safe, no blocking); a conversion that throws fails the request as other
+     * @param heartbeats where the answers of requests outside the sender go (e.g. the RM's heartbeat
+     *     manager's {@code receiveHeartbeat})
      * @param mainThread the executor {@code heartbeats} is confined to
      * @throws IllegalArgumentException if the fencing token is malformed
      */
     public Factory(ChannelPool channels, FencingToken fencingToken, HeartbeatConfig heartbeatConfig,
-        Answers heartbeats, MainThreadExecutor mainThread) {
+        Function<SlotReport, P> payloads, Answers<P> heartbeats, MainThreadExecutor mainThread) {
       this.channels = Objects.requireNonNull(channels, "channels");
       this.fencingToken = Objects.requireNonNull(fencingToken, "fencingToken");
-      this.rpcDeadlineNanos = heartbeatConfig.interval().toNanos();
+      this.deadlines = new CallDeadlines(heartbeatConfig.interval());
+      this.payloads = Objects.requireNonNull(payloads, "payloads");
       this.heartbeats = Objects.requireNonNull(heartbeats, "heartbeats");
       this.mainThread = Objects.requireNonNull(mainThread, "mainThread");
       try {
@@ -243,13 +327,13 @@ public final class GrpcHeartbeatTarget implements HeartbeatTarget<Void>, AutoClo
      * @param address {@code host:port} of its {@code TaskExecutorGateway}
      * @throws IllegalArgumentException if {@code instanceId} or {@code address} is malformed
      */
-    public GrpcHeartbeatTarget create(ResourceId taskExecutorId, String instanceId, String address) {
+    public GrpcHeartbeatTarget<P> create(ResourceId taskExecutorId, String instanceId, String address) {
       Objects.requireNonNull(taskExecutorId, "taskExecutorId");
       String problem = ResourceId.validate(instanceId);
       if (problem != null) {
         throw new IllegalArgumentException("invalid instance id: " + problem);
       }
-      return new GrpcHeartbeatTarget(this, taskExecutorId, instanceId, channels.acquire(address));
+      return new GrpcHeartbeatTarget<>(this, taskExecutorId, instanceId, channels.acquire(address));
     }
   }
 }

@@ -55,7 +55,7 @@ class ChannelLeakTest {
     for (int i = from; i < to; i++) {
       boolean connect = i % CONNECT_EVERY == 0;
       CompletableFuture<Void> answered = rm.onMain(() -> {
-        GrpcHeartbeatTarget target = rm.targets.create(TE, "instance-a", address);
+        GrpcHeartbeatTarget<?> target = rm.targets.create(TE, "instance-a", address);
         rm.manager.monitorTarget(TE, target);
         if (connect) {
           return target.requestHeartbeat(RmSide.RM_ID, null).whenComplete((ok, failure) -> forget(rm, target));
@@ -74,7 +74,7 @@ class ChannelLeakTest {
   }
 
   /** On the RM main thread, as the resource manager does when a task executor goes away. */
-  private static void forget(RmSide rm, GrpcHeartbeatTarget target) {
+  private static void forget(RmSide rm, GrpcHeartbeatTarget<?> target) {
     rm.manager.unmonitorTarget(target.taskExecutorId());
     target.close();
   }

@@ -189,6 +189,60 @@ class GrpcHeartbeatTargetTest {
   }
 
   @Test
+  void requestHeartbeat_withAnswer_reportsTheConvertedPayloadOnce_onTheTransportThread_andFailsOnceClosed()
+      throws Exception {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10));
+    TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
+        report -> report.getSlotsCount(), (id, slots) -> {
+          throw new AssertionError("the answer path does not go through Answers");
+        }, rm.main).create(TE, "instance-a", te.address());
+    closer.register(target::close);
+    RecordingAnswer answer = new RecordingAnswer();
+
+    target.requestHeartbeat(RmSide.RM_ID, null, answer);
+
+    assertThat(answer.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(answer.payload).isEqualTo(TeSide.SLOTS.getSlotsCount());
+    assertThat(answer.failure).isNull();
+    assertThat(answer.thread).as("reported where it was received, not on the RM's main thread")
+        .isNotEqualTo("rm-main");
+
+    target.close();
+    RecordingAnswer afterClose = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, afterClose);
+    assertThat(afterClose.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(afterClose.failure).isInstanceOfSatisfying(HeartbeatRpcException.class,
+        f -> assertThat(f.kind()).isEqualTo(RpcFailureKind.OTHER));
+  }
+
+  /** Records the one report it gets. */
+  private static final class RecordingAnswer implements dev.pulse.heartbeat.HeartbeatAnswer<Integer> {
+    final CountDownLatch reported = new CountDownLatch(1);
+    volatile Integer payload;
+    volatile Throwable failure;
+    volatile String thread;
+
+    @Override
+    public void heartbeat(Integer payload) {
+      this.payload = payload;
+      record();
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      this.failure = failure;
+      record();
+    }
+
+    private void record() {
+      thread = Thread.currentThread().getName();
+      reported.countDown();
+    }
+  }
+
+  @Test
   void unmonitor_closesTheChannel() {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));

@@ -33,14 +33,14 @@ final class RmSide implements AutoCloseable {
   final HeartbeatManager<SlotReport, Void> manager;
   final RpcTransport transport;
   final ChannelPool channels;
-  final GrpcHeartbeatTarget.Factory targets;
+  final GrpcHeartbeatTarget.Factory<SlotReport> targets;
   /**
    * For {@link #requestOnce}: a generous deadline, since such a call usually opens a new connection
    * first, and a loaded test machine must not turn that into {@code DEADLINE_EXCEEDED}.
    */
-  private final GrpcHeartbeatTarget.Factory singleCallTargets;
+  private final GrpcHeartbeatTarget.Factory<SlotReport> singleCallTargets;
   /** Main thread only. */
-  private final Map<ResourceId, GrpcHeartbeatTarget> monitored = new HashMap<>();
+  private final Map<ResourceId, GrpcHeartbeatTarget<SlotReport>> monitored = new HashMap<>();
 
   RmSide(HeartbeatConfig config, RpcConfig rpcConfig) {
     this.listener = TestingHeartbeatListener.<SlotReport, Void>builder().onLoss(this::forget).build();
@@ -55,15 +55,17 @@ final class RmSide implements AutoCloseable {
     }
     this.transport = t;
     this.channels = new ChannelPool(transport);
-    this.targets = new GrpcHeartbeatTarget.Factory(channels, TOKEN, config, manager::receiveHeartbeat, main);
-    this.singleCallTargets = new GrpcHeartbeatTarget.Factory(channels, TOKEN,
-        HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10)), manager::receiveHeartbeat, main);
+    this.targets = new GrpcHeartbeatTarget.Factory<>(channels, TOKEN, config, report -> report,
+        manager::receiveHeartbeat, main);
+    this.singleCallTargets = new GrpcHeartbeatTarget.Factory<>(channels, TOKEN,
+        HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10)), report -> report, manager::receiveHeartbeat,
+        main);
   }
 
   /** Starts monitoring a task executor process, as the resource manager does on registration. */
   void monitor(ResourceId taskExecutor, String instanceId, String address) {
     onMain(() -> {
-      GrpcHeartbeatTarget target = targets.create(taskExecutor, instanceId, address);
+      GrpcHeartbeatTarget<SlotReport> target = targets.create(taskExecutor, instanceId, address);
       monitored.put(taskExecutor, target);
       manager.monitorTarget(taskExecutor, target);
       return null;
@@ -80,7 +82,7 @@ final class RmSide implements AutoCloseable {
   /** One heartbeat request outside the sender, through a target of its own that is closed afterwards. */
   CompletableFuture<Void> requestOnce(ResourceId taskExecutor, String instanceId, String address) {
     return onMain(() -> {
-      GrpcHeartbeatTarget target = singleCallTargets.create(taskExecutor, instanceId, address);
+      GrpcHeartbeatTarget<SlotReport> target = singleCallTargets.create(taskExecutor, instanceId, address);
       return target.requestHeartbeat(RM_ID, null).whenComplete((ok, failure) -> target.close());
     });
   }
@@ -100,7 +102,7 @@ final class RmSide implements AutoCloseable {
   /** Main thread. */
   private void forget(ResourceId taskExecutor) {
     manager.unmonitorTarget(taskExecutor);
-    GrpcHeartbeatTarget target = monitored.remove(taskExecutor);
+    GrpcHeartbeatTarget<SlotReport> target = monitored.remove(taskExecutor);
     if (target != null) {
       target.close();
     }

@@ -24,8 +24,8 @@ import picocli.CommandLine;
  * process's {@code main} is one call to {@link #main}.
  *
  * <p>The start-up line also goes to the file the system property {@value StartLineFile#PROPERTY} names,
- * if set ({@link StartLineFile}); {@link #main} routes {@code java.util.logging} to SLF4J first
- * ({@link LogBridge}).
+ * if set ({@link StartLineFile}); {@link #main} first turns Netty's leak detector off unless the JVM's
+ * options set it ({@link NettyDefaults}) and routes {@code java.util.logging} to SLF4J ({@link LogBridge}).
  *
  * <p>A bad setting (an unknown key too), or a port that cannot be bound, ends the process with exit code 1
  * and one line on stderr naming the key, before anything else is started.
@@ -67,6 +67,7 @@ public final class ProcessRunner {
    * service ended itself with.
    */
   public static void main(String name, String description, String[] args, Service service) {
+    NettyDefaults.apply(System.getProperties());
     LogBridge.install();
     int code = run(name, description, args, service, ConfigSources.ofThisProcess(w -> System.err.println(name + ": " + w)),
         System.out, System.err);

@@ -88,6 +88,14 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     /** Why it fell silent, while held: the reason and detail its release will carry. */
     LossReason heldReason;
     String heldDetail;
+    /**
+     * The last slot report reconciled without finding anything, the slot manager's change count and
+     * the time until which that outcome holds: the same report again, with no change in between, is
+     * not reconciled again ({@link #reconcile}). {@code null} when the next report must be reconciled.
+     */
+    SlotReport quietReport;
+    long quietChanges;
+    long quietUntil;
 
     Registered(TaskExecutorRegistration registration, String registrationId, long registeredAt) {
       this.registration = registration;
@@ -1021,13 +1029,26 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
         + pausedFor.toMillis() + " ms; no task executor was charged for it");
   }
 
+  /**
+   * Brings the slot view in line with the task executor's report. Most heartbeats carry the report the
+   * last one did, with nothing changed in the slot view since and no grace running out: that outcome
+   * is known (nothing to do), so such a report is compared, not reconciled.
+   */
   private void reconcile(Registered r, SlotReport report, boolean atRegistration) {
     String te = r.registration.resourceId();
-    SlotManager.Reconciliation result = slots.reconcile(te, report.slots(), main.nanoTime(),
-        heartbeatConfig.interval().toNanos());
-    if (result.isEmpty()) {
+    long now = main.nanoTime();
+    if (r.quietReport != null && slots.changes() == r.quietChanges && now < r.quietUntil
+        && r.quietReport.equals(report)) {
       return;
     }
+    SlotManager.Reconciliation result = slots.reconcile(te, report.slots(), now, heartbeatConfig.interval().toNanos());
+    if (result.isEmpty()) {
+      r.quietReport = report;
+      r.quietChanges = slots.changes();
+      r.quietUntil = slots.unchangedUntil();
+      return;
+    }
+    r.quietReport = null;
     for (ReportedSlot orphan : result.orphans()) {
       LOG.info("Task executor {} holds slot {} for unknown allocation {}; telling it to free the slot", te,
           orphan.index(), orphan.allocationId());

@@ -80,6 +80,10 @@ final class SlotManager {
   private final Map<String, Allocation> allocations = new LinkedHashMap<>();
   private int totalSlots;
   private int freeSlots;
+  /** Changes to any slot table so far; see {@link #changes()}. */
+  private long changes;
+  /** See {@link #unchangedUntil()}. */
+  private long unchangedUntil;
 
   void addTaskExecutor(String taskExecutorId, int slots) {
     if (tables.containsKey(taskExecutorId)) {
@@ -87,6 +91,7 @@ final class SlotManager {
     }
     Table table = new Table(taskExecutorId, slots);
     tables.put(taskExecutorId, table);
+    changes++;
     totalSlots += slots;
     freeSlots += quarantined.contains(taskExecutorId) ? 0 : slots;
     reindex(table);
@@ -164,6 +169,7 @@ final class SlotManager {
     slot.allocationId = allocationId;
     slot.confirmedAtNanos = confirmedAtNanos;
     table.free--;
+    changes++;
     if (indexed) {
       freeSlots--;
       offered.add(table);
@@ -200,6 +206,7 @@ final class SlotManager {
     if (table == null) {
       return List.of();
     }
+    changes++;
     boolean wasOffered = offered.remove(table);
     boolean counted = !recovering.remove(taskExecutorId);
     draining.remove(taskExecutorId);
@@ -308,6 +315,7 @@ final class SlotManager {
     Allocation confirmed = a.withState(Allocation.State.ALLOCATED);
     allocations.put(allocationId, confirmed);
     tables.get(a.taskExecutorId()).slots[a.slotIndex()].confirmedAtNanos = nowNanos;
+    changes++;
     return confirmed;
   }
 
@@ -334,6 +342,7 @@ final class SlotManager {
     slot.releasedAllocationId = allocationId;
     slot.releasedAtNanos = nowNanos;
     table.free++;
+    changes++;
     if (indexed) {
       freeSlots++;
       offered.add(table);
@@ -359,6 +368,7 @@ final class SlotManager {
     Slot[] table = t.slots;
     List<ReportedSlot> orphans = List.of();
     List<Allocation> lost = List.of();
+    unchangedUntil = Long.MAX_VALUE;
     boolean[] reported = new boolean[table.length];
     for (ReportedSlot r : report) {
       if (r.index() < 0 || r.index() >= table.length) {
@@ -366,23 +376,59 @@ final class SlotManager {
       }
       reported[r.index()] = true;
       Slot slot = table[r.index()];
-      if (!r.isFree() && !r.allocationId().equals(slot.allocationId)
-          && !(r.allocationId().equals(slot.releasedAllocationId) && nowNanos - slot.releasedAtNanos < graceNanos)) {
-        orphans = append(orphans, r);
+      if (!r.isFree() && !r.allocationId().equals(slot.allocationId)) {
+        if (r.allocationId().equals(slot.releasedAllocationId) && nowNanos - slot.releasedAtNanos < graceNanos) {
+          // Released here a moment ago: the request to free it may be on its way. Same report later: orphan.
+          unchangedUntil = Math.min(unchangedUntil, slot.releasedAtNanos + graceNanos);
+        } else {
+          orphans = append(orphans, r);
+        }
       }
       if (isLost(slot, r.isFree() ? null : r.allocationId(), nowNanos, graceNanos)) {
         lost = append(lost, allocations.get(slot.allocationId));
       }
+      noteGrace(slot, r.isFree() ? null : r.allocationId(), graceNanos);
     }
     for (int i = 0; i < table.length; i++) {
       if (!reported[i] && isLost(table[i], null, nowNanos, graceNanos)) {
         lost = append(lost, allocations.get(table[i].allocationId));
+      }
+      if (!reported[i]) {
+        noteGrace(table[i], null, graceNanos);
       }
     }
     for (Allocation a : lost) {
       release(a.allocationId());
     }
     return orphans.isEmpty() && lost.isEmpty() ? Reconciliation.NONE : new Reconciliation(orphans, lost);
+  }
+
+  /**
+   * A slot whose allocation the report does not hold, still within its grace, would be lost by the same
+   * report later: the last reconciliation holds only until its grace ends.
+   */
+  private void noteGrace(Slot slot, String heldAllocationId, long graceNanos) {
+    if (slot.allocationId != null && slot.confirmedAtNanos != 0 && !slot.allocationId.equals(heldAllocationId)) {
+      unchangedUntil = Math.min(unchangedUntil, slot.confirmedAtNanos + graceNanos);
+    }
+  }
+
+  /**
+   * Counts every change to any slot table (a task executor added or removed, a slot reserved, placed,
+   * confirmed, restored or released). While it stays the same, and before {@link #unchangedUntil()},
+   * reconciling the same report again changes nothing.
+   */
+  long changes() {
+    return changes;
+  }
+
+  /**
+   * Monotonic time until which the last {@link #reconcile}'s outcome holds for the same report and
+   * tables: the end of the earliest grace it found running ({@link Long#MAX_VALUE} if none). Past it, a
+   * confirmed allocation the report does not hold is lost, and a released one it still holds is an orphan.
+   */
+  long unchangedUntil() {
+    return unchangedUntil;
   }
 
   private static boolean isLost(Slot slot, String heldAllocationId, long nowNanos, long graceNanos) {

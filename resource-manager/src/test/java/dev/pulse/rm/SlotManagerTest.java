@@ -309,6 +309,7 @@ class SlotManagerTest {
     List<ReportedSlot> stillHeld = List.of(new ReportedSlot(0, "a1", "job-1"));
 
     assertThat(slots.reconcile("te-a", stillHeld, 5_000 + GRACE - 1, GRACE)).isSameAs(SlotManager.Reconciliation.NONE);
+    assertThat(slots.unchangedUntil()).as("the same report is an orphan once the grace ends").isEqualTo(5_000 + GRACE);
     assertThat(slots.reconcile("te-a", stillHeld, 5_000 + GRACE, GRACE).orphans()).containsExactly(stillHeld.get(0));
     // Another allocation id in that slot is an orphan at once.
     ReportedSlot other = new ReportedSlot(0, "zz", "job-9");
@@ -420,5 +421,51 @@ class SlotManagerTest {
       }
     }
     return result;
+  }
+
+  @Test
+  void reconcile_unchangedUntil_isTheEarliestGraceEnd_ofConfirmedAllocationsTheReportDoesNotHold() {
+    slots.addTaskExecutor("te-a", 3);
+    List<Allocation> r = slots.reserve("job", 3, CREATED_AT, ids); // a1, a2, a3 on slots 0, 1, 2
+    slots.confirm("a1", 100);
+    slots.confirm("a2", 300);
+    // a3 stays pending: a report never loses a pending allocation, so it sets no end.
+    assertThat(placed(r)).containsExactly("te-a/0", "te-a/1", "te-a/2");
+
+    assertThat(slots.reconcile("te-a", List.of(ReportedSlot.free(0), ReportedSlot.free(1), ReportedSlot.free(2)),
+        500, GRACE).isEmpty()).isTrue();
+    assertThat(slots.unchangedUntil()).isEqualTo(100 + GRACE);
+
+    assertThat(slots.reconcile("te-a", List.of(new ReportedSlot(0, "a1", "job"), ReportedSlot.free(1),
+        ReportedSlot.free(2)), 500, GRACE).isEmpty()).isTrue();
+    assertThat(slots.unchangedUntil()).isEqualTo(300 + GRACE);
+
+    assertThat(slots.reconcile("te-a", List.of(new ReportedSlot(0, "a1", "job")), 500, GRACE).isEmpty()).isTrue();
+    assertThat(slots.unchangedUntil()).as("slots left out of the report count as not held").isEqualTo(300 + GRACE);
+
+    assertThat(slots.reconcile("te-a", List.of(new ReportedSlot(0, "a1", "job"), new ReportedSlot(1, "a2", "job"),
+        ReportedSlot.free(2)), 500, GRACE).isEmpty()).isTrue();
+    assertThat(slots.unchangedUntil()).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
+  void changes_countEveryChangeToATable_andNothingElse() {
+    long start = slots.changes();
+    slots.addTaskExecutor("te-a", 2);
+    slots.reserve("job", 2, CREATED_AT, ids); // a1, a2
+    slots.confirm("a1", 100);
+    slots.release("a2");
+    assertThat(slots.changes() - start).isEqualTo(1 + 2 + 1 + 1);
+
+    long before = slots.changes();
+    slots.reconcile("te-a", List.of(new ReportedSlot(0, "a1", "job"), ReportedSlot.free(1)), 200, GRACE);
+    slots.freeSlots();
+    slots.allocations(null);
+    assertThat(slots.changes()).as("reads and a reconciliation that changes nothing").isEqualTo(before);
+
+    slots.reconcile("te-a", List.of(ReportedSlot.free(0), ReportedSlot.free(1)), 100 + GRACE, GRACE);
+    assertThat(slots.changes()).as("a1 lost: its slot released").isEqualTo(before + 1);
+    slots.removeTaskExecutor("te-a");
+    assertThat(slots.changes()).isEqualTo(before + 2);
   }
 }

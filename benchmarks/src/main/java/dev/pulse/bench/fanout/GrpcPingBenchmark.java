@@ -5,8 +5,9 @@ import java.nio.file.Files;
 import java.util.List;
 
 /**
- * {@code bin/benchmark grpc-ping}: the transport's own limit at the same fan-out. The same farm JVM with
- * N endpoints in {@code ping} mode, and a {@link PingDriver} JVM in place of the resource manager that
+ * {@code bin/benchmark grpc-ping}: the transport's own limits at the same fan-out. The same farm JVM with
+ * N endpoints in {@code ping} mode, and a {@link PingDriver} JVM in place of the resource manager (first its
+ * slot-batched unary client, then its streaming one) that
  * calls each endpoint once per interval, spread over the interval. Both sides use heartbeat-rpc's
  * {@code RpcTransport} and {@code ChannelPool}, one channel per endpoint, the same message and deadline;
  * only the heartbeat machinery is absent, so the ratio of Pulse to this is the cost of that machinery
@@ -16,28 +17,38 @@ final class GrpcPingBenchmark {
 
   private GrpcPingBenchmark() {}
 
-  /** Runs it and returns the driver's JSON result. */
+  /**
+   * Runs the slot-batched unary client and then the streaming one against the same farm, and returns
+   * {@code {"unary": ..., "stream": ...}}, each the driver's JSON result.
+   */
   static String run(FanoutBenchmark.Options o, PrintStream out) throws Exception {
     out.printf("grpc-ping: %d endpoints, interval %s, warm-up %s, duration %s, load %s%n", o.taskExecutors(),
         Args.format(o.interval()), Args.format(o.warmup()), Args.format(o.duration()), Load.average());
     String net = Integer.toString(Endpoints.PING_NET);
     try (Farms farm = Farms.start("ping-farm", o.taskExecutors(), FanoutBenchmark.farmJvm(o),
         List.of("--mode", "ping", "--net", net, "--base-port", Integer.toString(o.basePort())), line -> {})) {
-      try (ChildJvm driver = ChildJvm.start("ping-driver", List.of("-Xmx" + o.rmHeap(), "-Xms" + o.rmHeap(),
-              "-Dlogback.configurationFile=dev/pulse/bench/rpc/logback-quiet.xml"), PingDriver.class.getName(),
-          List.of("--count", Integer.toString(o.taskExecutors()), "--net", net, "--base-port", Integer.toString(o.basePort()),
-              "--interval", o.interval().toMillis() + "ms", "--warmup", o.warmup().toMillis() + "ms",
-              "--duration", o.duration().toMillis() + "ms"))) {
-        long waitMillis = o.warmup().toMillis() + o.duration().toMillis() + 120_000L + 20L * o.taskExecutors();
-        String result = driver.awaitLine("RESULT ", waitMillis).substring("RESULT ".length());
-        out.printf("  grpc-ping: %.0f calls/s, RTT p50 %.2f / p99 %.2f / p999 %.2f / max %.2f ms, failures %.0f,"
-                + " driver CPU %.3f s/1000 calls, load %s%n",
-            JsonPeek.number(result, "callsPerSecond"), JsonPeek.number(result, "rttMillis", "p50"),
-            JsonPeek.number(result, "rttMillis", "p99"), JsonPeek.number(result, "rttMillis", "p999"),
-            JsonPeek.number(result, "rttMillis", "max"), JsonPeek.number(result, "failures"),
-            JsonPeek.number(result, "driverCpuSecondsPer1000Calls"), Load.average());
-        return result;
-      }
+      String stream = drive("stream", o, net, out);
+      String unary = drive("unary", o, net, out);
+      return "{\"unary\":" + unary + ",\"stream\":" + stream + "}";
+    }
+  }
+
+  private static String drive(String client, FanoutBenchmark.Options o, String net, PrintStream out) throws Exception {
+    try (ChildJvm driver = ChildJvm.start("ping-driver-" + client, List.of("-Xmx" + o.rmHeap(), "-Xms" + o.rmHeap(),
+            "-Dlogback.configurationFile=dev/pulse/bench/rpc/logback-quiet.xml"), PingDriver.class.getName(),
+        List.of("--client", client, "--count", Integer.toString(o.taskExecutors()), "--net", net,
+            "--base-port", Integer.toString(o.basePort()), "--interval", o.interval().toMillis() + "ms",
+            "--warmup", o.warmup().toMillis() + "ms", "--duration", o.duration().toMillis() + "ms"))) {
+      long waitMillis = o.warmup().toMillis() + o.duration().toMillis() + 120_000L + 20L * o.taskExecutors();
+      String result = driver.awaitLine("RESULT ", waitMillis).substring("RESULT ".length());
+      out.printf("  grpc-ping %s: %.0f calls/s, RTT p50 %.2f / p99 %.2f / p999 %.2f / max %.2f ms, failures %.0f,"
+              + " skipped %.0f, driver CPU %.3f s/1000 calls, load %s%n", client,
+          JsonPeek.number(result, "callsPerSecond"), JsonPeek.number(result, "rttMillis", "p50"),
+          JsonPeek.number(result, "rttMillis", "p99"), JsonPeek.number(result, "rttMillis", "p999"),
+          JsonPeek.number(result, "rttMillis", "max"), JsonPeek.number(result, "failures"),
+          JsonPeek.number(result, "skippedInFlight"), JsonPeek.number(result, "driverCpuSecondsPer1000Calls"),
+          Load.average());
+      return result;
     }
   }
 

@@ -51,10 +51,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * slot report), backed by its own receiving {@link HeartbeatManager} that monitors the resource manager,
  * exactly as {@code TaskExecutorCore} wires it. Each registers with the resource manager through
  * {@code ResourceManagerGateway.RegisterTaskExecutor} with its own resource id and a fresh instance id.
+ * Calls are served on the transport thread that received them ({@code executor(Runnable::run)}), as the
+ * real task executor's server does: its gateway only hands the work to a main thread, so gRPC's default
+ * executor would add a thread hop no real task executor pays.
  * What is shared, as the fan-out needs on a 2-core machine: one {@link RpcTransport} (its event loops),
  * and {@value #MAIN_THREADS} single-thread main-thread executors. In {@code ping} mode each endpoint
- * answers the same heartbeat method with a prebuilt response on the transport thread: the bare gRPC
- * limit the Pulse numbers are compared with.
+ * answers the same heartbeat method with a prebuilt response on the transport thread, and the same
+ * messages on a long-lived stream ({@link PingStream}): the bare gRPC limits the Pulse numbers are
+ * compared with.
  *
  * <p>Protocol: prints {@code registered K} while registering and {@code READY N} when done. Reads
  * commands on stdin: {@code refuse I} closes endpoint I's server (connections reset, new ones refused),
@@ -92,6 +96,9 @@ public final class TaskExecutorFarm {
         hangs[i] = new Hang();
         servers[i] = RpcServer.builder(transport, Endpoints.address(first + i, basePort))
             .addService(ServerInterceptors.intercept(new BarePing(identity(first + i, "ping"), report), hangs[i]))
+            .addService(ServerInterceptors.intercept(PingStream.service(BarePing.response(identity(first + i, "ping"),
+                report)), hangs[i]))
+            .executor(Runnable::run)
             .start();
       }
       System.out.println("READY " + count);
@@ -109,7 +116,9 @@ public final class TaskExecutorFarm {
         SimulatedTe te = new SimulatedTe(first + i, main, services, report);
         hangs[i] = new Hang();
         servers[i] = RpcServer.builder(transport, Endpoints.address(first + i, basePort))
-            .addService(ServerInterceptors.intercept(te.gateway, hangs[i])).start();
+            .addService(ServerInterceptors.intercept(te.gateway, hangs[i]))
+            .executor(Runnable::run)
+            .start();
         inFlight.acquire();
         te.register(stub, basePort).whenComplete((ok, e) -> {
           if (e != null) {
@@ -246,7 +255,11 @@ public final class TaskExecutorFarm {
     private final HeartbeatResponse response;
 
     BarePing(TaskExecutorIdentity identity, SlotReport report) {
-      this.response = HeartbeatResponse.newBuilder().setTaskExecutor(identity).setSlotReport(report).build();
+      this.response = response(identity, report);
+    }
+
+    static HeartbeatResponse response(TaskExecutorIdentity identity, SlotReport report) {
+      return HeartbeatResponse.newBuilder().setTaskExecutor(identity).setSlotReport(report).build();
     }
 
     @Override

@@ -100,7 +100,7 @@ public class HeartbeatRoundTripBenchmark {
   private RpcServer teServer;
   private RpcServer pingServer;
   private ChannelPool channels;
-  private GrpcHeartbeatTarget target;
+  private GrpcHeartbeatTarget<SlotReport> target;
   private ChannelLease pingLease;
   private TaskExecutorGatewayGrpc.TaskExecutorGatewayStub pingStub;
   private HeartbeatRequest pingRequest;
@@ -130,8 +130,8 @@ public class HeartbeatRoundTripBenchmark {
     pingServer = RpcServer.builder(transport, loopback).addService(new BarePing()).start();
 
     channels = new ChannelPool(transport);
-    GrpcHeartbeatTarget.Factory targets = new GrpcHeartbeatTarget.Factory(channels, TOKEN, CONFIG,
-        rmManager::receiveHeartbeat, rmMain);
+    GrpcHeartbeatTarget.Factory<SlotReport> targets = new GrpcHeartbeatTarget.Factory<>(channels, TOKEN, CONFIG,
+        report -> report, rmManager::receiveHeartbeat, rmMain);
     target = targets.create(TE_ID, INSTANCE_ID, "127.0.0.1:" + teServer.port());
     onThread(rmScheduler, () -> rmManager.monitorTarget(TE_ID, target));
 

@@ -14,6 +14,7 @@ import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
 import dev.pulse.rm.FencingToken;
 import dev.pulse.rm.LossReason;
+import dev.pulse.rm.SlotReport;
 import dev.pulse.rm.TaskExecutorConnection;
 import dev.pulse.rm.TaskExecutorConnector;
 import dev.pulse.rm.TaskExecutorRegistration;
@@ -60,8 +61,8 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
         .setResourceManagerId(fencing.resourceManagerId())
         .setLeaderEpoch(fencing.epoch())
         .build();
-    GrpcHeartbeatTarget heartbeats = new GrpcHeartbeatTarget.Factory(channels, token, heartbeatConfig,
-        (te, report) -> heartbeatReceiver.heartbeatFrom(ProtoConversions.toDomain(report)), mainThread)
+    GrpcHeartbeatTarget<SlotReport> heartbeats = new GrpcHeartbeatTarget.Factory<>(channels, token, heartbeatConfig,
+        ProtoConversions::toDomain, (te, report) -> heartbeatReceiver.heartbeatFrom(report), mainThread)
         .create(ResourceId.of(registration.resourceId()), registration.instanceId(), registration.address());
     ChannelLease lease = channels.acquire(registration.address());
     // Connect while the registration (or, after a restart, the rest of the start-up) goes on: the first
@@ -75,13 +76,13 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
   }
 
   private static final class Connection implements TaskExecutorConnection {
-    private final GrpcHeartbeatTarget heartbeats;
+    private final GrpcHeartbeatTarget<SlotReport> heartbeats;
     private final ChannelLease lease;
     private final TaskExecutorGatewayGrpc.TaskExecutorGatewayStub stub;
     private final dev.pulse.proto.v1.FencingToken token;
     private final TaskExecutorIdentity identity;
 
-    Connection(GrpcHeartbeatTarget heartbeats, ChannelLease lease, dev.pulse.proto.v1.FencingToken token,
+    Connection(GrpcHeartbeatTarget<SlotReport> heartbeats, ChannelLease lease, dev.pulse.proto.v1.FencingToken token,
         TaskExecutorIdentity identity) {
       this.heartbeats = heartbeats;
       this.lease = lease;
