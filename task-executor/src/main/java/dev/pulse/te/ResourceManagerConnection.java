@@ -179,10 +179,6 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     return r == null ? null : r.fencingToken();
   }
 
-  boolean hasGivenUp() {
-    return state == State.GAVE_UP;
-  }
-
   /**
    * The resource manager dropped this task executor ({@code DisconnectResourceManager}): forget the
    * registration and register again. Ignored unless registered.

@@ -37,7 +37,7 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
   private final List<RegistrationCall> registrations = new ArrayList<>();
   private final List<DisconnectCall> disconnects = new ArrayList<>();
   private final List<SlotReportCall> slotReports = new ArrayList<>();
-  private final CompletableFuture<Void> disconnectAnswer = new CompletableFuture<>();
+  private CompletableFuture<Void> disconnectAnswer = new CompletableFuture<>();
   private String refuseWith;
   private String refuseDescription;
   private boolean acceptAll;
@@ -65,6 +65,12 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
   ScriptedResourceManagerClient acceptAll() {
     this.refuseWith = null;
     this.acceptAll = true;
+    return this;
+  }
+
+  /** From now on, answers every goodbye with {@code answer} (e.g. one the test completes later). */
+  ScriptedResourceManagerClient answerGoodbyesWith(CompletableFuture<Void> answer) {
+    this.disconnectAnswer = answer;
     return this;
   }
 
