@@ -87,6 +87,19 @@ class RegistrationLogTest {
   }
 
   @Test
+  void failedConfirmation_isADebugLine_theNextHeartbeatConfirms() {
+    client.acceptAll().failSlotReports();
+
+    start(Duration.ofMinutes(5));
+
+    assertThat(connectionLog.events()).filteredOn(e -> e.getLevel() == Level.DEBUG)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .anyMatch(m -> m.startsWith("The slot report confirming registration reg-1 failed")
+            && m.contains("UNAVAILABLE: connection reset"));
+    assertThat(core.registration()).isNotNull();
+  }
+
+  @Test
   void droppedByTheResourceManager_saysHowManySlotsItFreed() {
     client.acceptAll();
     start(Duration.ofMinutes(5));

@@ -41,6 +41,7 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
   private String refuseWith;
   private String refuseDescription;
   private boolean acceptAll;
+  private boolean failSlotReports;
   private boolean closed;
 
   ScriptedResourceManagerClient(MonotonicClock clock) {
@@ -71,6 +72,12 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
   /** From now on, answers every goodbye with {@code answer} (e.g. one the test completes later). */
   ScriptedResourceManagerClient answerGoodbyesWith(CompletableFuture<Void> answer) {
     this.disconnectAnswer = answer;
+    return this;
+  }
+
+  /** From now on, fails every slot report with {@code UNAVAILABLE}. */
+  ScriptedResourceManagerClient failSlotReports() {
+    this.failSlotReports = true;
     return this;
   }
 
@@ -119,7 +126,9 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
   public CompletableFuture<Void> sendSlotReport(String registrationId, TaskExecutorInstance taskExecutor,
       SlotReport slots) {
     slotReports.add(new SlotReportCall(registrationId, taskExecutor, slots));
-    return CompletableFuture.completedFuture(null);
+    return failSlotReports
+        ? CompletableFuture.failedFuture(ResourceManagerCallException.failed("UNAVAILABLE", "connection reset"))
+        : CompletableFuture.completedFuture(null);
   }
 
   @Override
