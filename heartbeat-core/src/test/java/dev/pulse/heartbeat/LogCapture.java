@@ -40,13 +40,17 @@ public final class LogCapture implements AutoCloseable {
   }
 
   public List<ILoggingEvent> events() {
-    return List.copyOf(appender.list);
+    // The appender adds under its own lock (AppenderBase.doAppend); copying under it lets another thread read
+    // while the code under test logs.
+    synchronized (appender) {
+      return List.copyOf(appender.list);
+    }
   }
 
   /** Formatted messages of the WARN (and ERROR) events. */
   /** Formatted messages of every captured event, oldest first. */
   public List<String> messages() {
-    return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    return events().stream().map(ILoggingEvent::getFormattedMessage).toList();
   }
 
   public List<String> warnings() {
@@ -54,11 +58,11 @@ public final class LogCapture implements AutoCloseable {
   }
 
   public List<ILoggingEvent> atLeast(Level level) {
-    return appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(level)).toList();
+    return events().stream().filter(e -> e.getLevel().isGreaterOrEqual(level)).toList();
   }
 
   public List<ILoggingEvent> at(Level level) {
-    return appender.list.stream().filter(e -> e.getLevel() == level).toList();
+    return events().stream().filter(e -> e.getLevel() == level).toList();
   }
 
   @Override

@@ -27,6 +27,9 @@ import java.util.function.LongSupplier;
  *       counts as a local pause are left to the pause rule, which forgives them itself.
  * </ul>
  *
+ * <p>The same holds for the lag of the RPC event loop that carries the task executors' answers
+ * ({@link #onEventLoopLag}): an answer that waited there was late for the resource manager's own reasons.
+ *
  * <p>Thread-safety: confined to the resource manager's main thread, as the heartbeat sender that calls
  * {@link #onTick} is. Times are the main thread's monotonic nanoseconds.
  */
@@ -182,6 +185,17 @@ final class LossGuard implements HeartbeatMetrics {
     if (lagNanos > config.overloadTickLag().toNanos()) {
       lastAdded = new long[] {nanoClock.getAsLong(), lagNanos};
       lags.addLast(lastAdded);
+    }
+  }
+
+  /**
+   * The RPC event loop that serves the task executors ran {@code lagNanos} late: their answers reached the
+   * resource manager that much late, so above {@code overload-tick-lag} the lag counts as overload, exactly
+   * as the sender's own timer lag does (it is never a local pause: the pause rule only hears the sender).
+   */
+  void onEventLoopLag(long lagNanos) {
+    if (lagNanos > config.overloadTickLag().toNanos()) {
+      lags.addLast(new long[] {nanoClock.getAsLong(), lagNanos});
     }
   }
 

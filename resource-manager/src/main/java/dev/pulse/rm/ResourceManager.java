@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -98,6 +99,7 @@ public final class ResourceManager implements AutoCloseable {
   private final List<ResourceManagerListener> listeners;
   private final HeartbeatMetrics heartbeatMetrics;
   private final TaskExecutorAdmission admission;
+  private final RegistrationThrottle throttle;
   private volatile ResourceManagerCore core;
   private boolean startCalled;
   private volatile boolean closed;
@@ -119,7 +121,11 @@ public final class ResourceManager implements AutoCloseable {
     // No thread is started here: a setting that fails above must leave nothing running behind.
     this.main = b.mainThread;
     this.listeners = List.copyOf(b.listeners);
-    this.heartbeatMetrics = b.heartbeatMetrics.stream().reduce(ResourceManager::both).orElse(HeartbeatMetrics.NONE);
+    RegistrationConfig registration = b.registration != null ? b.registration : RegistrationConfig.from(b.settings);
+    // Lags are heard only once started, so the main thread's clock exists whenever the throttle reads it.
+    this.throttle = new RegistrationThrottle(registration, () -> main.nanoTime());
+    this.heartbeatMetrics = both(
+        b.heartbeatMetrics.stream().reduce(ResourceManager::both).orElse(HeartbeatMetrics.NONE), throttle);
     this.admission = b.admission;
   }
 
@@ -226,13 +232,23 @@ public final class ResourceManager implements AutoCloseable {
   // ------------------------------------------------------------------ task executors' calls
 
   /**
-   * Registers a task executor; fails with {@link RegistrationRejectedException} for bad input, and
-   * with {@link OverloadedException} for a new one its {@link TaskExecutorAdmission} refuses (a known
-   * one may always register again: it needs no new descriptor).
+   * Registers a task executor; fails with {@link RegistrationRejectedException} for bad input, and with
+   * {@link OverloadedException} when the resource manager sheds load: too many registrations in progress,
+   * or, for a new task executor, while the resource manager is behind on its own work (both with a retry
+   * hint, see {@link RegistrationThrottle}) or its {@link TaskExecutorAdmission} refuses (a known one may
+   * always register again: it needs no new descriptor and no new watch).
    */
   public CompletableFuture<RegistrationResult> registerTaskExecutor(TaskExecutorRegistration registration) {
-    return onCore(c -> {
+    Optional<OverloadedException> busy = throttle.tryStart();
+    if (busy.isPresent()) {
+      return CompletableFuture.failedFuture(busy.get());
+    }
+    CompletableFuture<RegistrationResult> answer = onCore(c -> {
       if (!c.knows(registration.resourceId())) {
+        Optional<OverloadedException> behind = throttle.behind();
+        if (behind.isPresent()) {
+          throw behind.get();
+        }
         Optional<String> refusal = admission.refusal();
         if (refusal.isPresent()) {
           throw new OverloadedException(refusal.get());
@@ -241,6 +257,35 @@ public final class ResourceManager implements AutoCloseable {
       }
       return c.register(registration);
     });
+    answer.whenComplete((result, failure) -> throttle.finished());
+    return answer;
+  }
+
+  /**
+   * The RPC event loop that serves task executors ran a task {@code lagNanos} late: the resource manager is
+   * behind. Above {@code resourcemanager.registration.max-event-loop-lag} it refuses new task executors for a
+   * while; above the loss guard's {@code overload-tick-lag} the lag is not charged to silent task executors
+   * either, as the heartbeat sender's own lag is not. Any thread; ignored before {@link #start()}.
+   */
+  public void eventLoopLag(long lagNanos) {
+    ResourceManagerCore c = core;
+    MainThreadExecutor m = main;
+    if (c == null || m == null || closed) {
+      return;
+    }
+    throttle.onEventLoopLag(lagNanos);
+    if (lagNanos > lossGuard.overloadTickLag().toNanos()) {
+      try {
+        m.execute(() -> c.eventLoopLag(lagNanos));
+      } catch (RejectedExecutionException shutDown) {
+        // closing: nothing left to guard
+      }
+    }
+  }
+
+  /** Registrations taken and not yet answered (for tests and metrics). */
+  int registrationsInProgress() {
+    return throttle.inProgress();
   }
 
   /** A task executor's slot report outside heartbeats; {@link StaleRegistrationException} if not current. */
@@ -447,6 +492,12 @@ public final class ResourceManager implements AutoCloseable {
         a.onRpcFailed(kind);
         b.onRpcFailed(kind);
       }
+
+      @Override
+      public void onCallbackFailed(String callback) {
+        a.onCallbackFailed(callback);
+        b.onCallbackFailed(callback);
+      }
     };
   }
 
@@ -511,6 +562,7 @@ public final class ResourceManager implements AutoCloseable {
     private final List<ResourceManagerListener> listeners = new ArrayList<>();
     private final List<HeartbeatMetrics> heartbeatMetrics = new ArrayList<>();
     private TaskExecutorAdmission admission = TaskExecutorAdmission.ALWAYS;
+    private RegistrationConfig registration;
 
     private Builder() {}
 
@@ -556,6 +608,15 @@ public final class ResourceManager implements AutoCloseable {
     /** The loss guard (SPEC 11); wins over the {@code resourcemanager.loss-guard.*} keys in {@link #settings}. */
     public Builder lossGuard(LossGuardConfig lossGuard) {
       this.lossGuard = Objects.requireNonNull(lossGuard);
+      return this;
+    }
+
+    /**
+     * Registration admission control; wins over the {@code resourcemanager.registration.*} keys in
+     * {@link #settings}.
+     */
+    public Builder registration(RegistrationConfig registration) {
+      this.registration = Objects.requireNonNull(registration);
       return this;
     }
 

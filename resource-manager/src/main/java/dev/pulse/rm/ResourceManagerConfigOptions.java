@@ -129,5 +129,36 @@ public final class ResourceManagerConfigOptions {
       .defaultValue(QuarantineConfig.DEFAULT_MAX_BACKOFF)
       .withDescription("The longest a quarantine lasts.");
 
+  // ------------------------------------------------------------------ registration admission (start-up storms)
+
+  public static final ConfigOption<Integer> REGISTRATION_MAX_IN_PROGRESS =
+      ConfigOptions.key(RegistrationConfig.MAX_IN_PROGRESS)
+          .intType()
+          .defaultValue(RegistrationConfig.DEFAULT_MAX_IN_PROGRESS)
+          .withDescription("Registrations taken and not yet answered, at most; one more is refused with"
+              + " RESOURCE_EXHAUSTED and a retry hint (retry-after). At least 1.");
+
+  public static final ConfigOption<Duration> REGISTRATION_MAX_TICK_LAG =
+      ConfigOptions.key(RegistrationConfig.MAX_TICK_LAG)
+          .durationType()
+          .defaultValue(RegistrationConfig.DEFAULT_MAX_TICK_LAG)
+          .withDescription("Heartbeat sender lag above which the resource manager takes no new task executor for"
+              + " retry-after (RESOURCE_EXHAUSTED with a retry hint); known ones may still register again.");
+
+  public static final ConfigOption<Duration> REGISTRATION_MAX_EVENT_LOOP_LAG =
+      ConfigOptions.key(RegistrationConfig.MAX_EVENT_LOOP_LAG)
+          .durationType()
+          .defaultValue(RegistrationConfig.DEFAULT_MAX_EVENT_LOOP_LAG)
+          .withDescription("RPC event loop lag above which the resource manager takes no new task executor for"
+              + " retry-after, as for max-tick-lag.");
+
+  public static final ConfigOption<Duration> REGISTRATION_RETRY_AFTER =
+      ConfigOptions.key(RegistrationConfig.RETRY_AFTER)
+          .durationType()
+          .defaultValue(RegistrationConfig.DEFAULT_RETRY_AFTER)
+          .withDescription("The retry hint sent with a refused registration: task executors wait this long plus a"
+              + " jittered share of their backoff. Also how long a lag above a limit keeps refusing. Positive, at"
+              + " most " + Durations.format(RegistrationConfig.MAX_RETRY_AFTER) + ".");
+
   private ResourceManagerConfigOptions() {}
 }

@@ -1117,6 +1117,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     return events.last();
   }
 
+  /** The RPC event loop that serves task executors lagged {@code lagNanos}: overload for the loss guard. */
+  void eventLoopLag(long lagNanos) {
+    guard.onEventLoopLag(lagNanos);
+  }
+
   /** Whether a registration of {@code taskExecutorId} is held, confirmed or not. */
   boolean knows(String taskExecutorId) {
     return registry.containsKey(taskExecutorId);

@@ -200,6 +200,25 @@ class LossGuardTest {
   }
 
   @Test
+  void eventLoopLag_ofTheResourceManager_isNotChargedToTheExecutorEither() {
+    start(LossGuardConfig.defaults(INTERVAL));
+    registerAll(6, 1);
+    main.advance(INTERVAL.multipliedBy(2));
+    fakes.get("te-1").health = Health.HUNG;
+    long lastHeard = wall.nanosAt(rm.taskExecutor("te-1").lastHeartbeat());
+    main.advanceTo(lastHeard + TIMEOUT.toNanos() - 2 * INTERVAL.toNanos());
+    // The RPC event loop reports that it ran 2 s late (above the 500 ms threshold); the main thread ran on time.
+    long lag = Duration.ofSeconds(2).toNanos();
+    rm.eventLoopLag(lag);
+    rm.eventLoopLag(Duration.ofMillis(500).toNanos()); // at the threshold: not overload
+
+    main.advanceTo(lastHeard + TIMEOUT.toNanos() + lag - Duration.ofMillis(20).toNanos());
+    assertThat(lost()).isEmpty();
+    main.advanceTo(lastHeard + TIMEOUT.toNanos() + lag + Duration.ofMillis(20).toNanos());
+    assertThat(lost()).containsExactly("te-1 HEARTBEAT_TIMEOUT");
+  }
+
+  @Test
   void overload_doesNotHoldBackAnUnreachableExecutor() {
     start(LossGuardConfig.defaults(INTERVAL));
     registerAll(6, 1);

@@ -1,6 +1,7 @@
 package dev.pulse.te;
 
 import dev.pulse.rpc.RpcSecurityConfig;
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -16,8 +17,14 @@ import java.util.concurrent.CompletionException;
  * @param code the kind of failure, as {@link ResourceManagerCallException#code()} names it
  * @param description what went wrong, as the resource manager or the transport put it
  * @param hint what to check, naming a configuration key where there is one; empty if none
+ * @param retryAfter how long the resource manager asked to wait before the next attempt; {@code null} if it did
+ *     not say
  */
-record RegistrationFailure(String code, String description, String hint) {
+record RegistrationFailure(String code, String description, String hint, Duration retryAfter) {
+
+  RegistrationFailure(String code, String description, String hint) {
+    this(code, description, hint, null);
+  }
 
   /**
    * Classifies the failure of a registration call: a {@link ResourceManagerCallException} by its code;
@@ -30,7 +37,8 @@ record RegistrationFailure(String code, String description, String hint) {
       if (e.isMalformedAnswer()) {
         return malformedAnswer(e.description());
       }
-      return new RegistrationFailure(e.code(), e.description(), hint(e.code(), e.description()));
+      return new RegistrationFailure(e.code(), e.description(), hint(e.code(), e.description()),
+          e.retryAfter().orElse(null));
     }
     return new RegistrationFailure("UNKNOWN", String.valueOf(cause), "");
   }

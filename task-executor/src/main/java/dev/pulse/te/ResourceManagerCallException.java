@@ -1,10 +1,14 @@
 package dev.pulse.te;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /**
  * A call to the resource manager that failed: it refused the call, the call did not reach it, or its
  * answer is unusable. {@link #code()} names the kind of failure as the transport does
  * ({@code UNAVAILABLE}, {@code INVALID_ARGUMENT}, ...: the gRPC status code names), so log lines read
- * as the operator knows them; {@link RegistrationFailure} turns it into advice.
+ * as the operator knows them; {@link RegistrationFailure} turns it into advice. A resource manager that
+ * sheds load may add how long to wait before calling again ({@link #retryAfter()}).
  */
 public final class ResourceManagerCallException extends RuntimeException {
 
@@ -16,12 +20,15 @@ public final class ResourceManagerCallException extends RuntimeException {
   private final String code;
   private final String description;
   private final boolean malformedAnswer;
+  private final Duration retryAfter;
 
-  private ResourceManagerCallException(String code, String description, boolean malformedAnswer) {
+  private ResourceManagerCallException(String code, String description, boolean malformedAnswer,
+      Duration retryAfter) {
     super(description.isEmpty() ? code : code + ": " + description, null, false, false);
     this.code = code;
     this.description = description;
     this.malformedAnswer = malformedAnswer;
+    this.retryAfter = retryAfter;
   }
 
   /**
@@ -29,12 +36,23 @@ public final class ResourceManagerCallException extends RuntimeException {
    * @param description what went wrong, as the resource manager or the transport put it; may be empty
    */
   public static ResourceManagerCallException failed(String code, String description) {
-    return new ResourceManagerCallException(code, description == null ? "" : description, false);
+    return new ResourceManagerCallException(code, description == null ? "" : description, false, null);
+  }
+
+  /**
+   * As {@link #failed(String, String)}, from a resource manager that asked the caller to wait at least
+   * {@code retryAfter} before calling again (it sheds load: {@code RESOURCE_EXHAUSTED}).
+   */
+  public static ResourceManagerCallException failed(String code, String description, Duration retryAfter) {
+    if (retryAfter == null || retryAfter.isNegative()) {
+      throw new IllegalArgumentException("retryAfter must be zero or more, was " + retryAfter);
+    }
+    return new ResourceManagerCallException(code, description == null ? "" : description, false, retryAfter);
   }
 
   /** The resource manager answered, but {@code problem} makes the answer unusable. */
   public static ResourceManagerCallException malformedAnswer(String problem) {
-    return new ResourceManagerCallException(MALFORMED_ANSWER, problem, true);
+    return new ResourceManagerCallException(MALFORMED_ANSWER, problem, true, null);
   }
 
   public String code() {
@@ -47,5 +65,10 @@ public final class ResourceManagerCallException extends RuntimeException {
 
   public boolean isMalformedAnswer() {
     return malformedAnswer;
+  }
+
+  /** How long the resource manager asked the caller to wait before calling again; empty if it did not say. */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
   }
 }

@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * shorter than the timeout never stops it. It stops if that attempt fails, or is not answered within
  * {@link #LAST_ATTEMPT_GRACE}; an attempt already in flight at the end is not waited for.
  *
+ * <p>A resource manager that sheds load answers {@code RESOURCE_EXHAUSTED} with a hint of how long to wait
+ * ({@link RetryBackoff#nextDelay(Duration)}): the next attempt follows after the hint plus a jittered share
+ * of a window at least as wide, never sooner.
+ *
  * <p>A refusal that names a configuration problem ({@code INVALID_ARGUMENT}, {@code UNAUTHENTICATED},
  * see {@link RegistrationFailure}) is logged as an error with the key to check, and retried like any
  * other failure. Retrying costs nothing but a call per 30 s, and the fix may be on the resource
@@ -177,10 +181,6 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
   FencingToken acceptedToken() {
     Registration r = registration;
     return r == null ? null : r.fencingToken();
-  }
-
-  boolean hasGivenUp() {
-    return state == State.GAVE_UP;
   }
 
   /**
@@ -323,7 +323,8 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
       giveUp();
       return;
     }
-    Duration delay = backoff.nextDelay();
+    // A resource manager that sheds load says how long to wait: at least that, plus jitter.
+    Duration delay = failure.retryAfter() != null ? backoff.nextDelay(failure.retryAfter()) : backoff.nextDelay();
     Duration left = registrationTimeout.minusNanos(main.nanoTime() - unregisteredSince);
     boolean news = lastLoggedFailure == null || lastLoggedFailure.code() != failure.code()
         || !lastLoggedFailure.description().equals(failure.description());

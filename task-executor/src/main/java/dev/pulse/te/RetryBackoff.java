@@ -64,10 +64,33 @@ final class RetryBackoff {
 
   /** The delay before the next attempt, at most its ceiling; each call doubles the ceiling after it, up to the cap. */
   Duration nextDelay() {
+    return jittered(nextCeiling());
+  }
+
+  /**
+   * The delay before the next attempt when the last one was refused with a hint to wait at least
+   * {@code retryAfter} (the resource manager sheds load): the hint, capped at {@code max}, plus a random
+   * fraction of the larger of the hint and the ceiling. So no attempt comes before the hint, and task
+   * executors refused together spread over a window at least as wide as the hint instead of returning
+   * together when it ends. The ceiling doubles as for {@link #nextDelay()}.
+   */
+  Duration nextDelay(Duration retryAfter) {
+    Duration hint = retryAfter.compareTo(max) > 0 ? max : retryAfter;
+    Duration ceiling = nextCeiling();
+    return hint.plus(jittered(ceiling.compareTo(hint) >= 0 ? ceiling : hint));
+  }
+
+  /** This attempt's ceiling; doubles the next one, up to the cap. */
+  private Duration nextCeiling() {
     Duration ceiling = next;
     next = ceiling.compareTo(max.dividedBy(2)) >= 0 ? max : ceiling.multipliedBy(2);
+    return ceiling;
+  }
+
+  /** A random fraction of {@code window} (full jitter). */
+  private Duration jittered(Duration window) {
     double fraction = Math.min(1.0, Math.max(0.0, jitter.getAsDouble()));
-    return Duration.ofNanos(Math.round(ceiling.toNanos() * fraction));
+    return Duration.ofNanos(Math.round(window.toNanos() * fraction));
   }
 
   /** Starts over at the initial delay, e.g. after a successful attempt. */

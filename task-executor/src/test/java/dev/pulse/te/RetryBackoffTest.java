@@ -80,6 +80,20 @@ class RetryBackoffTest {
   }
 
   @Test
+  void forRegistration_byDefault_drawsRandomFractions() {
+    RetryBackoff backoff = RetryBackoff.forRegistration();
+    List<Long> ceilings = List.of(100L, 200L, 400L, 800L, 1_600L, 3_200L, 6_400L, 12_800L, 25_600L, 30_000L);
+
+    List<Long> delays = delaysInMillis(backoff, ceilings.size());
+
+    for (int i = 0; i < ceilings.size(); i++) {
+      assertThat(delays.get(i)).isBetween(0L, ceilings.get(i));
+    }
+    // Ten fractions that all round to 0 ms would take odds of about 1 in 10^20.
+    assertThat(delays).anyMatch(d -> d > 0);
+  }
+
+  @Test
   void jitterOutsideZeroToOne_isClamped() {
     assertThat(delaysInMillis(new RetryBackoff(Duration.ofMillis(100), Duration.ofSeconds(1), () -> 7.0), 2))
         .containsExactly(100L, 200L);

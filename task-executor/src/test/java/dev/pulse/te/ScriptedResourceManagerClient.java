@@ -37,10 +37,11 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
   private final List<RegistrationCall> registrations = new ArrayList<>();
   private final List<DisconnectCall> disconnects = new ArrayList<>();
   private final List<SlotReportCall> slotReports = new ArrayList<>();
-  private final CompletableFuture<Void> disconnectAnswer = new CompletableFuture<>();
+  private CompletableFuture<Void> disconnectAnswer = new CompletableFuture<>();
   private String refuseWith;
   private String refuseDescription;
   private boolean acceptAll;
+  private boolean failSlotReports;
   private boolean closed;
 
   ScriptedResourceManagerClient(MonotonicClock clock) {
@@ -65,6 +66,18 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
   ScriptedResourceManagerClient acceptAll() {
     this.refuseWith = null;
     this.acceptAll = true;
+    return this;
+  }
+
+  /** From now on, answers every goodbye with {@code answer} (e.g. one the test completes later). */
+  ScriptedResourceManagerClient answerGoodbyesWith(CompletableFuture<Void> answer) {
+    this.disconnectAnswer = answer;
+    return this;
+  }
+
+  /** From now on, fails every slot report with {@code UNAVAILABLE}. */
+  ScriptedResourceManagerClient failSlotReports() {
+    this.failSlotReports = true;
     return this;
   }
 
@@ -113,7 +126,9 @@ final class ScriptedResourceManagerClient implements ResourceManagerClient {
   public CompletableFuture<Void> sendSlotReport(String registrationId, TaskExecutorInstance taskExecutor,
       SlotReport slots) {
     slotReports.add(new SlotReportCall(registrationId, taskExecutor, slots));
-    return CompletableFuture.completedFuture(null);
+    return failSlotReports
+        ? CompletableFuture.failedFuture(ResourceManagerCallException.failed("UNAVAILABLE", "connection reset"))
+        : CompletableFuture.completedFuture(null);
   }
 
   @Override

@@ -255,6 +255,36 @@ class TaskExecutorCoreTest {
   }
 
   @Test
+  void resourceManagerHeartbeatAge_emptyUntilAsked_thenTheTimeSinceItsLastRequest_emptyAgainWhenLost() {
+    start(Duration.ofMinutes(5)); // the attempt stays unanswered
+    assertThat(core.resourceManagerHeartbeatAge()).isEmpty();
+    client.lastRegistration().accept("reg-1");
+    main.runPending();
+    assertThat(core.resourceManagerHeartbeatAge()).as("registered, not asked yet").isEmpty();
+
+    main.advance(INTERVAL);
+    core.heartbeats().receiveHeartbeat(RM, null);
+    main.advance(Duration.ofMillis(1_250));
+
+    assertThat(core.resourceManagerHeartbeatAge()).contains(Duration.ofMillis(1_250));
+    main.advance(TIMEOUT);
+    assertThat(core.registration()).isNull();
+    assertThat(core.resourceManagerHeartbeatAge()).isEmpty();
+  }
+
+  @Test
+  void close_twice_theSecondChangesNothing() {
+    client.acceptAll();
+    start(Duration.ofMinutes(5));
+    assertThat(core.close()).isCompleted();
+
+    CompletableFuture<Void> again = core.close();
+
+    assertThat(again).isCompleted();
+    assertThat(client.disconnects()).hasSize(1);
+  }
+
+  @Test
   void heartbeatTimeout_thenAcceptedAgain_followsTheNewRegistration() {
     client.acceptAll();
     start(Duration.ofMinutes(5));

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.time.Quietly;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import java.time.Duration;
 import java.util.List;
@@ -104,6 +105,37 @@ class TaskExecutorFacadeTest {
     main.execute(() -> te.resourceManagerRestarted(new FencingToken("rm-1", 8)));
 
     await().atMost(PATIENCE).until(() -> onMain(() -> client.registrations().size()) == 2);
+  }
+
+  @Test
+  void resourceManagerHeartbeatAge_isAnsweredOnTheMainThread_emptyBeforeStart() throws Exception {
+    assertThat(te.resourceManagerHeartbeatAge().get(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isEmpty();
+  }
+
+  @Test
+  void close_waitsForTheGoodbyeToBeAnswered() throws Exception {
+    CompletableFuture<Void> goodbye = new CompletableFuture<>();
+    client.answerGoodbyesWith(goodbye);
+    te.start("127.0.0.1:5000");
+    await().atMost(PATIENCE).until(te::isRegistered);
+
+    CompletableFuture<Void> closed = CompletableFuture.runAsync(te::close);
+
+    Quietly.during(Duration.ofMillis(300), "close returned before the goodbye was answered", () -> !closed.isDone());
+    goodbye.complete(null);
+    closed.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  @Test
+  void close_onAnInterruptedThread_returnsAndKeepsTheInterrupt() throws Exception {
+    client.answerGoodbyesWith(new CompletableFuture<>()); // never answered
+    te.start("127.0.0.1:5000");
+    await().atMost(PATIENCE).until(te::isRegistered);
+
+    Thread.currentThread().interrupt();
+    te.close();
+
+    assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
   }
 
   @Test

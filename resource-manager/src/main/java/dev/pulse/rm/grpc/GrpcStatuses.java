@@ -6,13 +6,18 @@ import dev.pulse.rm.OverloadedException;
 import dev.pulse.rm.RegistrationRejectedException;
 import dev.pulse.rm.StaleRegistrationException;
 import dev.pulse.rm.UnknownAllocationException;
+import dev.pulse.rpc.RetryHint;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Maps the resource manager's failures to gRPC statuses with a description a person can act on. */
+/**
+ * Maps the resource manager's failures to gRPC statuses with a description a person can act on; a refusal
+ * that carries a retry hint ({@link OverloadedException#retryAfter()}) sends it in the trailers
+ * ({@link RetryHint}).
+ */
 final class GrpcStatuses {
 
   private static final Logger LOG = LoggerFactory.getLogger(GrpcStatuses.class);
@@ -30,6 +35,8 @@ final class GrpcStatuses {
       status = Status.INVALID_ARGUMENT;
     } else if (t instanceof UnknownAllocationException) {
       status = Status.NOT_FOUND;
+    } else if (t instanceof OverloadedException o && o.retryAfter().isPresent()) {
+      return RetryHint.attach(Status.RESOURCE_EXHAUSTED.withDescription(o.getMessage()), o.retryAfter().get());
     } else if (t instanceof NotEnoughSlotsException || t instanceof OverloadedException) {
       status = Status.RESOURCE_EXHAUSTED;
     } else if (t instanceof StaleRegistrationException) {

@@ -10,6 +10,7 @@ import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import dev.pulse.process.ProcessMeters;
 import dev.pulse.rm.LossGuardConfig;
 import dev.pulse.rm.QuarantineConfig;
+import dev.pulse.rm.RegistrationConfig;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerConfigOptions;
 import dev.pulse.rm.ResourceManagerListener;
@@ -29,6 +30,7 @@ import dev.pulse.rm.rest.RestServer;
 import dev.pulse.rm.store.RegistryStore;
 import dev.pulse.rm.store.StoreConfig;
 import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.EventLoopLag;
 import dev.pulse.rpc.OpenFiles;
 import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcHealth;
@@ -96,10 +98,13 @@ public final class ResourceManagerServer implements AutoCloseable {
    * this long without a call, so that each does not hold one of its descriptors for ever.
    */
   static final Duration IDLE_CONNECTION = Duration.ofSeconds(30);
+  /** How often each RPC event loop is probed for lag (one tiny task per loop and period). */
+  static final Duration EVENT_LOOP_LAG_PERIOD = Duration.ofMillis(100);
 
   private final HeartbeatConfig heartbeatConfig;
   private final Duration recoveryTimeout;
   private final LossGuardConfig lossGuard;
+  private final RegistrationConfig registration;
   private final QuarantineConfig quarantine;
   /** Where the store lives, read from the settings; {@code null} when a store was given. */
   private final StoreConfig storeConfig;
@@ -157,6 +162,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     this.heartbeatConfig = HeartbeatConfig.from(settings);
     this.recoveryTimeout = ResourceManager.recoveryTimeout(settings, heartbeatConfig);
     this.lossGuard = LossGuardConfig.from(settings, heartbeatConfig);
+    this.registration = RegistrationConfig.from(settings);
     this.quarantine = QuarantineConfig.from(settings);
     // Task executors call resourcemanager.rpc.address; the server listens there unless a bind host is set.
     String rpcHostKey = settings.contains(ResourceManagerConfigOptions.BIND_HOST.key())
@@ -379,6 +385,7 @@ public final class ResourceManagerServer implements AutoCloseable {
         .store(store)
         .recoveryTimeout(recoveryTimeout)
         .lossGuard(lossGuard)
+        .registration(registration)
         .quarantine(quarantine)
         .wallClock(wallClock)
         .mainThread(main)
@@ -396,6 +403,11 @@ public final class ResourceManagerServer implements AutoCloseable {
     parts.push(rm);
     rm.start();
     resourceManager = rm;
+    if (transport != null) {
+      // How late the event loops that carry the task executors' calls and answers run: registration
+      // admission and the loss guard hear it.
+      push(parts, EventLoopLag.watch(transport, EVENT_LOOP_LAG_PERIOD, rm::eventLoopLag));
+    }
     metrics.bindTo(rm);
     if (ownsMetrics) {
       push(parts, ProcessMeters.bindTo(metrics.registry(), "resource-manager"));

@@ -1,11 +1,14 @@
 package dev.pulse.te.grpc;
 
+import dev.pulse.rpc.RetryHint;
 import dev.pulse.te.CallRefusedException;
 import dev.pulse.te.InvalidCallException;
 import dev.pulse.te.ResourceManagerCallException;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -42,7 +45,7 @@ final class GrpcStatuses {
   /**
    * The failure of a call to the resource manager in the task executor's terms. gRPC's own failures say
    * little ({@code io exception}); their cause says what happened ({@code Connection refused}), so it
-   * is added.
+   * is added. A retry hint in the trailers ({@link RetryHint}) is kept.
    */
   static Throwable toDomain(Throwable failure) {
     Throwable t = unwrap(failure);
@@ -57,7 +60,10 @@ final class GrpcStatuses {
       description = description.isEmpty() ? String.valueOf(detail)
           : description.contains(more) ? description : description + " (" + more + ")";
     }
-    return ResourceManagerCallException.failed(status.getCode().name(), description);
+    Optional<Duration> retryAfter = RetryHint.of(t);
+    return retryAfter.isPresent()
+        ? ResourceManagerCallException.failed(status.getCode().name(), description, retryAfter.get())
+        : ResourceManagerCallException.failed(status.getCode().name(), description);
   }
 
   private static Throwable unwrap(Throwable failure) {

@@ -1,0 +1,119 @@
+package dev.pulse.rm;
+
+import dev.pulse.config.Durations;
+import dev.pulse.heartbeat.HeartbeatMetrics;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * Admission control for registrations: a start-up storm must not slow the resource manager down until it
+ * convicts the task executors it already watches. A registration is refused ({@link OverloadedException}
+ * with a retry hint of {@code retry-after}, {@code RESOURCE_EXHAUSTED} on the wire) when
+ * <ul>
+ *   <li>{@code max-in-progress} registrations are already in progress (taken, not yet answered): any
+ *       registration ({@link #tryStart()}, on the transport thread, so that a storm never piles up on the
+ *       main thread), or
+ *   <li>within the last {@code retry-after}, the heartbeat sender's timer ran more than {@code max-tick-lag}
+ *       late, or an RPC event loop more than {@code max-event-loop-lag} late: the resource manager is
+ *       behind on its own work ({@link #behind()}). A task executor told to come back after the hint finds
+ *       it admitting again unless it is still behind. The resource manager asks only for a task executor it
+ *       does not know: a known one (also one restored from the store, which must register again within
+ *       {@code resourcemanager.recovery.timeout}) costs no new watch and must not be lost for the resource
+ *       manager's own slowness.
+ * </ul>
+ * The task executors wait the hint plus a jittered share of their own backoff, so the refused ones come
+ * back spread out. Each admitted registration must be {@linkplain #finished() finished} exactly once.
+ *
+ * <p>The same lags, when above the loss guard's own {@code overload-tick-lag}, also keep the resource manager
+ * from convicting task executors while it is behind: the {@link LossGuard} takes them off each silent task
+ * executor's silence (its overload rule, which the facade feeds with the event loop lags too).
+ *
+ * <p>Thread-safe: registrations arrive on transport threads, tick lags on the main thread, event loop lags
+ * on the event loops. Never blocks. Times are nanoseconds of the injected monotonic clock.
+ */
+final class RegistrationThrottle implements HeartbeatMetrics {
+
+  /** The last lag above its limit: when it was seen, and what it was, for the refusal's message. */
+  private record Lag(long at, String what) {}
+
+  private final RegistrationConfig config;
+  private final LongSupplier nanoClock;
+  private final long maxTickLagNanos;
+  private final long maxEventLoopLagNanos;
+  private final long retryAfterNanos;
+  private final AtomicInteger inProgress = new AtomicInteger();
+  private volatile Lag lastLag;
+
+  /** @param nanoClock a monotonic clock in nanoseconds, the main thread's */
+  RegistrationThrottle(RegistrationConfig config, LongSupplier nanoClock) {
+    this.config = config;
+    this.nanoClock = nanoClock;
+    this.maxTickLagNanos = config.maxTickLag().toNanos();
+    this.maxEventLoopLagNanos = config.maxEventLoopLag().toNanos();
+    this.retryAfterNanos = config.retryAfter().toNanos();
+  }
+
+  /**
+   * Takes one registration at the edge, before it waits for the main thread, or says why not: the
+   * {@code max-in-progress} bound, for every registration.
+   *
+   * @return empty if taken (then call {@link #finished()} once it is answered); else the refusal to fail it with
+   */
+  Optional<OverloadedException> tryStart() {
+    if (inProgress.incrementAndGet() > config.maxInProgress()) {
+      inProgress.decrementAndGet();
+      return Optional.of(refusal(config.maxInProgress() + " registrations are in progress ("
+          + RegistrationConfig.MAX_IN_PROGRESS + ")"));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The lag rule: the refusal for a new task executor while a lag above its limit was seen within the last
+   * {@code retry-after}; empty otherwise.
+   */
+  Optional<OverloadedException> behind() {
+    Lag lag = lastLag;
+    if (lag != null && nanoClock.getAsLong() - lag.at() < retryAfterNanos) {
+      return Optional.of(refusal("the resource manager is behind on its own work (" + lag.what() + ")"));
+    }
+    return Optional.empty();
+  }
+
+  /** An admitted registration was answered, either way. */
+  void finished() {
+    inProgress.decrementAndGet();
+  }
+
+  /** Registrations admitted and not yet answered. */
+  int inProgress() {
+    return inProgress.get();
+  }
+
+  /** The heartbeat sender's timer ran {@code lagNanos} late (main thread). */
+  @Override
+  public void onTick(long lagNanos) {
+    if (lagNanos > maxTickLagNanos) {
+      lastLag = new Lag(nanoClock.getAsLong(), "heartbeat sender tick lag " + millis(lagNanos) + " above "
+          + RegistrationConfig.MAX_TICK_LAG + " " + Durations.format(config.maxTickLag()));
+    }
+  }
+
+  /** An RPC event loop ran a task {@code lagNanos} late (any thread). */
+  void onEventLoopLag(long lagNanos) {
+    if (lagNanos > maxEventLoopLagNanos) {
+      lastLag = new Lag(nanoClock.getAsLong(), "RPC event loop lag " + millis(lagNanos) + " above "
+          + RegistrationConfig.MAX_EVENT_LOOP_LAG + " " + Durations.format(config.maxEventLoopLag()));
+    }
+  }
+
+  private OverloadedException refusal(String why) {
+    return new OverloadedException(why + "; retry in " + Durations.format(config.retryAfter()), config.retryAfter());
+  }
+
+  private static String millis(long nanos) {
+    return Duration.ofNanos(nanos).toMillis() + " ms";
+  }
+}

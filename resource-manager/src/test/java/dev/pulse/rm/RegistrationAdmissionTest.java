@@ -1,0 +1,156 @@
+package dev.pulse.rm;
+
+import static dev.pulse.rm.FakeTaskExecutors.registration;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.heartbeat.time.ManualMainThreadExecutor;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Registration admission control through the facade, on the fake clock: the bound on registrations in
+ * progress, the lag rule (sender tick lag, RPC event loop lag) for new task executors only, and the retry
+ * hint every refusal carries. The limits are this test's own (2 in progress, 100 ms, 1 s hint), so each
+ * expected boundary is worked out here.
+ */
+class RegistrationAdmissionTest {
+
+  private static final Duration INTERVAL = Duration.ofSeconds(1);
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+  private static final Duration MAX_LAG = Duration.ofMillis(100);
+
+  private final ManualMainThreadExecutor main = new ManualMainThreadExecutor();
+  private final FakeTaskExecutors fakes = new FakeTaskExecutors();
+  private final ResourceManager rm = ResourceManager.builder()
+      .heartbeatConfig(HeartbeatConfig.of(INTERVAL, TIMEOUT))
+      .resourceManagerId("rm-admission")
+      .connector(fakes)
+      .mainThread(main)
+      .registration(new RegistrationConfig(2, MAX_LAG, MAX_LAG, RETRY_AFTER))
+      .build();
+
+  @Test
+  void inProgressBound_refusesTheNextRegistrationAtOnceWithTheHint_andTakesOnesAgainOnceAnswered() {
+    start();
+    CompletableFuture<RegistrationResult> first = rm.registerTaskExecutor(registration("te-1", "i-1", 1));
+    CompletableFuture<RegistrationResult> second = rm.registerTaskExecutor(registration("te-2", "i-1", 1));
+
+    CompletableFuture<RegistrationResult> third = rm.registerTaskExecutor(registration("te-3", "i-1", 1));
+
+    // Refused on the caller's thread, before it waits for the main thread.
+    assertThat(third).isCompletedExceptionally();
+    OverloadedException refusal = overload(third);
+    assertThat(refusal.retryAfter()).contains(RETRY_AFTER);
+    assertThat(refusal.getMessage()).contains("2 registrations are in progress")
+        .contains(RegistrationConfig.MAX_IN_PROGRESS).contains("retry in 1 s");
+    assertThat(rm.registrationsInProgress()).isEqualTo(2);
+
+    main.runPending();
+    assertThat(first).isCompleted();
+    assertThat(second).isCompleted();
+    assertThat(rm.registrationsInProgress()).isZero();
+    CompletableFuture<RegistrationResult> again = rm.registerTaskExecutor(registration("te-3", "i-1", 1));
+    main.runPending();
+    assertThat(again.join().fencing().resourceManagerId()).isEqualTo("rm-admission");
+  }
+
+  @Test
+  void inProgressBound_countsRefusedAndFailedRegistrationsAsAnswered() {
+    start();
+    CompletableFuture<RegistrationResult> invalid = rm.registerTaskExecutor(registration("te-1", "i-1", 0));
+    main.runPending();
+    assertThat(invalid).isCompletedExceptionally();
+
+    rm.eventLoopLag(MAX_LAG.toNanos() + 1);
+    CompletableFuture<RegistrationResult> behind = rm.registerTaskExecutor(registration("te-2", "i-1", 1));
+    main.runPending();
+    assertThat(overload(behind).getMessage()).contains("behind");
+
+    assertThat(rm.registrationsInProgress()).isZero();
+  }
+
+  @Test
+  void tickLagAboveTheLimit_refusesNewExecutorsForRetryAfter_whileKnownOnesRegisterAgain() {
+    start();
+    register("te-1");
+    main.advance(INTERVAL);
+    // The main thread stalls 1.5 s (below the pause rule's 2.5 s): the tick due in it runs at least 0.5 s late.
+    main.freeze(Duration.ofMillis(1_500));
+    long laggedAt = main.nanoTime();
+
+    CompletableFuture<RegistrationResult> known = rm.registerTaskExecutor(registration("te-1", "i-1", 1));
+    CompletableFuture<RegistrationResult> fresh = rm.registerTaskExecutor(registration("te-2", "i-1", 1));
+    main.runPending();
+
+    assertThat(known).isCompleted();
+    OverloadedException refusal = overload(fresh);
+    assertThat(refusal.retryAfter()).contains(RETRY_AFTER);
+    assertThat(refusal.getMessage()).contains("heartbeat sender tick lag").contains(RegistrationConfig.MAX_TICK_LAG);
+
+    // Refused until retry-after has passed since the lag was seen (the sender has run on time since).
+    main.advanceTo(laggedAt + RETRY_AFTER.toNanos() - 1);
+    CompletableFuture<RegistrationResult> early = rm.registerTaskExecutor(registration("te-2", "i-1", 1));
+    main.runPending();
+    assertThat(early).isCompletedExceptionally();
+    main.advanceTo(laggedAt + RETRY_AFTER.toNanos());
+    CompletableFuture<RegistrationResult> later = rm.registerTaskExecutor(registration("te-2", "i-1", 1));
+    main.runPending();
+    assertThat(later).isCompleted();
+    assertThat(later.isCompletedExceptionally()).isFalse();
+  }
+
+  @Test
+  void eventLoopLag_aboveTheLimitRefusesNewExecutors_atTheLimitDoesNot() {
+    start();
+    rm.eventLoopLag(MAX_LAG.toNanos());
+    CompletableFuture<RegistrationResult> atLimit = rm.registerTaskExecutor(registration("te-1", "i-1", 1));
+    main.runPending();
+    assertThat(atLimit.isCompletedExceptionally()).isFalse();
+
+    rm.eventLoopLag(MAX_LAG.toNanos() + 1);
+    CompletableFuture<RegistrationResult> above = rm.registerTaskExecutor(registration("te-2", "i-1", 1));
+    main.runPending();
+
+    assertThat(overload(above).getMessage()).contains("RPC event loop lag 100 ms")
+        .contains(RegistrationConfig.MAX_EVENT_LOOP_LAG);
+  }
+
+  @Test
+  void eventLoopLag_beforeStart_isIgnored() {
+    rm.eventLoopLag(Duration.ofSeconds(10).toNanos());
+    start();
+
+    CompletableFuture<RegistrationResult> registered = rm.registerTaskExecutor(registration("te-1", "i-1", 1));
+    main.runPending();
+
+    assertThat(registered.isCompletedExceptionally()).isFalse();
+  }
+
+  private void start() {
+    rm.startAsync();
+    main.runPending();
+  }
+
+  private void register(String id) {
+    TaskExecutorRegistration r = registration(id, "i-1", 1);
+    CompletableFuture<RegistrationResult> result = rm.registerTaskExecutor(r);
+    main.runPending();
+    rm.reportSlots(id, result.join().registrationId(), r.slotReport());
+    main.runPending();
+  }
+
+  private static OverloadedException overload(CompletableFuture<?> refused) {
+    assertThat(refused).isCompletedExceptionally();
+    try {
+      refused.join();
+    } catch (CompletionException e) {
+      assertThat(e.getCause()).isInstanceOf(OverloadedException.class);
+      return (OverloadedException) e.getCause();
+    }
+    throw new AssertionError("not refused");
+  }
+}

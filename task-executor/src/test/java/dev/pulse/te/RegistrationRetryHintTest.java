@@ -1,0 +1,149 @@
+package dev.pulse.te;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.heartbeat.time.ManualMainThreadExecutor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A resource manager that sheds load ({@code RESOURCE_EXHAUSTED} with a retry hint): the task executor waits
+ * the hint plus a jittered share of a window at least as wide, never less, on the fake clock. The expected
+ * gaps follow from the rule as documented: gap = min(hint, 30 s) + fraction x max(ceiling, hint), with the
+ * ceilings 100 ms, 200 ms, ... of the ordinary backoff.
+ */
+class RegistrationRetryHintTest {
+
+  private static final Duration INTERVAL = Duration.ofSeconds(1);
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  private final ManualMainThreadExecutor main = new ManualMainThreadExecutor();
+  private final ScriptedResourceManagerClient client = new ScriptedResourceManagerClient(main);
+  private TaskExecutorCore core;
+
+  @Test
+  void hint_withoutJitter_eachGapIsTheHintPlusTheLargerOfHintAndCeiling() {
+    start(() -> 1.0);
+    // Attempt 1 at 0 is refused with a 2 s hint; its ceiling is 100 ms, so the window is the hint: 2 + 2 s.
+    refuseLast(Duration.ofSeconds(2));
+    main.advance(Duration.ofSeconds(4).minusNanos(1));
+    assertThat(client.registrations()).hasSize(1);
+    main.advanceNanos(1);
+    assertThat(client.registrations()).hasSize(2);
+
+    // Attempt 2 refused with 50 ms: its ceiling (200 ms) is the wider window: 50 + 200 ms.
+    refuseLast(Duration.ofMillis(50));
+    main.advance(Duration.ofMillis(250));
+    assertThat(client.registrations()).hasSize(3);
+
+    // Attempt 3 refused without a hint: the ordinary backoff goes on where it was (ceiling 400 ms).
+    client.lastRegistration().refuse("UNAVAILABLE", "");
+    main.advance(Duration.ofMillis(400));
+    assertThat(gapsInMillis()).containsExactly(4_000L, 250L, 400L);
+  }
+
+  @Test
+  void hint_withJitterOfZero_isStillWaitedInFull() {
+    start(() -> 0.0);
+    refuseLast(Duration.ofSeconds(3));
+
+    main.advance(Duration.ofSeconds(3).minusNanos(1));
+    assertThat(client.registrations()).hasSize(1);
+    main.advanceNanos(1);
+
+    assertThat(client.registrations()).hasSize(2);
+  }
+
+  @Test
+  void hint_aboveTheBackoffCap_isCappedAt30Seconds() {
+    start(() -> 0.0);
+    refuseLast(Duration.ofHours(1));
+
+    main.advance(Duration.ofSeconds(30));
+
+    assertThat(client.registrations()).hasSize(2);
+  }
+
+  @Test
+  void hint_thenAccepted_registersAndTheNextLossBacksOffFrom100Millis() {
+    start(() -> 1.0);
+    refuseLast(Duration.ofSeconds(1));
+    client.acceptAll();
+    main.advance(Duration.ofSeconds(2));
+    assertThat(core.registration()).isNotNull();
+    client.refuseAll("UNAVAILABLE");
+
+    main.advance(TIMEOUT.plus(Duration.ofMillis(300)));
+
+    List<Long> gaps = gapsInMillis();
+    assertThat(gaps.subList(gaps.size() - 2, gaps.size())).containsExactly(100L, 200L);
+  }
+
+  @Test
+  void manyRefusedTogether_comeBackSpreadOverTheWindow_noneBeforeTheHint() {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    Duration hint = Duration.ofSeconds(2);
+    int executors = 400;
+    double[] delays = new double[executors];
+    for (int i = 0; i < executors; i++) {
+      RetryBackoff backoff = RetryBackoff.forRegistration(random::nextDouble);
+      delays[i] = backoff.nextDelay(hint).toNanos() / 1e6;
+    }
+    Arrays.sort(delays);
+
+    assertThat(delays[0]).as("seed %d", seed).isGreaterThanOrEqualTo(2_000.0);
+    assertThat(delays[executors - 1]).as("seed %d", seed).isLessThanOrEqualTo(4_000.0);
+    // Spread evenly over [2 s, 4 s]: each quarter holds about a quarter (a storm would put them all in one).
+    for (int quarter = 1; quarter < 4; quarter++) {
+      assertThat(delays[quarter * executors / 4]).as("quarter %d, seed %d", quarter, seed)
+          .isBetween(2_000.0 + quarter * 500.0 - 150, 2_000.0 + quarter * 500.0 + 150);
+    }
+  }
+
+  @Test
+  void callException_carriesAHintOfZeroOrMore_refusesANegativeOrMissingOne() {
+    assertThat(ResourceManagerCallException.failed("RESOURCE_EXHAUSTED", "busy", Duration.ZERO).retryAfter())
+        .contains(Duration.ZERO);
+    assertThat(ResourceManagerCallException.failed("UNAVAILABLE", "").retryAfter()).isEmpty();
+    assertThatThrownBy(
+            () -> ResourceManagerCallException.failed("RESOURCE_EXHAUSTED", "busy", Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> ResourceManagerCallException.failed("RESOURCE_EXHAUSTED", "busy", null))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private void start(DoubleSupplier jitter) {
+    TaskExecutorConfig config = new TaskExecutorConfig(ResourceId.of("te-1"), 1, "127.0.0.1", 0,
+        Duration.ofMinutes(5), "127.0.0.1", 6123, HeartbeatConfig.of(INTERVAL, TIMEOUT));
+    core = new TaskExecutorCore(config, "instance-1", main, client, List.of(), RetryBackoff.forRegistration(jitter));
+    core.start("127.0.0.1:5000");
+    main.runPending();
+  }
+
+  private void refuseLast(Duration retryAfter) {
+    client.lastRegistration().answer().completeExceptionally(ResourceManagerCallException.failed(
+        "RESOURCE_EXHAUSTED", "4 registrations are in progress", retryAfter));
+    main.runPending();
+  }
+
+  private List<Long> gapsInMillis() {
+    List<ScriptedResourceManagerClient.RegistrationCall> calls = client.registrations();
+    List<Long> gaps = new ArrayList<>();
+    for (int i = 1; i < calls.size(); i++) {
+      gaps.add(Duration.ofNanos(calls.get(i).atNanos() - calls.get(i - 1).atNanos()).toMillis());
+    }
+    return gaps;
+  }
+}
