@@ -56,6 +56,8 @@ public final class TickLagUnderStoreLoad {
 
   private static final int SLOTS = 4;
   private static final int MAX_IN_FLIGHT = 1_000;
+  /** Below the default bound on registrations in progress (resourcemanager.registration.max-in-progress). */
+  private static final int REGISTRATION_WAVE = 100;
   private static final HeartbeatConfig HEARTBEATS = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
 
   private TickLagUnderStoreLoad() {}
@@ -126,16 +128,19 @@ public final class TickLagUnderStoreLoad {
     }
   }
 
+  /** Registers in waves below the resource manager's bound on registrations in progress. */
   private static void register(ResourceManager rm, int taskExecutors) {
-    List<CompletableFuture<Void>> confirmed = new ArrayList<>();
-    for (int i = 0; i < taskExecutors; i++) {
-      String id = "te-" + i;
-      TaskExecutorRegistration registration = new TaskExecutorRegistration(id, id + "-1",
-          "127.0.0.1:" + (7000 + i % 1000), SLOTS, SlotReport.allFree(SLOTS));
-      confirmed.add(rm.registerTaskExecutor(registration)
-          .thenCompose((RegistrationResult r) -> rm.reportSlots(id, r.registrationId(), SlotReport.allFree(SLOTS))));
+    for (int wave = 0; wave < taskExecutors; wave += REGISTRATION_WAVE) {
+      List<CompletableFuture<Void>> confirmed = new ArrayList<>();
+      for (int i = wave; i < Math.min(taskExecutors, wave + REGISTRATION_WAVE); i++) {
+        String id = "te-" + i;
+        TaskExecutorRegistration registration = new TaskExecutorRegistration(id, id + "-1",
+            "127.0.0.1:" + (7000 + i % 1000), SLOTS, SlotReport.allFree(SLOTS));
+        confirmed.add(rm.registerTaskExecutor(registration)
+            .thenCompose((RegistrationResult r) -> rm.reportSlots(id, r.registrationId(), SlotReport.allFree(SLOTS))));
+      }
+      CompletableFuture.allOf(confirmed.toArray(CompletableFuture[]::new)).join();
     }
-    CompletableFuture.allOf(confirmed.toArray(CompletableFuture[]::new)).join();
   }
 
   /** Every tick lag reported while {@link #recording}; called on the main thread only, read after the run. */
