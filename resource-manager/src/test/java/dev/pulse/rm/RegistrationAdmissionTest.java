@@ -130,6 +130,20 @@ class RegistrationAdmissionTest {
     assertThat(registered.isCompletedExceptionally()).isFalse();
   }
 
+  @Test
+  void tickLag_atTheLimitIsNoOverload_aboveItIs() {
+    long[] now = {0};
+    RegistrationThrottle throttle = new RegistrationThrottle(new RegistrationConfig(2, MAX_LAG, MAX_LAG, RETRY_AFTER),
+        () -> now[0]);
+
+    throttle.onTick(MAX_LAG.toNanos());
+    assertThat(throttle.behind()).isEmpty();
+    throttle.onTick(MAX_LAG.toNanos() + 1);
+    assertThat(throttle.behind()).isPresent();
+    now[0] = RETRY_AFTER.toNanos();
+    assertThat(throttle.behind()).isEmpty();
+  }
+
   private void start() {
     rm.startAsync();
     main.runPending();
