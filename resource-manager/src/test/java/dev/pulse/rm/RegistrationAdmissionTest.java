@@ -144,6 +144,17 @@ class RegistrationAdmissionTest {
     assertThat(throttle.behind()).isEmpty();
   }
 
+  @Test
+  void lagLimitsOfZero_turnTheLagRuleOff() {
+    RegistrationThrottle throttle = new RegistrationThrottle(
+        new RegistrationConfig(2, Duration.ZERO, Duration.ZERO, RETRY_AFTER), () -> 0L);
+
+    throttle.onTick(Duration.ofSeconds(10).toNanos());
+    throttle.onEventLoopLag(Duration.ofSeconds(10).toNanos());
+
+    assertThat(throttle.behind()).isEmpty();
+  }
+
   private void start() {
     rm.startAsync();
     main.runPending();
