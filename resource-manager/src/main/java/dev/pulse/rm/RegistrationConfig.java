@@ -12,8 +12,8 @@ import java.util.Objects;
  * into convicting the task executors it already has. See {@link RegistrationThrottle} for the rule.
  *
  * @param maxInProgress registrations the resource manager works on at once, at least 1; more are refused
- * @param maxTickLag heartbeat sender timer lag above which registrations are refused for a while
- * @param maxEventLoopLag RPC event loop lag above which registrations are refused for a while
+ * @param maxTickLag heartbeat sender timer lag above which registrations are refused for a while; zero: no such rule
+ * @param maxEventLoopLag RPC event loop lag above which registrations are refused for a while; zero: no such rule
  * @param retryAfter the retry hint sent with each refusal, and how long a lag above a limit keeps refusing
  */
 public record RegistrationConfig(int maxInProgress, Duration maxTickLag, Duration maxEventLoopLag,
@@ -25,6 +25,11 @@ public record RegistrationConfig(int maxInProgress, Duration maxTickLag, Duratio
   public static final String RETRY_AFTER = "resourcemanager.registration.retry-after";
 
   public static final int DEFAULT_MAX_IN_PROGRESS = 256;
+  /**
+   * The lag limits of {@code bin/resource-manager}, whose task executors retry. Embedded, the default is zero
+   * (no lag rule): a caller that registers through the facade once, without retrying, would fail whenever the
+   * host is busy.
+   */
   public static final Duration DEFAULT_MAX_TICK_LAG = Duration.ofMillis(100);
   public static final Duration DEFAULT_MAX_EVENT_LOOP_LAG = Duration.ofMillis(100);
   public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
@@ -35,8 +40,8 @@ public record RegistrationConfig(int maxInProgress, Duration maxTickLag, Duratio
     if (maxInProgress < 1) {
       throw new ConfigException(MAX_IN_PROGRESS, "must be at least 1, was " + maxInProgress);
     }
-    positive(MAX_TICK_LAG, Objects.requireNonNull(maxTickLag, "maxTickLag"));
-    positive(MAX_EVENT_LOOP_LAG, Objects.requireNonNull(maxEventLoopLag, "maxEventLoopLag"));
+    notNegative(MAX_TICK_LAG, Objects.requireNonNull(maxTickLag, "maxTickLag"));
+    notNegative(MAX_EVENT_LOOP_LAG, Objects.requireNonNull(maxEventLoopLag, "maxEventLoopLag"));
     positive(RETRY_AFTER, Objects.requireNonNull(retryAfter, "retryAfter"));
     if (retryAfter.compareTo(MAX_RETRY_AFTER) > 0) {
       throw new ConfigException(RETRY_AFTER, "must be at most " + Durations.format(MAX_RETRY_AFTER) + ", was "
@@ -44,22 +49,36 @@ public record RegistrationConfig(int maxInProgress, Duration maxTickLag, Duratio
     }
   }
 
-  public static RegistrationConfig defaults() {
-    return new RegistrationConfig(DEFAULT_MAX_IN_PROGRESS, DEFAULT_MAX_TICK_LAG, DEFAULT_MAX_EVENT_LOOP_LAG,
-        DEFAULT_RETRY_AFTER);
+  /** The defaults of {@code bin/resource-manager} ({@code standalone}) or of an embedded resource manager. */
+  public static RegistrationConfig defaults(boolean standalone) {
+    Duration lag = standalone ? DEFAULT_MAX_TICK_LAG : Duration.ZERO;
+    return new RegistrationConfig(DEFAULT_MAX_IN_PROGRESS, lag,
+        standalone ? DEFAULT_MAX_EVENT_LOOP_LAG : Duration.ZERO, DEFAULT_RETRY_AFTER);
+  }
+
+  /** As {@link #from(Settings, boolean)} for an embedded resource manager (no lag rule unless configured). */
+  public static RegistrationConfig from(Settings settings) {
+    return from(settings, false);
   }
 
   /**
-   * Reads the keys from {@code settings}.
+   * Reads the keys from {@code settings}, with the defaults of {@code bin/resource-manager} if {@code standalone}.
    *
    * @throws ConfigException naming the key of a bad value
    */
-  public static RegistrationConfig from(Settings settings) {
+  public static RegistrationConfig from(Settings settings, boolean standalone) {
+    RegistrationConfig d = defaults(standalone);
     return new RegistrationConfig(
-        settings.intValue(MAX_IN_PROGRESS, DEFAULT_MAX_IN_PROGRESS, 1, Integer.MAX_VALUE),
-        settings.duration(MAX_TICK_LAG, DEFAULT_MAX_TICK_LAG),
-        settings.duration(MAX_EVENT_LOOP_LAG, DEFAULT_MAX_EVENT_LOOP_LAG),
-        settings.duration(RETRY_AFTER, DEFAULT_RETRY_AFTER));
+        settings.intValue(MAX_IN_PROGRESS, d.maxInProgress, 1, Integer.MAX_VALUE),
+        settings.duration(MAX_TICK_LAG, d.maxTickLag),
+        settings.duration(MAX_EVENT_LOOP_LAG, d.maxEventLoopLag),
+        settings.duration(RETRY_AFTER, d.retryAfter));
+  }
+
+  private static void notNegative(String key, Duration d) {
+    if (d.isNegative()) {
+      throw new ConfigException(key, "must be 0 (off) or more, was " + Durations.format(d));
+    }
   }
 
   private static void positive(String key, Duration d) {

@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
  *       registration ({@link #tryStart()}, on the transport thread, so that a storm never piles up on the
  *       main thread), or
  *   <li>within the last {@code retry-after}, the heartbeat sender's timer ran more than {@code max-tick-lag}
- *       late, or an RPC event loop more than {@code max-event-loop-lag} late: the resource manager is
+ *       late, or an RPC event loop more than {@code max-event-loop-lag} late (a limit of zero is off, the
+ *       default when embedded): the resource manager is
  *       behind on its own work ({@link #behind()}). A task executor told to come back after the hint finds
  *       it admitting again unless it is still behind. The resource manager asks only for a task executor it
  *       does not know: a known one (also one restored from the store, which must register again within
@@ -95,7 +96,7 @@ final class RegistrationThrottle implements HeartbeatMetrics {
   /** The heartbeat sender's timer ran {@code lagNanos} late (main thread). */
   @Override
   public void onTick(long lagNanos) {
-    if (lagNanos > maxTickLagNanos) {
+    if (maxTickLagNanos > 0 && lagNanos > maxTickLagNanos) {
       lastLag = new Lag(nanoClock.getAsLong(), "heartbeat sender tick lag " + millis(lagNanos) + " above "
           + RegistrationConfig.MAX_TICK_LAG + " " + Durations.format(config.maxTickLag()));
     }
@@ -103,7 +104,7 @@ final class RegistrationThrottle implements HeartbeatMetrics {
 
   /** An RPC event loop ran a task {@code lagNanos} late (any thread). */
   void onEventLoopLag(long lagNanos) {
-    if (lagNanos > maxEventLoopLagNanos) {
+    if (maxEventLoopLagNanos > 0 && lagNanos > maxEventLoopLagNanos) {
       lastLag = new Lag(nanoClock.getAsLong(), "RPC event loop lag " + millis(lagNanos) + " above "
           + RegistrationConfig.MAX_EVENT_LOOP_LAG + " " + Durations.format(config.maxEventLoopLag()));
     }

@@ -141,16 +141,21 @@ public final class ResourceManagerConfigOptions {
   public static final ConfigOption<Duration> REGISTRATION_MAX_TICK_LAG =
       ConfigOptions.key(RegistrationConfig.MAX_TICK_LAG)
           .durationType()
-          .defaultValue(RegistrationConfig.DEFAULT_MAX_TICK_LAG)
+          .noDefaultValue()
+          .withDefaultDescription(Durations.format(RegistrationConfig.DEFAULT_MAX_TICK_LAG)
+              + " (bin/resource-manager); 0, off (embedded)")
           .withDescription("Heartbeat sender lag above which the resource manager takes no new task executor for"
-              + " retry-after (RESOURCE_EXHAUSTED with a retry hint); known ones may still register again.");
+              + " retry-after (RESOURCE_EXHAUSTED with a retry hint); known ones may still register again. 0 turns"
+              + " the rule off.");
 
   public static final ConfigOption<Duration> REGISTRATION_MAX_EVENT_LOOP_LAG =
       ConfigOptions.key(RegistrationConfig.MAX_EVENT_LOOP_LAG)
           .durationType()
-          .defaultValue(RegistrationConfig.DEFAULT_MAX_EVENT_LOOP_LAG)
+          .noDefaultValue()
+          .withDefaultDescription(Durations.format(RegistrationConfig.DEFAULT_MAX_EVENT_LOOP_LAG)
+              + " (bin/resource-manager); 0, off (embedded)")
           .withDescription("RPC event loop lag above which the resource manager takes no new task executor for"
-              + " retry-after, as for max-tick-lag.");
+              + " retry-after, as for max-tick-lag. 0 turns the rule off.");
 
   public static final ConfigOption<Duration> REGISTRATION_RETRY_AFTER =
       ConfigOptions.key(RegistrationConfig.RETRY_AFTER)

@@ -130,6 +130,31 @@ class RegistrationAdmissionTest {
     assertThat(registered.isCompletedExceptionally()).isFalse();
   }
 
+  @Test
+  void tickLag_atTheLimitIsNoOverload_aboveItIs() {
+    long[] now = {0};
+    RegistrationThrottle throttle = new RegistrationThrottle(new RegistrationConfig(2, MAX_LAG, MAX_LAG, RETRY_AFTER),
+        () -> now[0]);
+
+    throttle.onTick(MAX_LAG.toNanos());
+    assertThat(throttle.behind()).isEmpty();
+    throttle.onTick(MAX_LAG.toNanos() + 1);
+    assertThat(throttle.behind()).isPresent();
+    now[0] = RETRY_AFTER.toNanos();
+    assertThat(throttle.behind()).isEmpty();
+  }
+
+  @Test
+  void lagLimitsOfZero_turnTheLagRuleOff() {
+    RegistrationThrottle throttle = new RegistrationThrottle(
+        new RegistrationConfig(2, Duration.ZERO, Duration.ZERO, RETRY_AFTER), () -> 0L);
+
+    throttle.onTick(Duration.ofSeconds(10).toNanos());
+    throttle.onEventLoopLag(Duration.ofSeconds(10).toNanos());
+
+    assertThat(throttle.behind()).isEmpty();
+  }
+
   private void start() {
     rm.startAsync();
     main.runPending();

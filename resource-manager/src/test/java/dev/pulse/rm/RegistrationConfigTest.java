@@ -14,10 +14,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 class RegistrationConfigTest {
 
   @Test
-  void defaults() {
-    assertThat(RegistrationConfig.from(Settings.empty())).isEqualTo(
+  void defaults_lagRuleOnForTheProcess_offEmbedded() {
+    assertThat(RegistrationConfig.from(Settings.empty(), true)).isEqualTo(
         new RegistrationConfig(256, Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1)));
-    assertThat(RegistrationConfig.defaults()).isEqualTo(RegistrationConfig.from(Settings.empty()));
+    assertThat(RegistrationConfig.from(Settings.empty())).isEqualTo(
+        new RegistrationConfig(256, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1)));
+    assertThat(RegistrationConfig.defaults(true)).isEqualTo(RegistrationConfig.from(Settings.empty(), true));
   }
 
   @Test
@@ -32,8 +34,6 @@ class RegistrationConfigTest {
   @ParameterizedTest(name = "{0}: {1}")
   @CsvSource(delimiter = '|', value = {
       "resourcemanager.registration.max-in-progress | 0 | must be between 1 and 2147483647, was 0",
-      "resourcemanager.registration.max-tick-lag | 0 ms | must be positive, was 0 s",
-      "resourcemanager.registration.max-event-loop-lag | 0 ms | must be positive, was 0 s",
       "resourcemanager.registration.retry-after | 0 s | must be positive, was 0 s",
       "resourcemanager.registration.retry-after | 61 s | must be at most 1 min, was 61 s"})
   void badValue_isRefusedNamingTheKey(String key, String value, String problem) {

@@ -113,6 +113,9 @@ class RegistrationRetryHintTest {
   void callException_carriesAHintOfZeroOrMore_refusesANegativeOrMissingOne() {
     assertThat(ResourceManagerCallException.failed("RESOURCE_EXHAUSTED", "busy", Duration.ZERO).retryAfter())
         .contains(Duration.ZERO);
+    assertThat(ResourceManagerCallException.failed("RESOURCE_EXHAUSTED", "busy", Duration.ZERO).description())
+        .isEqualTo("busy");
+    assertThat(ResourceManagerCallException.failed("RESOURCE_EXHAUSTED", null, Duration.ZERO).description()).isEmpty();
     assertThat(ResourceManagerCallException.failed("UNAVAILABLE", "").retryAfter()).isEmpty();
     assertThatThrownBy(
             () -> ResourceManagerCallException.failed("RESOURCE_EXHAUSTED", "busy", Duration.ofMillis(-1)))

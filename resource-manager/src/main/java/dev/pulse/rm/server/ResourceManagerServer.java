@@ -162,7 +162,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     this.heartbeatConfig = HeartbeatConfig.from(settings);
     this.recoveryTimeout = ResourceManager.recoveryTimeout(settings, heartbeatConfig);
     this.lossGuard = LossGuardConfig.from(settings, heartbeatConfig);
-    this.registration = RegistrationConfig.from(settings);
+    this.registration = RegistrationConfig.from(settings, b.standalone);
     this.quarantine = QuarantineConfig.from(settings);
     // Task executors call resourcemanager.rpc.address; the server listens there unless a bind host is set.
     String rpcHostKey = settings.contains(ResourceManagerConfigOptions.BIND_HOST.key())
