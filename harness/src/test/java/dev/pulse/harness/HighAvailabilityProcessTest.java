@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,19 +24,27 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * High availability with real processes (SPEC 12): a ZooKeeper child JVM ({@code bin/zookeeper}'s main), two
  * resource manager processes and three task executor processes. The leader is SIGKILLed: the standby must
  * lead, and every task executor must be ACTIVE with it, within the session timeout plus two heartbeat
- * intervals (plus {@link Bounds#SLACK}), with no allocation and no task executor lost.
+ * intervals plus the new leader's start-up ({@link #START_UP_ALLOWANCE}), with no allocation and no task
+ * executor lost. The measured time is printed. A leader SIGSTOPped past the session timeout and continued
+ * must act no more (no epoch, no loss) and stand by.
  */
 class HighAvailabilityProcessTest {
 
   private static final Duration INTERVAL = Duration.ofMillis(500);
   private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(2);
   private static final Duration PATIENCE = Duration.ofSeconds(60);
+  /**
+   * The new leader's start-up (store read, gRPC server, first-time class loading), which SPEC 9's restart bound
+   * adds too: 1.5 to 2.2 s measured here at load 15 to 17 on 2 cores, about 0.5 s on a quiet machine.
+   */
+  private static final Duration START_UP_ALLOWANCE = Duration.ofSeconds(3);
   private static final Pattern REST = Pattern.compile("rest (http://\\S+?)/v1/overview");
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,17 +54,25 @@ class HighAvailabilityProcessTest {
   private final List<ChildProcess> children = new ArrayList<>();
 
   @AfterEach
-  void stopAll() {
+  void stopAll() throws IOException {
     for (int i = children.size() - 1; i >= 0; i--) {
       children.get(i).close();
+    }
+    // The logs outlive the temporary directory, for a failure's post-mortem.
+    Path kept = Files.createDirectories(Path.of("target", "ha-process-test", testName));
+    for (ChildProcess child : children) {
+      Files.copy(child.log(), kept.resolve(child.log().getFileName()), StandardCopyOption.REPLACE_EXISTING);
     }
   }
 
   private ChildProcess zooKeeper;
   private String quorum;
 
+  private String testName;
+
   @BeforeEach
-  void startZooKeeper() throws IOException {
+  void startZooKeeper(TestInfo test) throws IOException {
+    testName = test.getTestMethod().map(m -> m.getName()).orElse("test");
     int port;
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
@@ -67,10 +84,15 @@ class HighAvailabilityProcessTest {
   }
 
   private ChildProcess start(String name, String main, List<String> args) throws IOException {
-    ChildProcess p = ChildProcess.start(name, main, List.of("-Dzookeeper.admin.enableServer=false"), args,
+    ChildProcess p = ChildProcess.start(name, main, List.of("-Dzookeeper.admin.enableServer=false",
+            "-Dlogback.configurationFile=" + Path.of("..", "conf", "logback.xml").toAbsolutePath()), args,
         dir.resolve(name + ".log"));
     children.add(p);
-    p.awaitStarted(PATIENCE);
+    try {
+      p.awaitStarted(PATIENCE);
+    } catch (IOException | RuntimeException e) {
+      throw new IOException(e.getMessage() + "; its log:\n" + Files.readString(p.log()), e);
+    }
     return p;
   }
 
@@ -93,15 +115,21 @@ class HighAvailabilityProcessTest {
     return m.group(1);
   }
 
-  @Test
-  void leaderSigkilled_standbyLeads_andEveryTaskExecutorIsActiveWithIt_withinSessionTimeoutPlusTwoIntervals()
-      throws Exception {
+  /** Two resource managers and three task executors, all ACTIVE with the leader; returns the REST URLs. */
+  private List<String> startCluster() throws Exception {
     List<String> rest = List.of(resourceManager("rm-a"), resourceManager("rm-b"));
     for (int i = 1; i <= 3; i++) {
       start("te-" + i, "dev.pulse.te.server.TaskExecutorMain", settings("-Dtaskexecutor.resource-id=te-" + i,
           "-Dtaskexecutor.numberOfTaskSlots=2", "-Dtaskexecutor.rpc.address=127.0.0.1", "-Dtaskexecutor.rpc.port=0"));
     }
-    await().atMost(PATIENCE).until(() -> leader(rest) >= 0 && active(rest.get(leader(rest))).size() == 3);
+    await().atMost(PATIENCE).ignoreExceptions().until(() -> leader(rest) >= 0 && active(rest.get(leader(rest))).size() == 3);
+    return rest;
+  }
+
+  @Test
+  void leaderSigkilled_standbyLeads_andEveryTaskExecutorIsActiveWithIt_withinSessionTimeoutPlusTwoIntervals()
+      throws Exception {
+    List<String> rest = startCluster();
     int first = leader(rest);
     String leaderUrl = rest.get(first);
     JsonNode before = get(leaderUrl, "/v1/overview");
@@ -114,26 +142,56 @@ class HighAvailabilityProcessTest {
     long killedAt = System.nanoTime();
     leaderProcess.signal("KILL");
     String standbyUrl = rest.get(1 - first);
-    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
+    await().atMost(PATIENCE).ignoreExceptions().pollInterval(Duration.ofMillis(20))
         .until(() -> leader(List.of(standbyUrl)) == 0 && active(standbyUrl).size() == 3);
     Duration failover = Duration.ofNanos(System.nanoTime() - killedAt);
     Duration bound = SESSION_TIMEOUT.plus(INTERVAL.multipliedBy(2));
     System.out.printf("HA failover: leader SIGKILLed -> standby leads with all 3 task executors ACTIVE in %d ms"
-        + " (bound: session timeout + 2 intervals = %d ms, + %d ms slack)%n", failover.toMillis(), bound.toMillis(),
-        Bounds.SLACK.toMillis());
+        + " (session timeout + 2 intervals = %d ms; allowed: + %d ms start-up)%n", failover.toMillis(), bound.toMillis(),
+        START_UP_ALLOWANCE.toMillis());
 
     JsonNode after = get(standbyUrl, "/v1/overview");
     assertThat(after.path("resourceManagerId").asText()).isEqualTo(before.path("resourceManagerId").asText());
     assertThat(after.path("epoch").asLong()).isGreaterThan(before.path("epoch").asLong());
     assertThat(ids(get(standbyUrl, "/v1/allocations").path("allocations"))).isEqualTo(allocations);
+    assertThat(losses(standbyUrl, lastSeq)).as("no task executor and no allocation lost over the failover").isEmpty();
+    assertThat(failover).isLessThanOrEqualTo(bound.plus(START_UP_ALLOWANCE));
+  }
+
+  @Test
+  void leaderSigstoppedPastTheSessionTimeout_thenContinued_actsNoMore_andStandsBy() throws Exception {
+    List<String> rest = startCluster();
+    int first = leader(rest);
+    String oldUrl = rest.get(first);
+    String newUrl = rest.get(1 - first);
+    Set<String> allocations = ids(post(oldUrl, "/v1/allocations", "{\"jobId\":\"job-1\",\"slots\":3}")
+        .path("allocations"));
+    long lastSeq = lastEventSeq(oldUrl);
+    ChildProcess old = children.get(1 + first);
+
+    old.signal("STOP");
+    await().atMost(PATIENCE).ignoreExceptions().until(() -> leader(List.of(newUrl)) == 0 && active(newUrl).size() == 3);
+    long newEpoch = get(newUrl, "/v1/overview").path("epoch").asLong();
+    old.signal("CONT");
+
+    // It wakes up believing it leads for a moment; it must find out, step down and stand by.
+    await().atMost(PATIENCE).ignoreExceptions().until(() -> get(oldUrl, "/v1/overview").path("role").asText().equals("STANDBY"));
+    JsonNode overview = get(newUrl, "/v1/overview");
+    assertThat(overview.path("epoch").asLong()).as("no third term: the old leader took no epoch").isEqualTo(newEpoch);
+    assertThat(active(newUrl)).hasSize(3);
+    assertThat(ids(get(newUrl, "/v1/allocations").path("allocations"))).isEqualTo(allocations);
+    assertThat(losses(newUrl, lastSeq)).as("the old leader's pause cost no task executor and no allocation")
+        .isEmpty();
+  }
+
+  private static List<String> losses(String rest, long afterSeq) throws IOException {
     List<String> losses = new ArrayList<>();
-    for (JsonNode e : get(standbyUrl, "/v1/events?after=" + lastSeq).path("events")) {
+    for (JsonNode e : get(rest, "/v1/events?after=" + afterSeq).path("events")) {
       if (e.path("type").asText().endsWith("_LOST")) {
         losses.add(e.toString());
       }
     }
-    assertThat(losses).as("no task executor and no allocation lost over the failover").isEmpty();
-    assertThat(failover).isLessThanOrEqualTo(bound.plus(Bounds.SLACK));
+    return losses;
   }
 
   /** The index of the URL whose overview is the leader's (no {@code role: STANDBY}), or -1. */

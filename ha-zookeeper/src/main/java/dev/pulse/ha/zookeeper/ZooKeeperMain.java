@@ -61,8 +61,9 @@ public final class ZooKeeperMain implements Callable<Integer> {
     Thread runner = new Thread(() -> {
       try {
         server.runFromConfig(config);
-      } catch (Exception e) {
-        System.err.println("zookeeper: " + e);
+      } catch (Throwable e) { // a missing class too: a process without its server must not look alive
+        e.printStackTrace();
+        System.err.println("zookeeper: the server stopped: " + e);
         System.exit(1);
       }
     }, "zookeeper");

@@ -149,6 +149,13 @@ public final class ResourceManagerServer implements AutoCloseable {
   /** The REST port's answer while standing by; {@code null} while leading. Guarded by {@code this}. */
   private volatile StandbyRestServer standbyRest;
   private volatile ResourceManagerMetrics termMetrics;
+  /**
+   * In high-availability mode: the RPC transport every term shares, and the next term's metrics, built while
+   * standing by so that a new leader does not spend its first second on them. Guarded by {@code this}.
+   */
+  private RpcTransport sharedTransport;
+  private ResourceManagerMetrics nextTermMetrics;
+  private AutoCloseable nextTermMeters;
   private volatile ResourceManager resourceManager;
   private volatile RpcServer rpcServer;
   private volatile RestServer restServer;
@@ -246,6 +253,9 @@ public final class ResourceManagerServer implements AutoCloseable {
     try {
       HighAvailabilityServices services = started(highAvailability.connect());
       haServices = services;
+      if (rpcConfig != null) {
+        sharedTransport = started(RpcTransport.create(rpcConfig, "rm"));
+      }
       standBy();
       services.startElection(new LeaderContender() {
         @Override
@@ -273,16 +283,25 @@ public final class ResourceManagerServer implements AutoCloseable {
     }
     try {
       stopStandingBy(); // frees the REST port for the leader's API
-      ResourceManagerMetrics metricsOfTerm = ownsMetrics ? new ResourceManagerMetrics() : metrics;
+      ResourceManagerMetrics metricsOfTerm = !ownsMetrics ? metrics
+          : nextTermMetrics != null ? nextTermMetrics : new ResourceManagerMetrics();
+      if (nextTermMeters != null) {
+        term.push(nextTermMeters); // bound while standing by
+      }
+      nextTermMetrics = null;
+      nextTermMeters = null;
       termMetrics = metricsOfTerm;
       RegistryStore store = haServices.leaderStore();
       term.push(store);
       startServing(store, term, metricsOfTerm, ownsMetrics);
       haServices.publishLeader(new LeaderAddress(resourceManager.id(), resourceManager.fencing().epoch(),
-          rpcServer == null ? null : HostPort.format(rpcServer.address()),
-          restServer == null ? null : restServer.url().toString()));
+          rpcServer == null ? null : HostPort.format(rpcServer.address()), restUrlOfTerm()));
       // Published first: the task executors it asks now look the leader up to register again.
       askRestoredTaskExecutors();
+      if (restBindAddress != null) {
+        // Last: task executors need gRPC only, so they re-sync while the REST API starts.
+        restServer = push(term, startRest(resourceManager, metricsOfTerm));
+      }
       LOG.info("Resource manager {} leads (epoch {}); rpc {}, rest {}", resourceManager.id(),
           resourceManager.fencing().epoch(), rpcServer == null ? "off" : HostPort.format(rpcServer.address()),
           restServer == null ? "off" : HostPort.format(restServer.address()));
@@ -316,6 +335,10 @@ public final class ResourceManagerServer implements AutoCloseable {
 
   /** Answers on the REST port that this process stands by, and where the leader is. */
   private synchronized void standBy() {
+    if (ownsMetrics && nextTermMetrics == null) {
+      nextTermMetrics = new ResourceManagerMetrics();
+      nextTermMeters = ProcessMeters.bindTo(nextTermMetrics.registry(), "resource-manager");
+    }
     if (restBindAddress == null || standbyRest != null) {
       return;
     }
@@ -366,8 +389,8 @@ public final class ResourceManagerServer implements AutoCloseable {
       parts.push(owned);
       main = owned;
     }
-    RpcTransport transport = null;
-    if (rpcConfig != null) {
+    RpcTransport transport = sharedTransport;
+    if (transport == null && rpcConfig != null) {
       transport = push(parts, RpcTransport.create(rpcConfig, "rm"));
     }
     TaskExecutorConnector connector = givenConnector;
@@ -409,7 +432,7 @@ public final class ResourceManagerServer implements AutoCloseable {
       push(parts, EventLoopLag.watch(transport, EVENT_LOOP_LAG_PERIOD, rm::eventLoopLag));
     }
     metrics.bindTo(rm);
-    if (ownsMetrics) {
+    if (ownsMetrics && parts == started) {
       push(parts, ProcessMeters.bindTo(metrics.registry(), "resource-manager"));
     }
     if (rpcBindAddress != null) {
@@ -418,9 +441,17 @@ public final class ResourceManagerServer implements AutoCloseable {
       // Closed first: probes see NOT_SERVING before anything else stops.
       push(parts, new HealthWatch(rm, health, healthPeriod)).start();
     }
-    if (restBindAddress != null) {
+    if (restBindAddress != null && parts == started) {
       restServer = push(parts, startRest(rm, metrics));
     }
+  }
+
+  /** The URL the leader's REST API will have: the port is kept from standing by ({@link #restBinding}). */
+  private String restUrlOfTerm() {
+    if (restBindAddress == null) {
+      return null;
+    }
+    return restSecurity.scheme() + "://" + HostPort.format(restBinding);
   }
 
   private void askRestoredTaskExecutors() {
@@ -518,6 +549,11 @@ public final class ResourceManagerServer implements AutoCloseable {
       closed = true;
       endTerm();
       stopStandingBy();
+      if (nextTermMeters != null) {
+        term.push(nextTermMeters);
+        nextTermMeters = null;
+        closeAll(term);
+      }
     }
     // Outside the lock: leaving the election waits for the election thread, which may be waiting for it.
     closeAll(started);
