@@ -71,7 +71,7 @@ public final class ZooKeeperHaServices implements HighAvailabilityServices {
   /**
    * Connects to the quorum; returns once connected.
    *
-   * @throws ConfigException naming {@code high-availability.zookeeper.quorum} if no server of it answers within
+   * @throws dev.pulse.config.ConfigException naming {@code high-availability.zookeeper.quorum} if no server of it answers within
    *     the connection timeout
    */
   public static ZooKeeperHaServices connect(ZooKeeperHaConfig config) {
