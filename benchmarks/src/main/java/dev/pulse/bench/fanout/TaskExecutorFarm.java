@@ -21,6 +21,7 @@ import dev.pulse.rpc.ChannelLease;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcServer;
+import dev.pulse.rpc.RetryHint;
 import dev.pulse.rpc.RpcTransport;
 import dev.pulse.te.FencingToken;
 import dev.pulse.te.grpc.TaskExecutorGatewayService;
@@ -34,13 +35,16 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 
 /**
  * {@code TaskExecutorFarm --mode pulse|ping --first F --count N --base-port P [--rm HOST:PORT --timeout D]}:
@@ -69,6 +73,16 @@ public final class TaskExecutorFarm {
 
   static final int MAIN_THREADS = 2;
   private static final int REGISTRATIONS_IN_FLIGHT = 64;
+  /**
+   * Refused registrations are retried as the real task executor does: after the resource manager's retry
+   * hint plus a random share of it (full jitter), for at most this long.
+   */
+  private static final Duration REGISTRATION_PATIENCE = Duration.ofMinutes(2);
+  private static final ScheduledExecutorService RETRIES = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "farm-registration-retries");
+    t.setDaemon(true);
+    return t;
+  });
 
   private TaskExecutorFarm() {}
 
@@ -205,6 +219,28 @@ public final class TaskExecutorFarm {
     }
 
     CompletableFuture<Void> register(ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub, int basePort) {
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      long giveUpAt = System.nanoTime() + REGISTRATION_PATIENCE.toNanos();
+      attempt(stub, basePort).whenComplete(new BiConsumer<Void, Throwable>() {
+        @Override
+        public void accept(Void ok, Throwable failure) {
+          Optional<Duration> hint = failure == null ? Optional.empty() : RetryHint.of(failure);
+          if (failure == null) {
+            done.complete(null);
+          } else if (hint.isPresent() && System.nanoTime() < giveUpAt) {
+            long hintMillis = Math.max(1, hint.get().toMillis());
+            long wait = hintMillis + ThreadLocalRandom.current().nextLong(hintMillis);
+            RETRIES.schedule(() -> attempt(stub, basePort).whenComplete(this), wait, TimeUnit.MILLISECONDS);
+          } else {
+            done.completeExceptionally(failure);
+          }
+        }
+      });
+      return done;
+    }
+
+    private CompletableFuture<Void> attempt(ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub,
+        int basePort) {
       CompletableFuture<Void> done = new CompletableFuture<>();
       RegisterTaskExecutorRequest request = RegisterTaskExecutorRequest.newBuilder()
           .setTaskExecutor(identity(index, instanceId))
