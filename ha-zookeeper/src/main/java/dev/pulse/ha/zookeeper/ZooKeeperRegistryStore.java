@@ -1,6 +1,7 @@
 package dev.pulse.ha.zookeeper;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.common.util.concurrent.Uninterruptibles;
 import dev.pulse.rm.store.MemoryRegistryStore;
 import dev.pulse.rm.store.Mutation;
 import dev.pulse.rm.store.RegistryStore;
@@ -224,17 +225,7 @@ public final class ZooKeeperRegistryStore implements RegistryStore {
       queue.add(Request.STOP);
     }
     if (storeThread != null) {
-      boolean interrupted = false;
-      while (storeThread.isAlive()) {
-        try {
-          storeThread.join();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+      Uninterruptibles.joinUninterruptibly(storeThread); // commits what is queued; keeps an interrupt
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.pulse.rm.store;
 
+import com.google.common.util.concurrent.Uninterruptibles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,17 +135,7 @@ public final class SqliteRegistryStore implements RegistryStore {
       queue.add(Request.STOP);
     }
     if (storeThread != null) {
-      boolean interrupted = false;
-      while (storeThread.isAlive()) {
-        try {
-          storeThread.join();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+      Uninterruptibles.joinUninterruptibly(storeThread); // commits what is queued; keeps an interrupt
     }
     closeTables();
     directory.close();
