@@ -5,6 +5,7 @@ import dev.pulse.heartbeat.HeartbeatMetrics;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
 
 /**
@@ -45,6 +46,7 @@ final class RegistrationThrottle implements HeartbeatMetrics {
   private final long maxEventLoopLagNanos;
   private final long retryAfterNanos;
   private final AtomicInteger inProgress = new AtomicInteger();
+  private final AtomicLongArray refused = new AtomicLongArray(RegistrationRefusal.values().length);
   private volatile Lag lastLag;
 
   /** @param nanoClock a monotonic clock in nanoseconds, the main thread's */
@@ -65,6 +67,7 @@ final class RegistrationThrottle implements HeartbeatMetrics {
   Optional<OverloadedException> tryStart() {
     if (inProgress.incrementAndGet() > config.maxInProgress()) {
       inProgress.decrementAndGet();
+      refused(RegistrationRefusal.IN_PROGRESS);
       return Optional.of(refusal(config.maxInProgress() + " registrations are in progress ("
           + RegistrationConfig.MAX_IN_PROGRESS + ")"));
     }
@@ -78,6 +81,7 @@ final class RegistrationThrottle implements HeartbeatMetrics {
   Optional<OverloadedException> behind() {
     Lag lag = lastLag;
     if (lag != null && nanoClock.getAsLong() - lag.at() < retryAfterNanos) {
+      refused(RegistrationRefusal.BEHIND);
       return Optional.of(refusal("the resource manager is behind on its own work (" + lag.what() + ")"));
     }
     return Optional.empty();
@@ -86,6 +90,16 @@ final class RegistrationThrottle implements HeartbeatMetrics {
   /** An admitted registration was answered, either way. */
   void finished() {
     inProgress.decrementAndGet();
+  }
+
+  /** Counts one refusal; the bound and the lag rule count their own. */
+  void refused(RegistrationRefusal reason) {
+    refused.incrementAndGet(reason.ordinal());
+  }
+
+  /** Refusals so far for {@code reason}. */
+  long refusals(RegistrationRefusal reason) {
+    return refused.get(reason.ordinal());
   }
 
   /** Registrations admitted and not yet answered. */

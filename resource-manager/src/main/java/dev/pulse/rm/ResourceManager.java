@@ -251,6 +251,7 @@ public final class ResourceManager implements AutoCloseable {
         }
         Optional<String> refusal = admission.refusal();
         if (refusal.isPresent()) {
+          throttle.refused(RegistrationRefusal.ADMISSION);
           throw new OverloadedException(refusal.get());
         }
         admission.admitted();
@@ -281,6 +282,14 @@ public final class ResourceManager implements AutoCloseable {
         // closing: nothing left to guard
       }
     }
+  }
+
+  /**
+   * Registrations refused with {@link OverloadedException} since {@link #start()} for {@code reason} (the
+   * refused task executors retry after the hint, so one task executor may count several times). Any thread.
+   */
+  public long registrationsRefused(RegistrationRefusal reason) {
+    return throttle.refusals(reason);
   }
 
   /** Registrations taken and not yet answered (for tests and metrics). */

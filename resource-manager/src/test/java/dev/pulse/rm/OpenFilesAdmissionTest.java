@@ -32,6 +32,7 @@ class OpenFilesAdmissionTest {
         .isInstanceOf(ExecutionException.class)
         .cause().isInstanceOf(OverloadedException.class)
         .hasMessageContaining("open-files limit (240 of 256 in use)");
+    assertThat(rm.registrationsRefused(RegistrationRefusal.ADMISSION)).isEqualTo(1);
     assertThat(live.register("te-1", 2).registrationId()).isNotBlank();
     assertThat(rm.overview().taskExecutors()).isEqualTo(1);
 

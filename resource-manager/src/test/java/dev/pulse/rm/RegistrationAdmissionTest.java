@@ -48,6 +48,8 @@ class RegistrationAdmissionTest {
     assertThat(refusal.getMessage()).contains("2 registrations are in progress")
         .contains(RegistrationConfig.MAX_IN_PROGRESS).contains("retry in 1 s");
     assertThat(rm.registrationsInProgress()).isEqualTo(2);
+    assertThat(rm.registrationsRefused(RegistrationRefusal.IN_PROGRESS)).isEqualTo(1);
+    assertThat(rm.registrationsRefused(RegistrationRefusal.BEHIND)).isZero();
 
     main.runPending();
     assertThat(first).isCompleted();
@@ -71,6 +73,10 @@ class RegistrationAdmissionTest {
     assertThat(overload(behind).getMessage()).contains("behind");
 
     assertThat(rm.registrationsInProgress()).isZero();
+    // Bad input is no load shed: only the lag rule's refusal counts.
+    assertThat(rm.registrationsRefused(RegistrationRefusal.BEHIND)).isEqualTo(1);
+    assertThat(rm.registrationsRefused(RegistrationRefusal.IN_PROGRESS)).isZero();
+    assertThat(rm.registrationsRefused(RegistrationRefusal.ADMISSION)).isZero();
   }
 
   @Test
@@ -101,6 +107,8 @@ class RegistrationAdmissionTest {
     main.runPending();
     assertThat(later).isCompleted();
     assertThat(later.isCompletedExceptionally()).isFalse();
+    // The known task executor registering again was not refused; the new one twice.
+    assertThat(rm.registrationsRefused(RegistrationRefusal.BEHIND)).isEqualTo(2);
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.pulse.rm.EventType;
 import dev.pulse.rm.LossGuardStatus;
 import dev.pulse.rm.LossReason;
 import dev.pulse.rm.Overview;
+import dev.pulse.rm.RegistrationRefusal;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.ResourceManagerEvent;
 import dev.pulse.rm.ResourceManagerListener;
@@ -71,6 +72,8 @@ import java.util.function.ToIntFunction;
  *       ({@code DISABLED}, {@code NORMAL}, {@code OVERLOADED}, {@code MASS_FAILURE}), 0 for the others</td></tr>
  *   <tr><td>{@code pulse_loss_guard_releases_held_back_total}</td><td>counter</td><td>silent task executors whose
  *       release the loss guard held back (once per silence)</td></tr>
+ *   <tr><td>{@code pulse_registrations_refused_total{reason}}</td><td>counter</td><td>registrations refused to
+ *       shed load, by {@link RegistrationRefusal} (a task executor retrying after the hint counts again)</td></tr>
  * </table>
  * Every labelled series exists from the start, at 0. Label values are the enum constant names, as in the
  * REST API, except {@code callback}, which is the failing method's name as in the log. The gauge of all slots is not called {@code pulse_slots_total}: Prometheus reserves the
@@ -196,6 +199,12 @@ public final class ResourceManagerMetrics implements HeartbeatMetrics, ResourceM
         })
         .description("Silent task executors whose release the loss guard held back, once per silence")
         .register(registry);
+    for (RegistrationRefusal reason : RegistrationRefusal.values()) {
+      FunctionCounter.builder("pulse.registrations.refused", boundTo, ref -> ref.get().registrationsRefused(reason))
+          .description("Registrations refused to shed load, by reason; a task executor retrying counts again")
+          .tag("reason", reason.name())
+          .register(registry);
+    }
     return this;
   }
 

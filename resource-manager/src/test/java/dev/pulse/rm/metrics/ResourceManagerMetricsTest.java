@@ -9,8 +9,12 @@ import dev.pulse.heartbeat.RpcFailureKind;
 import dev.pulse.rm.EventType;
 import dev.pulse.rm.LiveResourceManager;
 import dev.pulse.rm.LossReason;
+import dev.pulse.rm.OverloadedException;
+import dev.pulse.rm.RegistrationRefusal;
 import dev.pulse.rm.ResourceManagerEvent;
+import dev.pulse.rm.TaskExecutorAdmission;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -116,6 +120,37 @@ class ResourceManagerMetricsTest {
       assertThat(value(text, "pulse_slots_registered")).isEqualTo(5);
       assertThat(value(text, "pulse_slots_free")).isEqualTo(1);
       assertThat(value(text, "pulse_events_total{type=\"ALLOCATION_CREATED\"}")).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void registrationsRefused_areCountedByReason_fromZero() {
+    ResourceManagerMetrics metrics = new ResourceManagerMetrics();
+    boolean[] full = {false};
+    TaskExecutorAdmission admission = new TaskExecutorAdmission() {
+      @Override
+      public Optional<String> refusal() {
+        return full[0] ? Optional.of("full") : Optional.empty();
+      }
+
+      @Override
+      public void admitted() {}
+    };
+    try (LiveResourceManager live = new LiveResourceManager(b -> b.admission(admission))) {
+      metrics.bindTo(live.resourceManager());
+      live.start();
+      for (RegistrationRefusal reason : RegistrationRefusal.values()) {
+        assertThat(value(metrics.scrape(), "pulse_registrations_refused_total{reason=\"" + reason + "\"}")).isZero();
+      }
+
+      full[0] = true;
+      for (String id : new String[] {"te-1", "te-2"}) {
+        assertThatThrownBy(() -> live.register(id, 1)).hasRootCauseInstanceOf(OverloadedException.class);
+      }
+
+      String text = metrics.scrape();
+      assertThat(value(text, "pulse_registrations_refused_total{reason=\"ADMISSION\"}")).isEqualTo(2);
+      assertThat(value(text, "pulse_registrations_refused_total{reason=\"IN_PROGRESS\"}")).isZero();
     }
   }
 
