@@ -15,14 +15,17 @@ import java.util.Objects;
  * @param maxTickLag heartbeat sender timer lag above which registrations are refused for a while; zero: no such rule
  * @param maxEventLoopLag RPC event loop lag above which registrations are refused for a while; zero: no such rule
  * @param retryAfter the retry hint sent with each refusal, and how long a lag above a limit keeps refusing
+ * @param startUpGrace how long after the start the lag rule ignores lags: a fresh JVM's first registrations are
+ *     slow for class loading and compilation, which is no overload (the in-progress bound always applies)
  */
 public record RegistrationConfig(int maxInProgress, Duration maxTickLag, Duration maxEventLoopLag,
-    Duration retryAfter) {
+    Duration retryAfter, Duration startUpGrace) {
 
   public static final String MAX_IN_PROGRESS = "resourcemanager.registration.max-in-progress";
   public static final String MAX_TICK_LAG = "resourcemanager.registration.max-tick-lag";
   public static final String MAX_EVENT_LOOP_LAG = "resourcemanager.registration.max-event-loop-lag";
   public static final String RETRY_AFTER = "resourcemanager.registration.retry-after";
+  public static final String START_UP_GRACE = "resourcemanager.registration.start-up-grace";
 
   public static final int DEFAULT_MAX_IN_PROGRESS = 256;
   /**
@@ -33,6 +36,12 @@ public record RegistrationConfig(int maxInProgress, Duration maxTickLag, Duratio
   public static final Duration DEFAULT_MAX_TICK_LAG = Duration.ofMillis(100);
   public static final Duration DEFAULT_MAX_EVENT_LOOP_LAG = Duration.ofMillis(100);
   public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+  /**
+   * Long enough for a fresh resource manager's first registrations (class loading, compilation, the first
+   * connections), which ran its sender 130-150 ms late on a 2-core machine under load: without the grace,
+   * some task executors of a small local cluster were refused once at start-up.
+   */
+  public static final Duration DEFAULT_START_UP_GRACE = Duration.ofSeconds(10);
   /** The longest retry hint: a task executor waits at most about this long (plus its jitter) per refusal. */
   public static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(1);
 
@@ -43,6 +52,7 @@ public record RegistrationConfig(int maxInProgress, Duration maxTickLag, Duratio
     notNegative(MAX_TICK_LAG, Objects.requireNonNull(maxTickLag, "maxTickLag"));
     notNegative(MAX_EVENT_LOOP_LAG, Objects.requireNonNull(maxEventLoopLag, "maxEventLoopLag"));
     positive(RETRY_AFTER, Objects.requireNonNull(retryAfter, "retryAfter"));
+    notNegative(START_UP_GRACE, Objects.requireNonNull(startUpGrace, "startUpGrace"));
     if (retryAfter.compareTo(MAX_RETRY_AFTER) > 0) {
       throw new ConfigException(RETRY_AFTER, "must be at most " + Durations.format(MAX_RETRY_AFTER) + ", was "
           + Durations.format(retryAfter));
@@ -53,7 +63,7 @@ public record RegistrationConfig(int maxInProgress, Duration maxTickLag, Duratio
   public static RegistrationConfig defaults(boolean standalone) {
     Duration lag = standalone ? DEFAULT_MAX_TICK_LAG : Duration.ZERO;
     return new RegistrationConfig(DEFAULT_MAX_IN_PROGRESS, lag,
-        standalone ? DEFAULT_MAX_EVENT_LOOP_LAG : Duration.ZERO, DEFAULT_RETRY_AFTER);
+        standalone ? DEFAULT_MAX_EVENT_LOOP_LAG : Duration.ZERO, DEFAULT_RETRY_AFTER, DEFAULT_START_UP_GRACE);
   }
 
   /** As {@link #from(Settings, boolean)} for an embedded resource manager (no lag rule unless configured). */
@@ -72,12 +82,13 @@ public record RegistrationConfig(int maxInProgress, Duration maxTickLag, Duratio
         settings.intValue(MAX_IN_PROGRESS, d.maxInProgress, 1, Integer.MAX_VALUE),
         settings.duration(MAX_TICK_LAG, d.maxTickLag),
         settings.duration(MAX_EVENT_LOOP_LAG, d.maxEventLoopLag),
-        settings.duration(RETRY_AFTER, d.retryAfter));
+        settings.duration(RETRY_AFTER, d.retryAfter),
+        settings.duration(START_UP_GRACE, d.startUpGrace));
   }
 
   private static void notNegative(String key, Duration d) {
     if (d.isNegative()) {
-      throw new ConfigException(key, "must be 0 (off) or more, was " + Durations.format(d));
+      throw new ConfigException(key, "must be 0 or more, was " + Durations.format(d));
     }
   }
 

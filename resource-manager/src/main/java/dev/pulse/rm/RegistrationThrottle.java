@@ -18,7 +18,8 @@ import java.util.function.LongSupplier;
  *       main thread), or
  *   <li>within the last {@code retry-after}, the heartbeat sender's timer ran more than {@code max-tick-lag}
  *       late, or an RPC event loop more than {@code max-event-loop-lag} late (a limit of zero is off, the
- *       default when embedded): the resource manager is
+ *       default when embedded; lags within {@code start-up-grace} of the {@linkplain #started() start} do not
+ *       count: a fresh JVM is slow, not overloaded): the resource manager is
  *       behind on its own work ({@link #behind()}). A task executor told to come back after the hint finds
  *       it admitting again unless it is still behind. The resource manager asks only for a task executor it
  *       does not know: a known one (also one restored from the store, which must register again within
@@ -45,6 +46,8 @@ final class RegistrationThrottle implements HeartbeatMetrics {
   private final long maxTickLagNanos;
   private final long maxEventLoopLagNanos;
   private final long retryAfterNanos;
+  /** Lags seen before this time do not count; until {@link #started()}, every lag counts. */
+  private volatile long lagRuleFrom = Long.MIN_VALUE;
   private final AtomicInteger inProgress = new AtomicInteger();
   private final AtomicLongArray refused = new AtomicLongArray(RegistrationRefusal.values().length);
   private volatile Lag lastLag;
@@ -56,6 +59,11 @@ final class RegistrationThrottle implements HeartbeatMetrics {
     this.maxTickLagNanos = config.maxTickLag().toNanos();
     this.maxEventLoopLagNanos = config.maxEventLoopLag().toNanos();
     this.retryAfterNanos = config.retryAfter().toNanos();
+  }
+
+  /** The resource manager started now: lags count from {@code start-up-grace} on. Main thread. */
+  void started() {
+    lagRuleFrom = nanoClock.getAsLong() + config.startUpGrace().toNanos();
   }
 
   /**
@@ -111,7 +119,7 @@ final class RegistrationThrottle implements HeartbeatMetrics {
   @Override
   public void onTick(long lagNanos) {
     if (maxTickLagNanos > 0 && lagNanos > maxTickLagNanos) {
-      lastLag = new Lag(nanoClock.getAsLong(), "heartbeat sender tick lag " + millis(lagNanos) + " above "
+      lag("heartbeat sender tick lag " + millis(lagNanos) + " above "
           + RegistrationConfig.MAX_TICK_LAG + " " + Durations.format(config.maxTickLag()));
     }
   }
@@ -119,8 +127,15 @@ final class RegistrationThrottle implements HeartbeatMetrics {
   /** An RPC event loop ran a task {@code lagNanos} late (any thread). */
   void onEventLoopLag(long lagNanos) {
     if (maxEventLoopLagNanos > 0 && lagNanos > maxEventLoopLagNanos) {
-      lastLag = new Lag(nanoClock.getAsLong(), "RPC event loop lag " + millis(lagNanos) + " above "
+      lag("RPC event loop lag " + millis(lagNanos) + " above "
           + RegistrationConfig.MAX_EVENT_LOOP_LAG + " " + Durations.format(config.maxEventLoopLag()));
+    }
+  }
+
+  private void lag(String what) {
+    long now = nanoClock.getAsLong();
+    if (now >= lagRuleFrom) {
+      lastLag = new Lag(now, what);
     }
   }
 

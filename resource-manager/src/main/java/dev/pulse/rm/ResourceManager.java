@@ -190,6 +190,7 @@ public final class ResourceManager implements AutoCloseable {
     return onMainThread(() -> {
       core = new ResourceManagerCore(fencing, heartbeatConfig, main, wallClock, connector, listeners,
           heartbeatMetrics, store, restored, recoveryTimeout, lossGuard, quarantine);
+      throttle.started();
       return this;
     });
   }

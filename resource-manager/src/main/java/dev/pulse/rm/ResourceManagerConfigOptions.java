@@ -165,5 +165,13 @@ public final class ResourceManagerConfigOptions {
               + " jittered share of their backoff. Also how long a lag above a limit keeps refusing. Positive, at"
               + " most " + Durations.format(RegistrationConfig.MAX_RETRY_AFTER) + ".");
 
+  public static final ConfigOption<Duration> REGISTRATION_START_UP_GRACE =
+      ConfigOptions.key(RegistrationConfig.START_UP_GRACE)
+          .durationType()
+          .defaultValue(RegistrationConfig.DEFAULT_START_UP_GRACE)
+          .withDescription("For this long after the resource manager starts (or takes the lead), lags do not refuse"
+              + " registrations: a fresh JVM's first registrations are slow (class loading, compilation), which is no"
+              + " overload. The max-in-progress bound always applies. 0 or more.");
+
   private ResourceManagerConfigOptions() {}
 }

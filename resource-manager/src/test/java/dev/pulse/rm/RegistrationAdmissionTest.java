@@ -30,7 +30,7 @@ class RegistrationAdmissionTest {
       .resourceManagerId("rm-admission")
       .connector(fakes)
       .mainThread(main)
-      .registration(new RegistrationConfig(2, MAX_LAG, MAX_LAG, RETRY_AFTER))
+      .registration(new RegistrationConfig(2, MAX_LAG, MAX_LAG, RETRY_AFTER, Duration.ZERO))
       .build();
 
   @Test
@@ -141,8 +141,8 @@ class RegistrationAdmissionTest {
   @Test
   void tickLag_atTheLimitIsNoOverload_aboveItIs() {
     long[] now = {0};
-    RegistrationThrottle throttle = new RegistrationThrottle(new RegistrationConfig(2, MAX_LAG, MAX_LAG, RETRY_AFTER),
-        () -> now[0]);
+    RegistrationThrottle throttle = new RegistrationThrottle(
+        new RegistrationConfig(2, MAX_LAG, MAX_LAG, RETRY_AFTER, Duration.ZERO), () -> now[0]);
 
     throttle.onTick(MAX_LAG.toNanos());
     assertThat(throttle.behind()).isEmpty();
@@ -153,9 +153,36 @@ class RegistrationAdmissionTest {
   }
 
   @Test
+  void lagsWithinTheStartUpGrace_doNotRefuse_laterOnesDo() {
+    Duration grace = Duration.ofSeconds(10);
+    ManualMainThreadExecutor clock = new ManualMainThreadExecutor();
+    ResourceManager graced = ResourceManager.builder()
+        .heartbeatConfig(HeartbeatConfig.of(INTERVAL, TIMEOUT))
+        .connector(new FakeTaskExecutors())
+        .mainThread(clock)
+        .registration(new RegistrationConfig(2, MAX_LAG, MAX_LAG, RETRY_AFTER, grace))
+        .build();
+    graced.startAsync();
+    clock.runPending();
+    long startedAt = clock.nanoTime();
+
+    clock.advanceTo(startedAt + grace.toNanos() - 1);
+    graced.eventLoopLag(Duration.ofSeconds(1).toNanos());
+    CompletableFuture<RegistrationResult> early = graced.registerTaskExecutor(registration("te-1", "i-1", 1));
+    clock.runPending();
+    assertThat(early.isCompletedExceptionally()).isFalse();
+
+    clock.advanceTo(startedAt + grace.toNanos());
+    graced.eventLoopLag(MAX_LAG.toNanos() + 1);
+    CompletableFuture<RegistrationResult> later = graced.registerTaskExecutor(registration("te-2", "i-1", 1));
+    clock.runPending();
+    assertThat(overload(later).getMessage()).contains("RPC event loop lag");
+  }
+
+  @Test
   void lagLimitsOfZero_turnTheLagRuleOff() {
     RegistrationThrottle throttle = new RegistrationThrottle(
-        new RegistrationConfig(2, Duration.ZERO, Duration.ZERO, RETRY_AFTER), () -> 0L);
+        new RegistrationConfig(2, Duration.ZERO, Duration.ZERO, RETRY_AFTER, Duration.ZERO), () -> 0L);
 
     throttle.onTick(Duration.ofSeconds(10).toNanos());
     throttle.onEventLoopLag(Duration.ofSeconds(10).toNanos());

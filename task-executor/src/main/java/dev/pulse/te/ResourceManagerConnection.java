@@ -337,11 +337,11 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
     } else if (news) {
       LOG.warn("Registration attempt {} with the resource manager at {} failed: {}. Retrying in {}, backing off"
               + " up to {}; this task executor stops if it has no registration within {}.", attempt,
-          resourceManagerAddress, failure.describe(), Durations.format(delay),
+          resourceManagerAddress, failure.describe(), Durations.format(roughly(delay)),
           Durations.format(RetryBackoff.REGISTRATION_MAX), Durations.format(roughly(left)));
     } else {
       LOG.debug("Registration attempt {} with the resource manager at {} failed: {}; retrying in {}", attempt,
-          resourceManagerAddress, failure.describe(), Durations.format(delay));
+          resourceManagerAddress, failure.describe(), Durations.format(roughly(delay)));
     }
     retryTimer = main.schedule(this::attempt, delay.toNanos());
   }

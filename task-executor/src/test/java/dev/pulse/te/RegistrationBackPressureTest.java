@@ -58,7 +58,8 @@ class RegistrationBackPressureTest {
             "resourcemanager.rpc.port", "0",
             "resourcemanager.registration.max-tick-lag", "30 s",
             "resourcemanager.registration.max-event-loop-lag", "30 s",
-            "resourcemanager.registration.retry-after", HINT.toMillis() + " ms"))
+            "resourcemanager.registration.retry-after", HINT.toMillis() + " ms",
+            "resourcemanager.registration.start-up-grace", "0 s"))
         .serveRest(false)
         .build();
     toClose.push(server);
@@ -89,7 +90,7 @@ class RegistrationBackPressureTest {
     ILoggingEvent registered = log.events().stream()
         .filter(e -> e.getFormattedMessage().startsWith("Registered with resource manager rm-busy")).findFirst()
         .orElseThrow();
-    assertThat(refused.getFormattedMessage()).contains("behind on its own work").contains("Retrying in");
+    assertThat(refused.getFormattedMessage()).contains("behind on its own work").containsPattern("Retrying in \\d+ ms,");
     assertThat(registered.getFormattedMessage()).contains("after 2 attempt(s)");
     // Logged just before the retry was scheduled; the wall clock may step a little against the monotonic one.
     assertThat(registered.getTimeStamp() - refused.getTimeStamp()).isGreaterThanOrEqualTo(HINT.toMillis() - 20);
