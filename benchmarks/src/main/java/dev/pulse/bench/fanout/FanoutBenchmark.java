@@ -71,8 +71,8 @@ final class FanoutBenchmark {
                   out.println("  farm: " + line);
                 }
               })) {
-        out.printf("  all farms ready after %.1f s (RM fds %d)%n", (System.nanoTime() - started) / 1e9,
-            ProcStat.openFds(rm.pid()));
+        double registeredAfter = (System.nanoTime() - started) / 1e9;
+        out.printf("  all farms ready after %.1f s (RM fds %d)%n", registeredAfter, ProcStat.openFds(rm.pid()));
         awaitProgress(rm, o.warmup(), o, "warm-up", null, out);
         Map<String, Double> m0 = rm.metrics();
         long cpu0 = rm.cpuNanos();
@@ -110,6 +110,8 @@ final class FanoutBenchmark {
             + ",\"rmRssBytesPerTe\":" + (rss1 - rss0) / perTe
             + ",\"rmLiveHeapBytes\":" + heap1 + ",\"rmRssBytes\":" + rss1 + ",\"rmOpenFds\":" + fds
             + ",\"registered\":" + (long) registered
+            + ",\"allRegisteredAfterSeconds\":" + Json.num(registeredAfter)
+            + ",\"registrationsRefused\":" + refusals(m1)
             + ",\"falseLosses\":" + (long) lost
             + ",\"falseLossesInWindow\":" + (long) (lost - lost(m0)) + "}";
         out.printf("  pulse: %.0f heartbeats/s (expected %.0f), RTT %s, tick lag %s, RM CPU %.3f s/1000 hb"
@@ -183,6 +185,18 @@ final class FanoutBenchmark {
         String kind = key.substring(key.indexOf('"') + 1, key.lastIndexOf('"'));
         sb.append(sb.length() > 1 ? "," : "").append(Json.str(kind)).append(':')
             .append((long) (value - m0.getOrDefault(key, 0.0)));
+      }
+    });
+    return sb.append('}').toString();
+  }
+
+  /** The RM's refused registrations so far, by reason (a TE retrying after the hint counts again). */
+  private static String refusals(Map<String, Double> m) {
+    StringBuilder sb = new StringBuilder("{");
+    m.forEach((key, value) -> {
+      if (key.startsWith("pulse_registrations_refused_total{reason=\"")) {
+        String reason = key.substring(key.indexOf('"') + 1, key.lastIndexOf('"'));
+        sb.append(sb.length() > 1 ? "," : "").append(Json.str(reason)).append(':').append(value.longValue());
       }
     });
     return sb.append('}').toString();
