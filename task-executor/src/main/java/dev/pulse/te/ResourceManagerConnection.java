@@ -334,6 +334,12 @@ final class ResourceManagerConnection implements HeartbeatListener<Void, Void> {
               + " on its side), backing off up to {}; this task executor stops if it has no registration within {}.",
           resourceManagerAddress, attempt, failure.describe(), Durations.format(RetryBackoff.REGISTRATION_MAX),
           Durations.format(roughly(left)));
+    } else if (news && failure.retryAfter() != null) {
+      // Load shed with a hint: back-pressure working as designed, not a fault of either side.
+      LOG.info("The resource manager at {} asked this task executor to come back later (registration attempt {}):"
+              + " {}. Retrying in {}; this task executor stops if it has no registration within {}.",
+          resourceManagerAddress, attempt, failure.describe(), Durations.format(roughly(delay)),
+          Durations.format(roughly(left)));
     } else if (news) {
       LOG.warn("Registration attempt {} with the resource manager at {} failed: {}. Retrying in {}, backing off"
               + " up to {}; this task executor stops if it has no registration within {}.", attempt,

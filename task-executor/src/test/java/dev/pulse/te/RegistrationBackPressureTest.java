@@ -3,6 +3,7 @@ package dev.pulse.te;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.LogCapture;
@@ -90,7 +91,9 @@ class RegistrationBackPressureTest {
     ILoggingEvent registered = log.events().stream()
         .filter(e -> e.getFormattedMessage().startsWith("Registered with resource manager rm-busy")).findFirst()
         .orElseThrow();
-    assertThat(refused.getFormattedMessage()).contains("behind on its own work").containsPattern("Retrying in \\d+ ms,");
+    assertThat(refused.getFormattedMessage()).contains("asked this task executor to come back later")
+        .contains("behind on its own work").containsPattern("Retrying in \\d+ ms;");
+    assertThat(refused.getLevel()).as("load shed is back-pressure, not a fault").isEqualTo(Level.INFO);
     assertThat(registered.getFormattedMessage()).contains("after 2 attempt(s)");
     // Logged just before the retry was scheduled; the wall clock may step a little against the monotonic one.
     assertThat(registered.getTimeStamp() - refused.getTimeStamp()).isGreaterThanOrEqualTo(HINT.toMillis() - 20);
