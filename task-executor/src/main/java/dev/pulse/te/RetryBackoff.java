@@ -15,9 +15,10 @@ import java.util.function.DoubleSupplier;
  * further attempt, and resets once a registration is accepted.
  *
  * <p>The randomness is injected: tests pass a seeded source, or {@code () -> 1.0} for the ceilings
- * themselves. Not thread-safe: owned by the task executor's main thread.
+ * themselves. Public so that simulated task executors (the fan-out benchmark's farm) retry by the same rule
+ * as the real one. Not thread-safe: owned by the task executor's main thread.
  */
-final class RetryBackoff {
+public final class RetryBackoff {
 
   static final Duration REGISTRATION_INITIAL = Duration.ofMillis(100);
   static final Duration REGISTRATION_MAX = Duration.ofSeconds(30);
@@ -53,7 +54,7 @@ final class RetryBackoff {
   }
 
   /** The task executor's registration policy (SPEC 4, 11): ceilings of 100 ms doubling up to 30 s, full jitter. */
-  static RetryBackoff forRegistration() {
+  public static RetryBackoff forRegistration() {
     return forRegistration(() -> ThreadLocalRandom.current().nextDouble());
   }
 
@@ -63,7 +64,7 @@ final class RetryBackoff {
   }
 
   /** The delay before the next attempt, at most its ceiling; each call doubles the ceiling after it, up to the cap. */
-  Duration nextDelay() {
+  public Duration nextDelay() {
     return jittered(nextCeiling());
   }
 
@@ -74,7 +75,7 @@ final class RetryBackoff {
    * executors refused together spread over a window at least as wide as the hint instead of returning
    * together when it ends. The ceiling doubles as for {@link #nextDelay()}.
    */
-  Duration nextDelay(Duration retryAfter) {
+  public Duration nextDelay(Duration retryAfter) {
     Duration hint = retryAfter.compareTo(max) > 0 ? max : retryAfter;
     Duration ceiling = nextCeiling();
     return hint.plus(jittered(ceiling.compareTo(hint) >= 0 ? ceiling : hint));

@@ -24,6 +24,7 @@ import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RetryHint;
 import dev.pulse.rpc.RpcTransport;
 import dev.pulse.te.FencingToken;
+import dev.pulse.te.RetryBackoff;
 import dev.pulse.te.grpc.TaskExecutorGatewayService;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -42,7 +43,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
@@ -74,8 +74,9 @@ public final class TaskExecutorFarm {
   static final int MAIN_THREADS = 2;
   private static final int REGISTRATIONS_IN_FLIGHT = 64;
   /**
-   * Refused registrations are retried as the real task executor does: after the resource manager's retry
-   * hint plus a random share of it (full jitter), for at most this long.
+   * Refused registrations are retried as the real task executor does ({@link RetryBackoff#nextDelay(Duration)}:
+   * the resource manager's retry hint plus a jittered share of the hint or the growing backoff ceiling,
+   * whichever is larger), for at most this long.
    */
   private static final Duration REGISTRATION_PATIENCE = Duration.ofMinutes(2);
   private static final ScheduledExecutorService RETRIES = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -221,6 +222,8 @@ public final class TaskExecutorFarm {
     CompletableFuture<Void> register(ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub, int basePort) {
       CompletableFuture<Void> done = new CompletableFuture<>();
       long giveUpAt = System.nanoTime() + REGISTRATION_PATIENCE.toNanos();
+      // One attempt at a time, each scheduled by the last one's callback: confined as the real one's is.
+      RetryBackoff backoff = RetryBackoff.forRegistration();
       attempt(stub, basePort).whenComplete(new BiConsumer<Void, Throwable>() {
         @Override
         public void accept(Void ok, Throwable failure) {
@@ -228,9 +231,8 @@ public final class TaskExecutorFarm {
           if (failure == null) {
             done.complete(null);
           } else if (hint.isPresent() && System.nanoTime() < giveUpAt) {
-            long hintMillis = Math.max(1, hint.get().toMillis());
-            long wait = hintMillis + ThreadLocalRandom.current().nextLong(hintMillis);
-            RETRIES.schedule(() -> attempt(stub, basePort).whenComplete(this), wait, TimeUnit.MILLISECONDS);
+            long wait = backoff.nextDelay(hint.get()).toNanos();
+            RETRIES.schedule(() -> attempt(stub, basePort).whenComplete(this), wait, TimeUnit.NANOSECONDS);
           } else {
             done.completeExceptionally(failure);
           }
