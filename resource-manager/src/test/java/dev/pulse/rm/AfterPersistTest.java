@@ -26,6 +26,7 @@ class AfterPersistTest {
     persist.then(List.of(remove("a2"), remove("a3")), () -> ran.add("a2+a3"));
     main.runPending();
     assertThat(ran).isEmpty();
+    assertThat(persist.waiting()).isEqualTo(3);
 
     store.completeAll();
     main.runPending();
@@ -83,6 +84,23 @@ class AfterPersistTest {
 
     assertThat(ran).isEmpty();
     assertThat(failures).hasSize(2).allSatisfy(f -> assertThat(f).hasMessage("disk gone"));
+  }
+
+  @Test
+  void aFailedAtomicBatch_givesTheFailureHooksTheStoresOwnException() {
+    List<Throwable> failures = new ArrayList<>();
+    persist.atomically(() -> {
+      persist.write(remove("a1"));
+      persist.atomically(() -> persist.then(List.of(remove("a2")), () -> ran.add("a1+a2"), failures::add));
+    });
+    IllegalStateException diskGone = new IllegalStateException("disk gone");
+
+    store.failAll(diskGone);
+    main.runPending();
+
+    assertThat(store.written()).singleElement().isInstanceOf(Mutation.Batch.class); // the inner section joined
+    assertThat(ran).isEmpty();
+    assertThat(failures).containsExactly(diskGone); // not wrapped in a CompletionException
   }
 
   private static Mutation remove(String allocationId) {

@@ -235,6 +235,270 @@ class AllocationRestartTest {
     assertThat(fakes.get("te-2").callsStartingWith("requestSlot")).isEmpty();
   }
 
+  @Test
+  void aSlotFreedDuringTheBackoff_waitsForTheEndOfTheBackoff() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    Allocation filler = allocate("job-filler", 1, null).get(0);
+    long lostAt = crash(a.taskExecutorId());
+    main.advanceTo(lostAt + BACKOFF.toNanos() / 2);
+
+    rm.release(filler.allocationId());
+    main.advanceTo(lostAt + BACKOFF.toNanos() - 1);
+    assertThat(asksFor(a, "te-2")).isZero();
+    main.advanceNanos(1);
+
+    assertThat(asksFor(a, "te-2")).isEqualTo(1);
+    assertThat(rm.allocations("job-a")).singleElement().extracting(Allocation::state)
+        .isEqualTo(Allocation.State.ALLOCATED);
+  }
+
+  @Test
+  void aSlotFreedAtTheEndOfTheBackoff_afterTheRetryFoundNone_isTakenAtOnce() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    Allocation filler = allocate("job-filler", 1, null).get(0);
+    long lostAt = crash(a.taskExecutorId());
+    main.advanceTo(lostAt + BACKOFF.toNanos()); // the retry at the end of the backoff finds no slot
+
+    rm.release(filler.allocationId());
+    main.runPending();
+
+    assertThat(asksFor(a, "te-2")).isEqualTo(1);
+    assertThat(rm.allocations("job-a")).singleElement().extracting(Allocation::taskExecutorId).isEqualTo("te-2");
+  }
+
+  @Test
+  void twoMovesAndOneSlotThatIsRefused_bothKeepAsking() {
+    register("te-1", 2);
+    register("te-2", 1);
+    RestartPolicy policy = new RestartPolicy(3, BACKOFF, DEADLINE);
+    Allocation a = allocate("job-a", 1, policy).get(0);
+    Allocation b = allocate("job-b", 1, policy).get(0);
+    assertThat(List.of(a.taskExecutorId(), b.taskExecutorId())).containsOnly("te-1");
+    fakes.get("te-2").refuseSlots = true;
+    long lostAt = crash("te-1");
+
+    main.advanceTo(lostAt + BACKOFF.toNanos() + INTERVAL.toNanos() * 4);
+
+    // The one slot is tried by one move at a time; the other looks again an interval later, and so on.
+    assertThat(asksFor(a, "te-2")).isGreaterThanOrEqualTo(2);
+    assertThat(asksFor(b, "te-2")).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void refusedPlacement_afterASlotFreedBetweenRetries_isAskedAgainOneIntervalAfterTheRefusal() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    Allocation filler = allocate("job-filler", 1, null).get(0);
+    long lostAt = crash(a.taskExecutorId());
+    main.advanceTo(lostAt + BACKOFF.toNanos() + INTERVAL.toNanos() / 2); // a retry is due half an interval on
+    fakes.get("te-2").refuseSlots = true;
+    long freedAt = main.nanoTime();
+
+    rm.release(filler.allocationId());
+    main.runPending();
+    assertThat(asksFor(a, "te-2")).isEqualTo(1);
+
+    main.advanceTo(freedAt + INTERVAL.toNanos() - 1); // the retry that was due meanwhile no longer runs
+    assertThat(asksFor(a, "te-2")).isEqualTo(1);
+    main.advanceNanos(1);
+    assertThat(asksFor(a, "te-2")).isEqualTo(2);
+  }
+
+  @Test
+  void refusedPlacement_offersTheSlotAgainAtOnce() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    fakes.get("te-2").hangSlots = true;
+    long lostAt = crash(a.taskExecutorId());
+    main.advanceTo(lostAt + BACKOFF.toNanos());
+    assertThat(rm.overviewSnapshot().slotsFree()).isZero(); // taken by the placement being asked
+
+    fakes.get("te-2").pendingSlots.get(0).completeExceptionally(new IllegalStateException("test: refused"));
+    main.runPending();
+
+    assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(1);
+  }
+
+  @Test
+  void refusalThatArrivesAfterTheDeadline_failsTheMoveAtOnce() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    fakes.get("te-2").hangSlots = true;
+    long lostAt = crash(a.taskExecutorId());
+    main.advanceTo(lostAt + DEADLINE.toNanos() + INTERVAL.toNanos());
+    assertThat(published).noneMatch(e -> e.type() == EventType.ALLOCATION_FAILED); // its answer decides
+
+    fakes.get("te-2").pendingSlots.get(0).completeExceptionally(new IllegalStateException("test: refused"));
+    main.runPending();
+
+    assertThat(last(EventType.ALLOCATION_FAILED)).satisfies(e -> {
+      assertThat(e.allocationId()).isEqualTo(a.allocationId());
+      assertThat(e.reason()).isEqualTo(LossReason.NO_SLOT_BEFORE_DEADLINE);
+    });
+    assertThat(rm.allocations("job-a")).isEmpty();
+  }
+
+  @Test
+  void newExecutorLostWhileAskedAfterTheDeadline_failsTheMoveAtOnce() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    assertThat(a.taskExecutorId()).isEqualTo("te-1");
+    fakes.get("te-2").hangSlots = true;
+    long lostAt = crash("te-1");
+    main.advanceTo(lostAt + DEADLINE.toNanos() + INTERVAL.toNanos());
+
+    leave("te-2");
+
+    assertThat(last(EventType.ALLOCATION_FAILED)).satisfies(e -> {
+      assertThat(e.allocationId()).isEqualTo(a.allocationId());
+      assertThat(e.reason()).isEqualTo(LossReason.NO_SLOT_BEFORE_DEADLINE);
+    });
+    assertThat(heard).containsOnlyOnce("allocation failed " + a.allocationId() + " NO_SLOT_BEFORE_DEADLINE");
+  }
+
+  @Test
+  void aMoveWaitingForASlot_takesOneOfANewExecutorAtOnce() {
+    register("te-1", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    long lostAt = crash("te-1");
+    main.advanceTo(lostAt + BACKOFF.toNanos() + INTERVAL.toNanos() / 2);
+
+    register("te-3", 1);
+    main.runPending();
+
+    assertThat(asksFor(a, "te-3")).isEqualTo(1);
+    assertThat(rm.allocations("job-a")).singleElement().extracting(Allocation::taskExecutorId).isEqualTo("te-3");
+  }
+
+  @Test
+  void aMoveWaitingForASlot_takesOneThatAnUndoneAllocationGivesBackAtOnce() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    fakes.get("te-2").hangSlots = true;
+    CompletableFuture<List<Allocation>> other = rm.allocate("job-b", 1); // te-2's slot, while it is asked
+    main.runPending();
+    long lostAt = crash("te-1");
+    main.advanceTo(lostAt + BACKOFF.toNanos() + INTERVAL.toNanos() / 2);
+    assertThat(asksFor(a, "te-2")).isZero();
+
+    fakes.get("te-2").pendingSlots.get(0).completeExceptionally(new IllegalStateException("test: refused"));
+    main.runPending();
+
+    assertThat(other).isCompletedExceptionally();
+    assertThat(asksFor(a, "te-2")).isEqualTo(1);
+  }
+
+  @Test
+  void aMoveWaitingForASlot_takesOneThatAReleasedMoveGivesBackAtOnce() {
+    register("te-1", 2);
+    register("te-2", 1);
+    RestartPolicy policy = new RestartPolicy(3, BACKOFF, DEADLINE);
+    Allocation a = allocate("job-a", 1, policy).get(0);
+    Allocation b = allocate("job-b", 1, policy).get(0);
+    fakes.get("te-2").hangSlots = true;
+    long lostAt = crash("te-1");
+    main.advanceTo(lostAt + BACKOFF.toNanos() + INTERVAL.toNanos() / 2);
+    Allocation beingPlaced = asksFor(a, "te-2") == 1 ? a : b;
+    Allocation waiting = beingPlaced == a ? b : a;
+    assertThat(asksFor(waiting, "te-2")).isZero();
+
+    rm.release(beingPlaced.allocationId());
+    main.runPending();
+
+    assertThat(asksFor(waiting, "te-2")).isEqualTo(1);
+  }
+
+  @Test
+  void aMoveWaitingForASlot_takesOneThatADroppedAllocationGivesBack_atTheSameInstant() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    Allocation filler = allocate("job-filler", 1, null).get(0);
+    long lostAt = crash(a.taskExecutorId());
+    main.advanceTo(lostAt + BACKOFF.toNanos() + INTERVAL.toNanos() / 2);
+
+    fakes.get("te-2").slotAllocations[filler.slotIndex()] = null; // its next heartbeat reports the slot free
+    main.advance(INTERVAL);
+
+    ResourceManagerEvent dropped = last(EventType.ALLOCATION_LOST);
+    assertThat(dropped.allocationId()).isEqualTo(filler.allocationId());
+    assertThat(dropped.reason()).isEqualTo(LossReason.DROPPED_BY_TASK_EXECUTOR);
+    assertThat(last(EventType.ALLOCATION_MOVED).time()).isEqualTo(dropped.time());
+  }
+
+  @Test
+  void aMoveWaitingForASlot_takesOneWhoseQuarantineIsLiftedAtOnce() {
+    rm.close();
+    rm = start(List.of(new StoredQuarantine("te-2", List.of(), 1, EPOCH_MILLIS + 3_600_000, 0)));
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    long lostAt = crash("te-1");
+    main.advanceTo(lostAt + BACKOFF.toNanos() + INTERVAL.toNanos() / 2);
+    assertThat(asksFor(a, "te-2")).isZero();
+
+    rm.liftQuarantine("te-2");
+    main.runPending();
+
+    assertThat(asksFor(a, "te-2")).isEqualTo(1);
+  }
+
+  @Test
+  void jobViews_showOnlyThatJobsMovingAndFailedAllocations() {
+    register("te-1", 2);
+    RestartPolicy policy = new RestartPolicy(3, BACKOFF, DEADLINE);
+    Allocation a = allocate("job-a", 1, policy).get(0);
+    Allocation b = allocate("job-b", 1, policy).get(0);
+    long lostAt = crash("te-1");
+
+    assertThat(rm.allocations("job-a")).extracting(Allocation::allocationId).containsExactly(a.allocationId());
+    assertThat(rm.allocations(null)).extracting(Allocation::allocationId)
+        .containsExactlyInAnyOrder(a.allocationId(), b.allocationId());
+    main.advanceTo(lostAt + DEADLINE.toNanos()); // nowhere to go: both fail
+    assertThat(rm.failures("job-b")).extracting(f -> f.allocation().allocationId())
+        .containsExactly(b.allocationId());
+    assertThat(rm.failures(null)).hasSize(2);
+  }
+
+  @Test
+  void closed_placesNothingMore_andFailsNothing() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    crash(a.taskExecutorId());
+
+    rm.close();
+    main.advance(DEADLINE.multipliedBy(2));
+
+    assertThat(asksFor(a, "te-2")).isZero();
+    assertThat(published).noneMatch(e -> e.type() == EventType.ALLOCATION_FAILED);
+  }
+
+  @Test
+  void failures_keepTheNewestThousand_inMemoryAndInTheStore() {
+    int n = Relocations.KEPT_FAILURES + 1;
+    register("te-1", n);
+    allocate("job-a", n, new RestartPolicy(1, BACKOFF, DEADLINE));
+
+    crash("te-1"); // every allocation was in its one attempt: all fail
+
+    assertThat(published).filteredOn(e -> e.type() == EventType.ALLOCATION_FAILED).hasSize(n);
+    List<String> kept = rm.failures(null).stream().map(f -> f.allocation().allocationId()).toList();
+    assertThat(kept).hasSize(Relocations.KEPT_FAILURES).doesNotHaveDuplicates();
+    restart();
+    assertThat(rm.failures(null)).extracting(f -> f.allocation().allocationId())
+        .containsExactlyInAnyOrderElementsOf(kept);
+  }
+
   // ------------------------------------------------------------------ races that end a move
 
   @Test
@@ -278,6 +542,20 @@ class AllocationRestartTest {
     assertThat(published).noneMatch(e -> e.type() == EventType.ALLOCATION_MOVED);
     assertThat(fakes.get(other).slotAllocations[0]).isNull();
     assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(1);
+  }
+
+  @Test
+  void releaseWhileTheNewExecutorIsAsked_tellsItToFreeTheSlotAtOnce() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    fakes.get("te-2").hangSlots = true;
+    crash(a.taskExecutorId());
+    main.advance(BACKOFF);
+
+    rm.release(a.allocationId());
+
+    assertThat(fakes.get("te-2").freeCauses).containsExactly(a.allocationId() + ": released by its job");
   }
 
   @Test
@@ -328,6 +606,14 @@ class AllocationRestartTest {
     assertThatThrownBy(() -> new RestartPolicy(1, BACKOFF, BACKOFF)).hasMessageStartingWith("restart.deadline: ");
     assertThat(new RestartPolicy(RestartPolicy.MAX_ATTEMPTS, Duration.ZERO, Duration.ofNanos(1)).maxAttempts())
         .isEqualTo(1000);
+  }
+
+  @Test
+  void restartPolicy_ofAttempts_takesTheDefaultBackoffAndDeadline_andReadsAsItSays() {
+    RestartPolicy p = RestartPolicy.ofAttempts(3);
+
+    assertThat(p).isEqualTo(new RestartPolicy(3, Duration.ofSeconds(1), Duration.ofMinutes(1)));
+    assertThat(p).hasToString("3 attempt(s), backoff 1 s, deadline 1 min");
   }
 
   // ------------------------------------------------------------------ durability
@@ -405,6 +691,36 @@ class AllocationRestartTest {
     assertThat(last(EventType.ALLOCATION_FAILED).reason()).isEqualTo(LossReason.NO_SLOT_BEFORE_DEADLINE);
   }
 
+  @Test
+  void movedAllocation_isStoredAsAllocatedOnItsNewExecutor() {
+    register("te-1", 1);
+    register("te-2", 1);
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    crash("te-1");
+    main.advance(BACKOFF);
+    FakeTaskExecutors.Fake holder = fakes.get("te-2");
+
+    restart();
+    registerHolding("te-2", holder);
+
+    assertThat(rm.allocations("job-a")).containsExactly(new Allocation(a.allocationId(), "job-a", "te-2", 0,
+        Allocation.State.ALLOCATED, a.createdAt(), 2, a.restart()));
+    assertThat(fakes.get("te-2").freeCauses).isEmpty();
+  }
+
+  @Test
+  void storedPendingAllocationWithAPolicy_isDroppedOnRestart() {
+    register("te-1", 1);
+    fakes.get("te-1").hangSlots = true;
+    rm.allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)); // stored PENDING; never acknowledged
+    main.runPending();
+
+    restart();
+
+    assertThat(rm.allocations("job-a")).isEmpty();
+    assertThat(store.open("rm-test").allocations()).isEmpty();
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private ResourceManagerCore start(List<StoredQuarantine> quarantines) {
@@ -466,6 +782,12 @@ class AllocationRestartTest {
       main.advanceTo(main.nextDueAt());
     }
     return main.nanoTime();
+  }
+
+  /** How many times {@code te} was asked for a slot for {@code a}. */
+  private int asksFor(Allocation a, String te) {
+    return (int) fakes.get(te).callsStartingWith("requestSlot").stream()
+        .filter(c -> c.endsWith(" " + a.allocationId())).count();
   }
 
   private void leave(String id) {

@@ -11,7 +11,9 @@ import dev.pulse.rm.store.MemoryRegistryStore;
 import dev.pulse.rm.store.StoredState;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,7 +31,10 @@ class LossGuardTest {
 
   private final ManualMainThreadExecutor main = new ManualMainThreadExecutor();
   private final FakeTaskExecutors fakes = new FakeTaskExecutors();
+  private final Map<String, String> registrationIds = new HashMap<>();
   private ResourceManagerCore rm;
+  /** The clock of a guard tested alone (main-thread nanos). */
+  private long clock;
 
   /** Wall clock that moves with the fake monotonic clock. */
   private final FollowingClock wall = new FollowingClock(main, EPOCH_MILLIS);
@@ -279,6 +284,202 @@ class LossGuardTest {
     assertThat(lost()).containsExactly("te-1 RESTARTED");
   }
 
+  @Test
+  void silentExecutor_isSuspectExactlyThreeQuartersOfTheTimeoutAfterItsLastHeartbeat() {
+    start(LossGuardConfig.defaults(INTERVAL));
+    registerAll(6, 1);
+    main.advance(INTERVAL.multipliedBy(2));
+    fakes.get("te-1").health = Health.HUNG;
+    long lastHeard = wall.nanosAt(rm.taskExecutor("te-1").lastHeartbeat());
+    long silentAfter = TIMEOUT.toNanos() / 4 * 3;
+
+    main.advanceTo(lastHeard + silentAfter - 1);
+    assertThat(rm.taskExecutor("te-1").state()).isEqualTo("ACTIVE");
+    main.advanceNanos(1);
+    assertThat(rm.taskExecutor("te-1").state()).isEqualTo("SUSPECT");
+  }
+
+  @Test
+  void heldExecutor_thatSendsASlotReport_isBackAtOnce() {
+    start(LossGuardConfig.defaults(INTERVAL));
+    registerAll(6, 1);
+    main.advance(INTERVAL.multipliedBy(2));
+    for (int i = 1; i <= 4; i++) {
+      fakes.get("te-" + i).health = Health.HUNG;
+    }
+    main.advance(TIMEOUT.multipliedBy(2));
+    assertThat(rm.taskExecutor("te-1").state()).isEqualTo("SUSPECT");
+
+    rm.slotReport("te-1", registrationIds.get("te-1"), SlotReport.allFree(1)); // its heartbeats still hang
+
+    assertThat(rm.taskExecutor("te-1").state()).isEqualTo("ACTIVE");
+  }
+
+  @Test
+  void everyOneSilent_theSuspicionSaysNoneIsReleased() {
+    start(LossGuardConfig.defaults(INTERVAL));
+    registerAll(3, 1);
+    main.advance(INTERVAL.multipliedBy(2));
+    fakes.all.forEach(f -> f.health = Health.HUNG);
+
+    main.advance(TIMEOUT.multipliedBy(2));
+
+    assertThat(lost()).isEmpty();
+    assertThat(rm.events(0, 100)).filteredOn(e -> e.type() == EventType.MASS_FAILURE_SUSPECTED).singleElement()
+        .extracting(ResourceManagerEvent::detail).asString()
+        .isEqualTo("3 of 3 task executors are silent at once (at least 3 and 0.55 of all): the resource manager may"
+            + " be the one cut off; releasing none while every one is silent");
+  }
+
+  @Test
+  void massFailure_inAClusterOfExactlyTheLargeClusterSize_releasesNone() {
+    LossGuardConfig d = LossGuardConfig.defaults(INTERVAL);
+    start(new LossGuardConfig(true, d.minUnhealthy(), d.unhealthyFraction(), 10, 1, d.overloadTickLag()));
+    registerAll(10, 1);
+    main.advance(INTERVAL.multipliedBy(2));
+    for (int i = 1; i <= 6; i++) {
+      fakes.get("te-" + i).health = Health.HUNG;
+    }
+
+    main.advance(TIMEOUT.multipliedBy(4)); // twenty turns of the secondary rate: none may be used
+
+    assertThat(lost()).isEmpty();
+    assertThat(rm.events(0, 1000)).filteredOn(e -> e.type() == EventType.MASS_FAILURE_SUSPECTED).singleElement()
+        .extracting(ResourceManagerEvent::detail).asString()
+        .endsWith("releasing none (10 task executor(s), at most resourcemanager.loss-guard.large-cluster-size 10)");
+  }
+
+  @Test
+  void massFailure_inALargeCluster_releasesTheLongestSilentFirst() {
+    LossGuardConfig d = LossGuardConfig.defaults(INTERVAL);
+    start(new LossGuardConfig(true, d.minUnhealthy(), d.unhealthyFraction(), d.largeClusterSize(), 0.1,
+        d.overloadTickLag()));
+    registerAll(60, 1);
+    main.advance(INTERVAL.multipliedBy(2));
+    Map<String, Long> lastHeartbeat = new HashMap<>();
+    for (int i = 1; i <= 40; i++) {
+      fakes.get("te-" + i).health = Health.HUNG;
+      lastHeartbeat.put("te-" + i, rm.taskExecutor("te-" + i).lastHeartbeat());
+    }
+
+    main.advance(Duration.ofSeconds(60));
+
+    // Each release takes the task executor held the longest, which is the one whose last heartbeat is the oldest.
+    List<String> released = rm.events(0, 10_000).stream().filter(e -> e.type() == EventType.TASK_EXECUTOR_LOST)
+        .map(ResourceManagerEvent::taskExecutorId).toList();
+    List<String> oldestFirst = lastHeartbeat.entrySet().stream().sorted(Map.Entry.comparingByValue())
+        .map(Map.Entry::getKey).toList();
+    assertThat(released).hasSizeGreaterThan(3).isEqualTo(oldestFirst.subList(0, released.size()));
+  }
+
+  @Test
+  void closed_releasesNothingMore_duringAMassFailureInALargeCluster() {
+    LossGuardConfig d = LossGuardConfig.defaults(INTERVAL);
+    start(new LossGuardConfig(true, d.minUnhealthy(), d.unhealthyFraction(), d.largeClusterSize(), 0.1,
+        d.overloadTickLag()));
+    registerAll(60, 1);
+    main.advance(INTERVAL.multipliedBy(2));
+    for (int i = 1; i <= 40; i++) {
+      fakes.get("te-" + i).health = Health.HUNG;
+    }
+    main.advance(TIMEOUT.plus(INTERVAL));
+    assertThat(rm.lossGuardStatus().guardState()).isEqualTo("MASS_FAILURE");
+    int lostBefore = lost().size();
+
+    rm.close();
+    main.advance(Duration.ofSeconds(60));
+
+    assertThat(lost()).hasSize(lostBefore);
+  }
+
+  // ------------------------------------------------------------------ the guard alone, at its boundaries
+
+  @Test
+  void census_suspectsAtExactlyTheUnhealthyFraction() {
+    LossGuardConfig d = LossGuardConfig.defaults(INTERVAL);
+    LossGuard guard = guard(new LossGuardConfig(true, 3, 0.5, 50, 1, d.overloadTickLag()));
+
+    assertThat(guard.census(2, 6)).isEqualTo(LossGuard.Change.NONE);
+    assertThat(guard.census(3, 6)).isEqualTo(LossGuard.Change.SUSPECTED);
+  }
+
+  @Test
+  void mayRelease_inALargeCluster_neverWhileEveryOneIsSilent_andOnTheDotOfEachTurn() {
+    LossGuard guard = guard(new LossGuardConfig(true, 3, 0.55, 50, 1, Duration.ofMillis(500)));
+    long turn = Duration.ofSeconds(1).toNanos();
+    assertThat(guard.census(40, 60)).isEqualTo(LossGuard.Change.SUSPECTED);
+
+    clock = turn - 1;
+    assertThat(guard.mayRelease(40, 60)).isFalse();
+    clock = turn;
+    assertThat(guard.mayRelease(60, 60)).isFalse();
+    assertThat(guard.mayRelease(40, 60)).isTrue();
+    assertThat(guard.mayRelease(40, 60)).isFalse(); // that used the turn; the next is one turn on
+    clock = 2 * turn;
+    assertThat(guard.mayRelease(40, 60)).isTrue();
+  }
+
+  @Test
+  void mayRelease_withTheGuardOff_always() {
+    LossGuard guard = guard(LossGuardConfig.disabled(INTERVAL));
+
+    assertThat(guard.mayRelease(60, 60)).isTrue();
+  }
+
+  @Test
+  void onTick_aLagOfExactlyTheThreshold_isNoOverload_andOverloadLastsOneTimeoutAfterTheLastLag() {
+    LossGuard guard = guard(LossGuardConfig.defaults(INTERVAL)); // threshold 500 ms
+    guard.onTick(Duration.ofMillis(500).toNanos());
+    assertThat(guard.state()).isEqualTo(LossGuard.State.NORMAL);
+
+    guard.onTick(Duration.ofMillis(500).toNanos() + 1);
+    clock = TIMEOUT.toNanos() - 1;
+    assertThat(guard.state()).isEqualTo(LossGuard.State.OVERLOADED);
+    clock = TIMEOUT.toNanos();
+    assertThat(guard.state()).isEqualTo(LossGuard.State.NORMAL);
+  }
+
+  @Test
+  void overloadExtension_countsOnlyLagsAfterTheLastHeartbeat() {
+    LossGuard guard = guard(LossGuardConfig.defaults(INTERVAL));
+    long second = Duration.ofSeconds(1).toNanos();
+    clock = second;
+    guard.onTick(2 * second); // the resource manager's timer ran 2 s late, at 1 s
+    clock = 6 * second;
+
+    assertThat(guard.overloadExtension(LossReason.HEARTBEAT_TIMEOUT, second)).isZero(); // heard at that instant
+    assertThat(guard.overloadExtension(LossReason.HEARTBEAT_TIMEOUT, second - 1)).isEqualTo(2 * second - 1);
+  }
+
+  @Test
+  void overloadExtension_forgetsLagsOlderThanFourTimeouts() {
+    LossGuard guard = guard(LossGuardConfig.defaults(INTERVAL));
+    long second = Duration.ofSeconds(1).toNanos();
+    clock = second;
+    guard.onTick(16 * second);
+    long silentSince = second / 2;
+    long horizon = second + LossGuard.LAG_HORIZON_TIMEOUTS * TIMEOUT.toNanos();
+
+    clock = horizon; // 20.5 s silent, 16 s of it the resource manager's own lag: charged 4.5 s of the 5
+    assertThat(guard.overloadExtension(LossReason.HEARTBEAT_TIMEOUT, silentSince)).isEqualTo(second / 2);
+    clock = horizon + 1; // the lag is forgotten: charged in full
+    assertThat(guard.overloadExtension(LossReason.HEARTBEAT_TIMEOUT, silentSince)).isZero();
+  }
+
+  @Test
+  void overloadExtension_keepsTheNewestHundredThousandLags() {
+    LossGuard guard = guard(LossGuardConfig.defaults(INTERVAL));
+    long lag = Duration.ofMillis(600).toNanos();
+    for (int i = 0; i <= LossGuard.MAX_LAGS; i++) {
+      guard.onTick(lag);
+    }
+    clock = 1;
+
+    long extension = guard.overloadExtension(LossReason.HEARTBEAT_TIMEOUT, -1);
+
+    assertThat(extension).isEqualTo(TIMEOUT.toNanos() - 2 + LossGuard.MAX_LAGS * lag);
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private void start(LossGuardConfig guard) {
@@ -295,7 +496,13 @@ class LossGuardTest {
 
   private void register(TaskExecutorRegistration registration) {
     RegistrationResult result = rm.register(registration);
+    registrationIds.put(registration.resourceId(), result.registrationId());
     rm.slotReport(registration.resourceId(), result.registrationId(), registration.slotReport());
+  }
+
+  /** The guard alone, on {@link #clock}. */
+  private LossGuard guard(LossGuardConfig config) {
+    return new LossGuard(config, HeartbeatConfig.of(INTERVAL, TIMEOUT), () -> clock);
   }
 
   private List<Allocation> allocate(String job, int n) {

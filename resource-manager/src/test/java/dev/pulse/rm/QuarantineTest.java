@@ -11,8 +11,11 @@ import dev.pulse.rm.store.Mutation;
 import dev.pulse.rm.store.RegistryStore;
 import dev.pulse.rm.store.MemoryRegistryStore;
 import dev.pulse.rm.store.StoredQuarantine;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +41,24 @@ class QuarantineTest {
 
   /** Wall clock that moves with the fake monotonic clock. */
   private final FollowingClock wall = new FollowingClock(main, EPOCH_MILLIS);
+  /** How far the resource manager's wall clock is behind {@link #wall} (set back, or slow to sync). */
+  private long behindMillis;
+  private final Clock rmWall = new Clock() {
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return wall.instant().minusMillis(behindMillis);
+    }
+  };
 
   @Test
   void threeLossesWithinTheWindow_quarantineForAMinute_andNoNewAllocationGoesThere() {
@@ -192,6 +213,114 @@ class QuarantineTest {
         .containsExactly(1L);
   }
 
+  @Test
+  void quarantine_beginningAndLifted_showInTheOverviewAndTheGuardStatusAtOnce() {
+    start();
+    flap("te-1", 3, Duration.ofSeconds(5));
+    assertThat(rm.lossGuardStatus().quarantined()).isEqualTo(1);
+    register("te-1", 2);
+    assertThat(rm.overviewSnapshot().slotsFree()).isZero();
+
+    rm.liftQuarantine("te-1");
+
+    assertThat(rm.lossGuardStatus().quarantined()).isZero();
+    assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(2);
+  }
+
+  @Test
+  void quarantineEnd_waitsForTheWallClock_whenItIsBehindTheTimer() {
+    start();
+    flap("te-1", 3, Duration.ofSeconds(5));
+    register("te-1", 1);
+    long until = rm.taskExecutor("te-1").quarantinedUntil();
+    behindMillis = 10_000; // the wall clock is set back 10 s while the timer runs
+
+    main.advanceTo(wall.nanosAt(until));
+    assertThat(rm.taskExecutor("te-1").state()).isEqualTo("QUARANTINED");
+    main.advanceTo(wall.nanosAt(until + behindMillis) - 1);
+    assertThat(rm.taskExecutor("te-1").state()).isEqualTo("QUARANTINED");
+    main.advanceNanos(1);
+
+    assertThat(rm.taskExecutor("te-1").state()).isEqualTo("ACTIVE");
+    assertThat(types()).containsOnlyOnce(EventType.TASK_EXECUTOR_RELEASED_FROM_QUARANTINE);
+  }
+
+  @Test
+  void closed_endsNoQuarantine() {
+    start();
+    flap("te-1", 3, Duration.ofSeconds(5));
+    long until = lastOfType(EventType.TASK_EXECUTOR_QUARANTINED).time() + 60_000;
+
+    rm.close();
+    main.advanceTo(wall.nanosAt(until) + TIMEOUT.toNanos());
+
+    assertThat(types()).doesNotContain(EventType.TASK_EXECUTOR_RELEASED_FROM_QUARANTINE);
+    assertThat(store.open("rm-test").quarantines()).singleElement()
+        .satisfies(q -> assertThat(q.quarantinedUntil()).isEqualTo(until));
+  }
+
+  @Test
+  void lossExactlyAWindowOld_isForgotten() {
+    Quarantines q = new Quarantines(QuarantineConfig.defaults());
+    long t = EPOCH_MILLIS;
+    long window = QuarantineConfig.DEFAULT_WINDOW.toMillis();
+    q.lost("te-1", LossReason.UNREACHABLE, t);
+    q.lost("te-1", LossReason.UNREACHABLE, t + 1);
+
+    assertThat(q.lost("te-1", LossReason.UNREACHABLE, t + window).kind()).isEqualTo(Quarantines.Kind.NONE);
+    // One millisecond younger, it still counts.
+    q.lost("te-2", LossReason.UNREACHABLE, t);
+    q.lost("te-2", LossReason.UNREACHABLE, t + 1);
+    assertThat(q.lost("te-2", LossReason.UNREACHABLE, t + window - 1).kind()).isEqualTo(Quarantines.Kind.QUARANTINED);
+  }
+
+  @Test
+  void quarantineAgain_exactlyAWindowAfterTheLastEnded_startsOverAtOneMinute() {
+    Quarantines q = new Quarantines(QuarantineConfig.defaults());
+    long t = EPOCH_MILLIS;
+    for (int i = 0; i < 3; i++) {
+      q.lost("te-1", LossReason.UNREACHABLE, t + i);
+    }
+    long releasedAt = t + 2 + 60_000; // quarantined at the third loss, for a minute
+    assertThat(q.expire("te-1", releasedAt).kind()).isEqualTo(Quarantines.Kind.RELEASED);
+    long window = QuarantineConfig.DEFAULT_WINDOW.toMillis();
+    q.lost("te-1", LossReason.UNREACHABLE, releasedAt + window - 2);
+    q.lost("te-1", LossReason.UNREACHABLE, releasedAt + window - 1);
+
+    assertThat(q.lost("te-1", LossReason.UNREACHABLE, releasedAt + window).backoff())
+        .isEqualTo(QuarantineConfig.DEFAULT_INITIAL_BACKOFF);
+  }
+
+  @Test
+  void quarantineLongerThanTheWindow_endsFree_ofTheLossesAtItsStart() {
+    Quarantines q = new Quarantines(new QuarantineConfig(3, Duration.ofMinutes(10), Duration.ofMinutes(20),
+        Duration.ofHours(1)));
+    long t = EPOCH_MILLIS;
+    for (int i = 0; i < 6; i++) { // three to quarantine it, three more at once while it is quarantined
+      q.lost("te-1", LossReason.UNREACHABLE, t + i);
+    }
+
+    assertThat(q.expire("te-1", t + 2 + Duration.ofMinutes(20).toMillis()).kind())
+        .isEqualTo(Quarantines.Kind.RELEASED);
+  }
+
+  @Test
+  void lossesWhileQuarantined_areKeptUpToTheLimit_andCountAtItsEnd() {
+    int limit = QuarantineConfig.MAX_LOSSES_LIMIT;
+    Quarantines q = new Quarantines(new QuarantineConfig(limit, Duration.ofMinutes(10), Duration.ofMinutes(1),
+        Duration.ofHours(1)));
+    long t = EPOCH_MILLIS;
+    for (int i = 0; i < limit; i++) {
+      q.lost("te-1", LossReason.UNREACHABLE, t);
+    }
+    assertThat(q.isQuarantined("te-1")).isTrue();
+    for (int i = 0; i <= limit; i++) { // one more than is kept
+      q.lost("te-1", LossReason.UNREACHABLE, t + 1);
+    }
+
+    assertThat(q.expire("te-1", t + 60_000).kind()).isEqualTo(Quarantines.Kind.QUARANTINED);
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private long now() {
@@ -199,7 +328,7 @@ class QuarantineTest {
   }
 
   private void start() {
-    rm = new ResourceManagerCore(new FencingToken("rm-test", 1), HeartbeatConfig.of(INTERVAL, TIMEOUT), main, wall,
+    rm = new ResourceManagerCore(new FencingToken("rm-test", 1), HeartbeatConfig.of(INTERVAL, TIMEOUT), main, rmWall,
         fakes, List.of(), HeartbeatMetrics.NONE, store, store.open("rm-test"), TIMEOUT,
         LossGuardConfig.defaults(INTERVAL), QuarantineConfig.defaults());
     main.runPending();

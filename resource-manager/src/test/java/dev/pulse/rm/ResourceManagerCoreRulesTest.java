@@ -66,7 +66,9 @@ class ResourceManagerCoreRulesTest {
         () -> rm.watch("job-a", u -> {}),
         () -> rm.watch("job-a", 0, u -> {}),
         () -> rm.slotReport("te-1", registered.registrationId(), SlotReport.allFree(2)),
-        () -> rm.disconnect("te-1", registered.registrationId(), "bye"));
+        () -> rm.disconnect("te-1", registered.registrationId(), "bye"),
+        () -> rm.liftQuarantine("te-1"),
+        () -> rm.drain("te-1"));
     for (Runnable call : calls) {
       assertThatThrownBy(call::run).isInstanceOf(IllegalStateException.class)
           .hasMessage("the resource manager is shut down");
@@ -238,6 +240,46 @@ class ResourceManagerCoreRulesTest {
 
     assertThat(te.freeCauses).containsExactly("old: the resource manager does not know this allocation",
         "stray: allocation is not held here");
+  }
+
+  @Test
+  void drain_withdrawsTheFreeSlotsFromTheOverviewAtOnce() {
+    register(registration("te-1", "i-1", 2));
+    register(registration("te-2", "i-1", 1));
+    assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(3);
+
+    rm.drain("te-1");
+
+    assertThat(rm.overviewSnapshot().slotsFree()).isEqualTo(1);
+  }
+
+  @Test
+  void allocationTheExecutorNeverHolds_isLostOnceTheGraceHasPassed_thoughEveryReportIsTheSame() {
+    register(registration("te-1", "i-1", 1));
+    main.advance(INTERVAL.multipliedBy(2)); // reports of a free slot, reconciled once, then only compared
+    FakeTaskExecutors.Fake te = fakes.get("te-1");
+    Allocation held = allocate("job-a", 1).get(0);
+    te.slotAllocations[held.slotIndex()] = null; // said yes, but keeps reporting the slot free
+    te.slotJobs[held.slotIndex()] = null;
+
+    main.advance(INTERVAL.multipliedBy(3));
+
+    assertThat(heard).last().isEqualTo("allocation lost " + held.allocationId() + " DROPPED_BY_TASK_EXECUTOR");
+    assertThat(rm.allocations(null)).isEmpty();
+  }
+
+  @Test
+  void allocationDroppedAfterManyReportsHeldIt_isLostAtTheNextReport() {
+    register(registration("te-1", "i-1", 1));
+    Allocation held = allocate("job-a", 1).get(0);
+    main.advance(INTERVAL.multipliedBy(3)); // the same report, holding it, every interval
+    FakeTaskExecutors.Fake te = fakes.get("te-1");
+    te.slotAllocations[held.slotIndex()] = null;
+    te.slotJobs[held.slotIndex()] = null;
+
+    main.advance(INTERVAL);
+
+    assertThat(heard).last().isEqualTo("allocation lost " + held.allocationId() + " DROPPED_BY_TASK_EXECUTOR");
   }
 
   // ------------------------------------------------------------------ what is stored

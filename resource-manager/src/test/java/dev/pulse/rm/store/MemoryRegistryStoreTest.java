@@ -1,8 +1,10 @@
 package dev.pulse.rm.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The in-memory store: what open hands back after the mutations, the event tail's bound, no backup. */
@@ -39,6 +41,14 @@ class MemoryRegistryStoreTest {
 
     assertThat(state.allocations()).containsExactly(a);
     assertThat(state.taskExecutors()).containsExactly(te);
+  }
+
+  @Test
+  void batch_mayNotHoldABatch() {
+    Mutation inner = new Mutation.Batch(List.of(new Mutation.RemoveAllocation("a1")));
+
+    assertThatThrownBy(() -> new Mutation.Batch(List.of(new Mutation.RemoveAllocation("a2"), inner)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("a batch may not contain a batch");
   }
 
   @Test
