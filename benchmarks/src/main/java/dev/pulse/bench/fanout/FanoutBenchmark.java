@@ -25,7 +25,8 @@ import java.util.Map;
  *   <li>sender tick lag: how late the RM's heartbeat timer ran, same sources;
  *   <li>RM CPU seconds per 1,000 heartbeats from {@code /proc/<pid>/stat} (user + system, all threads);
  *   <li>RM live heap (after a full GC) and RSS, per TE: (with N TEs - before the farm started) / the TEs
- *       registered at the end of the window (N if the RM does not say);
+ *       registered at the end of the window (N if the RM does not say), and the classes that grew most
+ *       (two {@code jcmd GC.class_histogram}s, before the farm and after the window, diffed);
  *   <li>false losses: {@code TASK_EXECUTOR_LOST} events since the RM started (registration included), and
  *       those within the measured window; none of the TEs fails, so every one is false.
  * </ul>
@@ -63,6 +64,7 @@ final class FanoutBenchmark {
     try (RmProcess rm = RmProcess.start(settings, List.of("-Xmx" + o.rmHeap(), "-Xms" + o.rmHeap()))) {
       long heap0 = rm.liveHeapBytes();
       long rss0 = rm.rssBytes();
+      ClassHistogram classes0 = rm.classHistogram();
       long started = System.nanoTime();
       try (Farms farm = Farms.start("te-farm", o.taskExecutors(), farmJvm(o),
           List.of("--mode", "pulse", "--rm", rm.rpcAddress(), "--base-port", Integer.toString(o.basePort()),
@@ -85,6 +87,7 @@ final class FanoutBenchmark {
         long heap1 = rm.liveHeapBytes();
         long rss1 = rm.rssBytes();
         int fds = ProcStat.openFds(rm.pid());
+        ClassHistogram classes1 = rm.classHistogram();
 
         PromHistogram rtt = PromHistogram.of(m1, "pulse_heartbeat_rtt_seconds")
             .minus(PromHistogram.of(m0, "pulse_heartbeat_rtt_seconds"));
@@ -97,6 +100,7 @@ final class FanoutBenchmark {
         int n = o.taskExecutors();
         // Memory per TE the RM actually holds: a TE that did not register (or was lost) costs it nothing.
         long perTe = registered >= 1 ? (long) registered : n;
+        String heapByClass = classes1.growthJson(classes0, perTe, 25);
         pulseJson = "{\"heartbeatsPerSecond\":" + Json.num(heartbeats / seconds)
             + ",\"expectedPerSecond\":" + Json.num(n / (o.interval().toNanos() / 1e9))
             + ",\"rpcFailures\":" + (long) failures + ",\"rpcFailuresByKind\":" + failuresByKind(m0, m1)
@@ -108,6 +112,7 @@ final class FanoutBenchmark {
             + ",\"farmCpuCores\":" + Json.num((farmCpu1 - farmCpu0) / 1e9 / seconds)
             + ",\"rmHeapBytesPerTe\":" + (heap0 < 0 || heap1 < 0 ? "null" : Long.toString((heap1 - heap0) / perTe))
             + ",\"rmRssBytesPerTe\":" + (rss1 - rss0) / perTe
+            + ",\"rmHeapByClass\":" + heapByClass
             + ",\"rmLiveHeapBytes\":" + heap1 + ",\"rmRssBytes\":" + rss1 + ",\"rmOpenFds\":" + fds
             + ",\"registered\":" + (long) registered
             + ",\"falseLosses\":" + (long) lost
@@ -119,6 +124,7 @@ final class FanoutBenchmark {
             describe(m1, "pulse_sender_tick_lag_seconds", lag), (cpu1 - cpu0) / 1e9 / heartbeats * 1000,
             (cpu1 - cpu0) / 1e9 / seconds, (farmCpu1 - farmCpu0) / 1e9 / seconds, heap0 < 0 ? "?" : bytes((heap1 - heap0) / perTe), bytes((rss1 - rss0) / perTe),
             failures, lost, lost - lost(m0));
+        out.println("  RM heap per TE by class (growth since before the farm, top 25): " + heapByClass);
       }
     }
     String pingJson = "null";
