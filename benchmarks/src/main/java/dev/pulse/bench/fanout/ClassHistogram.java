@@ -36,6 +36,16 @@ final class ClassHistogram {
     return new ClassHistogram(rows);
   }
 
+  /** Bytes of all live objects. */
+  long totalBytes() {
+    return byClass.values().stream().mapToLong(v -> v[1]).sum();
+  }
+
+  /** Whether the histogram could not be read (no rows). */
+  boolean isEmpty() {
+    return byClass.isEmpty();
+  }
+
   /**
    * The {@code top} classes that grew most in bytes from {@code before} to this one, as a JSON array of
    * {@code {class, instancesPerTe, bytesPerTe}}, divided by {@code perTe}; and the total growth per TE.

@@ -24,7 +24,8 @@ import java.util.Map;
  *       buckets, with the bucket bound each quantile is certainly below;
  *   <li>sender tick lag: how late the RM's heartbeat timer ran, same sources;
  *   <li>RM CPU seconds per 1,000 heartbeats from {@code /proc/<pid>/stat} (user + system, all threads);
- *   <li>RM live heap (after a full GC) and RSS, per TE: (with N TEs - before the farm started) / the TEs
+ *   <li>RM live heap (the objects a class histogram's full GC finds reachable) and RSS, per TE: (with N TEs - before
+ *       the farm started) / the TEs
  *       registered at the end of the window (N if the RM does not say), and the classes that grew most
  *       (two {@code jcmd GC.class_histogram}s, before the farm and after the window, diffed);
  *   <li>false losses: {@code TASK_EXECUTOR_LOST} events since the RM started (registration included), and
@@ -101,6 +102,9 @@ final class FanoutBenchmark {
         // Memory per TE the RM actually holds: a TE that did not register (or was lost) costs it nothing.
         long perTe = registered >= 1 ? (long) registered : n;
         String heapByClass = classes1.growthJson(classes0, perTe, 25);
+        // Objects reachable at the histogram's GC pause: exact. Heap "used" right after a full GC also holds what
+        // the RM allocated between that GC and the next jcmd (~35 MB/s at 5,000 heartbeats/s), ~2-8 KiB per TE.
+        long liveGrowth = classes1.totalBytes() - classes0.totalBytes();
         pulseJson = "{\"heartbeatsPerSecond\":" + Json.num(heartbeats / seconds)
             + ",\"expectedPerSecond\":" + Json.num(n / (o.interval().toNanos() / 1e9))
             + ",\"rpcFailures\":" + (long) failures + ",\"rpcFailuresByKind\":" + failuresByKind(m0, m1)
@@ -110,7 +114,9 @@ final class FanoutBenchmark {
             + ",\"rmCpuSecondsPer1000Heartbeats\":" + Json.num((cpu1 - cpu0) / 1e9 / heartbeats * 1000)
             + ",\"rmCpuCores\":" + Json.num((cpu1 - cpu0) / 1e9 / seconds)
             + ",\"farmCpuCores\":" + Json.num((farmCpu1 - farmCpu0) / 1e9 / seconds)
-            + ",\"rmHeapBytesPerTe\":" + (heap0 < 0 || heap1 < 0 ? "null" : Long.toString((heap1 - heap0) / perTe))
+            + ",\"rmHeapBytesPerTe\":" + (classes0.isEmpty() || classes1.isEmpty() ? "null" : Long.toString(liveGrowth / perTe))
+            + ",\"rmHeapUsedAfterGcBytesPerTe\":" + (heap0 < 0 || heap1 < 0 ? "null" : Long.toString((heap1 - heap0) / perTe))
+            + ",\"rmOpenFdsPerTe\":" + Json.num((double) fds / perTe)
             + ",\"rmRssBytesPerTe\":" + (rss1 - rss0) / perTe
             + ",\"rmHeapByClass\":" + heapByClass
             + ",\"rmLiveHeapBytes\":" + heap1 + ",\"rmRssBytes\":" + rss1 + ",\"rmOpenFds\":" + fds
@@ -122,7 +128,7 @@ final class FanoutBenchmark {
                 + " (%.0f of them in the measured window)%n",
             heartbeats / seconds, n / (o.interval().toNanos() / 1e9), describe(m1, "pulse_heartbeat_rtt_seconds", rtt),
             describe(m1, "pulse_sender_tick_lag_seconds", lag), (cpu1 - cpu0) / 1e9 / heartbeats * 1000,
-            (cpu1 - cpu0) / 1e9 / seconds, (farmCpu1 - farmCpu0) / 1e9 / seconds, heap0 < 0 ? "?" : bytes((heap1 - heap0) / perTe), bytes((rss1 - rss0) / perTe),
+            (cpu1 - cpu0) / 1e9 / seconds, (farmCpu1 - farmCpu0) / 1e9 / seconds, classes0.isEmpty() ? "?" : bytes(liveGrowth / perTe), bytes((rss1 - rss0) / perTe),
             failures, lost, lost - lost(m0));
         out.println("  RM heap per TE by class (growth since before the farm, top 25): " + heapByClass);
       }
