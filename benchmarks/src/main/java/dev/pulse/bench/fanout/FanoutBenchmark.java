@@ -38,7 +38,8 @@ import java.util.Map;
 final class FanoutBenchmark {
 
   record Options(int taskExecutors, Duration interval, Duration timeout, int threshold, Duration warmup,
-      Duration duration, int basePort, boolean compareGrpc, String rmHeap, String farmHeap, Path json, Path png) {}
+      Duration duration, int basePort, boolean compareGrpc, String rmHeap, String farmHeap, Path json, Path png,
+      Duration driverWarmup) {}
 
   private FanoutBenchmark() {}
 
@@ -49,7 +50,7 @@ final class FanoutBenchmark {
         a.duration("warmup", "10s"), a.duration("duration", "60s"), a.getInt("base-port", 21000),
         a.flag("compare-grpc"), a.get("rm-heap", "2g"), a.get("farm-heap", "4g"),
         Path.of(a.get("json", "fanout-" + n + ".json")), Path.of(a.get("png", a.get("json", "fanout-" + n + ".json")
-            .replaceAll("\\.json$", "") + ".png")));
+            .replaceAll("\\.json$", "") + ".png")), a.duration("driver-warmup", "60s"));
   }
 
   /** Runs it, prints progress and results on {@code out}, writes JSON and PNG; returns the JSON. */
