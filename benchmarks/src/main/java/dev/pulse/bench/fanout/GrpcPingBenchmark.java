@@ -85,13 +85,13 @@ final class GrpcPingBenchmark {
 
     /**
      * Starts the ping farm and both drivers; their window opens after {@code --driver-warmup} plus time to
-     * connect every channel (20 s + 5 ms per endpoint).
+     * connect every channel (10 s + 5 ms per endpoint).
      */
     static Concurrent start(FanoutBenchmark.Options o, PrintStream out) throws Exception {
       String net = Integer.toString(Endpoints.PING_NET);
       Farms farm = Farms.start("ping-farm", o.taskExecutors(), FanoutBenchmark.farmJvm(o),
           List.of("--mode", "ping", "--net", net, "--base-port", Integer.toString(o.basePort())), line -> {});
-      long windowAt = System.currentTimeMillis() + o.driverWarmup().toMillis() + 20_000L + 5L * o.taskExecutors();
+      long windowAt = System.currentTimeMillis() + o.driverWarmup().toMillis() + 10_000L + 5L * o.taskExecutors();
       out.printf("grpc-ping (concurrent): %d endpoints, both clients, window in %.0f s, load %s%n",
           o.taskExecutors(), (windowAt - System.currentTimeMillis()) / 1e3, Load.average());
       ChildJvm unary = null;
