@@ -24,19 +24,24 @@ import java.util.Map;
  *       buckets, with the bucket bound each quantile is certainly below;
  *   <li>sender tick lag: how late the RM's heartbeat timer ran, same sources;
  *   <li>RM CPU seconds per 1,000 heartbeats from {@code /proc/<pid>/stat} (user + system, all threads);
- *   <li>RM live heap (after a full GC) and RSS, per TE: (with N TEs - before the farm started) / the TEs
- *       registered at the end of the window (N if the RM does not say);
+ *   <li>RM live heap (the objects a class histogram's full GC finds reachable) and RSS, per TE: (with N TEs - before
+ *       the farm started) / the TEs
+ *       registered at the end of the window (N if the RM does not say), and the classes that grew most
+ *       (two {@code jcmd GC.class_histogram}s, before the farm and after the window, diffed);
  *   <li>false losses: {@code TASK_EXECUTOR_LOST} events since the RM started (registration included), and
  *       those within the measured window; none of the TEs fails, so every one is false.
  * </ul>
  * With {@code --compare-grpc} the same fan-out then runs with the bare gRPC clients ({@link PingDriver}:
  * slot-batched unary calls, then one stream per endpoint) and the report gives Pulse's throughput, RTT p99 and
- * RM CPU per heartbeat as ratios to each.
+ * RM CPU per heartbeat as ratios to each. With {@code --concurrent-grpc} both bare clients run instead at the
+ * same time as the resource manager, against a ping farm of their own, their measured windows opening with the
+ * RM's: on a shared machine the load moves more between sequential runs than the differences measured.
  */
 final class FanoutBenchmark {
 
   record Options(int taskExecutors, Duration interval, Duration timeout, int threshold, Duration warmup,
-      Duration duration, int basePort, boolean compareGrpc, String rmHeap, String farmHeap, Path json, Path png) {}
+      Duration duration, int basePort, boolean compareGrpc, String rmHeap, String farmHeap, Path json, Path png,
+      Duration driverWarmup, boolean concurrentGrpc) {}
 
   private FanoutBenchmark() {}
 
@@ -47,7 +52,8 @@ final class FanoutBenchmark {
         a.duration("warmup", "10s"), a.duration("duration", "60s"), a.getInt("base-port", 21000),
         a.flag("compare-grpc"), a.get("rm-heap", "2g"), a.get("farm-heap", "4g"),
         Path.of(a.get("json", "fanout-" + n + ".json")), Path.of(a.get("png", a.get("json", "fanout-" + n + ".json")
-            .replaceAll("\\.json$", "") + ".png")));
+            .replaceAll("\\.json$", "") + ".png")), a.duration("driver-warmup", "60s"),
+        a.flag("concurrent-grpc"));
   }
 
   /** Runs it, prints progress and results on {@code out}, writes JSON and PNG; returns the JSON. */
@@ -60,9 +66,11 @@ final class FanoutBenchmark {
     settings.put("heartbeat.timeout", o.timeout().toMillis() + " ms");
     settings.put("heartbeat.rpc-failure-threshold", Integer.toString(o.threshold()));
     String pulseJson;
+    String pingJson = "null";
     try (RmProcess rm = RmProcess.start(settings, List.of("-Xmx" + o.rmHeap(), "-Xms" + o.rmHeap()))) {
       long heap0 = rm.liveHeapBytes();
       long rss0 = rm.rssBytes();
+      ClassHistogram classes0 = rm.classHistogram();
       long started = System.nanoTime();
       try (Farms farm = Farms.start("te-farm", o.taskExecutors(), farmJvm(o),
           List.of("--mode", "pulse", "--rm", rm.rpcAddress(), "--base-port", Integer.toString(o.basePort()),
@@ -73,58 +81,78 @@ final class FanoutBenchmark {
               })) {
         double registeredAfter = (System.nanoTime() - started) / 1e9;
         out.printf("  all farms ready after %.1f s (RM fds %d)%n", registeredAfter, ProcStat.openFds(rm.pid()));
-        awaitProgress(rm, o.warmup(), o, "warm-up", null, out);
-        Map<String, Double> m0 = rm.metrics();
-        long cpu0 = rm.cpuNanos();
-        long farmCpu0 = farm.cpuNanos();
-        long t0 = System.nanoTime();
-        Map<String, Double> m1 = awaitProgress(rm, o.duration(), o, "measure", m0, out);
-        long cpu1 = rm.cpuNanos();
-        long farmCpu1 = farm.cpuNanos();
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        long heap1 = rm.liveHeapBytes();
-        long rss1 = rm.rssBytes();
-        int fds = ProcStat.openFds(rm.pid());
+        GrpcPingBenchmark.Concurrent bare = null;
+        if (o.concurrentGrpc()) {
+          bare = GrpcPingBenchmark.Concurrent.start(o, out);
+          awaitProgress(rm, Duration.ofMillis(Math.max(0, bare.windowAt() - System.currentTimeMillis())), o, "warm-up",
+              null, out);
+        } else {
+          awaitProgress(rm, o.warmup(), o, "warm-up", null, out);
+        }
+        try (AutoCloseable closeBare = bare) {
+          Map<String, Double> m0 = rm.metrics();
+          long cpu0 = rm.cpuNanos();
+          long farmCpu0 = farm.cpuNanos();
+          long t0 = System.nanoTime();
+          Map<String, Double> m1 = awaitProgress(rm, o.duration(), o, "measure", m0, out);
+          long cpu1 = rm.cpuNanos();
+          long farmCpu1 = farm.cpuNanos();
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          long heap1 = rm.liveHeapBytes();
+          long rss1 = rm.rssBytes();
+          int fds = ProcStat.openFds(rm.pid());
+          ClassHistogram classes1 = rm.classHistogram();
 
-        PromHistogram rtt = PromHistogram.of(m1, "pulse_heartbeat_rtt_seconds")
-            .minus(PromHistogram.of(m0, "pulse_heartbeat_rtt_seconds"));
-        PromHistogram lag = PromHistogram.of(m1, "pulse_sender_tick_lag_seconds")
-            .minus(PromHistogram.of(m0, "pulse_sender_tick_lag_seconds"));
-        double heartbeats = rtt.count();
-        double lost = lost(m1);
-        double failures = sumPrefix(m1, "pulse_heartbeat_rpc_failures_total") - sumPrefix(m0, "pulse_heartbeat_rpc_failures_total");
-        double registered = m1.getOrDefault("pulse_task_executors_registered", Double.NaN);
-        int n = o.taskExecutors();
-        // Memory per TE the RM actually holds: a TE that did not register (or was lost) costs it nothing.
-        long perTe = registered >= 1 ? (long) registered : n;
-        pulseJson = "{\"heartbeatsPerSecond\":" + Json.num(heartbeats / seconds)
-            + ",\"expectedPerSecond\":" + Json.num(n / (o.interval().toNanos() / 1e9))
-            + ",\"rpcFailures\":" + (long) failures + ",\"rpcFailuresByKind\":" + failuresByKind(m0, m1)
-            + ",\"rttMillis\":" + quantiles(m1, "pulse_heartbeat_rtt_seconds", rtt)
-            + ",\"rttBuckets\":" + rtt.toJson()
-            + ",\"tickLagMillis\":" + quantiles(m1, "pulse_sender_tick_lag_seconds", lag)
-            + ",\"rmCpuSecondsPer1000Heartbeats\":" + Json.num((cpu1 - cpu0) / 1e9 / heartbeats * 1000)
-            + ",\"rmCpuCores\":" + Json.num((cpu1 - cpu0) / 1e9 / seconds)
-            + ",\"farmCpuCores\":" + Json.num((farmCpu1 - farmCpu0) / 1e9 / seconds)
-            + ",\"rmHeapBytesPerTe\":" + (heap0 < 0 || heap1 < 0 ? "null" : Long.toString((heap1 - heap0) / perTe))
-            + ",\"rmRssBytesPerTe\":" + (rss1 - rss0) / perTe
-            + ",\"rmLiveHeapBytes\":" + heap1 + ",\"rmRssBytes\":" + rss1 + ",\"rmOpenFds\":" + fds
-            + ",\"registered\":" + (long) registered
-            + ",\"allRegisteredAfterSeconds\":" + Json.num(registeredAfter)
-            + ",\"registrationsRefused\":" + refusals(m1)
-            + ",\"falseLosses\":" + (long) lost
-            + ",\"falseLossesInWindow\":" + (long) (lost - lost(m0)) + "}";
-        out.printf("  pulse: %.0f heartbeats/s (expected %.0f), RTT %s, tick lag %s, RM CPU %.3f s/1000 hb"
-                + " (%.2f cores; farm %.2f cores), RM heap %s/TE, RSS %s/TE, RPC failures %.0f, false losses %.0f"
-                + " (%.0f of them in the measured window)%n",
-            heartbeats / seconds, n / (o.interval().toNanos() / 1e9), describe(m1, "pulse_heartbeat_rtt_seconds", rtt),
-            describe(m1, "pulse_sender_tick_lag_seconds", lag), (cpu1 - cpu0) / 1e9 / heartbeats * 1000,
-            (cpu1 - cpu0) / 1e9 / seconds, (farmCpu1 - farmCpu0) / 1e9 / seconds, heap0 < 0 ? "?" : bytes((heap1 - heap0) / perTe), bytes((rss1 - rss0) / perTe),
-            failures, lost, lost - lost(m0));
+          PromHistogram rtt = PromHistogram.of(m1, "pulse_heartbeat_rtt_seconds")
+              .minus(PromHistogram.of(m0, "pulse_heartbeat_rtt_seconds"));
+          PromHistogram lag = PromHistogram.of(m1, "pulse_sender_tick_lag_seconds")
+              .minus(PromHistogram.of(m0, "pulse_sender_tick_lag_seconds"));
+          double heartbeats = rtt.count();
+          double lost = lost(m1);
+          double failures = sumPrefix(m1, "pulse_heartbeat_rpc_failures_total") - sumPrefix(m0, "pulse_heartbeat_rpc_failures_total");
+          double registered = m1.getOrDefault("pulse_task_executors_registered", Double.NaN);
+          int n = o.taskExecutors();
+          // Memory per TE the RM actually holds: a TE that did not register (or was lost) costs it nothing.
+          long perTe = registered >= 1 ? (long) registered : n;
+          String heapByClass = classes1.growthJson(classes0, perTe, 25);
+          // Objects reachable at the histogram's GC pause: exact. Heap "used" right after a full GC also holds what
+          // the RM allocated between that GC and the next jcmd (~35 MB/s at 5,000 heartbeats/s), ~2-8 KiB per TE.
+          long liveGrowth = classes1.totalBytes() - classes0.totalBytes();
+          pulseJson = "{\"heartbeatsPerSecond\":" + Json.num(heartbeats / seconds)
+              + ",\"expectedPerSecond\":" + Json.num(n / (o.interval().toNanos() / 1e9))
+              + ",\"rpcFailures\":" + (long) failures + ",\"rpcFailuresByKind\":" + failuresByKind(m0, m1)
+              + ",\"rttMillis\":" + quantiles(m1, "pulse_heartbeat_rtt_seconds", rtt)
+              + ",\"rttBuckets\":" + rtt.toJson()
+              + ",\"tickLagMillis\":" + quantiles(m1, "pulse_sender_tick_lag_seconds", lag)
+              + ",\"rmCpuSecondsPer1000Heartbeats\":" + Json.num((cpu1 - cpu0) / 1e9 / heartbeats * 1000)
+              + ",\"rmCpuCores\":" + Json.num((cpu1 - cpu0) / 1e9 / seconds)
+              + ",\"farmCpuCores\":" + Json.num((farmCpu1 - farmCpu0) / 1e9 / seconds)
+              + ",\"rmHeapBytesPerTe\":" + (classes0.isEmpty() || classes1.isEmpty() ? "null" : Long.toString(liveGrowth / perTe))
+              + ",\"rmHeapUsedAfterGcBytesPerTe\":" + (heap0 < 0 || heap1 < 0 ? "null" : Long.toString((heap1 - heap0) / perTe))
+              + ",\"rmOpenFdsPerTe\":" + Json.num((double) fds / perTe)
+              + ",\"rmRssBytesPerTe\":" + (rss1 - rss0) / perTe
+              + ",\"rmHeapByClass\":" + heapByClass
+              + ",\"rmLiveHeapBytes\":" + heap1 + ",\"rmRssBytes\":" + rss1 + ",\"rmOpenFds\":" + fds
+              + ",\"registered\":" + (long) registered
+              + ",\"allRegisteredAfterSeconds\":" + Json.num(registeredAfter)
+              + ",\"registrationsRefused\":" + refusals(m1)
+              + ",\"falseLosses\":" + (long) lost
+              + ",\"falseLossesInWindow\":" + (long) (lost - lost(m0)) + "}";
+          out.printf("  pulse: %.0f heartbeats/s (expected %.0f), RTT %s, tick lag %s, RM CPU %.3f s/1000 hb"
+                  + " (%.2f cores; farm %.2f cores), RM heap %s/TE, RSS %s/TE, RPC failures %.0f, false losses %.0f"
+                  + " (%.0f of them in the measured window)%n",
+              heartbeats / seconds, n / (o.interval().toNanos() / 1e9), describe(m1, "pulse_heartbeat_rtt_seconds", rtt),
+              describe(m1, "pulse_sender_tick_lag_seconds", lag), (cpu1 - cpu0) / 1e9 / heartbeats * 1000,
+              (cpu1 - cpu0) / 1e9 / seconds, (farmCpu1 - farmCpu0) / 1e9 / seconds, classes0.isEmpty() ? "?" : bytes(liveGrowth / perTe), bytes((rss1 - rss0) / perTe),
+              failures, lost, lost - lost(m0));
+          out.println("  RM heap per TE by class (growth since before the farm, top 25): " + heapByClass);
+          if (bare != null) {
+            pingJson = bare.results(out);
+          }
+        }
       }
     }
-    String pingJson = "null";
-    if (o.compareGrpc()) {
+    if (o.compareGrpc() && !o.concurrentGrpc()) {
       pingJson = GrpcPingBenchmark.run(o, out);
     }
     String json = "{\"benchmark\":\"fanout\",\"taskExecutors\":" + o.taskExecutors()
@@ -132,7 +160,8 @@ final class FanoutBenchmark {
         + ",\"durationSeconds\":" + o.duration().toSeconds() + ",\"cores\":" + Runtime.getRuntime().availableProcessors()
         + ",\"loadAverageAtEnd\":" + Json.str(Load.average())
         + ",\"pulse\":" + pulseJson + ",\"grpcPing\":" + pingJson
-        + (o.compareGrpc() ? ",\"ratios\":" + ratios(pulseJson, pingJson, out) : "") + "}";
+        + ",\"bareClients\":" + Json.str(o.concurrentGrpc() ? "concurrent" : o.compareGrpc() ? "after" : "none")
+        + (o.compareGrpc() || o.concurrentGrpc() ? ",\"ratios\":" + ratios(pulseJson, pingJson, out) : "") + "}";
     Files.writeString(o.json(), json + "\n");
     Charts.fanout(json, o.png());
     out.println("  wrote " + o.json() + " and " + o.png());

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code PingDriver --client unary|stream --count N --base-port P --interval D --warmup D --duration D}:
+ * {@code PingDriver --client unary|stream --count N --base-port P --interval D --warmup D --duration D [--window-at MS]}:
  * the bare gRPC side of the comparison, built to be the limit, not a straw man.
  *
  * <p>Like the resource manager it keeps one channel per endpoint (heartbeat-rpc's {@link ChannelPool} on
@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Before the measured schedule starts, every channel is connected by one call (64 at a time), as the
  * RM's channels are connected by the time all task executors have registered.
+ *
+ * <p>The measured window opens after {@code --warmup}, or at {@code --window-at} (epoch milliseconds), so that
+ * it can coincide with the resource manager's in a concurrent run.
  *
  * <p>Prints one line, {@code RESULT} followed by a JSON object, then exits.
  */
@@ -103,20 +106,30 @@ public final class PingDriver {
     int phases = (int) Math.max(1, Math.min(1000, periodNanos / PHASE.toNanos()));
     long phaseNanos = periodNanos / phases;
     long start = System.nanoTime();
-    long measureFrom = start + warmup.toNanos();
+    // --window-at (epoch ms) lines the window up with the resource manager's, measured at the same time.
+    long windowAt = Long.parseLong(a.get("window-at", "0"));
+    long measureFrom = windowAt > 0 ? start + TimeUnit.MILLISECONDS.toNanos(windowAt - System.currentTimeMillis())
+        : start + warmup.toNanos();
+    long lateMillis = 0;
+    if (measureFrom < start) {
+      // Connecting took longer than the caller allowed: the window opens late, and says so in the result.
+      lateMillis = (start - measureFrom) / 1_000_000;
+      measureFrom = start;
+    }
     long measureTo = measureFrom + duration.toNanos();
     ScheduledExecutorService main = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ping-driver-main");
       t.setDaemon(true);
       return t;
     });
+    long windowFrom = measureFrom;
     long[] tick = {0};
     main.scheduleAtFixedRate(() -> {
       long now = System.nanoTime();
       long due = start + tick[0] * phaseNanos;
       int phase = (int) (tick[0] % phases);
       tick[0]++;
-      boolean measured = now >= measureFrom && now < measureTo;
+      boolean measured = now >= windowFrom && now < measureTo;
       if (measured) {
         stats.tickLag.add(Math.max(0, now - due));
       }
@@ -160,7 +173,8 @@ public final class PingDriver {
         + ",\"callsPerSecond\":" + Json.num(ok / seconds)
         + ",\"rttMillis\":" + stats.rtt.summaryMillis()
         + ",\"tickLagMillis\":" + stats.tickLag.summaryMillis()
-        + ",\"driverCpuSecondsPer1000Calls\":" + Json.num(ok == 0 ? 0 : cpu / 1e9 / ok * 1000) + "}");
+        + ",\"driverCpuSecondsPer1000Calls\":" + Json.num(ok == 0 ? 0 : cpu / 1e9 / ok * 1000)
+        + ",\"windowLateMillis\":" + lateMillis + "}");
     System.out.flush();
     Runtime.getRuntime().halt(0);
   }

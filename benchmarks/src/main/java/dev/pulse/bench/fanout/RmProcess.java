@@ -83,6 +83,15 @@ final class RmProcess implements AutoCloseable {
     }
   }
 
+  /** Its live objects by class ({@code jcmd GC.class_histogram}, after a full GC); empty if jcmd fails. */
+  ClassHistogram classHistogram() {
+    try {
+      return ClassHistogram.parse(run("jcmd", Long.toString(jvm.pid()), "GC.class_histogram"));
+    } catch (IOException | InterruptedException e) {
+      return ClassHistogram.parse("");
+    }
+  }
+
   /** Every sample of {@code GET /metrics}, keyed by name with labels as printed. */
   Map<String, Double> metrics() throws IOException, InterruptedException {
     Map<String, Double> values = new HashMap<>();

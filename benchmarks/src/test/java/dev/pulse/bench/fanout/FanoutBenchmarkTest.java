@@ -24,7 +24,7 @@ class FanoutBenchmarkTest {
   void run_tinyFanout_reportsHeartbeatsAndNoLosses(@TempDir Path dir) throws Exception {
     FanoutBenchmark.Options options = new FanoutBenchmark.Options(20, Duration.ofMillis(500), Duration.ofSeconds(10),
         2, Duration.ofSeconds(1), Duration.ofSeconds(3), 26_500, false, "256m", "256m",
-        dir.resolve("fanout.json"), dir.resolve("fanout.png"));
+        dir.resolve("fanout.json"), dir.resolve("fanout.png"), Duration.ofSeconds(60), false);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
     String json = FanoutBenchmark.run(options, new PrintStream(progress, true, StandardCharsets.UTF_8));
@@ -37,5 +37,27 @@ class FanoutBenchmarkTest {
     assertThat(progress.toString(StandardCharsets.UTF_8)).contains("[measure", "heartbeats/s");
     assertThat(Files.readString(dir.resolve("fanout.json"))).isEqualTo(json + "\n");
     assertThat(Files.size(dir.resolve("fanout.png"))).isPositive();
+  }
+
+  @Test
+  @Timeout(180)
+  void run_concurrentBareClients_measuresAllThreeInOneWindow(@TempDir Path dir) throws Exception {
+    FanoutBenchmark.Options options = new FanoutBenchmark.Options(20, Duration.ofMillis(500), Duration.ofSeconds(10),
+        2, Duration.ofSeconds(1), Duration.ofSeconds(3), 26_600, false, "256m", "256m",
+        dir.resolve("fanout.json"), dir.resolve("fanout.png"), Duration.ofSeconds(1), true);
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+
+    String json = FanoutBenchmark.run(options, new PrintStream(progress, true, StandardCharsets.UTF_8));
+
+    assertThat(json).contains("\"bareClients\":\"concurrent\"");
+    assertThat(JsonPeek.number(json, "pulse", "falseLosses")).isZero();
+    // Both drivers measured the same 3 s window: about 40 calls/s each, none failed.
+    for (String client : new String[] {"unary", "stream"}) {
+      assertThat(JsonPeek.number(json, "grpcPing", client, "callsPerSecond")).as(client).isGreaterThan(20);
+      assertThat(JsonPeek.number(json, "grpcPing", client, "failures")).as(client).isZero();
+      assertThat(JsonPeek.number(json, "grpcPing", client, "windowLateMillis")).as(client).isZero();
+      assertThat(JsonPeek.number(json, "ratios", client, "cpuPerHeartbeat")).as(client).isPositive();
+    }
+    assertThat(progress.toString(StandardCharsets.UTF_8)).contains("grpc-ping (concurrent)");
   }
 }
