@@ -153,6 +153,9 @@ class HighAvailabilityProcessTest {
     JsonNode after = get(standbyUrl, "/v1/overview");
     assertThat(after.path("resourceManagerId").asText()).isEqualTo(before.path("resourceManagerId").asText());
     assertThat(after.path("epoch").asLong()).isGreaterThan(before.path("epoch").asLong());
+    assertThat(after.path("leader").path("restUrl").asText()).as("the leader names itself").isEqualTo(standbyUrl);
+    assertThat(after.path("leader").path("epoch").asLong()).isEqualTo(after.path("epoch").asLong());
+    assertThat(get(standbyUrl, "/healthz").path("role").asText()).isEqualTo("LEADER");
     assertThat(ids(get(standbyUrl, "/v1/allocations").path("allocations"))).isEqualTo(allocations);
     assertThat(losses(standbyUrl, lastSeq)).as("no task executor and no allocation lost over the failover").isEmpty();
     assertThat(failover).isLessThanOrEqualTo(bound.plus(START_UP_ALLOWANCE));
@@ -194,12 +197,12 @@ class HighAvailabilityProcessTest {
     return losses;
   }
 
-  /** The index of the URL whose overview is the leader's (no {@code role: STANDBY}), or -1. */
+  /** The index of the URL whose overview is the leader's ({@code role: LEADER}), or -1. */
   private static int leader(List<String> rest) {
     for (int i = 0; i < rest.size(); i++) {
       try {
         JsonNode overview = get(rest.get(i), "/v1/overview");
-        if (!overview.has("role") && overview.has("epoch")) {
+        if (overview.path("role").asText().equals("LEADER") && overview.has("epoch")) {
           return i;
         }
       } catch (IOException e) {

@@ -99,6 +99,11 @@ class ResourceManagerFailoverTest {
     assertThat(overview.statusCode()).isEqualTo(200);
     assertThat(overview.body()).contains("\"role\":\"STANDBY\"").contains("\"resourceManagerId\":\"" + id + "\"");
     assertThat(get(standby, "/healthz").body()).contains("\"role\":\"STANDBY\"");
+    await().atMost(BOUND).until(() -> leader.restUrl() != null);
+    String leaderOverview = get(leader, "/v1/overview").body();
+    assertThat(leaderOverview).contains("\"role\":\"LEADER\"").contains("\"rpcAddress\":\"" + leaderRpc + "\"")
+        .contains("\"restUrl\":\"" + leader.restUrl() + "\"").contains("\"taskExecutors\":2");
+    assertThat(get(leader, "/healthz").body()).contains("\"role\":\"LEADER\"");
     HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create("http://"
             + HostPort.format(standby.restAddress()) + "/v1/allocations"))
         .POST(HttpRequest.BodyPublishers.ofString("{\"jobId\":\"j\",\"slots\":1}")).build(),

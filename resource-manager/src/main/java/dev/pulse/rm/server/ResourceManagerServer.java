@@ -294,13 +294,14 @@ public final class ResourceManagerServer implements AutoCloseable {
       RegistryStore store = haServices.leaderStore();
       term.push(store);
       startServing(store, term, metricsOfTerm, ownsMetrics);
-      haServices.publishLeader(new LeaderAddress(resourceManager.id(), resourceManager.fencing().epoch(),
-          rpcServer == null ? null : HostPort.format(rpcServer.address()), restUrlOfTerm()));
+      LeaderAddress published = new LeaderAddress(resourceManager.id(), resourceManager.fencing().epoch(),
+          rpcServer == null ? null : HostPort.format(rpcServer.address()), restUrlOfTerm());
+      haServices.publishLeader(published);
       // Published first: the task executors it asks now look the leader up to register again.
       askRestoredTaskExecutors();
       if (restBindAddress != null) {
         // Last: task executors need gRPC only, so they re-sync while the REST API starts.
-        restServer = push(term, startRest(resourceManager, metricsOfTerm));
+        restServer = push(term, startRest(resourceManager, metricsOfTerm, published));
       }
       LOG.info("Resource manager {} leads (epoch {}); rpc {}, rest {}", resourceManager.id(),
           resourceManager.fencing().epoch(), rpcServer == null ? "off" : HostPort.format(rpcServer.address()),
@@ -442,7 +443,7 @@ public final class ResourceManagerServer implements AutoCloseable {
       push(parts, new HealthWatch(rm, health, healthPeriod)).start();
     }
     if (restBindAddress != null && parts == started) {
-      restServer = push(parts, startRest(rm, metrics));
+      restServer = push(parts, startRest(rm, metrics, null));
     }
   }
 
@@ -475,9 +476,13 @@ public final class ResourceManagerServer implements AutoCloseable {
     }
   }
 
-  private RestServer startRest(ResourceManager rm, ResourceManagerMetrics metrics) {
+  /** @param leader in high-availability mode, the term's published address (the API reports the role); else null */
+  private RestServer startRest(ResourceManager rm, ResourceManagerMetrics metrics, LeaderAddress leader) {
     try {
       RestServer.Builder rest = RestServer.builder(rm, metrics).security(restSecurity).wallClock(wallClock);
+      if (leader != null) {
+        rest.leaderAddress(leader);
+      }
       if (storeConfig != null && storeConfig.dir() != null) {
         rest.backupDirectory(storeConfig.dir().resolve("backups"));
       }
