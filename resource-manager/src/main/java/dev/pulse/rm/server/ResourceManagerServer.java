@@ -361,7 +361,7 @@ public final class ResourceManagerServer implements AutoCloseable {
       return;
     }
     try {
-      standbyRest = StandbyRestServer.start(haServices, restBinding);
+      standbyRest = StandbyRestServer.start(haServices, restBinding, restSecurity.jdkTls());
       restBinding = new InetSocketAddress(restBindAddress.getAddress(), standbyRest.address().getPort());
     } catch (IOException e) {
       throw cannotListen(ResourceManagerOptions.REST_PORT, restBinding, e);
