@@ -224,11 +224,11 @@ public final class LocalCluster implements Callable<Integer> {
     }
   }
 
-  /** The REST URL of the resource manager that leads: the one whose overview is not a standby's. */
+  /** The REST URL of the resource manager that leads: the one whose overview says {@code role: LEADER}. */
   private String leaderRest(List<String> restUrls) {
     for (String url : restUrls) {
       try {
-        if (!get(url, "/v1/overview").has("role")) {
+        if (get(url, "/v1/overview").path("role").asText().equals("LEADER")) {
           return url;
         }
       } catch (IOException | UncheckedIOException e) {

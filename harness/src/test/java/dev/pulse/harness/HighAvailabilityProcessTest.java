@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.pulse.heartbeat.time.Quietly;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * lead, and every task executor must be ACTIVE with it, within the session timeout plus two heartbeat
  * intervals plus the new leader's start-up ({@link #START_UP_ALLOWANCE}), with no allocation and no task
  * executor lost. The measured time is printed. A leader SIGSTOPped past the session timeout and continued
- * must act no more (no epoch, no loss) and stand by.
+ * must act no more (no epoch, no loss, no verdict in its log) and stand by. ZooKeeper itself SIGKILLed: nobody
+ * leads until it is back on its data, then a leader has every task executor and allocation. Each test builds
+ * the same cluster with the same helpers ({@link #startCluster()}).
  */
 class HighAvailabilityProcessTest {
 
@@ -66,6 +69,7 @@ class HighAvailabilityProcessTest {
   }
 
   private ChildProcess zooKeeper;
+  private int zooKeeperPort;
   private String quorum;
 
   private String testName;
@@ -73,13 +77,17 @@ class HighAvailabilityProcessTest {
   @BeforeEach
   void startZooKeeper(TestInfo test) throws IOException {
     testName = test.getTestMethod().map(m -> m.getName()).orElse("test");
-    int port;
     try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
+      zooKeeperPort = free.getLocalPort();
     }
-    quorum = "127.0.0.1:" + port;
+    quorum = "127.0.0.1:" + zooKeeperPort;
+    zooKeeper = zooKeeper("zookeeper");
+  }
+
+  /** A ZooKeeper server on the test's port and data directory (again after a SIGKILL: it keeps its data). */
+  private ChildProcess zooKeeper(String name) throws IOException {
     // ZooKeeper allows sessions of 2 to 20 ticks: a 100 ms tick allows the 2 s session used here.
-    zooKeeper = start("zookeeper", "dev.pulse.ha.zookeeper.ZooKeeperMain", List.of("--port", Integer.toString(port),
+    return start(name, "dev.pulse.ha.zookeeper.ZooKeeperMain", List.of("--port", Integer.toString(zooKeeperPort),
         "--dir", dir.resolve("zookeeper-data").toString(), "--tick-time", "100"));
   }
 
@@ -153,6 +161,9 @@ class HighAvailabilityProcessTest {
     JsonNode after = get(standbyUrl, "/v1/overview");
     assertThat(after.path("resourceManagerId").asText()).isEqualTo(before.path("resourceManagerId").asText());
     assertThat(after.path("epoch").asLong()).isGreaterThan(before.path("epoch").asLong());
+    assertThat(after.path("leader").path("restUrl").asText()).as("the leader names itself").isEqualTo(standbyUrl);
+    assertThat(after.path("leader").path("epoch").asLong()).isEqualTo(after.path("epoch").asLong());
+    assertThat(get(standbyUrl, "/healthz").path("role").asText()).isEqualTo("LEADER");
     assertThat(ids(get(standbyUrl, "/v1/allocations").path("allocations"))).isEqualTo(allocations);
     assertThat(losses(standbyUrl, lastSeq)).as("no task executor and no allocation lost over the failover").isEmpty();
     assertThat(failover).isLessThanOrEqualTo(bound.plus(START_UP_ALLOWANCE));
@@ -182,6 +193,51 @@ class HighAvailabilityProcessTest {
     assertThat(ids(get(newUrl, "/v1/allocations").path("allocations"))).isEqualTo(allocations);
     assertThat(losses(newUrl, lastSeq)).as("the old leader's pause cost no task executor and no allocation")
         .isEmpty();
+    // The resumed old leader judged nobody: it re-checks its leadership (or hears it lost it) before any verdict.
+    assertThat(Files.readString(old.log())).doesNotContainPattern("Task executor \\S+ (lost|left) \\(")
+        .doesNotContain("held verdict(s) run now");
+  }
+
+  /**
+   * What the design allows while no ZooKeeper answers (README, "What survives the loss of ZooKeeper"): the
+   * leader steps down as soon as its connection is suspended (it could no longer fence its writes), so no
+   * resource manager leads, no heartbeat is asked for and no loss is declared; the task executors keep their
+   * slots and keep trying to register. ZooKeeper restarted on its data directory: a leader is elected with a
+   * new epoch, every task executor is ACTIVE with it, no allocation and no task executor lost.
+   */
+  @Test
+  void zooKeeperSigkilled_noResourceManagerLeadsOrJudges_andOnceItIsBack_aLeaderHasEveryTaskExecutorAndAllocation()
+      throws Exception {
+    List<String> rest = startCluster();
+    String leaderUrl = rest.get(leader(rest));
+    long epoch = get(leaderUrl, "/v1/overview").path("epoch").asLong();
+    Set<String> allocations = ids(post(leaderUrl, "/v1/allocations", "{\"jobId\":\"job-1\",\"slots\":4}")
+        .path("allocations"));
+    long lastSeq = lastEventSeq(leaderUrl);
+    List<ChildProcess> taskExecutors = List.copyOf(children.subList(3, 6));
+
+    zooKeeper.signal("KILL");
+    await().atMost(PATIENCE).ignoreExceptions().until(() -> rest.stream()
+        .allMatch(url -> roleOf(url).equals("STANDBY")));
+    // Longer than heartbeat.timeout: the task executors notice their resource manager is gone, and keep going.
+    Quietly.during(Duration.ofSeconds(6), "no resource manager leads without ZooKeeper, and no task executor stops",
+        () -> leader(rest) < 0 && taskExecutors.stream().allMatch(ChildProcess::isAlive));
+
+    zooKeeper("zookeeper-restarted");
+    await().atMost(PATIENCE).ignoreExceptions().pollInterval(Duration.ofMillis(100))
+        .until(() -> leader(rest) >= 0 && active(rest.get(leader(rest))).size() == 3);
+    String newUrl = rest.get(leader(rest));
+    assertThat(get(newUrl, "/v1/overview").path("epoch").asLong()).isGreaterThan(epoch);
+    assertThat(ids(get(newUrl, "/v1/allocations").path("allocations"))).isEqualTo(allocations);
+    assertThat(losses(newUrl, lastSeq)).as("the outage cost no task executor and no allocation").isEmpty();
+  }
+
+  private static String roleOf(String rest) {
+    try {
+      return get(rest, "/v1/overview").path("role").asText();
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   private static List<String> losses(String rest, long afterSeq) throws IOException {
@@ -194,12 +250,12 @@ class HighAvailabilityProcessTest {
     return losses;
   }
 
-  /** The index of the URL whose overview is the leader's (no {@code role: STANDBY}), or -1. */
+  /** The index of the URL whose overview is the leader's ({@code role: LEADER}), or -1. */
   private static int leader(List<String> rest) {
     for (int i = 0; i < rest.size(); i++) {
       try {
         JsonNode overview = get(rest.get(i), "/v1/overview");
-        if (!overview.has("role") && overview.has("epoch")) {
+        if (overview.path("role").asText().equals("LEADER") && overview.has("epoch")) {
           return i;
         }
       } catch (IOException e) {

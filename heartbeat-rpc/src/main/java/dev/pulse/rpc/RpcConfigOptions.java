@@ -20,11 +20,18 @@ public final class RpcConfigOptions implements ConfigOptionSource {
       bytes -> bytes % (1024 * 1024) == 0 ? bytes / (1024 * 1024) + " mb"
           : bytes % 1024 == 0 ? bytes / 1024 + " kb" : bytes + " b");
 
+  /** A host name or IP address; or, for a task executor, a list {@code host:port[,host:port...]}. */
+  public static final OptionType<String> HOST_OR_ADDRESSES = OptionType.of("host, or host:port list",
+      ResourceManagerAddresses::check, s -> s);
+
   public static final ConfigOption<String> RESOURCE_MANAGER_RPC_ADDRESS = ConfigOptions.key("resourcemanager.rpc.address")
-      .hostType()
+      .type(HOST_OR_ADDRESSES)
       .defaultValue("127.0.0.1")
       .withDescription("Host of the resource manager's gRPC endpoint: the address task executors (and job clients)"
-          + " connect to, and the one the resource manager listens on unless resourcemanager.bind-host is set.");
+          + " connect to, and the one the resource manager listens on unless resourcemanager.bind-host is set."
+          + " A task executor may be given several resource managers that stand by for one another instead, as"
+          + " host:port[,host:port...]: it tries them in turn, and a standby's answer names the leader (used"
+          + " without high-availability.type; with it, ZooKeeper says where the leader is).");
 
   public static final ConfigOption<Integer> RESOURCE_MANAGER_RPC_PORT = ConfigOptions.key("resourcemanager.rpc.port")
       .portType()

@@ -58,6 +58,12 @@ final class Relocations {
 
     /** Slots were taken or freed. */
     void changed();
+
+    /**
+     * Runs {@code verdict} (a failure for good) now, or once the resource manager confirmed it still leads
+     * after a local pause, or never if it was deposed meanwhile.
+     */
+    void verdict(Runnable verdict);
   }
 
   /** One allocation on its way to another task executor. */
@@ -379,14 +385,16 @@ final class Relocations {
 
   private void deadlineReached(Move m) {
     m.deadline = null;
-    if (moves.get(m.waiting.allocationId()) != m) {
-      return;
-    }
-    if (m.placing != null) {
-      m.pastDeadline = true; // the answer of the task executor being asked decides
-      return;
-    }
-    noSlot(m);
+    core.verdict(() -> {
+      if (moves.get(m.waiting.allocationId()) != m) {
+        return;
+      }
+      if (m.placing != null) {
+        m.pastDeadline = true; // the answer of the task executor being asked decides
+        return;
+      }
+      noSlot(m);
+    });
   }
 
   private void noSlot(Move m) {

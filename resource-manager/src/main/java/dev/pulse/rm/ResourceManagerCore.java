@@ -146,6 +146,8 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
   private int lastSilentCount;
   private final QuarantineHandler quarantine;
   private final Relocations relocations;
+  /** After a local pause, holds verdicts (losses) until the store confirms this process still leads. */
+  private final LeadershipRecheck leadership;
   private volatile LossGuardStatus lossGuardStatus = LossGuardStatus.NONE;
   private volatile Overview overview;
   private boolean closed;
@@ -188,6 +190,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     this.heartbeats = HeartbeatServices.of(heartbeatConfig)
         .createHeartbeatManagerSender(ownId, this, main, ResourceManager.both(heartbeatMetrics, guard));
     this.persist = new AfterPersist(store, main);
+    this.leadership = new LeadershipRecheck(store, main);
     this.quarantine = new QuarantineHandler(quarantineConfig, slots, main, wallClock, persist,
         new QuarantineHandler.Reports() {
           @Override
@@ -229,6 +232,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
           @Override
           public void changed() {
             refreshOverview();
+          }
+
+          @Override
+          public void verdict(Runnable verdict) {
+            leadership.run(verdict);
           }
         });
     this.recoveryTimeout = recoveryTimeout;
@@ -662,9 +670,18 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   // ------------------------------------------------------------------ losses
 
-  /** Declares the task executor lost: the one place where a registration ends. */
+  /**
+   * Declares the task executor lost: the one place where a registration ends. After a local pause the verdict
+   * waits until this process is known to lead still ({@link LeadershipRecheck}); then it applies only to the
+   * registration it judged (one that registered again meanwhile is not lost for its predecessor).
+   */
   private void lose(String taskExecutorId, LossReason reason, String detail) {
-    persist.atomically(() -> loseNow(taskExecutorId, reason, detail)); // its events and removals: all or none
+    Registered judged = registry.get(taskExecutorId);
+    leadership.run(() -> {
+      if (judged != null && registry.get(taskExecutorId) == judged) {
+        persist.atomically(() -> loseNow(taskExecutorId, reason, detail)); // its events and removals: all or none
+      }
+    });
   }
 
   private void loseNow(String taskExecutorId, LossReason reason, String detail) {
@@ -1027,6 +1044,7 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
 
   @Override
   public void notifyLocalPause(Duration pausedFor) {
+    leadership.localPause(pausedFor);
     guard.localPause();
     resumedAt = main.nanoTime();
     event(EventType.LOCAL_PAUSE_DETECTED, null, null, null, null, 0, "the resource manager did not run for "
@@ -1039,6 +1057,9 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
    * is known (nothing to do), so such a report is compared, not reconciled.
    */
   private void reconcile(Registered r, SlotReport report, boolean atRegistration) {
+    if (leadership.holds()) {
+      return; // it may drop allocations: the first report after the leadership check reconciles
+    }
     String te = r.registration.resourceId();
     long now = main.nanoTime();
     if (r.quietReport != null && slots.changes() == r.quietChanges && now < r.quietUntil

@@ -28,6 +28,7 @@ class ResourceManagerLifecycleTest {
   @CsvSource({
       "rest.bind-address, no such host",
       "resourcemanager.rpc.address, no such host",
+      "resourcemanager.rpc.address, 'rm-a:6123,rm-b:6123'",
       "rest.port, 70000",
       "heartbeat.interval, soon",
   })

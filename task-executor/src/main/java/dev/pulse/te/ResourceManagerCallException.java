@@ -1,6 +1,7 @@
 package dev.pulse.te;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -21,14 +22,16 @@ public final class ResourceManagerCallException extends RuntimeException {
   private final String description;
   private final boolean malformedAnswer;
   private final Duration retryAfter;
+  private final String leaderAddress;
 
   private ResourceManagerCallException(String code, String description, boolean malformedAnswer,
-      Duration retryAfter) {
+      Duration retryAfter, String leaderAddress) {
     super(description.isEmpty() ? code : code + ": " + description, null, false, false);
     this.code = code;
     this.description = description;
     this.malformedAnswer = malformedAnswer;
     this.retryAfter = retryAfter;
+    this.leaderAddress = leaderAddress;
   }
 
   /**
@@ -36,7 +39,16 @@ public final class ResourceManagerCallException extends RuntimeException {
    * @param description what went wrong, as the resource manager or the transport put it; may be empty
    */
   public static ResourceManagerCallException failed(String code, String description) {
-    return new ResourceManagerCallException(code, description == null ? "" : description, false, null);
+    return new ResourceManagerCallException(code, description == null ? "" : description, false, null, null);
+  }
+
+  /**
+   * As {@link #failed(String, String)}, from a resource manager that stands by for the one at
+   * {@code leaderAddress} ({@code host:port}), which the caller should call instead (high availability).
+   */
+  public static ResourceManagerCallException notLeader(String code, String description, String leaderAddress) {
+    return new ResourceManagerCallException(code, description == null ? "" : description, false, null,
+        Objects.requireNonNull(leaderAddress, "leaderAddress"));
   }
 
   /**
@@ -47,12 +59,12 @@ public final class ResourceManagerCallException extends RuntimeException {
     if (retryAfter == null || retryAfter.isNegative()) {
       throw new IllegalArgumentException("retryAfter must be zero or more, was " + retryAfter);
     }
-    return new ResourceManagerCallException(code, description == null ? "" : description, false, retryAfter);
+    return new ResourceManagerCallException(code, description == null ? "" : description, false, retryAfter, null);
   }
 
   /** The resource manager answered, but {@code problem} makes the answer unusable. */
   public static ResourceManagerCallException malformedAnswer(String problem) {
-    return new ResourceManagerCallException(MALFORMED_ANSWER, problem, true, null);
+    return new ResourceManagerCallException(MALFORMED_ANSWER, problem, true, null, null);
   }
 
   public String code() {
@@ -65,6 +77,11 @@ public final class ResourceManagerCallException extends RuntimeException {
 
   public boolean isMalformedAnswer() {
     return malformedAnswer;
+  }
+
+  /** The leader a standby resource manager named ({@code host:port}); empty if the answer named none. */
+  public Optional<String> leaderAddress() {
+    return Optional.ofNullable(leaderAddress);
   }
 
   /** How long the resource manager asked the caller to wait before calling again; empty if it did not say. */

@@ -15,6 +15,7 @@ import dev.pulse.config.Limits;
 import dev.pulse.config.Settings;
 import dev.pulse.heartbeat.HeartbeatConfig;
 import dev.pulse.heartbeat.ResourceId;
+import dev.pulse.rpc.ResourceManagerAddresses;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -93,6 +94,13 @@ public record TaskExecutorConfig(ResourceId resourceId, int numberOfSlots, Strin
     String rmHost = settings.string(RESOURCE_MANAGER_RPC_ADDRESS, TaskExecutorOptions.DEFAULT_RESOURCE_MANAGER_RPC_ADDRESS);
     int rmPort = settings.intValue(RESOURCE_MANAGER_RPC_PORT, TaskExecutorOptions.DEFAULT_RESOURCE_MANAGER_RPC_PORT,
         1, 65_535);
+    if (ResourceManagerAddresses.isList(rmHost)) {
+      // Several resource managers (the task executor server tries them all): the first one stands for them here.
+      String first = ResourceManagerAddresses.parse(RESOURCE_MANAGER_RPC_ADDRESS, rmHost).get(0);
+      int colon = first.lastIndexOf(':');
+      rmHost = first.substring(0, colon);
+      rmPort = Integer.parseInt(first.substring(colon + 1));
+    }
     TaskExecutorConfig config = new TaskExecutorConfig(resourceId, slots, rpcAddress, rpcPort, registrationTimeout,
         rmHost, rmPort, heartbeat);
     config.resolveRpcAddress();

@@ -110,6 +110,21 @@ class TaskExecutorConfigTest {
   }
 
   @Test
+  void from_aListOfResourceManagers_standsForThemWithTheFirst_andABadEntryNamesTheKey() {
+    TaskExecutorConfig config = TaskExecutorConfig.from(Settings.of("resourcemanager.rpc.address",
+        " rm-a.example:6123, [::1]:7000", "resourcemanager.rpc.port", "9999"));
+    assertThat(config.resourceManagerAddress()).isEqualTo("rm-a.example:6123");
+
+    assertThatThrownBy(() -> TaskExecutorConfig.from(Settings.of("resourcemanager.rpc.address", "rm-a:6123,rm-b")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("resourcemanager.rpc.address: a list of resource managers is host:port[,host:port...];"
+            + " 'rm-b' is not host:port");
+    assertThatThrownBy(() -> TaskExecutorConfig.from(Settings.of("resourcemanager.rpc.address", "rm-a:6123,")))
+        .hasMessage("resourcemanager.rpc.address: a list of resource managers is host:port[,host:port...];"
+            + " 'rm-a:6123,' has an empty entry");
+  }
+
+  @Test
   void defaultResourceId_sanitizesTheHostNameAndAddsARandomSuffix() {
     ResourceId id = TaskExecutorConfig.defaultResourceId("my host_01.example/x", new Random(1));
 

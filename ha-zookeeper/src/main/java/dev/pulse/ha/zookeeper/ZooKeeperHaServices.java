@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
@@ -94,11 +95,18 @@ public final class ZooKeeperHaServices implements HighAvailabilityServices {
   public void startElection(LeaderContender contender) {
     Objects.requireNonNull(contender, "contender");
     election.execute(() -> this.contender = contender);
+    join();
+  }
+
+  /** Takes a place in the election: a new latch node, behind those already there. */
+  private void join() {
     LeaderLatch l = new LeaderLatch(client, paths.latch(), participantId);
     l.addListener(new LeaderLatchListener() {
       @Override
       public void isLeader() {
-        granted();
+        if (latch == l) {
+          granted();
+        }
       }
 
       @Override
@@ -111,6 +119,29 @@ public final class ZooKeeperHaServices implements HighAvailabilityServices {
       l.start();
     } catch (Exception e) {
       throw new StoreException("cannot join the election at " + paths.latch() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The term's store found it deposed (its leadership check after a local pause failed): stop, and give up
+   * the latch node should it still exist, so that it cannot keep the others from leading; then take a new
+   * place in the election. Election thread.
+   */
+  private void deposed(ZooKeeperRegistryStore store, String why) {
+    if (closed || currentStore != store) {
+      return; // an older term's check: that term is over already
+    }
+    revoked("its leadership check after a local pause failed: " + why);
+    LeaderLatch old = latch;
+    try {
+      old.close(LeaderLatch.CloseMode.SILENT);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Leaving the election after being deposed failed", e);
+    }
+    try {
+      join();
+    } catch (StoreException e) {
+      LOG.error("Cannot take a new place in the election; this resource manager stands by for good", e);
     }
   }
 
@@ -144,7 +175,10 @@ public final class ZooKeeperHaServices implements HighAvailabilityServices {
   @Override
   public RegistryStore leaderStore() {
     LeaderLatch l = latch;
-    ZooKeeperRegistryStore store = new ZooKeeperRegistryStore(client, paths, () -> l == null ? null : l.getOurPath());
+    AtomicReference<ZooKeeperRegistryStore> self = new AtomicReference<>();
+    ZooKeeperRegistryStore store = new ZooKeeperRegistryStore(client, paths, () -> l == null ? null : l.getOurPath(),
+        why -> election.execute(() -> deposed(self.get(), why)));
+    self.set(store);
     currentStore = store;
     return store;
   }

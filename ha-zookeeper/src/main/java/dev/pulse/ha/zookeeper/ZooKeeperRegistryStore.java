@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
@@ -66,6 +67,7 @@ public final class ZooKeeperRegistryStore implements RegistryStore {
   private final CuratorFramework client;
   private final ClusterPaths paths;
   private final Supplier<String> latchNode;
+  private final Consumer<String> deposed;
   private final ObjectMapper json = new ObjectMapper();
   private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
   private final Object lifecycle = new Object();
@@ -83,11 +85,14 @@ public final class ZooKeeperRegistryStore implements RegistryStore {
   /**
    * @param latchNode the path of this process's leader-latch node, or {@code null} when it has none (then
    *     {@link #open} fails): the node whose existence proves the session that won the election
+   * @param deposed told (on the store thread) why, when {@link #confirmLeadership()} finds this term over
    */
-  ZooKeeperRegistryStore(CuratorFramework client, ClusterPaths paths, Supplier<String> latchNode) {
+  ZooKeeperRegistryStore(CuratorFramework client, ClusterPaths paths, Supplier<String> latchNode,
+      Consumer<String> deposed) {
     this.client = Objects.requireNonNull(client, "client");
     this.paths = Objects.requireNonNull(paths, "paths");
     this.latchNode = Objects.requireNonNull(latchNode, "latchNode");
+    this.deposed = Objects.requireNonNull(deposed, "deposed");
   }
 
   /** The epoch {@link #open} took; 0 before. */
@@ -193,7 +198,7 @@ public final class ZooKeeperRegistryStore implements RegistryStore {
   public CompletableFuture<Void> apply(Mutation mutation) {
     Objects.requireNonNull(mutation, "mutation");
     CompletableFuture<Void> done = new CompletableFuture<>();
-    enqueue(new Request(mutation, null, done));
+    enqueue(new Request(mutation, null, false, done));
     return done;
   }
 
@@ -203,7 +208,20 @@ public final class ZooKeeperRegistryStore implements RegistryStore {
    */
   CompletableFuture<Void> publishLeader(byte[] data) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    enqueue(new Request(null, data.clone(), done));
+    enqueue(new Request(null, data.clone(), false, done));
+    return done;
+  }
+
+  /**
+   * A transaction of this term's two fencing checks alone, after the writes queued before it: ZooKeeper's
+   * leader orders it after every write it accepted, so it cannot pass on a stale view. Passing proves that
+   * no other term began and that this process's latch node (its session) still exists; failing breaks the
+   * store (as a refused write does) and tells the election ({@code deposed}).
+   */
+  @Override
+  public CompletableFuture<Void> confirmLeadership() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    enqueue(new Request(null, null, true, done));
     return done;
   }
 
@@ -280,6 +298,11 @@ public final class ZooKeeperRegistryStore implements RegistryStore {
         publish(op, request);
         continue;
       }
+      if (request.check()) {
+        commit(op, ops, pending);
+        check(op, request);
+        continue;
+      }
       List<CuratorOp> more;
       try {
         more = ops(op, request.mutation());
@@ -353,6 +376,24 @@ public final class ZooKeeperRegistryStore implements RegistryStore {
     request.done().completeExceptionally(broken);
   }
 
+  private void check(TransactionOp op, Request request) {
+    if (broken == null) {
+      try {
+        client.transaction().forOperations(fence(op));
+      } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+        breakWith("this resource manager was deposed: its epoch " + epoch + " is over or its session expired", e);
+      } catch (Exception e) {
+        breakWith("its leadership could not be confirmed", e);
+      }
+    }
+    if (broken == null) {
+      request.done().complete(null);
+    } else {
+      request.done().completeExceptionally(broken);
+      deposed.accept(broken.getMessage());
+    }
+  }
+
   /** Whether this term's fencing checks still hold (as far as a read can tell). */
   private boolean stillOurs() {
     try {
@@ -409,8 +450,11 @@ public final class ZooKeeperRegistryStore implements RegistryStore {
   /** The cluster's identity, kept across terms. */
   record Meta(String resourceManagerId) {}
 
-  /** A write ({@code mutation}), a publication of the leader ({@code leaderData}) or {@link #STOP}. */
-  private record Request(Mutation mutation, byte[] leaderData, CompletableFuture<Void> done) {
-    static final Request STOP = new Request(null, null, new CompletableFuture<>());
+  /**
+   * A write ({@code mutation}), a publication of the leader ({@code leaderData}), a check of this term's fencing
+   * ({@code check}) or {@link #STOP}.
+   */
+  private record Request(Mutation mutation, byte[] leaderData, boolean check, CompletableFuture<Void> done) {
+    static final Request STOP = new Request(null, null, false, new CompletableFuture<>());
   }
 }

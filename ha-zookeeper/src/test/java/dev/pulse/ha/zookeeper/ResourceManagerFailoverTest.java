@@ -1,6 +1,7 @@
 package dev.pulse.ha.zookeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.pulse.config.HostPort;
@@ -9,7 +10,14 @@ import dev.pulse.rm.Allocation;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.TaskExecutorInfo;
 import dev.pulse.rm.server.ResourceManagerServer;
+import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
+import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
+import dev.pulse.rpc.LeaderHint;
 import dev.pulse.te.server.TaskExecutorServer;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,7 +67,7 @@ class ResourceManagerFailoverTest {
   private Settings common() {
     return Settings.of("high-availability.type", "zookeeper",
         "high-availability.zookeeper.quorum", zooKeeper.getConnectString(),
-        "high-availability.zookeeper.client.session-timeout", "1 s",
+        "high-availability.zookeeper.client.session-timeout", "2 s", // the most 100 ms ticks allow; 1 s is fragile under load
         "high-availability.zookeeper.client.connection-timeout", "2 s",
         "heartbeat.interval", "200 ms", "heartbeat.timeout", "2 s");
   }
@@ -99,6 +107,11 @@ class ResourceManagerFailoverTest {
     assertThat(overview.statusCode()).isEqualTo(200);
     assertThat(overview.body()).contains("\"role\":\"STANDBY\"").contains("\"resourceManagerId\":\"" + id + "\"");
     assertThat(get(standby, "/healthz").body()).contains("\"role\":\"STANDBY\"");
+    await().atMost(BOUND).until(() -> leader.restUrl() != null);
+    String leaderOverview = get(leader, "/v1/overview").body();
+    assertThat(leaderOverview).contains("\"role\":\"LEADER\"").contains("\"rpcAddress\":\"" + leaderRpc + "\"")
+        .contains("\"restUrl\":\"" + leader.restUrl() + "\"").contains("\"taskExecutors\":2");
+    assertThat(get(leader, "/healthz").body()).contains("\"role\":\"LEADER\"");
     HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create("http://"
             + HostPort.format(standby.restAddress()) + "/v1/allocations"))
         .POST(HttpRequest.BodyPublishers.ofString("{\"jobId\":\"j\",\"slots\":1}")).build(),
@@ -134,6 +147,54 @@ class ResourceManagerFailoverTest {
     await().atMost(BOUND).until(() -> !first.isLeading() || second.isLeading());
     await().atMost(BOUND).until(() -> first.isLeading() != second.isLeading()
         && leaderOf(first, second).fencing().epoch() > epoch && active(leaderOf(first, second)).size() == 1);
+  }
+
+  @Test
+  void taskExecutorGivenAList_standbyFirst_registersWithTheLeader_andFollowsTheNextOne() throws Exception {
+    ResourceManagerServer first = resourceManager();
+    await().atMost(BOUND).until(first::isLeading);
+    ResourceManagerServer second = resourceManager();
+    String leaderRpc = HostPort.format(first.rpcAddress());
+    String standbyRpc = HostPort.format(second.rpcAddress());
+    await().atMost(BOUND).until(() -> second.highAvailability().leader().isPresent());
+
+    // What a standby answers on its gRPC port: "not the leader", and where the leader is.
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(standbyRpc).usePlaintext().build();
+    try {
+      assertThatThrownBy(() -> ResourceManagerGatewayGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .registerTaskExecutor(RegisterTaskExecutorRequest.getDefaultInstance()))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(e.getStatus().getDescription()).contains("stands by").contains(leaderRpc);
+            assertThat(LeaderHint.of(e)).contains(leaderRpc);
+          });
+    } finally {
+      channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    // No ZooKeeper for these task executors: one lists the standby first, then the leader; the other the standby
+    // and a port nobody listens on, so that only the standby's answer can lead it to the leader.
+    listedTaskExecutor("te-listed", standbyRpc + "," + leaderRpc);
+    listedTaskExecutor("te-pointed", standbyRpc + ",127.0.0.1:1");
+    await().atMost(BOUND).until(() -> active(first.resourceManager()).containsAll(List.of("te-listed", "te-pointed")));
+    Allocation held = first.resourceManager().allocateSlots("job-1", 1).get(10, TimeUnit.SECONDS).get(0);
+
+    first.close();
+
+    await().atMost(BOUND).until(second::isLeading);
+    await().atMost(BOUND).until(() -> active(second.resourceManager()).containsAll(List.of("te-listed", "te-pointed")));
+    assertThat(second.resourceManager().allocations("job-1").get(10, TimeUnit.SECONDS))
+        .extracting(Allocation::allocationId).containsExactly(held.allocationId());
+  }
+
+  private void listedTaskExecutor(String id, String resourceManagers) {
+    TaskExecutorServer te = TaskExecutorServer.builder().settings(Settings.of(
+        "heartbeat.interval", "200 ms", "heartbeat.timeout", "2 s", "resourcemanager.rpc.address", resourceManagers,
+        "taskexecutor.resource-id", id, "taskexecutor.numberOfTaskSlots", "2",
+        "taskexecutor.rpc.address", "127.0.0.1", "taskexecutor.rpc.port", "0")).build();
+    opened.add(te);
+    te.start();
   }
 
   private static HttpResponse<String> get(ResourceManagerServer server, String path) throws Exception {

@@ -9,10 +9,12 @@ import dev.pulse.rm.store.Mutation;
 import dev.pulse.rm.store.RegistryStore;
 import dev.pulse.rm.store.StoreException;
 import dev.pulse.rm.store.StoredAllocation;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
@@ -142,13 +144,15 @@ class ZooKeeperHaServicesTest {
     ClusterPaths paths = new ClusterPaths(ZooKeeperTesting.config("127.0.0.1:1", clusterId).clusterPath());
     String latchNode = services.client().getChildren().forPath(paths.latch()).get(0);
     // Two stores behind the same latch node: the older term's writes must fail on the epoch alone.
+    List<String> deposed = new CopyOnWriteArrayList<>();
     ZooKeeperRegistryStore older = new ZooKeeperRegistryStore(services.client(), paths,
-        () -> paths.latch() + "/" + latchNode);
+        () -> paths.latch() + "/" + latchNode, deposed::add);
     stores.add(older);
     older.open("rm");
     older.apply(new Mutation.RemoveTaskExecutor("te-0")).join(); // fine while its term lasts
+    older.confirmLeadership().join(); // and so is the check after a local pause
     ZooKeeperRegistryStore newer = new ZooKeeperRegistryStore(services.client(), paths,
-        () -> paths.latch() + "/" + latchNode);
+        () -> paths.latch() + "/" + latchNode, why -> {});
     stores.add(newer);
     assertThat(newer.open("rm").epoch()).isEqualTo(2);
 
@@ -160,6 +164,50 @@ class ZooKeeperHaServicesTest {
     assertThat(services.client().checkExists().forPath(ClusterPaths.child(paths.allocations(), "late")))
         .as("nothing of the refused write is applied").isNull();
     newer.apply(new Mutation.RemoveTaskExecutor("te-0")).join(); // the current term still writes
+    newer.confirmLeadership().join();
+    assertThat(deposed).isEmpty();
+  }
+
+  @Test
+  void confirmLeadership_ofATermThatIsOver_failsAndTellsTheElection() throws Exception {
+    ZooKeeperHaServices services = services();
+    Contender contender = new Contender("only");
+    services.startElection(contender);
+    await().atMost(BOUND).until(contender::leading);
+    ClusterPaths paths = new ZooKeeperHaServicesTestPaths(clusterId).paths();
+    String latchNode = paths.latch() + "/" + services.client().getChildren().forPath(paths.latch()).get(0);
+    List<String> deposed = new CopyOnWriteArrayList<>();
+    ZooKeeperRegistryStore older = new ZooKeeperRegistryStore(services.client(), paths, () -> latchNode, deposed::add);
+    stores.add(older);
+    older.open("rm");
+    ZooKeeperRegistryStore newer = new ZooKeeperRegistryStore(services.client(), paths, () -> latchNode, why -> {});
+    stores.add(newer);
+    newer.open("rm");
+
+    assertThatThrownBy(() -> older.confirmLeadership().join()).hasCauseInstanceOf(StoreException.class)
+        .hasRootCauseInstanceOf(org.apache.zookeeper.KeeperException.BadVersionException.class);
+    assertThat(deposed).singleElement().asString().contains("deposed");
+    assertThatThrownBy(() -> older.apply(new Mutation.RemoveTaskExecutor("te-0")).join())
+        .as("a failed check breaks the store, as a refused write does").hasCauseInstanceOf(StoreException.class);
+  }
+
+  @Test
+  void confirmLeadership_failing_revokesTheTerm_andRejoinsTheElection() throws Exception {
+    ZooKeeperHaServices services = services();
+    Contender contender = new Contender("only");
+    services.startElection(contender);
+    await().atMost(BOUND).until(contender::leading);
+    RegistryStore store = store(services);
+    store.open("rm");
+    ClusterPaths paths = new ZooKeeperHaServicesTestPaths(clusterId).paths();
+    // Another term takes the epoch behind this one's back, as a newer leader would.
+    services.client().setData().forPath(paths.epoch(), "99".getBytes(StandardCharsets.UTF_8));
+
+    assertThatThrownBy(() -> store.confirmLeadership().join()).hasCauseInstanceOf(StoreException.class);
+    await().atMost(BOUND).until(() -> contender.heard.stream()
+        .anyMatch(h -> h.startsWith("revoked: its leadership check after a local pause failed")));
+    // It gave up its latch node and took a new place: alone in the election, it is elected again (a new term).
+    await().atMost(BOUND).until(() -> contender.grants() == 2 && contender.leading());
   }
 
   @Test
@@ -214,7 +262,7 @@ class ZooKeeperHaServicesTest {
     ZooKeeperHaServices services = services();
     ClusterPaths paths = new ZooKeeperHaServicesTestPaths(clusterId).paths();
     ZooKeeperRegistryStore store = new ZooKeeperRegistryStore(services.client(), paths,
-        () -> paths.latch() + "/gone");
+        () -> paths.latch() + "/gone", why -> {});
     stores.add(store);
     assertThatThrownBy(() -> store.open("rm")).isInstanceOf(StoreException.class).hasMessageContaining("no longer leads");
   }

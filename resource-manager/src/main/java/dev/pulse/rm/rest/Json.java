@@ -73,6 +73,17 @@ final class Json {
   /** {@code {"status": "UP"}}. */
   record Up(String status) {}
 
+  /** {@code {"status": "UP", "role": "LEADER"}}: the leader's answer in high-availability mode. */
+  record UpWithRole(String status, String role) {}
+
+  /**
+   * {@code GET /v1/overview} of the leader in high-availability mode: the {@code Overview}'s fields, then
+   * {@code role} ({@code LEADER}) and {@code leader}, its own address as it published it (the same shape a
+   * standby shows for the leader).
+   */
+  record LeaderOverview(String resourceManagerId, long epoch, int taskExecutors, int slotsTotal, int slotsFree,
+      String role, Object leader) {}
+
   /** {@code {"status": "DOWN", "detail": "..."}}. */
   record Down(String status, String detail) {}
 

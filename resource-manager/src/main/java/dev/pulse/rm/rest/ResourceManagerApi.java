@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.rm.Allocation;
 import dev.pulse.rm.AllocationFailure;
+import dev.pulse.rm.Overview;
 import dev.pulse.rm.ResourceManager;
 import dev.pulse.rm.RestartPolicy;
 import dev.pulse.rm.metrics.HeartbeatHistory;
@@ -43,6 +44,9 @@ final class ResourceManagerApi {
   private static final String ALLOCATION_BODY = "{\"jobId\": \"<id>\", \"slots\": <positive integer>[, \"restart\": "
       + RestartPolicyJson.FORM + "]}";
 
+  /** The {@code role} a leader reports in high-availability mode (a standby reports {@code STANDBY}). */
+  static final String LEADER = "LEADER";
+
   private static final String BACKUP_BODY = "nothing, or {\"path\": \"<absolute file name>\"}";
   private static final DateTimeFormatter BACKUP_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -54,10 +58,13 @@ final class ResourceManagerApi {
   private final Clock wallClock;
   private final HeartbeatHistory history;
   private final DashboardAssets dashboard = new DashboardAssets();
+  /** In high-availability mode, this leader's published address; {@code null} without high availability. */
+  private final Object leaderAddress;
 
   ResourceManagerApi(ResourceManager rm, ResourceManagerMetrics metrics, HeartbeatHistory history,
-      Path backupDirectory, Clock wallClock) {
+      Path backupDirectory, Clock wallClock, Object leaderAddress) {
     this.rm = rm;
+    this.leaderAddress = leaderAddress;
     this.metrics = metrics;
     this.history = history;
     this.backupDirectory = backupDirectory;
@@ -95,9 +102,15 @@ final class ResourceManagerApi {
   }
 
   // GET /v1/overview -> {resourceManagerId, epoch, taskExecutors, slotsTotal, slotsFree}
+  //   (high availability: and role LEADER, leader: its own published address, as a standby shows it)
   private CompletableFuture<RestResponse> overview(RestRequest request, List<String> path) {
     acceptOnly(request);
-    return ok(rm.overview());
+    Overview overview = rm.overview();
+    if (leaderAddress == null) {
+      return ok(overview);
+    }
+    return ok(new Json.LeaderOverview(overview.resourceManagerId(), overview.epoch(), overview.taskExecutors(),
+        overview.slotsTotal(), overview.slotsFree(), LEADER, leaderAddress));
   }
 
   // GET /v1/taskexecutors -> {taskExecutors: [...]}
@@ -299,13 +312,14 @@ final class ResourceManagerApi {
   }
 
   // GET /healthz -> 200 {status: UP} when started and its main thread answers; else 503 {status: DOWN, detail}
+  //   (high availability: {status: UP, role: LEADER})
   private CompletableFuture<RestResponse> health(RestRequest request, List<String> path) {
     if (!rm.isRunning()) {
       return CompletableFuture.completedFuture(down(Failures.NOT_RUNNING));
     }
     // A round trip through the main thread: a stuck main thread is a sick resource manager.
     return rm.heartbeatStats().handle((stats, failure) -> failure == null
-        ? json(HttpResponseStatus.OK, new Json.Up("UP"))
+        ? json(HttpResponseStatus.OK, leaderAddress == null ? new Json.Up("UP") : new Json.UpWithRole("UP", LEADER))
         : down("the resource manager's main thread did not answer: " + Failures.unwrap(failure).getMessage()));
   }
 

@@ -4,9 +4,11 @@ import dev.pulse.config.ConfigException;
 import dev.pulse.config.Settings;
 import dev.pulse.rpc.AuthToken;
 import dev.pulse.rpc.RpcSecurityConfig;
+import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
 import java.nio.file.Path;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 
 /**
  * Who may call the REST API, and over what (SPEC 13). The REST API follows the RPC security settings:
@@ -94,6 +96,22 @@ public final class RestSecurity {
   /** {@code "https"} or {@code "http"}. */
   public String scheme() {
     return tls != null ? "https" : "http";
+  }
+
+  /**
+   * The API's TLS as the JDK's {@link SSLContext}, for a server outside Netty (a standby's answer on the REST
+   * port); {@code null} when the API serves plain HTTP.
+   *
+   * @throws IllegalStateException if the TLS context was not built on the JDK's provider
+   */
+  public SSLContext jdkTls() {
+    if (tls == null) {
+      return null;
+    }
+    if (tls instanceof JdkSslContext jdk) {
+      return jdk.context();
+    }
+    throw new IllegalStateException("the REST API's TLS is not on the JDK's provider: " + tls.getClass().getName());
   }
 
   /** {@code null} when the API serves plain HTTP. */

@@ -107,8 +107,8 @@ public final class RestServer implements AutoCloseable {
     this.resourceManager = b.resourceManager;
     this.history = new HeartbeatHistory(b.metrics, HISTORY_STEPS);
     this.wallClock = b.wallClock;
-    this.router = new ResourceManagerApi(b.resourceManager, b.metrics, history, b.backupDirectory, b.wallClock)
-        .router();
+    this.router = new ResourceManagerApi(b.resourceManager, b.metrics, history, b.backupDirectory, b.wallClock,
+        b.leaderAddress).router();
     this.security = b.security;
     this.auth = b.security.auth();
     this.failures = new Failures(b.resourceManager);
@@ -280,6 +280,7 @@ public final class RestServer implements AutoCloseable {
     private RestSecurity security = RestSecurity.NONE;
     private java.nio.file.Path backupDirectory;
     private java.time.Clock wallClock = java.time.Clock.systemUTC();
+    private Object leaderAddress;
 
     private Builder(ResourceManager resourceManager, ResourceManagerMetrics metrics) {
       this.resourceManager = Objects.requireNonNull(resourceManager, "resourceManager");
@@ -330,6 +331,17 @@ public final class RestServer implements AutoCloseable {
     /** Wall clock for the names of backup files; defaults to UTC system time. */
     public Builder wallClock(java.time.Clock wallClock) {
       this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
+      return this;
+    }
+
+    /**
+     * High availability: this resource manager serves as the elected leader, and {@code address} is where it
+     * published that it serves (written as JSON as it is). {@code GET /v1/overview} then adds {@code role:
+     * LEADER} and {@code leader: address}, and {@code GET /healthz} adds {@code role: LEADER}, as a standby
+     * adds {@code STANDBY}. Without it (the default) neither carries a role.
+     */
+    public Builder leaderAddress(Object address) {
+      this.leaderAddress = Objects.requireNonNull(address, "address");
       return this;
     }
 

@@ -26,7 +26,9 @@ public final class ResourceManagerMain {
       if (server.highAvailability() != null) {
         // Elected or not, the start-up line is printed now: it names the pid and the coordination service.
         return new ProcessRunner.Started(server, "resource-manager standing by for election ("
-            + server.highAvailability().describe() + ")" + (server.restAddress() == null ? ""
+            + server.highAvailability().describe() + ")"
+            + (server.rpcAddress() == null ? "" : ", rpc " + HostPort.format(server.rpcAddress()))
+            + (server.restAddress() == null ? ""
             : ", rest http://" + HostPort.format(server.restAddress()) + "/v1/overview"));
       }
       return new ProcessRunner.Started(server, "resource-manager " + server.resourceManager().id() + " (epoch "

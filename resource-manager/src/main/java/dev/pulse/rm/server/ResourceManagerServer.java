@@ -24,6 +24,7 @@ import dev.pulse.rm.ha.LeaderAddress;
 import dev.pulse.rm.ha.LeaderContender;
 import dev.pulse.rm.grpc.ResourceManagerGatewayService;
 import dev.pulse.rm.grpc.SlotPoolService;
+import dev.pulse.rm.grpc.StandbyServices;
 import dev.pulse.rm.metrics.ResourceManagerMetrics;
 import dev.pulse.rm.rest.RestSecurity;
 import dev.pulse.rm.rest.RestServer;
@@ -148,6 +149,13 @@ public final class ResourceManagerServer implements AutoCloseable {
   private volatile InetSocketAddress restBinding;
   /** The REST port's answer while standing by; {@code null} while leading. Guarded by {@code this}. */
   private volatile StandbyRestServer standbyRest;
+  /** As {@link #restBinding}, for the gRPC port: the port a standby and a leader of this process share. */
+  private volatile InetSocketAddress rpcBinding;
+  /**
+   * The gRPC port's answer while standing by ({@link StandbyServices}: "not the leader, it is at ..."); {@code null}
+   * while leading. Guarded by {@code this}.
+   */
+  private volatile RpcServer standbyRpc;
   private volatile ResourceManagerMetrics termMetrics;
   /**
    * In high-availability mode: the RPC transport every term shares, and the next term's metrics, built while
@@ -181,6 +189,7 @@ public final class ResourceManagerServer implements AutoCloseable {
         ResourceManagerOptions.DEFAULT_REST_BIND_ADDRESS, ResourceManagerOptions.REST_PORT,
         ResourceManagerOptions.DEFAULT_REST_PORT) : null;
     this.restBinding = restBindAddress;
+    this.rpcBinding = rpcBindAddress;
     this.rpcConfig = b.serveRpc || b.connector == null ? RpcConfig.fromMap(settings.asMap()) : null;
     // Reads the token and certificate files too.
     this.restSecurity = b.serveRest ? RestSecurity.fromSettings(settings) : null;
@@ -202,6 +211,10 @@ public final class ResourceManagerServer implements AutoCloseable {
   private static InetSocketAddress address(Settings settings, String hostKey, String defaultHost, String portKey,
       int defaultPort) {
     String host = settings.string(hostKey, defaultHost);
+    if (host.indexOf(',') >= 0) {
+      throw new ConfigException(hostKey, "lists several resource managers, which only a task executor may be given;"
+          + " a resource manager listens on one host (set " + ResourceManagerConfigOptions.BIND_HOST.key() + ")");
+    }
     int port = settings.port(portKey, defaultPort);
     InetSocketAddress address = new InetSocketAddress(host, port);
     if (address.isUnresolved()) {
@@ -294,13 +307,14 @@ public final class ResourceManagerServer implements AutoCloseable {
       RegistryStore store = haServices.leaderStore();
       term.push(store);
       startServing(store, term, metricsOfTerm, ownsMetrics);
-      haServices.publishLeader(new LeaderAddress(resourceManager.id(), resourceManager.fencing().epoch(),
-          rpcServer == null ? null : HostPort.format(rpcServer.address()), restUrlOfTerm()));
+      LeaderAddress published = new LeaderAddress(resourceManager.id(), resourceManager.fencing().epoch(),
+          rpcServer == null ? null : HostPort.format(rpcServer.address()), restUrlOfTerm());
+      haServices.publishLeader(published);
       // Published first: the task executors it asks now look the leader up to register again.
       askRestoredTaskExecutors();
       if (restBindAddress != null) {
         // Last: task executors need gRPC only, so they re-sync while the REST API starts.
-        restServer = push(term, startRest(resourceManager, metricsOfTerm));
+        restServer = push(term, startRest(resourceManager, metricsOfTerm, published));
       }
       LOG.info("Resource manager {} leads (epoch {}); rpc {}, rest {}", resourceManager.id(),
           resourceManager.fencing().epoch(), rpcServer == null ? "off" : HostPort.format(rpcServer.address()),
@@ -339,14 +353,36 @@ public final class ResourceManagerServer implements AutoCloseable {
       nextTermMetrics = new ResourceManagerMetrics();
       nextTermMeters = ProcessMeters.bindTo(nextTermMetrics.registry(), "resource-manager");
     }
+    if (rpcBindAddress != null && standbyRpc == null) {
+      standbyRpc = startStandbyRpc();
+      rpcBinding = new InetSocketAddress(rpcBindAddress.getAddress(), standbyRpc.port());
+    }
     if (restBindAddress == null || standbyRest != null) {
       return;
     }
     try {
-      standbyRest = StandbyRestServer.start(haServices, restBinding);
+      standbyRest = StandbyRestServer.start(haServices, restBinding, restSecurity.jdkTls());
       restBinding = new InetSocketAddress(restBindAddress.getAddress(), standbyRest.address().getPort());
     } catch (IOException e) {
       throw cannotListen(ResourceManagerOptions.REST_PORT, restBinding, e);
+    }
+  }
+
+  /**
+   * Binds the gRPC port while standing by: every call is answered {@code UNAVAILABLE} with the leader's address
+   * (never this process's own, which a leader that just stepped down may still have published), and the
+   * health service says {@code NOT_SERVING}. With TLS and the token, as the leader's.
+   */
+  private RpcServer startStandbyRpc() {
+    RpcServer.Builder server = RpcServer.builder(sharedTransport, rpcBinding).health(new RpcHealth())
+        .executor(Runnable::run).maxConnectionIdle(IDLE_CONNECTION);
+    StandbyServices.of(() -> haServices.leader().map(LeaderAddress::rpcAddress)
+            .filter(address -> !address.equals(HostPort.format(rpcBinding))))
+        .forEach(server::addService);
+    try {
+      return server.start();
+    } catch (UncheckedIOException e) {
+      throw cannotListen(ResourceManagerOptions.RPC_PORT, rpcBinding, e);
     }
   }
 
@@ -354,6 +390,10 @@ public final class ResourceManagerServer implements AutoCloseable {
     if (standbyRest != null) {
       standbyRest.close();
       standbyRest = null;
+    }
+    if (standbyRpc != null) {
+      standbyRpc.close(); // frees the port for the leader's services
+      standbyRpc = null;
     }
   }
 
@@ -438,11 +478,12 @@ public final class ResourceManagerServer implements AutoCloseable {
     if (rpcBindAddress != null) {
       RpcHealth health = new RpcHealth();
       rpcServer = push(parts, startRpc(transport, openFiles, rm, health));
+      rpcBinding = new InetSocketAddress(rpcBindAddress.getAddress(), rpcServer.port());
       // Closed first: probes see NOT_SERVING before anything else stops.
       push(parts, new HealthWatch(rm, health, healthPeriod)).start();
     }
     if (restBindAddress != null && parts == started) {
-      restServer = push(parts, startRest(rm, metrics));
+      restServer = push(parts, startRest(rm, metrics, null));
     }
   }
 
@@ -462,7 +503,7 @@ public final class ResourceManagerServer implements AutoCloseable {
 
   private RpcServer startRpc(RpcTransport transport, OpenFiles openFiles, ResourceManager rm, RpcHealth health) {
     try {
-      return RpcServer.builder(transport, rpcBindAddress)
+      return RpcServer.builder(transport, rpcBinding)
           .addService(new ResourceManagerGatewayService(rm))
           .addService(new SlotPoolService(rm))
           .health(health)
@@ -471,13 +512,17 @@ public final class ResourceManagerServer implements AutoCloseable {
           .openFiles(openFiles)
           .start();
     } catch (UncheckedIOException e) {
-      throw cannotListen(ResourceManagerOptions.RPC_PORT, rpcBindAddress, e);
+      throw cannotListen(ResourceManagerOptions.RPC_PORT, rpcBinding, e);
     }
   }
 
-  private RestServer startRest(ResourceManager rm, ResourceManagerMetrics metrics) {
+  /** @param leader in high-availability mode, the term's published address (the API reports the role); else null */
+  private RestServer startRest(ResourceManager rm, ResourceManagerMetrics metrics, LeaderAddress leader) {
     try {
       RestServer.Builder rest = RestServer.builder(rm, metrics).security(restSecurity).wallClock(wallClock);
+      if (leader != null) {
+        rest.leaderAddress(leader);
+      }
       if (storeConfig != null && storeConfig.dir() != null) {
         rest.backupDirectory(storeConfig.dir().resolve("backups"));
       }
@@ -511,10 +556,17 @@ public final class ResourceManagerServer implements AutoCloseable {
     return rm;
   }
 
-  /** The address the gRPC services listen on, or {@code null} when not serving them (or not started). */
+  /**
+   * The address the gRPC services listen on (while standing by, the standby's answer there: "not the leader"),
+   * or {@code null} when not serving them (or not started).
+   */
   public InetSocketAddress rpcAddress() {
     RpcServer server = rpcServer;
-    return server == null ? null : server.address();
+    if (server != null) {
+      return server.address();
+    }
+    RpcServer standby = standbyRpc;
+    return standby == null ? null : standby.address();
   }
 
   /** The address of the REST API, or {@code null} when not serving it (or not started). */

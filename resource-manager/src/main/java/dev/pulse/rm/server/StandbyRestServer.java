@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.pulse.rm.ha.HighAvailabilityServices;
 import dev.pulse.rm.ha.LeaderAddress;
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 
 /**
  * What a standby resource manager answers on its REST port while another one leads (SPEC 12): it holds no
@@ -25,8 +28,9 @@ import java.util.concurrent.Executors;
  *       the leader when it is known; a call that would change something is never served here.
  * </ul>
  *
- * <p>Plain HTTP on the JDK's server, one thread: its answers carry no data to protect (the leader's REST API
- * has the token and TLS). Thread-safe; {@link #close()} releases the port at once.
+ * <p>On the JDK's server, one thread; over HTTPS when the REST API has TLS ({@code security.ssl.rest.*}), with the
+ * same certificate, so that a client configured for the leader's {@code https} URL reaches a standby too. No
+ * token: its answers carry no data to protect. Thread-safe; {@link #close()} releases the port at once.
  */
 final class StandbyRestServer implements AutoCloseable {
 
@@ -44,9 +48,21 @@ final class StandbyRestServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** Binds {@code address} and serves. */
-  static StandbyRestServer start(HighAvailabilityServices ha, InetSocketAddress address) throws IOException {
-    HttpServer http = HttpServer.create(address, 64);
+  /**
+   * Binds {@code address} and serves.
+   *
+   * @param tls the REST API's TLS, or {@code null} for plain HTTP
+   */
+  static StandbyRestServer start(HighAvailabilityServices ha, InetSocketAddress address, SSLContext tls)
+      throws IOException {
+    HttpServer http;
+    if (tls == null) {
+      http = HttpServer.create(address, 64);
+    } else {
+      HttpsServer https = HttpsServer.create(address, 64);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls));
+      http = https;
+    }
     StandbyRestServer standby = new StandbyRestServer(ha, http);
     http.createContext("/", standby::handle);
     http.setExecutor(standby.thread);

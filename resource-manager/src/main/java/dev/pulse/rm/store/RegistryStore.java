@@ -45,6 +45,19 @@ public interface RegistryStore extends AutoCloseable {
    */
   CompletableFuture<Path> backup(Path file);
 
+  /**
+   * Confirms that this store still takes the writes of the term it was opened for: asked after a local pause
+   * (GC, SIGSTOP, a frozen VM) long enough that the resource manager may have been deposed meanwhile without
+   * knowing it (SPEC 12). Completes normally once confirmed, after every write queued before it; exceptionally
+   * (a {@link StoreException}) when another term began or this process's claim to leadership is gone, after
+   * which every write fails too. Never blocks.
+   *
+   * <p>The default, for a store only this process writes (memory, SQLite), is confirmed at once.
+   */
+  default CompletableFuture<Void> confirmLeadership() {
+    return CompletableFuture.completedFuture(null);
+  }
+
   /** Commits what is queued, then releases the store (and its directory lock). Idempotent. */
   @Override
   void close();

@@ -79,6 +79,22 @@ class RestServerTest {
   }
 
   @Test
+  void overviewAndHealthz_ofAnElectedLeader_reportTheRoleAndItsPublishedAddress() throws Exception {
+    live.register("te-1", 3);
+    record Published(String resourceManagerId, long epoch, String rpcAddress, String restUrl) {}
+    Published self = new Published("rm-test", 1, "127.0.0.1:6123", "http://127.0.0.1:8081");
+    try (RestServer leading = RestServer.builder(rm, metrics).leaderAddress(self).build().start(loopback())) {
+      Http client = new Http(leading.address());
+
+      assertThat(client.get("/v1/overview").json()).isEqualTo(json("""
+          {"resourceManagerId": "rm-test", "epoch": 1, "taskExecutors": 1, "slotsTotal": 3, "slotsFree": 3,
+           "role": "LEADER", "leader": {"resourceManagerId": "rm-test", "epoch": 1, "rpcAddress": "127.0.0.1:6123",
+           "restUrl": "http://127.0.0.1:8081"}}"""));
+      assertThat(client.get("/healthz").json()).isEqualTo(json("{\"status\": \"UP\", \"role\": \"LEADER\"}"));
+    }
+  }
+
+  @Test
   void taskExecutors_listsEachWithTheFieldsOfSpec7() {
     live.register("te-1", 3);
     live.register("te-2", 2);

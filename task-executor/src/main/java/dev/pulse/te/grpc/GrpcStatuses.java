@@ -1,5 +1,6 @@
 package dev.pulse.te.grpc;
 
+import dev.pulse.rpc.LeaderHint;
 import dev.pulse.rpc.RetryHint;
 import dev.pulse.te.CallRefusedException;
 import dev.pulse.te.InvalidCallException;
@@ -45,7 +46,8 @@ final class GrpcStatuses {
   /**
    * The failure of a call to the resource manager in the task executor's terms. gRPC's own failures say
    * little ({@code io exception}); their cause says what happened ({@code Connection refused}), so it
-   * is added. A retry hint in the trailers ({@link RetryHint}) is kept.
+   * is added. A retry hint in the trailers ({@link RetryHint}) is kept, and so is a standby's hint where the
+   * leader is ({@link LeaderHint}).
    */
   static Throwable toDomain(Throwable failure) {
     Throwable t = unwrap(failure);
@@ -59,6 +61,10 @@ final class GrpcStatuses {
       String more = detail.getMessage() != null ? detail.getMessage() : detail.getClass().getSimpleName();
       description = description.isEmpty() ? String.valueOf(detail)
           : description.contains(more) ? description : description + " (" + more + ")";
+    }
+    Optional<String> leader = LeaderHint.of(t);
+    if (leader.isPresent()) {
+      return ResourceManagerCallException.notLeader(status.getCode().name(), description, leader.get());
     }
     Optional<Duration> retryAfter = RetryHint.of(t);
     return retryAfter.isPresent()

@@ -7,6 +7,7 @@ import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
 import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.ResourceManagerAddresses;
 import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcHealth;
 import dev.pulse.rpc.RpcServer;
@@ -20,6 +21,8 @@ import dev.pulse.te.TaskExecutorOptions;
 import dev.pulse.te.TaskSlot;
 import dev.pulse.te.grpc.GrpcResourceManagerClient;
 import dev.pulse.te.grpc.LeaderFollowingResourceManagerClient;
+import dev.pulse.te.grpc.ResourceManagerListClient;
+import dev.pulse.te.ha.ResourceManagerLocator;
 import dev.pulse.te.ha.ResourceManagerLocatorFactory;
 import dev.pulse.te.grpc.TaskExecutorGatewayService;
 import io.grpc.ClientInterceptor;
@@ -96,7 +99,14 @@ public final class TaskExecutorServer implements AutoCloseable {
   private final String bindHost;
   /** {@code high-availability.*}, checked: how to find the leader; {@code null} without high availability. */
   private final ResourceManagerLocatorFactory.Prepared locator;
+  /**
+   * The resource managers {@code resourcemanager.rpc.address} lists ({@code host:port[,host:port...]}), in order;
+   * {@code null} when it names one host (whose port is {@code resourcemanager.rpc.port}).
+   */
+  private final List<String> listedResourceManagers;
   private volatile TaskExecutorHttpServer httpServer;
+  /** The leader's locator once connected (high availability); {@code null} otherwise. */
+  private volatile ResourceManagerLocator connectedLocator;
 
   private TaskExecutorServer(Builder b) {
     this.config = b.config != null ? b.config : TaskExecutorConfig.from(b.settings);
@@ -111,6 +121,9 @@ public final class TaskExecutorServer implements AutoCloseable {
     this.clientInterceptors = List.copyOf(b.clientInterceptors);
     this.httpBindAddress = httpBindAddress(b.settings);
     this.locator = ResourceManagerLocatorFactory.forSettings(b.settings).orElse(null);
+    String listed = b.settings.string(TaskExecutorOptions.RESOURCE_MANAGER_RPC_ADDRESS, "");
+    this.listedResourceManagers = b.config == null && ResourceManagerAddresses.isList(listed)
+        ? ResourceManagerAddresses.parse(TaskExecutorOptions.RESOURCE_MANAGER_RPC_ADDRESS, listed) : null;
   }
 
   private static InetSocketAddress httpBindAddress(Settings settings) {
@@ -158,7 +171,12 @@ public final class TaskExecutorServer implements AutoCloseable {
         ResourceManagerClient client;
         if (locator != null) {
           // High availability: follow the leader instead of calling resourcemanager.rpc.address.
-          client = opened(new LeaderFollowingResourceManagerClient(channels, opened(locator.connect())));
+          ResourceManagerLocator connected = opened(locator.connect());
+          connectedLocator = connected;
+          client = opened(new LeaderFollowingResourceManagerClient(channels, connected));
+        } else if (listedResourceManagers != null) {
+          // Resource managers that stand by for one another, and no ZooKeeper: a standby's answer names the leader.
+          client = opened(new ResourceManagerListClient(channels, listedResourceManagers));
         } else {
           client = opened(new GrpcResourceManagerClient(channels, config.resourceManagerAddress()));
         }
@@ -183,7 +201,7 @@ public final class TaskExecutorServer implements AutoCloseable {
         taskExecutor = te;
         te.failStop().thenAccept(failStopFuture::complete);
         LOG.info("Task executor {} (instance {}) listening on {} with {} slot(s); resource manager at {}",
-            resourceId(), instanceId, rpcAddress, config.numberOfSlots(), config.resourceManagerAddress());
+            resourceId(), instanceId, rpcAddress, config.numberOfSlots(), resourceManagerAddress());
         te.start(rpcAddress);
       } catch (RuntimeException e) {
         closeOpened();
@@ -256,9 +274,17 @@ public final class TaskExecutorServer implements AutoCloseable {
     return instanceId;
   }
 
-  /** {@code host:port} of the resource manager it registers with. */
+  /**
+   * Where it finds its resource manager: {@code host:port}; with several, {@code host:port,host:port...}; with
+   * high availability, the coordination service (e.g. {@code zookeeper 127.0.0.1:2181 /pulse/default}) once
+   * {@link #start()} connected to it.
+   */
   public String resourceManagerAddress() {
-    return config.resourceManagerAddress();
+    ResourceManagerLocator connected = connectedLocator;
+    if (connected != null) {
+      return connected.describe();
+    }
+    return listedResourceManagers == null ? config.resourceManagerAddress() : String.join(",", listedResourceManagers);
   }
 
   public int numberOfSlots() {
