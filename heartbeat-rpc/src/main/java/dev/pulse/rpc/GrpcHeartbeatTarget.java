@@ -63,8 +63,7 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
   private final String peer;
   private volatile boolean closed;
 
-  private GrpcHeartbeatTarget(Factory<P> factory, ResourceId taskExecutorId, String instanceId, ChannelLease lease,
-      Answers<P> heartbeats) {
+  private GrpcHeartbeatTarget(Factory<P> factory, ResourceId taskExecutorId, String instanceId, ChannelLease lease) {
     this.taskExecutorId = taskExecutorId;
     this.instanceId = instanceId;
     this.lease = lease;
@@ -75,7 +74,7 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
         .build();
     this.deadlines = factory.deadlines;
     this.payloads = factory.payloads;
-    this.heartbeats = heartbeats;
+    this.heartbeats = factory.heartbeats;
     this.mainThread = factory.mainThread;
     this.peer = "task executor " + taskExecutorId + " at " + lease.address();
   }
@@ -329,23 +328,12 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
      * @throws IllegalArgumentException if {@code instanceId} or {@code address} is malformed
      */
     public GrpcHeartbeatTarget<P> create(ResourceId taskExecutorId, String instanceId, String address) {
-      return create(taskExecutorId, instanceId, address, heartbeats);
-    }
-
-    /**
-     * As {@link #create(ResourceId, String, String)}, with the answers to this target's requests outside the
-     * sender going to {@code heartbeats} instead of the factory's: so that one factory, and the call options
-     * it shares, serves targets whose owners each take their own answers.
-     */
-    public GrpcHeartbeatTarget<P> create(ResourceId taskExecutorId, String instanceId, String address,
-        Answers<P> heartbeats) {
       Objects.requireNonNull(taskExecutorId, "taskExecutorId");
-      Objects.requireNonNull(heartbeats, "heartbeats");
       String problem = ResourceId.validate(instanceId);
       if (problem != null) {
         throw new IllegalArgumentException("invalid instance id: " + problem);
       }
-      return new GrpcHeartbeatTarget<>(this, taskExecutorId, instanceId, channels.acquire(address), heartbeats);
+      return new GrpcHeartbeatTarget<>(this, taskExecutorId, instanceId, channels.acquire(address));
     }
   }
 }

@@ -41,8 +41,6 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
   private final ChannelPool channels;
   private final HeartbeatConfig heartbeatConfig;
   private final MainThreadExecutor mainThread;
-  /** The heartbeat targets' factory of the current fencing token; one per term, shared by all its targets. */
-  private volatile Targets targets;
 
   /**
    * @param channels the resource manager's channel pool
@@ -59,10 +57,13 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
   @Override
   public TaskExecutorConnection connect(TaskExecutorRegistration registration, FencingToken fencing,
       HeartbeatReceiver heartbeatReceiver) {
-    Targets current = targets(fencing);
-    dev.pulse.proto.v1.FencingToken token = current.wireToken();
-    GrpcHeartbeatTarget<SlotReport> heartbeats = current.factory().create(ResourceId.of(registration.resourceId()),
-        registration.instanceId(), registration.address(), (te, report) -> heartbeatReceiver.heartbeatFrom(report));
+    dev.pulse.proto.v1.FencingToken token = dev.pulse.proto.v1.FencingToken.newBuilder()
+        .setResourceManagerId(fencing.resourceManagerId())
+        .setLeaderEpoch(fencing.epoch())
+        .build();
+    GrpcHeartbeatTarget<SlotReport> heartbeats = new GrpcHeartbeatTarget.Factory<>(channels, token, heartbeatConfig,
+        ProtoConversions::toDomain, (te, report) -> heartbeatReceiver.heartbeatFrom(report), mainThread)
+        .create(ResourceId.of(registration.resourceId()), registration.instanceId(), registration.address());
     ChannelLease lease = channels.acquire(registration.address());
     // Connect while the registration (or, after a restart, the rest of the start-up) goes on: the first
     // heartbeat request, or the call that asks a recovering task executor to re-sync, then finds it made.
@@ -73,30 +74,6 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
         .build();
     return new Connection(heartbeats, lease, token, identity);
   }
-
-  /**
-   * The targets' factory for {@code fencing}: the one of the last call if the token is the same, else a new one.
-   * Sharing it shares its heartbeat call options (renewed once per millisecond, not once per heartbeat) and
-   * keeps one factory per term instead of one per task executor. Two threads that race on a new token may
-   * build one each: both are correct.
-   */
-  private Targets targets(FencingToken fencing) {
-    Targets current = targets;
-    if (current == null || !current.fencing().equals(fencing)) {
-      dev.pulse.proto.v1.FencingToken token = dev.pulse.proto.v1.FencingToken.newBuilder()
-          .setResourceManagerId(fencing.resourceManagerId())
-          .setLeaderEpoch(fencing.epoch())
-          .build();
-      // The factory's own answers are never used: every target is created with its owner's.
-      current = new Targets(fencing, token, new GrpcHeartbeatTarget.Factory<>(channels, token, heartbeatConfig,
-          ProtoConversions::toDomain, (te, report) -> {}, mainThread));
-      targets = current;
-    }
-    return current;
-  }
-
-  private record Targets(FencingToken fencing, dev.pulse.proto.v1.FencingToken wireToken,
-      GrpcHeartbeatTarget.Factory<SlotReport> factory) {}
 
   private static final class Connection implements TaskExecutorConnection {
     private final GrpcHeartbeatTarget<SlotReport> heartbeats;
