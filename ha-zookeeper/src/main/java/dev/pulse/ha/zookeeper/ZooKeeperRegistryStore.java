@@ -389,8 +389,8 @@ public final class ZooKeeperRegistryStore implements RegistryStore {
     if (broken == null) {
       request.done().complete(null);
     } else {
+      deposed.accept(broken.getMessage()); // first: whoever waits for the check finds the election told
       request.done().completeExceptionally(broken);
-      deposed.accept(broken.getMessage());
     }
   }
 
