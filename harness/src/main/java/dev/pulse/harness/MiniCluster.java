@@ -612,6 +612,10 @@ public final class MiniCluster implements AutoCloseable {
       s.put("rest.bind-address", "127.0.0.1");
       s.put("taskexecutor.rpc.address", "127.0.0.1");
       s.put("taskexecutor.numberOfTaskSlots", Integer.toString(slots));
+      // A busy build machine is no start-up storm: the registration lag rule of bin/resource-manager would
+      // refuse the cluster's own task executors whenever the machine running the tests is loaded.
+      s.put("resourcemanager.registration.max-tick-lag", "0 ms");
+      s.put("resourcemanager.registration.max-event-loop-lag", "0 ms");
       if (authToken != null) {
         try {
           Path file = Files.writeString(dir.resolve("auth.token"), authToken + "\n");
