@@ -310,6 +310,27 @@ class AllocationRestartTest {
   }
 
   @Test
+  void aMoveThatFoundNoSlot_looksAgainAnIntervalLater_forOneThatARefusalGaveBack() {
+    register("te-1", 2);
+    register("te-2", 1);
+    RestartPolicy policy = new RestartPolicy(3, BACKOFF, DEADLINE);
+    Allocation a = allocate("job-a", 1, policy).get(0);
+    Allocation b = allocate("job-b", 1, policy).get(0);
+    fakes.get("te-2").hangSlots = true;
+    long lostAt = crash("te-1");
+    main.advanceTo(lostAt + BACKOFF.toNanos() + INTERVAL.toNanos() / 2); // one is asked at te-2, one found no slot
+    Allocation asked = asksFor(a, "te-2") == 1 ? a : b;
+    Allocation other = asked == a ? b : a;
+    assertThat(asksFor(other, "te-2")).isZero();
+
+    fakes.get("te-2").pendingSlots.get(0).completeExceptionally(new IllegalStateException("test: refused"));
+    main.advanceTo(lostAt + BACKOFF.toNanos() + INTERVAL.toNanos());
+
+    assertThat(asksFor(other, "te-2")).isEqualTo(1); // at its own retry, before the refused one's
+    assertThat(asksFor(asked, "te-2")).isEqualTo(1);
+  }
+
+  @Test
   void refusedPlacement_offersTheSlotAgainAtOnce() {
     register("te-1", 1);
     register("te-2", 1);
@@ -485,15 +506,16 @@ class AllocationRestartTest {
 
   @Test
   void failures_keepTheNewestThousand_inMemoryAndInTheStore() {
-    int n = Relocations.KEPT_FAILURES + 1;
-    register("te-1", n);
-    allocate("job-a", n, new RestartPolicy(1, BACKOFF, DEADLINE));
+    register("te-0", 1);
+    Allocation oldest = allocate("job-old", 1, new RestartPolicy(1, BACKOFF, DEADLINE)).get(0);
+    crash("te-0"); // the oldest failure, of a loss of its own
+    register("te-1", Relocations.KEPT_FAILURES);
+    allocate("job-a", Relocations.KEPT_FAILURES, new RestartPolicy(1, BACKOFF, DEADLINE));
 
-    crash("te-1"); // every allocation was in its one attempt: all fail
+    crash("te-1"); // every allocation was in its one attempt: all fail, and the oldest failure is forgotten
 
-    assertThat(published).filteredOn(e -> e.type() == EventType.ALLOCATION_FAILED).hasSize(n);
     List<String> kept = rm.failures(null).stream().map(f -> f.allocation().allocationId()).toList();
-    assertThat(kept).hasSize(Relocations.KEPT_FAILURES).doesNotHaveDuplicates();
+    assertThat(kept).hasSize(Relocations.KEPT_FAILURES).doesNotHaveDuplicates().doesNotContain(oldest.allocationId());
     restart();
     assertThat(rm.failures(null)).extracting(f -> f.allocation().allocationId())
         .containsExactlyInAnyOrderElementsOf(kept);

@@ -300,6 +300,20 @@ class LossGuardTest {
   }
 
   @Test
+  void silentAfter_isAtLeastTwoIntervals_whenThreeQuartersOfTheTimeoutIsLess() {
+    Duration timeout = INTERVAL.multipliedBy(2); // 3/4 of it is 1.5 s, less than two intervals
+    start(LossGuardConfig.defaults(INTERVAL), HeartbeatConfig.of(INTERVAL, timeout));
+    registerAll(6, 1);
+    main.advance(INTERVAL.multipliedBy(2));
+    fakes.get("te-1").health = Health.HUNG;
+    long lastHeard = wall.nanosAt(rm.taskExecutor("te-1").lastHeartbeat());
+
+    main.advanceTo(lastHeard + INTERVAL.toNanos() * 2 - 1);
+
+    assertThat(rm.taskExecutor("te-1").state()).isEqualTo("ACTIVE");
+  }
+
+  @Test
   void heldExecutor_thatSendsASlotReport_isBackAtOnce() {
     start(LossGuardConfig.defaults(INTERVAL));
     registerAll(6, 1);
@@ -483,7 +497,11 @@ class LossGuardTest {
   // ------------------------------------------------------------------ helpers
 
   private void start(LossGuardConfig guard) {
-    rm = new ResourceManagerCore(new FencingToken("rm-test", 1), HeartbeatConfig.of(INTERVAL, TIMEOUT), main, wall,
+    start(guard, HeartbeatConfig.of(INTERVAL, TIMEOUT));
+  }
+
+  private void start(LossGuardConfig guard, HeartbeatConfig heartbeat) {
+    rm = new ResourceManagerCore(new FencingToken("rm-test", 1), heartbeat, main, wall,
         fakes, List.of(), HeartbeatMetrics.NONE, new MemoryRegistryStore(),
         new StoredState("rm-test", 1, List.of(), List.of(), 0, List.of()), TIMEOUT, guard, QuarantineConfig.defaults());
   }

@@ -260,6 +260,16 @@ class QuarantineTest {
   }
 
   @Test
+  void quarantineTurnedOff_neverQuarantines() {
+    Quarantines q = new Quarantines(new QuarantineConfig(-1, Duration.ofMinutes(10), Duration.ofMinutes(1),
+        Duration.ofHours(1)));
+    for (int i = 0; i < 5; i++) {
+      assertThat(q.lost("te-1", LossReason.UNREACHABLE, EPOCH_MILLIS + i).kind()).isEqualTo(Quarantines.Kind.NONE);
+    }
+    assertThat(q.isQuarantined("te-1")).isFalse();
+  }
+
+  @Test
   void lossExactlyAWindowOld_isForgotten() {
     Quarantines q = new Quarantines(QuarantineConfig.defaults());
     long t = EPOCH_MILLIS;
