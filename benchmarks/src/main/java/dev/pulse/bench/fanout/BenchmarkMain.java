@@ -13,7 +13,7 @@ public final class BenchmarkMain {
   private static final String USAGE = String.join("\n",
       "usage: benchmark fanout    [--task-executors N] [--interval 1s] [--timeout 10s] [--warmup 10s] [--duration 60s]",
       "                           [--compare-grpc | --concurrent-grpc] [--driver-warmup 60s] [--json FILE] [--png FILE] [--rm-heap 2g]",
-      "                           [--farm-heap 4g]",
+      "                           [--farm-heap 4g] [--rm-settings key=value;key=value]",
       "       benchmark grpc-ping [same options as fanout]",
       "       benchmark detection [--task-executors N] [--faults K] [--real-task-executors R] [--interval 1s]",
       "                           [--timeout 5s] [--threshold 2] [--json FILE] [--png FILE]");

@@ -41,7 +41,7 @@ final class FanoutBenchmark {
 
   record Options(int taskExecutors, Duration interval, Duration timeout, int threshold, Duration warmup,
       Duration duration, int basePort, boolean compareGrpc, String rmHeap, String farmHeap, Path json, Path png,
-      Duration driverWarmup, boolean concurrentGrpc) {}
+      Duration driverWarmup, boolean concurrentGrpc, Map<String, String> rmSettings) {}
 
   private FanoutBenchmark() {}
 
@@ -53,7 +53,23 @@ final class FanoutBenchmark {
         a.flag("compare-grpc"), a.get("rm-heap", "2g"), a.get("farm-heap", "4g"),
         Path.of(a.get("json", "fanout-" + n + ".json")), Path.of(a.get("png", a.get("json", "fanout-" + n + ".json")
             .replaceAll("\\.json$", "") + ".png")), a.duration("driver-warmup", "60s"),
-        a.flag("concurrent-grpc"));
+        a.flag("concurrent-grpc"), keyValues(a.get("rm-settings", "")));
+  }
+
+  /** {@code key=value;key=value} (the form of {@code --rm-settings}) as a map, in order. */
+  static Map<String, String> keyValues(String text) {
+    Map<String, String> result = new LinkedHashMap<>();
+    for (String pair : text.split(";")) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--rm-settings: expected key=value, got '" + pair + "'");
+      }
+      result.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+    }
+    return result;
   }
 
   /** Runs it, prints progress and results on {@code out}, writes JSON and PNG; returns the JSON. */
@@ -65,6 +81,7 @@ final class FanoutBenchmark {
     settings.put("heartbeat.interval", o.interval().toMillis() + " ms");
     settings.put("heartbeat.timeout", o.timeout().toMillis() + " ms");
     settings.put("heartbeat.rpc-failure-threshold", Integer.toString(o.threshold()));
+    settings.putAll(o.rmSettings());
     String pulseJson;
     String pingJson = "null";
     try (RmProcess rm = RmProcess.start(settings, List.of("-Xmx" + o.rmHeap(), "-Xms" + o.rmHeap()))) {

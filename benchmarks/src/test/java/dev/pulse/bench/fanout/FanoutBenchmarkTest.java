@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,13 +25,17 @@ class FanoutBenchmarkTest {
   void run_tinyFanout_reportsHeartbeatsAndNoLosses(@TempDir Path dir) throws Exception {
     FanoutBenchmark.Options options = new FanoutBenchmark.Options(20, Duration.ofMillis(500), Duration.ofSeconds(10),
         2, Duration.ofSeconds(1), Duration.ofSeconds(3), 26_500, false, "256m", "256m",
-        dir.resolve("fanout.json"), dir.resolve("fanout.png"), Duration.ofSeconds(60), false);
+        dir.resolve("fanout.json"), dir.resolve("fanout.png"), Duration.ofSeconds(60), false,
+        Map.of("resourcemanager.registration.max-in-progress", "4"));
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
     String json = FanoutBenchmark.run(options, new PrintStream(progress, true, StandardCharsets.UTF_8));
 
     assertThat(JsonPeek.number(json, "pulse", "registered")).isEqualTo(20);
     assertThat(JsonPeek.number(json, "pulse", "falseLosses")).isZero();
+    assertThat(JsonPeek.number(json, "pulse", "allRegisteredAfterSeconds")).isPositive();
+    // --rm-settings reached the RM: at most 4 registrations in progress, those refused retried until all registered.
+    assertThat(JsonPeek.number(json, "pulse", "registrationsRefused", "IN_PROGRESS")).isNotNaN().isNotNegative();
     // 20 TEs at 500 ms: 40/s expected; generous, since other builds share the machine.
     assertThat(JsonPeek.number(json, "pulse", "heartbeatsPerSecond")).isGreaterThan(20);
     assertThat(JsonPeek.number(json, "pulse", "rttMillis", "p50")).isPositive();
@@ -44,7 +49,7 @@ class FanoutBenchmarkTest {
   void run_concurrentBareClients_measuresAllThreeInOneWindow(@TempDir Path dir) throws Exception {
     FanoutBenchmark.Options options = new FanoutBenchmark.Options(20, Duration.ofMillis(500), Duration.ofSeconds(10),
         2, Duration.ofSeconds(1), Duration.ofSeconds(3), 26_600, false, "256m", "256m",
-        dir.resolve("fanout.json"), dir.resolve("fanout.png"), Duration.ofSeconds(1), true);
+        dir.resolve("fanout.json"), dir.resolve("fanout.png"), Duration.ofSeconds(1), true, Map.of());
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
     String json = FanoutBenchmark.run(options, new PrintStream(progress, true, StandardCharsets.UTF_8));
