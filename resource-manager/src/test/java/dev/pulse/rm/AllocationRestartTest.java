@@ -474,6 +474,33 @@ class AllocationRestartTest {
   }
 
   @Test
+  void aMoveThatFindsNoSlotTwice_keepsOneRetry_soARefusingExecutorIsAskedOncePerInterval() {
+    rm.close();
+    long until = EPOCH_MILLIS + 3_600_000;
+    rm = start(List.of(new StoredQuarantine("te-2", List.of(), 1, until, 0),
+        new StoredQuarantine("te-3", List.of(), 1, until, 0)));
+    register("te-1", 1);
+    register("te-2", 1);
+    fakes.get("te-2").refuseSlots = true;
+    Allocation a = allocate("job-a", 1, new RestartPolicy(3, BACKOFF, DEADLINE)).get(0);
+    long lostAt = crash("te-1");
+    // The retry at the end of the backoff finds no slot (te-2 is quarantined). Half an interval later a quarantined
+    // newcomer offers a slot that fits no move either: the move looks again an interval later, with one timer.
+    main.advanceTo(lostAt + BACKOFF.toNanos() + INTERVAL.toNanos() / 2);
+    register("te-3", 1);
+    main.runPending();
+    rm.liftQuarantine("te-2");
+    main.runPending();
+    long liftedAt = main.nanoTime();
+    assertThat(asksFor(a, "te-2")).isEqualTo(1);
+
+    main.advanceTo(liftedAt + INTERVAL.multipliedBy(5).toNanos() - MILLI);
+
+    // Asked when its quarantine was lifted, then once an interval after each refusal: 5, not one per timer.
+    assertThat(asksFor(a, "te-2")).isEqualTo(5);
+  }
+
+  @Test
   void jobViews_showOnlyThatJobsMovingAndFailedAllocations() {
     register("te-1", 2);
     RestartPolicy policy = new RestartPolicy(3, BACKOFF, DEADLINE);

@@ -123,6 +123,25 @@ class LossGuardTest {
   }
 
   @Test
+  void hold_showsInTheStatusAtOnce_notOnlyAtTheNextCensus() {
+    // A timeout that ends half-way between two sender ticks: no census refreshes the status at that instant.
+    Duration timeout = TIMEOUT.plus(INTERVAL.dividedBy(2));
+    start(LossGuardConfig.defaults(INTERVAL), HeartbeatConfig.of(INTERVAL, timeout));
+    registerAll(6, 1);
+    main.advance(INTERVAL.multipliedBy(2));
+    long lastHeard = 0;
+    for (int i = 1; i <= 4; i++) {
+      fakes.get("te-" + i).health = Health.HUNG;
+      lastHeard = Math.max(lastHeard, wall.nanosAt(rm.taskExecutor("te-" + i).lastHeartbeat()));
+    }
+
+    main.advanceTo(lastHeard + timeout.toNanos() + Duration.ofMillis(1).toNanos());
+
+    assertThat(lost()).isEmpty();
+    assertThat(rm.lossGuardStatus().releasesHeldBack()).isEqualTo(4);
+  }
+
+  @Test
   void allSilent_releasesNone_evenInALargeCluster_andOnRecoveryEveryDeadlineStartsAfresh() {
     start(LossGuardConfig.defaults(INTERVAL));
     registerAll(60, 1);
