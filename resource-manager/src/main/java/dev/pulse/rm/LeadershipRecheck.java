@@ -90,10 +90,6 @@ final class LeadershipRecheck {
     return state != State.LEADING;
   }
 
-  State state() {
-    return state;
-  }
-
   private void checked(long check, Throwable failure) {
     if (state == State.DEPOSED) {
       return;

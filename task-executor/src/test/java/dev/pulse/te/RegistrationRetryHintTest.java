@@ -3,7 +3,10 @@ package dev.pulse.te;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.pulse.heartbeat.HeartbeatConfig;
+import dev.pulse.heartbeat.LogCapture;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.time.ManualMainThreadExecutor;
 import java.time.Duration;
@@ -48,6 +51,24 @@ class RegistrationRetryHintTest {
     client.lastRegistration().refuse("UNAVAILABLE", "");
     main.advance(Duration.ofMillis(400));
     assertThat(gapsInMillis()).containsExactly(4_000L, 250L, 400L);
+  }
+
+  @Test
+  void refusalWithAHint_isLoggedAsBackPressureAtInfo_aRepeatAtDebug() {
+    try (LogCapture log = LogCapture.of(ResourceManagerConnection.class)) {
+      start(() -> 1.0);
+      refuseLast(Duration.ofSeconds(2));
+      main.advance(Duration.ofSeconds(4));
+      refuseLast(Duration.ofSeconds(2));
+
+      List<ILoggingEvent> refusals = log.events().stream()
+          .filter(e -> e.getFormattedMessage().contains("registrations are in progress")).toList();
+      assertThat(refusals).extracting(ILoggingEvent::getLevel).containsExactly(Level.INFO, Level.DEBUG);
+      assertThat(refusals.get(0).getFormattedMessage())
+          .startsWith("The resource manager at 127.0.0.1:6123 asked this task executor to come back later"
+              + " (registration attempt 1)")
+          .contains("Retrying in 4 s;");
+    }
   }
 
   @Test
