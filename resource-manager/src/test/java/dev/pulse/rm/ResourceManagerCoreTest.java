@@ -280,6 +280,28 @@ class ResourceManagerCoreTest {
     assertThat(heard).contains("allocation lost " + a.allocationId() + " DROPPED_BY_TASK_EXECUTOR");
   }
 
+  @Test
+  void sameReport_atTheInstantItsGraceEnds_isReconciledAgain_andTheDroppedAllocationIsLostThen() {
+    RegistrationResult te1 = register(registration("te-1", "i-1", 1));
+    main.advance(INTERVAL.dividedBy(2)); // half-way between two heartbeats
+    Allocation a = allocate("job-a", 1).get(0);
+    long confirmedAt = main.nanoTime();
+    FakeTaskExecutors.Fake fake = fakes.get("te-1");
+    fake.slotAllocations[a.slotIndex()] = null; // the executor drops it at once, silently
+    fake.slotJobs[a.slotIndex()] = null;
+
+    // The next heartbeat's report comes within the grace (one interval): nothing is lost, the report is the quiet one.
+    main.advanceTo(confirmedAt + INTERVAL.toNanos() - 1);
+    assertThat(rm.events(0, 100)).noneMatch(e -> e.type() == EventType.ALLOCATION_LOST);
+
+    // The same report again exactly when the grace ends: reconciled, not taken for the quiet one.
+    main.advanceTo(confirmedAt + INTERVAL.toNanos());
+    rm.slotReport("te-1", te1.registrationId(), fake.report());
+
+    assertThat(rm.events(0, 100)).filteredOn(e -> e.type() == EventType.ALLOCATION_LOST).singleElement()
+        .satisfies(e -> assertThat(e.reason()).isEqualTo(LossReason.DROPPED_BY_TASK_EXECUTOR));
+  }
+
   /** How a test makes the resource manager lose te-1. */
   enum LossPath { HEARTBEAT_TIMEOUT, UNREACHABLE, DISCONNECTED }
 
