@@ -32,7 +32,10 @@ class LocalClusterStopTest {
     Path logs = dir.resolve("logs");
     // The processes log at INFO with the scripts' conf/logback.xml (passed on to the children), not at the
     // WARN of this module's logback-test.xml. setsid: the launcher leads a process group of its own, which the test signals as a terminal would.
-    Process cluster = new ProcessBuilder("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    // env --default-signal=INT: a build started in the background of a shell without job control ignores SIGINT,
+    // and children inherit that; Ctrl-C must reach the launcher as from a terminal.
+    Process cluster = new ProcessBuilder("env", "--default-signal=INT", "setsid",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx128m", "-Dlogback.configurationFile=" + Path.of("../conf/logback.xml").toAbsolutePath(),
         "-cp", System.getProperty("java.class.path"), LocalCluster.class.getName(), "-n", "2",
         "--logs", logs.toString(), "-Dresourcemanager.rpc.port=0", "-Drest.port=0")
