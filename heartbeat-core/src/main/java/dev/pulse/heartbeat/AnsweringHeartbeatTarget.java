@@ -19,7 +19,8 @@ public interface AnsweringHeartbeatTarget<O, I> extends HeartbeatTarget<O> {
   /**
    * Asks this target for a heartbeat. The outcome goes to {@code answer} exactly once, on any thread,
    * possibly before this method returns; the transport makes sure one comes (a deadline no longer
-   * than the heartbeat interval), since the sender asks a target again only after it. Throwing
+   * than the heartbeat interval), since the sender asks a target again only after it, unless the
+   * sender ends requests itself ({@link #senderEndsRequestsAtDeadline}). Throwing
    * counts as a failed request, as for {@link #requestHeartbeat(ResourceId, Object)}.
    *
    * @param requestOrigin the requester
@@ -27,4 +28,20 @@ public interface AnsweringHeartbeatTarget<O, I> extends HeartbeatTarget<O> {
    * @param answer where the outcome goes; the same object for every request to this target
    */
   void requestHeartbeat(ResourceId requestOrigin, O heartbeatPayload, HeartbeatAnswer<I> answer);
+
+  /**
+   * Whether the sender ends this target's requests at their deadline itself, for a transport that has
+   * no deadline of its own (a long-lived stream). If so, a request still unanswered at the target's
+   * next turn, one interval after it was sent, fails there as {@link RpcFailureKind#DEADLINE_EXCEEDED}
+   * and the target is asked again at once. A target asked while one of its requests is unanswered must
+   * then drop that request without reporting it; an answer that races with the new request may still
+   * count for it, which is harmless: it is a heartbeat of the same target. Read once, when the target
+   * is monitored.
+   *
+   * @return {@code false} by default: the transport's deadline (no longer than the interval) ends
+   *     every request, and a target whose request is still unanswered at its turn is skipped
+   */
+  default boolean senderEndsRequestsAtDeadline() {
+    return false;
+  }
 }

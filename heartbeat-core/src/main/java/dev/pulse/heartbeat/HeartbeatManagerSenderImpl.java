@@ -33,6 +33,9 @@ import java.util.function.BiConsumer;
  * <h2>At most one request in flight</h2>
  * A target whose previous request has not completed is skipped in its phase (and counted). Transport
  * deadlines are no longer than the interval, so a skip means the transport is overloaded or broken.
+ * A target whose transport has no deadline
+ * ({@link AnsweringHeartbeatTarget#senderEndsRequestsAtDeadline}) has its unanswered request failed as
+ * deadline exceeded at its turn instead, and is asked again.
  *
  * <h2>Answers</h2>
  * A request whose future is already complete when returned is handled inline. Every other outcome
@@ -110,6 +113,8 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
       }
     }
     monitor.answer = new TargetAnswer(monitor);
+    monitor.senderEndsRequests = monitor.target instanceof AnsweringHeartbeatTarget<?, ?> answering
+        && answering.senderEndsRequestsAtDeadline();
     monitor.bucket = best;
     monitor.bucketNext = null;
     monitor.bucketPrev = bucketTails[best];
@@ -156,13 +161,29 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
     while (monitor != null && !isStopped()) {
       HeartbeatMonitor<O> next = monitor.bucketNext;
       if (monitor.bucket == phase && monitor.isRunning()) {
+        if (monitor.requestInFlight && monitor.senderEndsRequests) {
+          endAtDeadline(monitor, now);
+        }
         if (monitor.requestInFlight) {
           requestsSkippedInFlight++;
-        } else {
+        } else if (monitor.isRunning()) {
           sendRequest(monitor, now);
         }
       }
       monitor = next;
+    }
+  }
+
+  /**
+   * Fails the request in flight to a target without a transport deadline: it is the target's turn
+   * again, so the request has had its interval. A report already taken (queued, not yet applied)
+   * stands, and the target is skipped this turn as any other.
+   */
+  @SuppressWarnings("unchecked")
+  private void endAtDeadline(HeartbeatMonitor<O> monitor, long now) {
+    if (((TargetAnswer) monitor.answer).disarm()) {
+      onRpcOutcome(monitor, new HeartbeatRpcException(RpcFailureKind.DEADLINE_EXCEEDED, "no answer from "
+          + monitor.targetId + " within the heartbeat interval"), true, now);
     }
   }
 

@@ -52,6 +52,8 @@ final class HeartbeatMonitor<O> {
   HeartbeatMonitor<O> bucketNext;
   /** Where the outcomes of this target's heartbeat requests go; one per target, reused. */
   HeartbeatAnswer<?> answer;
+  /** The sender fails a request still unanswered at the target's next turn (no transport deadline). */
+  boolean senderEndsRequests;
 
   // Expiry list.
   HeartbeatMonitor<O> expiryPrev;

@@ -155,6 +155,42 @@ class HeartbeatAnswerBatchTest {
   }
 
   @Test
+  void noAnswer_fromATargetWithoutATransportDeadline_failsAsDeadlineExceededAtItsNextTurn_andItIsAskedAgain() {
+    AnsweringTarget target = new AnsweringTarget();
+    target.senderEndsRequests = true;
+    sender.monitorTarget(TE1, target);
+    manual.advance(INTERVAL);
+    assertThat(target.requests).isEqualTo(1);
+
+    manual.advance(INTERVAL);
+
+    assertThat(target.requests).as("asked again at its next turn").isEqualTo(2);
+    assertThat(sender.stats().rpcDeadlineExceeded()).isEqualTo(1);
+    assertThat(sender.stats().requestsSkippedInFlight()).isZero();
+    assertThat(sender.getConsecutiveFailedRpcs(TE1)).as("a hung target is the timeout's job").isZero();
+    long answeredAt = manual.nanoTime() + Duration.ofMillis(5).toNanos();
+    manual.advance(Duration.ofMillis(5));
+    target.answer.heartbeat("late but for the second request");
+    manual.runPending();
+    assertThat(sender.getLastHeartbeatFrom(TE1)).isEqualTo(answeredAt);
+    assertThat(sender.stats().rpcSuccesses()).isEqualTo(1);
+    assertThat(listener.events(Kind.TIMEOUT)).isEmpty();
+  }
+
+  @Test
+  void noAnswer_fromATargetWithoutATransportDeadline_stillTimesOut() {
+    AnsweringTarget target = new AnsweringTarget();
+    target.senderEndsRequests = true;
+    sender.monitorTarget(TE1, target);
+
+    manual.advance(TIMEOUT.plus(INTERVAL));
+
+    assertThat(listener.events(Kind.TIMEOUT)).extracting(Event::resourceId).containsExactly(TE1);
+    assertThat(sender.stats().rpcDeadlineExceeded()).isEqualTo(target.requests - 1);
+    assertThat(target.requests).as("asked every interval until the timeout").isEqualTo(4);
+  }
+
+  @Test
   void failures_unreachableInARow_reachTheThreshold_onceAndOnlyOnce() {
     AnsweringTarget target = askAnsweringTargets(TE1).get(0);
     target.answer.failed(new HeartbeatRpcException(RpcFailureKind.UNREACHABLE, "refused"));
@@ -329,6 +365,12 @@ class HeartbeatAnswerBatchTest {
     int requests;
     boolean throwOnRequest;
     boolean reportOnRequest;
+    boolean senderEndsRequests;
+
+    @Override
+    public boolean senderEndsRequestsAtDeadline() {
+      return senderEndsRequests;
+    }
 
     @Override
     public void requestHeartbeat(ResourceId requestOrigin, String heartbeatPayload, HeartbeatAnswer<String> answer) {

@@ -13,6 +13,10 @@ import dev.pulse.proto.v1.HeartbeatResponse;
 import dev.pulse.proto.v1.SlotReport;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -41,6 +45,17 @@ import java.util.function.Function;
  * the expected task executor do not change during a target's life), the method's call options (shared
  * by every target of the factory, renewed only for the deadline), and no stub.
  *
+ * <p>With {@link HeartbeatTransport#STREAM} the sender's requests go instead as messages on one
+ * long-lived {@code HeartbeatStream} per target, opened by the first request and again by the first
+ * request after the stream ended. The task executor answers them in order, and the sender asks once per
+ * interval, so at most one request is unanswered: the sender fails a request still unanswered when
+ * the next one is due as {@link RpcFailureKind#DEADLINE_EXCEEDED} (the interval is its deadline,
+ * {@link #senderEndsRequestsAtDeadline}), and the target then cancels its stream, so that the late
+ * answer is not taken for the next request's. A stream that fails fails
+ * its unanswered request as a unary call with that status would (unreachable when the connection is
+ * refused or lost). Requests outside the sender stay unary calls, and so do all requests to a task
+ * executor that answers the stream {@code UNIMPLEMENTED} (a version without it).
+ *
  * <p>Lifecycle: a target holds a lease on the pooled channel to its address; {@link #close()} it when
  * the task executor is unmonitored. A closed target fails new requests and drops answers still in
  * flight, so a late answer never counts for a later registration of the same task executor.
@@ -52,6 +67,9 @@ import java.util.function.Function;
  */
 public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Void, P>, AutoCloseable {
 
+  /** A stream's options: answered on the transport thread, like every heartbeat call; no deadline. */
+  private static final CallOptions STREAM_OPTIONS = CallOptions.DEFAULT.withExecutor(Runnable::run);
+
   private final ResourceId taskExecutorId;
   private final String instanceId;
   private final ChannelLease lease;
@@ -61,6 +79,7 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
   private final Answers<P> heartbeats;
   private final MainThreadExecutor mainThread;
   private final String peer;
+  private final HeartbeatStream stream;
   private volatile boolean closed;
 
   private GrpcHeartbeatTarget(Factory<P> factory, ResourceId taskExecutorId, String instanceId, ChannelLease lease) {
@@ -77,6 +96,7 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
     this.heartbeats = factory.heartbeats;
     this.mainThread = factory.mainThread;
     this.peer = "task executor " + taskExecutorId + " at " + lease.address();
+    this.stream = factory.transport == HeartbeatTransport.STREAM ? new HeartbeatStream() : null;
   }
 
   /**
@@ -89,7 +109,15 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
       answer.failed(closedFailure());
       return;
     }
-    call(new ToAnswer(answer));
+    ToAnswer a = new ToAnswer(answer);
+    if (stream == null) {
+      call(a);
+    } else if (!stream.unsupported) {
+      stream.send(a);
+    } else {
+      stream.latestUnary = a;
+      call(a);
+    }
   }
 
   /**
@@ -104,6 +132,12 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
     ToFuture answer = new ToFuture();
     call(answer);
     return answer.future;
+  }
+
+  /** With a stream there is no per-request deadline: the sender ends unanswered requests itself. */
+  @Override
+  public boolean senderEndsRequestsAtDeadline() {
+    return stream != null;
   }
 
   /**
@@ -131,6 +165,9 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
   @Override
   public void close() {
     closed = true;
+    if (stream != null) {
+      stream.cancel("the heartbeat target was closed");
+    }
     lease.close();
   }
 
@@ -177,6 +214,137 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
     } catch (StatusRuntimeException e) {
       return new HeartbeatRpcException(RpcFailureKind.OTHER, peer + " sent a malformed heartbeat: "
           + e.getStatus().getDescription());
+    }
+  }
+
+  /**
+   * The target's heartbeat stream (with {@link HeartbeatTransport#STREAM}): the call, if one is open,
+   * and the one request sent on it that is not answered yet. The sender sends on the main thread, gRPC
+   * answers on a transport thread, and {@link #close()} may come from anywhere: the call and the
+   * unanswered request are guarded by this object's lock, and every {@link ClientCall} method is called
+   * under it. Answers and failures are passed on outside the lock.
+   */
+  private final class HeartbeatStream {
+    private ClientCall<HeartbeatRequest, HeartbeatResponse> call; // guarded by this
+    private Answer unanswered; // guarded by this
+    /**
+     * The task executor answered {@code UNIMPLEMENTED}: a version without {@code HeartbeatStream}.
+     * From then on its heartbeats are unary calls; the sender still ends them at its turn.
+     */
+    volatile boolean unsupported;
+    /**
+     * The last unary call made instead of the stream: only its outcome counts, since the sender
+     * may have ended an earlier one at its turn and asked again (its late outcome would count for the
+     * new request).
+     */
+    volatile Answer latestUnary;
+
+    /**
+     * The sender's request; main thread. A request still unanswered now has been failed by the sender
+     * (its deadline was the interval): it is dropped unreported and its stream cancelled, so that its
+     * late answer cannot be taken for this request's.
+     */
+    void send(Answer answer) {
+      RuntimeException sendFailure = null;
+      ClientCall<HeartbeatRequest, HeartbeatResponse> c;
+      synchronized (this) {
+        if (unanswered != null) {
+          unanswered = null;
+          call.cancel("no answer to the previous heartbeat request within the interval", null);
+          call = null;
+        }
+        unanswered = answer;
+        if (call == null) {
+          open(); // may end the stream at once, failing the answer
+        }
+        c = call;
+        if (c != null) {
+          try {
+            c.sendMessage(request);
+          } catch (RuntimeException e) {
+            sendFailure = e;
+          }
+        }
+      }
+      if (sendFailure != null) {
+        fail(c, sendFailure);
+      }
+    }
+
+    /** Cancels the open stream, if any, failing its unanswered request. */
+    void cancel(String why) {
+      Answer a;
+      synchronized (this) {
+        if (call == null) {
+          return;
+        }
+        call.cancel(why, null);
+        call = null;
+        a = unanswered;
+        unanswered = null;
+      }
+      if (a != null) {
+        a.failed(closedFailure());
+      }
+    }
+
+    /**
+     * Under the lock: opens the stream as {@link #call}. A stream gRPC ends at once (a channel shut
+     * down) calls {@link #fail} on this thread before this returns, which clears {@code call} again.
+     */
+    private void open() {
+      ClientCall<HeartbeatRequest, HeartbeatResponse> c = lease.channel().newCall(
+          TaskExecutorGatewayGrpc.getHeartbeatStreamMethod(), STREAM_OPTIONS);
+      call = c;
+      c.start(new ClientCall.Listener<>() {
+        @Override
+        public void onMessage(HeartbeatResponse response) {
+          answered(c, response);
+        }
+
+        @Override
+        public void onClose(Status status, Metadata trailers) {
+          if (status.getCode() == Status.Code.UNIMPLEMENTED) {
+            unsupported = true;
+          }
+          fail(c, status.isOk()
+              ? Status.UNKNOWN.withDescription("the task executor ended the heartbeat stream").asRuntimeException()
+              : status.asRuntimeException(trailers));
+        }
+      }, new Metadata());
+      // One answer per request and at most one request unanswered: answers nobody asked for are
+      // dropped (see answered), so the window need not be metered message by message.
+      c.request(Integer.MAX_VALUE);
+    }
+
+    /** Transport thread: an answer on stream {@code c}. */
+    private void answered(ClientCall<HeartbeatRequest, HeartbeatResponse> c, HeartbeatResponse response) {
+      Answer a;
+      synchronized (this) {
+        if (call != c || unanswered == null) {
+          return; // a cancelled stream's, or one nobody asked for
+        }
+        a = unanswered;
+        unanswered = null;
+      }
+      a.onNext(response);
+      a.onCompleted();
+    }
+
+    /** Stream {@code c} ended or could not send: its unanswered request fails with {@code failure}. */
+    private void fail(ClientCall<HeartbeatRequest, HeartbeatResponse> c, Throwable failure) {
+      Answer a;
+      synchronized (this) {
+        if (call != c) {
+          return;
+        }
+        call = null;
+        a = unanswered;
+        unanswered = null;
+      }
+      if (a != null) {
+        a.onError(failure);
+      }
     }
   }
 
@@ -233,12 +401,21 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
 
     @Override
     void heartbeat(P payload) {
-      answer.heartbeat(payload);
+      if (current()) {
+        answer.heartbeat(payload);
+      }
     }
 
     @Override
     void failed(HeartbeatRpcException failure) {
-      answer.failed(failure);
+      if (current()) {
+        answer.failed(failure);
+      }
+    }
+
+    /** False for a unary call made instead of the stream after a newer one was made. */
+    private boolean current() {
+      return stream == null || !stream.unsupported || stream.latestUnary == this || stream.latestUnary == null;
     }
   }
 
@@ -290,6 +467,13 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
     private final Function<SlotReport, P> payloads;
     private final Answers<P> heartbeats;
     private final MainThreadExecutor mainThread;
+    private final HeartbeatTransport transport;
+
+    /** Targets that send each heartbeat as a unary call ({@link HeartbeatTransport#UNARY}). */
+    public Factory(ChannelPool channels, FencingToken fencingToken, HeartbeatConfig heartbeatConfig,
+        Function<SlotReport, P> payloads, Answers<P> heartbeats, MainThreadExecutor mainThread) {
+      this(channels, fencingToken, heartbeatConfig, payloads, heartbeats, mainThread, HeartbeatTransport.UNARY);
+    }
 
     /**
      * @param channels the pool the targets lease their channels from
@@ -300,10 +484,13 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
      * @param heartbeats where the answers of requests outside the sender go (e.g. the RM's heartbeat
      *     manager's {@code receiveHeartbeat})
      * @param mainThread the executor {@code heartbeats} is confined to
+     * @param transport how the sender's requests travel
      * @throws IllegalArgumentException if the fencing token is malformed
      */
     public Factory(ChannelPool channels, FencingToken fencingToken, HeartbeatConfig heartbeatConfig,
-        Function<SlotReport, P> payloads, Answers<P> heartbeats, MainThreadExecutor mainThread) {
+        Function<SlotReport, P> payloads, Answers<P> heartbeats, MainThreadExecutor mainThread,
+        HeartbeatTransport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
       this.channels = Objects.requireNonNull(channels, "channels");
       this.fencingToken = Objects.requireNonNull(fencingToken, "fencingToken");
       this.deadlines = new CallDeadlines(heartbeatConfig.interval());

@@ -38,6 +38,16 @@ public final class RpcConfigOptions implements ConfigOptionSource {
       .defaultValue(6123)
       .withDescription("Port of the resource manager's gRPC endpoint; 0 (resource manager only) picks any free port.");
 
+  public static final ConfigOption<HeartbeatTransport> HEARTBEAT_TRANSPORT =
+      ConfigOptions.key("resourcemanager.heartbeat.transport")
+          .enumType(HeartbeatTransport.class)
+          .defaultValue(HeartbeatTransport.UNARY)
+          .withDescription("How heartbeat requests reach task executors. unary: one RequestHeartbeat call per"
+              + " heartbeat, with a deadline of heartbeat.interval; stream: one long-lived HeartbeatStream per task"
+              + " executor, one message each way per heartbeat (no per-call headers, trailers or deadline timer;"
+              + " the sender fails a request unanswered after an interval). Same detection either way. A task"
+              + " executor that does not serve HeartbeatStream (UNIMPLEMENTED) is asked by unary calls instead.");
+
   public static final ConfigOption<Integer> MAX_MESSAGE_SIZE = ConfigOptions.key(RpcConfig.MAX_MESSAGE_SIZE)
       .type(SIZE)
       .defaultValue(RpcConfig.DEFAULT_MAX_INBOUND_MESSAGE_BYTES)

@@ -14,10 +14,12 @@ import dev.pulse.heartbeat.HeartbeatStats;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.RpcFailureKind;
 import dev.pulse.proto.v1.HeartbeatRequest;
+import dev.pulse.proto.v1.HeartbeatResponse;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -28,6 +30,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The resource manager's heartbeat sender talking to task executors over real loopback sockets,
@@ -46,11 +50,12 @@ class GrpcHeartbeatTargetTest {
     closer.close();
   }
 
-  @Test
-  void requestHeartbeat_answered_reportsSlotReportAndSucceeds() {
+  @ParameterizedTest
+  @EnumSource(HeartbeatTransport.class)
+  void requestHeartbeat_answered_reportsSlotReportAndSucceeds(HeartbeatTransport transport) {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
-    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, transport));
 
     rm.monitor(TE, "instance-a", te.address());
 
@@ -66,11 +71,12 @@ class GrpcHeartbeatTargetTest {
     assertThat(rm.events(TIMEOUT)).isEmpty();
   }
 
-  @Test
-  void requestHeartbeat_portClosed_failsUnreachableUntilTargetIsLost() {
+  @ParameterizedTest
+  @EnumSource(HeartbeatTransport.class)
+  void requestHeartbeat_portClosed_failsUnreachableUntilTargetIsLost(HeartbeatTransport transport) {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
-    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, transport));
     rm.monitor(TE, "instance-a", te.address());
     await().atMost(WAIT).until(() -> !rm.events(PAYLOAD).isEmpty());
 
@@ -83,14 +89,15 @@ class GrpcHeartbeatTargetTest {
     await().atMost(WAIT).until(() -> rm.channels.liveChannels() == 0);
   }
 
-  @Test
-  void requestHeartbeat_peerAcceptsButNeverAnswers_exceedsDeadlineAndTimesOut() throws Exception {
+  @ParameterizedTest
+  @EnumSource(HeartbeatTransport.class)
+  void requestHeartbeat_peerAcceptsButNeverAnswers_exceedsDeadlineAndTimesOut(HeartbeatTransport transport) throws Exception {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofMillis(800));
     // Bound and listening, never accepting: the kernel completes connections and nobody speaks, as with
     // a frozen process.
     ServerSocketChannel silent = closer.register(ServerSocketChannel.open()
         .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
-    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, transport));
 
     rm.monitor(TE, "instance-a", "127.0.0.1:" + ((InetSocketAddress) silent.getLocalAddress()).getPort());
 
@@ -101,11 +108,12 @@ class GrpcHeartbeatTargetTest {
     assertThat(rm.events(UNREACHABLE)).isEmpty();
   }
 
-  @Test
-  void requestHeartbeat_taskExecutorMainThreadBlocked_timesOutWhileTransportStillAnswers() throws Exception {
+  @ParameterizedTest
+  @EnumSource(HeartbeatTransport.class)
+  void requestHeartbeat_taskExecutorMainThreadBlocked_timesOutWhileTransportStillAnswers(HeartbeatTransport transport) throws Exception {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofMillis(800));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
-    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, transport));
     rm.monitor(TE, "instance-a", te.address());
     await().atMost(WAIT).until(() -> !rm.events(PAYLOAD).isEmpty());
 
@@ -133,13 +141,14 @@ class GrpcHeartbeatTargetTest {
     assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
-  @Test
-  void requestHeartbeat_newInstanceAtSameAddress_firesRestarted() throws Exception {
+  @ParameterizedTest
+  @EnumSource(HeartbeatTransport.class)
+  void requestHeartbeat_newInstanceAtSameAddress_firesRestarted(HeartbeatTransport transport) throws Exception {
     // The unreachable rule is off: between the two processes the port refuses connections for a moment.
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10))
         .withRpcFailureThreshold(-1);
     TeSide first = new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0);
-    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, transport));
     int port = first.server.port();
     try (first) {
       rm.monitor(TE, "instance-a", first.address());
@@ -156,11 +165,12 @@ class GrpcHeartbeatTargetTest {
     assertThat(failure.getMessage()).contains("instance-a", "instance-b");
   }
 
-  @Test
-  void requestHeartbeat_anotherTaskExecutorAtAddress_failsUnreachable() {
+  @ParameterizedTest
+  @EnumSource(HeartbeatTransport.class)
+  void requestHeartbeat_anotherTaskExecutorAtAddress_failsUnreachable(HeartbeatTransport transport) {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
     TeSide other = closer.register(new TeSide("te-2", "instance-x", config, RpcConfig.DEFAULTS, 0));
-    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, transport));
 
     rm.monitor(TE, "instance-a", other.address());
 
@@ -172,12 +182,13 @@ class GrpcHeartbeatTargetTest {
     assertThat(failure.getMessage()).contains("te-1", "te-2");
   }
 
-  @Test
-  void requestHeartbeat_staleFencingToken_failsAsOtherAndTimesOut() {
+  @ParameterizedTest
+  @EnumSource(HeartbeatTransport.class)
+  void requestHeartbeat_staleFencingToken_failsAsOtherAndTimesOut(HeartbeatTransport transport) {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofMillis(800));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
     te.acceptedToken = RmSide.TOKEN.toBuilder().setLeaderEpoch(RmSide.TOKEN.getLeaderEpoch() + 1).build();
-    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, transport));
 
     HeartbeatRpcException failure = failureOf(rm.requestOnce(TE, "instance-a", te.address()));
     assertThat(failure.kind()).isEqualTo(RpcFailureKind.OTHER);
@@ -188,17 +199,19 @@ class GrpcHeartbeatTargetTest {
     assertThat(te.lastHeartbeatFromRm()).as("a deposed leader's requests are not the RM's heartbeats").isZero();
   }
 
-  @Test
-  void requestHeartbeat_withAnswer_reportsTheConvertedPayloadOnce_onTheTransportThread_andFailsOnceClosed()
-      throws Exception {
+  @ParameterizedTest
+  @EnumSource(HeartbeatTransport.class)
+  void requestHeartbeat_withAnswer_reportsTheConvertedPayloadOnce_onTheTransportThread_andFailsOnceClosed(
+      HeartbeatTransport transport) throws Exception {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
-    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, transport));
     GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
         report -> report.getSlotsCount(), (id, slots) -> {
           throw new AssertionError("the answer path does not go through Answers");
-        }, rm.main).create(TE, "instance-a", te.address());
+        }, rm.main, transport).create(TE, "instance-a", te.address());
     closer.register(target::close);
+    assertThat(target.senderEndsRequestsAtDeadline()).isEqualTo(transport == HeartbeatTransport.STREAM);
     RecordingAnswer answer = new RecordingAnswer();
 
     target.requestHeartbeat(RmSide.RM_ID, null, answer);
@@ -217,9 +230,95 @@ class GrpcHeartbeatTargetTest {
         f -> assertThat(f.kind()).isEqualTo(RpcFailureKind.OTHER));
   }
 
+  @Test
+  void stream_carriesEveryHeartbeatOfTheSender_onOneStream() {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(50), Duration.ofSeconds(10));
+    TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, HeartbeatTransport.STREAM));
+
+    rm.monitor(TE, "instance-a", te.address());
+    // The first request also waits for the connection, which may take longer than an interval.
+    await().atMost(WAIT).until(() -> !rm.events(PAYLOAD).isEmpty());
+    int streams = te.service.streamsOpened();
+    long failures = rm.stats().rpcDeadlineExceeded() + rm.stats().rpcOther() + rm.stats().rpcUnreachable();
+    int heard = rm.events(PAYLOAD).size();
+
+    await().atMost(WAIT).until(() -> rm.events(PAYLOAD).size() >= heard + 10);
+
+    long failuresSince = rm.stats().rpcDeadlineExceeded() + rm.stats().rpcOther() + rm.stats().rpcUnreachable()
+        - failures;
+    assertThat(te.service.streamsOpened() - streams)
+        .as("streams opened during 10 heartbeats (%s of them failed)", failuresSince).isEqualTo(failuresSince);
+  }
+
+  @Test
+  void stream_requestUnansweredWhenTheNextIsSent_isDroppedUnreported_andTheNextOpensANewStream()
+      throws Exception {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10));
+    TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
+        report -> report.getSlotsCount(), (id, slots) -> { }, rm.main, HeartbeatTransport.STREAM)
+        .create(TE, "instance-a", te.address());
+    closer.register(target::close);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocked = new CountDownLatch(1);
+    te.main.execute(() -> {
+      blocked.countDown();
+      awaitQuietly(release);
+    });
+    closer.register(release::countDown);
+    assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+    RecordingAnswer first = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, first);
+    await().atMost(WAIT).until(() -> te.service.streamsOpened() == 1);
+
+    RecordingAnswer second = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, second);
+
+    release.countDown();
+    assertThat(second.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(second.failure).isNull();
+    assertThat(second.payload).isEqualTo(TeSide.SLOTS.getSlotsCount());
+    assertThat(te.service.streamsOpened()).as("the late request's stream was cancelled").isEqualTo(2);
+    RecordingAnswer third = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, third);
+    assertThat(third.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(third.failure).isNull();
+    assertThat(first.reports.get()).as("the sender fails the first itself").isZero();
+    assertThat(second.reports.get() + third.reports.get()).isEqualTo(2);
+    assertThat(te.service.streamsOpened()).isEqualTo(2);
+  }
+
+  @Test
+  void stream_toATaskExecutorThatDoesNotServeIt_fallsBackToUnaryCalls() throws Exception {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
+    RpcTransport oldTeTransport = closer.register(RpcTransport.create(RpcConfig.DEFAULTS, "old-te", 1));
+    // An older task executor: RequestHeartbeat only.
+    RpcServer oldTe = closer.register(RpcServer.builder(oldTeTransport,
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(new TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase() {
+          @Override
+          public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
+            observer.onNext(HeartbeatResponse.newBuilder().setTaskExecutor(request.getTaskExecutor())
+                .setSlotReport(TeSide.SLOTS).build());
+            observer.onCompleted();
+          }
+        })
+        .start());
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, HeartbeatTransport.STREAM));
+
+    rm.monitor(TE, "instance-a", "127.0.0.1:" + oldTe.port());
+
+    await().atMost(WAIT).until(() -> rm.events(PAYLOAD).size() >= 5);
+    assertThat(rm.stats().rpcOther()).as("the one stream answered UNIMPLEMENTED").isEqualTo(1);
+    assertThat(rm.events(TIMEOUT)).isEmpty();
+  }
+
   /** Records the one report it gets. */
   private static final class RecordingAnswer implements dev.pulse.heartbeat.HeartbeatAnswer<Integer> {
     final CountDownLatch reported = new CountDownLatch(1);
+    final java.util.concurrent.atomic.AtomicInteger reports = new java.util.concurrent.atomic.AtomicInteger();
     volatile Integer payload;
     volatile Throwable failure;
     volatile String thread;
@@ -237,16 +336,18 @@ class GrpcHeartbeatTargetTest {
     }
 
     private void record() {
+      reports.incrementAndGet();
       thread = Thread.currentThread().getName();
       reported.countDown();
     }
   }
 
-  @Test
-  void unmonitor_closesTheChannel() {
+  @ParameterizedTest
+  @EnumSource(HeartbeatTransport.class)
+  void unmonitor_closesTheChannel(HeartbeatTransport transport) {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
-    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, transport));
     rm.monitor(TE, "instance-a", te.address());
     await().atMost(WAIT).until(() -> !rm.events(PAYLOAD).isEmpty());
     assertThat(rm.channels.openChannels()).isEqualTo(1);

@@ -43,6 +43,10 @@ final class RmSide implements AutoCloseable {
   private final Map<ResourceId, GrpcHeartbeatTarget<SlotReport>> monitored = new HashMap<>();
 
   RmSide(HeartbeatConfig config, RpcConfig rpcConfig) {
+    this(config, rpcConfig, HeartbeatTransport.UNARY);
+  }
+
+  RmSide(HeartbeatConfig config, RpcConfig rpcConfig, HeartbeatTransport heartbeatTransport) {
     this.listener = TestingHeartbeatListener.<SlotReport, Void>builder().onLoss(this::forget).build();
     this.manager = HeartbeatServices.of(config).createHeartbeatManagerSender(RM_ID, listener, main);
     RpcTransport t = null;
@@ -56,7 +60,7 @@ final class RmSide implements AutoCloseable {
     this.transport = t;
     this.channels = new ChannelPool(transport);
     this.targets = new GrpcHeartbeatTarget.Factory<>(channels, TOKEN, config, report -> report,
-        manager::receiveHeartbeat, main);
+        manager::receiveHeartbeat, main, heartbeatTransport);
     this.singleCallTargets = new GrpcHeartbeatTarget.Factory<>(channels, TOKEN,
         HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10)), report -> report, manager::receiveHeartbeat,
         main);

@@ -44,6 +44,7 @@ final class TeSide implements AutoCloseable {
   final HeartbeatManager<Void, Void> manager;
   final RpcTransport transport;
   final RpcServer server;
+  final TestingTaskExecutorGateway service;
   volatile FencingToken acceptedToken = RmSide.TOKEN;
 
   TeSide(String id, String instanceId, HeartbeatConfig config, RpcConfig rpcConfig, int port) {
@@ -62,16 +63,16 @@ final class TeSide implements AutoCloseable {
     });
     RpcTransport t = null;
     RpcServer s = null;
+    this.service = TestingTaskExecutorGateway.builder()
+        .identity(this.id, instanceId)
+        .mainThread(main)
+        .heartbeatManager(manager)
+        .acceptedToken(() -> acceptedToken)
+        .slotReport(() -> SLOTS)
+        .operations(operations)
+        .build();
     try {
       t = RpcTransport.create(rpcConfig, "te", 1);
-      TestingTaskExecutorGateway service = TestingTaskExecutorGateway.builder()
-          .identity(this.id, instanceId)
-          .mainThread(main)
-          .heartbeatManager(manager)
-          .acceptedToken(() -> acceptedToken)
-          .slotReport(() -> SLOTS)
-          .operations(operations)
-          .build();
       s = RpcServer.builder(t, new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
           .addService(service)
           .start();

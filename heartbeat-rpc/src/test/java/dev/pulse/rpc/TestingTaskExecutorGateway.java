@@ -20,6 +20,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -36,6 +37,9 @@ import java.util.function.Supplier;
  * thread only.
  */
 public final class TestingTaskExecutorGateway extends TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase {
+
+  /** Most heartbeat requests that may wait for their answers on one stream, as in the task executor. */
+  public static final int MAX_WAITING = 16;
 
   /** The calls other than the heartbeat; each default answers {@code UNIMPLEMENTED}. */
   public interface Operations {
@@ -65,6 +69,7 @@ public final class TestingTaskExecutorGateway extends TaskExecutorGatewayGrpc.Ta
   private final Supplier<FencingToken> acceptedToken;
   private final Supplier<SlotReport> slotReport;
   private final Operations operations;
+  private final AtomicInteger streamsOpened = new AtomicInteger();
 
   private TestingTaskExecutorGateway(Builder b) {
     this.identity = TaskExecutorIdentity.newBuilder()
@@ -83,16 +88,34 @@ public final class TestingTaskExecutorGateway extends TaskExecutorGatewayGrpc.Ta
   @Override
   public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
     if (valid(() -> WireValidation.check(request), observer)) {
-      MainThreadCalls.answer(mainThread, observer, "RequestHeartbeat", () -> {
-        if (!isThisProcess(request.getTaskExecutor())) {
-          return CompletableFuture.completedFuture(HeartbeatResponse.newBuilder().setTaskExecutor(identity).build());
-        }
-        checkFencing(request.getFencingToken());
-        heartbeatManager.receiveHeartbeat(ResourceId.of(request.getFencingToken().getResourceManagerId()), null);
-        return CompletableFuture.completedFuture(
-            HeartbeatResponse.newBuilder().setTaskExecutor(identity).setSlotReport(slotReport.get()).build());
-      });
+      MainThreadCalls.answer(mainThread, observer, "RequestHeartbeat",
+          () -> CompletableFuture.completedFuture(answerHeartbeat(request)));
     }
+  }
+
+  /** Each request checked as {@code RequestHeartbeat}'s is, answered in order on the main thread. */
+  @Override
+  public StreamObserver<HeartbeatRequest> heartbeatStream(StreamObserver<HeartbeatResponse> responses) {
+    streamsOpened.incrementAndGet();
+    return MainThreadStream.answerEach(mainThread, responses, "HeartbeatStream", request -> {
+      WireValidation.check(request);
+      return answerHeartbeat(request);
+    }, MAX_WAITING);
+  }
+
+  /** How many heartbeat streams callers opened. */
+  public int streamsOpened() {
+    return streamsOpened.get();
+  }
+
+  /** On the main thread. */
+  private HeartbeatResponse answerHeartbeat(HeartbeatRequest request) {
+    if (!isThisProcess(request.getTaskExecutor())) {
+      return HeartbeatResponse.newBuilder().setTaskExecutor(identity).build();
+    }
+    checkFencing(request.getFencingToken());
+    heartbeatManager.receiveHeartbeat(ResourceId.of(request.getFencingToken().getResourceManagerId()), null);
+    return HeartbeatResponse.newBuilder().setTaskExecutor(identity).setSlotReport(slotReport.get()).build();
   }
 
   @Override

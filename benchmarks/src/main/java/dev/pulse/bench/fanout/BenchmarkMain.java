@@ -3,8 +3,9 @@ package dev.pulse.bench.fanout;
 import java.util.Arrays;
 
 /**
- * {@code bin/benchmark fanout|grpc-ping|detection [options]}: the load benchmarks. Only dispatches; see
- * {@link FanoutBenchmark}, {@link GrpcPingBenchmark} and {@link DetectionBenchmark} for what each
+ * {@code bin/benchmark fanout|grpc-ping|detection|transport [options]}: the load benchmarks. Only dispatches;
+ * see {@link FanoutBenchmark}, {@link GrpcPingBenchmark}, {@link DetectionBenchmark} and
+ * {@link TransportBenchmark} for what each
  * measures. Exit code 0 when the run completed (whatever the numbers), 1 when it could not run, 2 for
  * bad arguments.
  */
@@ -16,7 +17,9 @@ public final class BenchmarkMain {
       "                           [--farm-heap 4g] [--rm-settings key=value;key=value]",
       "       benchmark grpc-ping [same options as fanout]",
       "       benchmark detection [--task-executors N] [--faults K] [--real-task-executors R] [--interval 1s]",
-      "                           [--timeout 5s] [--threshold 2] [--json FILE] [--png FILE]");
+      "                           [--timeout 5s] [--threshold 2] [--json FILE] [--png FILE]",
+      "       benchmark transport [--task-executors N] [--rounds 3] [--interval 1s] [--warmup 20s] [--duration 30s]",
+      "                           [--json FILE] [--rm-heap 1g] [--farm-heap 2g]");
 
   private BenchmarkMain() {}
 
@@ -38,6 +41,7 @@ public final class BenchmarkMain {
         case "fanout" -> FanoutBenchmark.run(FanoutBenchmark.options(options), System.out);
         case "grpc-ping" -> GrpcPingBenchmark.runAlone(FanoutBenchmark.options(options), System.out);
         case "detection" -> DetectionBenchmark.run(DetectionBenchmark.options(options), System.out);
+        case "transport" -> TransportBenchmark.run(TransportBenchmark.options(options), System.out);
         default -> {
           System.err.println("benchmark: unknown benchmark " + args[0] + "\n" + USAGE);
           System.exit(2);

@@ -26,6 +26,7 @@ import dev.pulse.rpc.RpcTransport;
 import dev.pulse.te.FencingToken;
 import dev.pulse.te.RetryBackoff;
 import dev.pulse.te.grpc.TaskExecutorGatewayService;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -274,7 +275,10 @@ public final class TaskExecutorFarm {
     }
   }
 
-  /** Turns an endpoint into a hung one: calls are accepted and never answered nor closed. */
+  /**
+   * Turns an endpoint into a hung one: calls are accepted and never answered nor closed, and the
+   * requests of a heartbeat stream opened before are no longer passed on (so never answered).
+   */
   private static final class Hang implements ServerInterceptor {
     volatile boolean hung;
 
@@ -284,7 +288,14 @@ public final class TaskExecutorFarm {
       if (hung) {
         return new ServerCall.Listener<>() {};
       }
-      return next.startCall(call, headers);
+      return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+        @Override
+        public void onMessage(Q message) {
+          if (!hung) {
+            super.onMessage(message);
+          }
+        }
+      };
     }
   }
 

@@ -21,8 +21,10 @@ import dev.pulse.rm.TaskExecutorRegistration;
 import dev.pulse.rpc.ChannelLease;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.GrpcHeartbeatTarget;
+import dev.pulse.rpc.HeartbeatTransport;
 import dev.pulse.rpc.UnaryCalls;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -41,17 +43,26 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
   private final ChannelPool channels;
   private final HeartbeatConfig heartbeatConfig;
   private final MainThreadExecutor mainThread;
+  private final HeartbeatTransport heartbeatTransport;
+
+  /** Heartbeats as unary calls ({@link HeartbeatTransport#UNARY}). */
+  public GrpcTaskExecutorConnector(ChannelPool channels, HeartbeatConfig heartbeatConfig,
+      MainThreadExecutor mainThread) {
+    this(channels, heartbeatConfig, mainThread, HeartbeatTransport.UNARY);
+  }
 
   /**
    * @param channels the resource manager's channel pool
    * @param heartbeatConfig heartbeat settings (the heartbeat call deadline is the interval)
    * @param mainThread the resource manager's main thread, where heartbeat answers are delivered
+   * @param heartbeatTransport how heartbeat requests travel ({@code resourcemanager.heartbeat.transport})
    */
   public GrpcTaskExecutorConnector(ChannelPool channels, HeartbeatConfig heartbeatConfig,
-      MainThreadExecutor mainThread) {
+      MainThreadExecutor mainThread, HeartbeatTransport heartbeatTransport) {
     this.channels = channels;
     this.heartbeatConfig = heartbeatConfig;
     this.mainThread = mainThread;
+    this.heartbeatTransport = Objects.requireNonNull(heartbeatTransport, "heartbeatTransport");
   }
 
   @Override
@@ -62,7 +73,8 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
         .setLeaderEpoch(fencing.epoch())
         .build();
     GrpcHeartbeatTarget<SlotReport> heartbeats = new GrpcHeartbeatTarget.Factory<>(channels, token, heartbeatConfig,
-        ProtoConversions::toDomain, (te, report) -> heartbeatReceiver.heartbeatFrom(report), mainThread)
+        ProtoConversions::toDomain, (te, report) -> heartbeatReceiver.heartbeatFrom(report), mainThread,
+        heartbeatTransport)
         .create(ResourceId.of(registration.resourceId()), registration.instanceId(), registration.address());
     ChannelLease lease = channels.acquire(registration.address());
     // Connect while the registration (or, after a restart, the rest of the start-up) goes on: the first

@@ -31,9 +31,11 @@ import dev.pulse.rm.rest.RestServer;
 import dev.pulse.rm.store.RegistryStore;
 import dev.pulse.rm.store.StoreConfig;
 import dev.pulse.rpc.ChannelPool;
+import dev.pulse.rpc.HeartbeatTransport;
 import dev.pulse.rpc.EventLoopLag;
 import dev.pulse.rpc.OpenFiles;
 import dev.pulse.rpc.RpcConfig;
+import dev.pulse.rpc.RpcConfigOptions;
 import dev.pulse.rpc.RpcHealth;
 import dev.pulse.rpc.RpcServer;
 import dev.pulse.rpc.RpcTransport;
@@ -103,6 +105,7 @@ public final class ResourceManagerServer implements AutoCloseable {
   static final Duration EVENT_LOOP_LAG_PERIOD = Duration.ofMillis(100);
 
   private final HeartbeatConfig heartbeatConfig;
+  private final HeartbeatTransport heartbeatTransport;
   private final Duration recoveryTimeout;
   private final LossGuardConfig lossGuard;
   private final RegistrationConfig registration;
@@ -175,6 +178,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     Settings settings = b.settings;
     // Every setting is read and checked here, before anything starts: a bad one leaves nothing behind.
     this.heartbeatConfig = HeartbeatConfig.from(settings);
+    this.heartbeatTransport = settings.get(RpcConfigOptions.HEARTBEAT_TRANSPORT);
     this.recoveryTimeout = ResourceManager.recoveryTimeout(settings, heartbeatConfig);
     this.lossGuard = LossGuardConfig.from(settings, heartbeatConfig);
     this.registration = RegistrationConfig.from(settings, b.standalone);
@@ -436,7 +440,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     TaskExecutorConnector connector = givenConnector;
     if (connector == null) {
       ChannelPool channels = push(parts, new ChannelPool(transport));
-      connector = new GrpcTaskExecutorConnector(channels, heartbeatConfig, main);
+      connector = new GrpcTaskExecutorConnector(channels, heartbeatConfig, main, heartbeatTransport);
     }
     OpenFiles openFiles = givenOpenFiles;
     if (openFiles == null && rpcBindAddress != null) {

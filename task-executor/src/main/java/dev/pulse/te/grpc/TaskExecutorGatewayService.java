@@ -15,6 +15,7 @@ import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
 import dev.pulse.rpc.LogThrottle;
 import dev.pulse.rpc.MainThreadCalls;
+import dev.pulse.rpc.MainThreadStream;
 import dev.pulse.rpc.WireValidation;
 import dev.pulse.te.CallRefusedException;
 import dev.pulse.te.Fencing;
@@ -62,6 +63,11 @@ import org.slf4j.LoggerFactory;
 public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskExecutorGatewayService.class);
+  /**
+   * Most heartbeat requests that may wait for their answers on one stream; a resource manager sends
+   * the next only after the previous one's interval, so a well-behaved one never has more than two.
+   */
+  static final int MAX_WAITING_HEARTBEATS = 16;
 
   private final TaskExecutorIdentity identity;
   private final MainThreadExecutor mainThread;
@@ -102,6 +108,22 @@ public final class TaskExecutorGatewayService extends TaskExecutorGatewayGrpc.Ta
       MainThreadCalls.answer(mainThread, observer, "RequestHeartbeat",
           refusalsAsStatuses(() -> CompletableFuture.completedFuture(answerHeartbeat(request))));
     }
+  }
+
+  /**
+   * The same heartbeats on one stream: each request checked and answered as {@link #requestHeartbeat}
+   * answers its one, in order, on the main thread; a refused request ends the stream with the status.
+   */
+  @Override
+  public StreamObserver<HeartbeatRequest> heartbeatStream(StreamObserver<HeartbeatResponse> responses) {
+    return MainThreadStream.answerEach(mainThread, responses, "HeartbeatStream", request -> {
+      WireValidation.check(request);
+      try {
+        return answerHeartbeat(request);
+      } catch (RuntimeException e) {
+        throw GrpcStatuses.toStatus(e);
+      }
+    }, MAX_WAITING_HEARTBEATS);
   }
 
   @Override

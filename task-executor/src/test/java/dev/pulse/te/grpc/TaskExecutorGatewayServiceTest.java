@@ -2,6 +2,7 @@ package dev.pulse.te.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -25,12 +26,14 @@ import dev.pulse.rpc.RpcTransport;
 import dev.pulse.te.FencingToken;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
@@ -48,6 +51,7 @@ class TaskExecutorGatewayServiceTest {
   /** Operations called, each with whether it ran on the TE's main thread. */
   private final List<String> calls = new CopyOnWriteArrayList<>();
   private GatewaySide te;
+  private TaskExecutorGatewayGrpc.TaskExecutorGatewayStub streamStub;
 
   @AfterEach
   void closeAll() throws Exception {
@@ -232,11 +236,111 @@ class TaskExecutorGatewayServiceTest {
     assertThat(status.getDescription()).contains("shutting down");
   }
 
+  @Test
+  void heartbeatStream_answersEveryRequestInOrder_andCompletesAfterTheLastWhenTheCallerDoes() throws Exception {
+    start(new TaskExecutorOperations() {});
+    StreamRecorder recorder = new StreamRecorder();
+    StreamObserver<HeartbeatRequest> requests = streamStub.heartbeatStream(recorder);
+
+    requests.onNext(heartbeat(ME));
+    requests.onNext(heartbeat(ME.toBuilder().setInstanceId("instance-old").build()));
+    requests.onNext(heartbeat(ME));
+    requests.onCompleted();
+
+    assertThat(recorder.closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+    assertThat(recorder.responses).extracting(HeartbeatResponse::hasSlotReport).containsExactly(true, false, true);
+    assertThat(recorder.responses).allSatisfy(r -> assertThat(r.getTaskExecutor()).isEqualTo(ME));
+    assertThat(recorder.responses.get(0).getSlotReport()).isEqualTo(GatewaySide.SLOTS_WIRE);
+    assertThat(te.lastHeartbeatFromRm()).isPositive();
+  }
+
+  @Test
+  void heartbeatStream_refusedRequest_endsTheStreamWithItsStatus() throws Exception {
+    start(new TaskExecutorOperations() {});
+    StreamRecorder recorder = new StreamRecorder();
+    StreamObserver<HeartbeatRequest> requests = streamStub.heartbeatStream(recorder);
+    requests.onNext(heartbeat(ME));
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.responses.size() == 1);
+    te.acceptedToken = new FencingToken("rm-1", GatewaySide.TOKEN.getLeaderEpoch() + 1);
+
+    requests.onNext(heartbeat(ME));
+
+    Status status = recorder.closed.get(10, TimeUnit.SECONDS);
+    assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(status.getDescription()).startsWith("stale fencing token");
+    assertThat(recorder.responses).hasSize(1);
+  }
+
+  @Test
+  void heartbeatStream_malformedRequest_endsTheStreamInvalidArgument() throws Exception {
+    start(new TaskExecutorOperations() {});
+    StreamRecorder recorder = new StreamRecorder();
+    StreamObserver<HeartbeatRequest> requests = streamStub.heartbeatStream(recorder);
+
+    requests.onNext(heartbeat(ME.toBuilder().setInstanceId("no spaces").build()));
+
+    Status status = recorder.closed.get(10, TimeUnit.SECONDS);
+    assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(status.getDescription()).contains("instance_id");
+    assertThat(te.lastHeartbeatFromRm()).isZero();
+  }
+
+  @Test
+  void heartbeatStream_moreRequestsWaitingThanTheBound_endsTheStreamResourceExhausted() throws Exception {
+    start(new TaskExecutorOperations() {});
+    CountDownLatch release = new CountDownLatch(1);
+    te.main.execute(() -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    opened.push(release::countDown);
+    StreamRecorder recorder = new StreamRecorder();
+    StreamObserver<HeartbeatRequest> requests = streamStub.heartbeatStream(recorder);
+
+    for (int i = 0; i <= TaskExecutorGatewayService.MAX_WAITING_HEARTBEATS; i++) {
+      requests.onNext(heartbeat(ME));
+    }
+    // Every request has reached the TE once each has put a task on its blocked main thread.
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> te.main.queuedTasks() >= TaskExecutorGatewayService.MAX_WAITING_HEARTBEATS + 1);
+    release.countDown();
+
+    Status status = recorder.closed.get(10, TimeUnit.SECONDS);
+    assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(status.getDescription()).contains("more than 16 HeartbeatStream requests");
+    assertThat(recorder.responses).hasSize(TaskExecutorGatewayService.MAX_WAITING_HEARTBEATS);
+  }
+
+  /** Records a heartbeat stream's answers and how it ended. */
+  private static final class StreamRecorder implements StreamObserver<HeartbeatResponse> {
+    final List<HeartbeatResponse> responses = new CopyOnWriteArrayList<>();
+    final CompletableFuture<Status> closed = new CompletableFuture<>();
+
+    @Override
+    public void onNext(HeartbeatResponse value) {
+      responses.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      closed.complete(Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      closed.complete(Status.OK);
+    }
+  }
+
   private TaskExecutorGatewayBlockingStub start(TaskExecutorOperations operations) {
     te = register(new GatewaySide("te-1", "instance-a", CONFIG, operations));
     RpcTransport client = register(RpcTransport.create(RpcConfig.DEFAULTS, "client"));
     ChannelPool channels = register(new ChannelPool(client));
     ChannelLease lease = register(channels.acquire(te.address()));
+    streamStub = TaskExecutorGatewayGrpc.newStub(lease.channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
     return TaskExecutorGatewayGrpc.newBlockingStub(lease.channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
