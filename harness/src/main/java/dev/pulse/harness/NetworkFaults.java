@@ -6,6 +6,7 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -32,15 +33,20 @@ import org.slf4j.LoggerFactory;
  *       drawn from a seeded {@link Random}: it is never answered, so the caller's deadline ends it.
  *       With a fixed seed, the n-th heartbeat request's fate is the same in every run.
  * </ul>
+ * A {@code HeartbeatStream} meets the faults of the moment at each request: partitioned, the stream is
+ * closed {@code UNAVAILABLE}; dropped, the request is swallowed; delayed, its answer leaves late.
  *
  * <p>Thread-safe: the interceptors run on transport threads; faults may be changed from any thread
- * and apply to calls that start afterwards. Delayed answers are sent from one timer thread, started
+ * and apply to calls that start afterwards (to the next step of a call already under way, for a
+ * delay, and to the next request of a stream). Delayed answers are sent from one timer thread, started
  * on first use and stopped by {@link #close()}.
  */
 final class NetworkFaults implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(NetworkFaults.class);
   private static final String HEARTBEAT = TaskExecutorGatewayGrpc.getRequestHeartbeatMethod().getFullMethodName();
+  private static final String HEARTBEAT_STREAM =
+      TaskExecutorGatewayGrpc.getHeartbeatStreamMethod().getFullMethodName();
 
   private final String name;
   private final Random random;
@@ -89,14 +95,29 @@ final class NetworkFaults implements AutoCloseable {
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
           ServerCallHandler<Q, R> next) {
         if (partitioned) {
-          call.close(Status.UNAVAILABLE.withDescription(name + " is cut off by the test harness"), new Metadata());
+          call.close(cutOff(), new Metadata());
           return new ServerCall.Listener<>() {};
         }
-        if (HEARTBEAT.equals(call.getMethodDescriptor().getFullMethodName()) && drop()) {
+        String method = call.getMethodDescriptor().getFullMethodName();
+        if (HEARTBEAT.equals(method) && drop()) {
           return new ServerCall.Listener<>() {}; // never answered: the caller's deadline ends the call
         }
-        long delay = delayNanos;
-        return next.startCall(delay == 0 ? call : new DelayedCall<>(call, delay), headers);
+        FaultyCall<Q, R> faulty = new FaultyCall<>(call);
+        ServerCall.Listener<Q> listener = next.startCall(faulty, headers);
+        if (!HEARTBEAT_STREAM.equals(method)) {
+          return listener;
+        }
+        // A stream outlives the faults set when it opened: each request meets the faults of its time.
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+          @Override
+          public void onMessage(Q request) {
+            if (partitioned) {
+              faulty.cut();
+            } else if (!drop()) {
+              super.onMessage(request);
+            } // else swallowed: never answered, and the sender ends it at its next turn
+          }
+        };
       }
     };
   }
@@ -150,41 +171,80 @@ final class NetworkFaults implements AutoCloseable {
     }
   }
 
-  /**
-   * A server call whose outbound side (headers, messages, status) is sent {@code delayNanos} late, in
-   * order: every step of one call has the same delay, and the timer runs ties first come first served.
-   */
-  private final class DelayedCall<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
-    private final long delayNanos;
+  private Status cutOff() {
+    return Status.UNAVAILABLE.withDescription(name + " is cut off by the test harness");
+  }
 
-    DelayedCall(ServerCall<Q, R> call, long delayNanos) {
+  /**
+   * A server call whose outbound side (headers, messages, status) leaves after the delay set at the
+   * time of each step, in order (a step never overtakes the one before), and which the partition can
+   * cut: closed {@code UNAVAILABLE} at once, everything the service sends afterwards dropped. Its
+   * outbound steps are serialized by its lock, since the service sends from its main thread, the
+   * delay from the timer thread and the cut from a transport thread.
+   */
+  private final class FaultyCall<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
+    private long notBefore; // guarded by this: System.nanoTime() before which no step of this call may leave
+    private boolean cut; // guarded by this
+
+    FaultyCall(ServerCall<Q, R> call) {
       super(call);
-      this.delayNanos = delayNanos;
+    }
+
+    /** Closes the call as a partition would; later steps are dropped. Idempotent. */
+    synchronized void cut() {
+      if (!cut) {
+        cut = true;
+        try {
+          super.close(cutOff(), new Metadata());
+        } catch (RuntimeException e) {
+          LOG.debug("could not cut a call of {} (it ended meanwhile?)", name, e);
+        }
+      }
     }
 
     @Override
     public void sendHeaders(Metadata headers) {
-      later(() -> super.sendHeaders(headers));
+      step(() -> super.sendHeaders(headers));
     }
 
     @Override
     public void sendMessage(R message) {
-      later(() -> super.sendMessage(message));
+      step(() -> super.sendMessage(message));
     }
 
     @Override
     public void close(Status status, Metadata trailers) {
-      later(() -> super.close(status, trailers));
+      step(() -> super.close(status, trailers));
+    }
+
+    private void step(Runnable step) {
+      long delay = delayNanos;
+      synchronized (this) {
+        if (cut) {
+          return;
+        }
+        long now = System.nanoTime();
+        if (delay == 0 && notBefore - now <= 0) {
+          step.run();
+          return;
+        }
+        long at = Math.max(now + delay, notBefore);
+        notBefore = at;
+        timer().schedule(() -> later(step), at - now, TimeUnit.NANOSECONDS);
+      }
     }
 
     private void later(Runnable step) {
-      timer().schedule(() -> {
+      synchronized (this) {
+        if (cut) {
+          return;
+        }
         try {
           step.run();
         } catch (RuntimeException e) {
           LOG.debug("delayed answer of {} could not be sent (the call ended meanwhile?)", name, e);
         }
-      }, delayNanos, TimeUnit.NANOSECONDS);
+      }
     }
   }
 

@@ -21,7 +21,12 @@ class InProcessFaultsTest {
   private static final Duration PATIENCE = Duration.ofSeconds(30);
 
   @RegisterExtension
-  final MiniClusterExtension extension = MiniClusterExtension.perTest(MiniCluster.builder().taskExecutors(2));
+  final MiniClusterExtension extension = MiniClusterExtension.perTest(cluster());
+
+  /** The cluster each test gets; subclasses change its settings. */
+  MiniCluster.Builder cluster() {
+    return MiniCluster.builder().taskExecutors(2);
+  }
 
   @Test
   void kill_isUnreachable_withinThresholdTimesIntervalPlusInterval(MiniCluster cluster) {

@@ -12,6 +12,7 @@ import dev.pulse.proto.v1.SlotPoolGrpc;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -23,6 +24,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -31,6 +33,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -64,7 +67,7 @@ class AuthTest {
 
     Map<String, Status> outcomes = callEveryMethod(address, RpcSecurityConfig.NONE);
 
-    assertThat(outcomes).hasSize(10).allSatisfy((method, status) -> {
+    assertThat(outcomes).hasSize(11).allSatisfy((method, status) -> {
       assertThat(status.getCode()).as(method).isEqualTo(Status.Code.UNAUTHENTICATED);
       assertThat(status.getDescription()).as(method).isEqualTo(AuthInterceptor.MISSING)
           .contains("security.auth.token-file");
@@ -77,7 +80,7 @@ class AuthTest {
 
     Map<String, Status> outcomes = callEveryMethod(address, token("client-token-0123456789"));
 
-    assertThat(outcomes).hasSize(10).allSatisfy((method, status) -> {
+    assertThat(outcomes).hasSize(11).allSatisfy((method, status) -> {
       assertThat(status.getCode()).as(method).isEqualTo(Status.Code.UNAUTHENTICATED);
       assertThat(status.getDescription()).as(method).isEqualTo(AuthInterceptor.WRONG);
     });
@@ -89,7 +92,7 @@ class AuthTest {
 
     Map<String, Status> outcomes = callEveryMethod(address, token("server-token-0123456789"));
 
-    assertThat(outcomes).hasSize(10).allSatisfy((method, status) ->
+    assertThat(outcomes).hasSize(11).allSatisfy((method, status) ->
         assertThat(status.getCode()).as(method).isEqualTo(Status.Code.OK));
   }
 
@@ -162,16 +165,29 @@ class AuthTest {
     try {
       if (method.getType() == MethodDescriptor.MethodType.UNARY) {
         ClientCalls.blockingUnaryCall(channel, method, options, request);
-      } else {
-        ClientCalls.blockingServerStreamingCall(channel, method, options, request).forEachRemaining(r -> {});
+        return Status.OK;
       }
-      return Status.OK;
+      // Streaming (server or bidirectional): one request, then half-close, and the status it ends with.
+      ClientCall<Q, R> call = channel.newCall(method, options);
+      CompletableFuture<Status> closed = new CompletableFuture<>();
+      call.start(new ClientCall.Listener<>() {
+        @Override
+        public void onClose(Status status, Metadata trailers) {
+          closed.complete(status);
+        }
+      }, new Metadata());
+      call.request(Integer.MAX_VALUE);
+      call.sendMessage(request);
+      call.halfClose();
+      return closed.get(20, TimeUnit.SECONDS);
     } catch (StatusRuntimeException e) {
       return e.getStatus();
+    } catch (Exception e) {
+      throw new AssertionError(method.getFullMethodName() + " did not end", e);
     }
   }
 
-  /** A service that answers every call, unary or server-streaming, with one empty response. */
+  /** A service that answers every call (every request of a stream) with one empty response. */
   private static ServerServiceDefinition answeringOk(ServiceDescriptor service) {
     ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(service);
     service.getMethods().forEach(method -> addAnsweringOk(builder, method));
@@ -184,8 +200,24 @@ class AuthTest {
       observer.onNext(response);
       observer.onCompleted();
     };
-    builder.addMethod(method, method.getType() == MethodDescriptor.MethodType.UNARY
-        ? ServerCalls.asyncUnaryCall(answer) : ServerCalls.asyncServerStreamingCall(answer::invoke));
+    builder.addMethod(method, switch (method.getType()) {
+      case UNARY -> ServerCalls.asyncUnaryCall(answer);
+      case SERVER_STREAMING -> ServerCalls.asyncServerStreamingCall(answer::invoke);
+      default -> ServerCalls.<Q, R>asyncBidiStreamingCall(observer -> new StreamObserver<Q>() {
+        @Override
+        public void onNext(Q request) {
+          observer.onNext(response);
+        }
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {
+          observer.onCompleted();
+        }
+      });
+    });
   }
 
   @SuppressWarnings("unchecked")
