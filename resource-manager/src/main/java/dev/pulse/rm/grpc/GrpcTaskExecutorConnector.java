@@ -22,6 +22,7 @@ import dev.pulse.rpc.ChannelLease;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.GrpcHeartbeatTarget;
 import dev.pulse.rpc.HeartbeatTransport;
+import dev.pulse.rpc.RpcConfigOptions;
 import dev.pulse.rpc.UnaryCalls;
 import java.time.Duration;
 import java.util.Objects;
@@ -45,10 +46,10 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
   private final MainThreadExecutor mainThread;
   private final HeartbeatTransport heartbeatTransport;
 
-  /** Heartbeats as unary calls ({@link HeartbeatTransport#UNARY}). */
+  /** Heartbeats as {@code resourcemanager.heartbeat.transport}'s default says (one stream per task executor). */
   public GrpcTaskExecutorConnector(ChannelPool channels, HeartbeatConfig heartbeatConfig,
       MainThreadExecutor mainThread) {
-    this(channels, heartbeatConfig, mainThread, HeartbeatTransport.UNARY);
+    this(channels, heartbeatConfig, mainThread, RpcConfigOptions.HEARTBEAT_TRANSPORT.defaultValue());
   }
 
   /**
