@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * {@code bin/benchmark fanout}: one production resource manager heartbeating N task executors.
@@ -89,15 +90,22 @@ final class FanoutBenchmark {
       long rss0 = rm.rssBytes();
       ClassHistogram classes0 = rm.classHistogram();
       long started = System.nanoTime();
+      // Each farm's READY line: how many registered, and the refusals its task executors were answered, by reason.
+      List<String> farmsReady = new CopyOnWriteArrayList<>();
       try (Farms farm = Farms.start("te-farm", o.taskExecutors(), farmJvm(o),
           List.of("--mode", "pulse", "--rm", rm.rpcAddress(), "--base-port", Integer.toString(o.basePort()),
               "--timeout", o.timeout().toMillis() + "ms"), line -> {
                 if (line.startsWith("registered") || line.startsWith("READY")) {
                   out.println("  farm: " + line);
                 }
+                if (line.startsWith("READY")) {
+                  farmsReady.add(line);
+                }
               })) {
         double registeredAfter = (System.nanoTime() - started) / 1e9;
-        out.printf("  all farms ready after %.1f s (RM fds %d)%n", registeredAfter, ProcStat.openFds(rm.pid()));
+        double stormLasted = (System.nanoTime() - farm.registrationStarted()) / 1e9;
+        out.printf("  all farms ready after %.1f s, all registered %.1f s after the first registration (RM fds %d)%n",
+            registeredAfter, stormLasted, ProcStat.openFds(rm.pid()));
         GrpcPingBenchmark.Concurrent bare = null;
         if (o.concurrentGrpc()) {
           bare = GrpcPingBenchmark.Concurrent.start(o, out);
@@ -152,6 +160,8 @@ final class FanoutBenchmark {
               + ",\"rmLiveHeapBytes\":" + heap1 + ",\"rmRssBytes\":" + rss1 + ",\"rmOpenFds\":" + fds
               + ",\"registered\":" + (long) registered
               + ",\"allRegisteredAfterSeconds\":" + Json.num(registeredAfter)
+              + ",\"registrationStormSeconds\":" + Json.num(stormLasted)
+              + ",\"farmsReady\":[" + String.join(",", farmsReady.stream().map(Json::str).toList()) + "]"
               + ",\"registrationsRefused\":" + refusals(m1)
               + ",\"falseLosses\":" + (long) lost
               + ",\"falseLossesInWindow\":" + (long) (lost - lost(m0)) + "}";

@@ -16,6 +16,8 @@ final class Farms implements AutoCloseable {
   static final int PER_FARM = 5_000;
 
   private final List<ChildJvm> farms;
+  /** {@link System#nanoTime()} when the farms were told to register (pulse mode), else when they were ready. */
+  private long registrationStarted;
 
   private Farms(List<ChildJvm> farms) {
     this.farms = farms;
@@ -34,8 +36,16 @@ final class Farms implements AutoCloseable {
         farm.onLine(lines);
         started.add(farm);
       }
+      if (args.contains("pulse")) {
+        // Simulated task executors: every endpoint serves first, then all farms register at once (the storm).
+        for (ChildJvm farm : started) {
+          farm.awaitLine("SERVING", 120_000L + 20L * PER_FARM);
+        }
+        started.forEach(farm -> farm.send("register"));
+      }
+      farms.registrationStarted = System.nanoTime();
       for (ChildJvm farm : started) {
-        String ready = farm.awaitLine("READY", 120_000L + 20L * PER_FARM);
+        String ready = farm.awaitLine("READY", TaskExecutorFarm.REGISTRATION_PATIENCE.toMillis() + 60_000L);
         if (ready.contains("failed")) {
           throw new IllegalStateException("some task executors could not register: " + ready);
         }
@@ -45,6 +55,11 @@ final class Farms implements AutoCloseable {
       farms.close();
       throw e;
     }
+  }
+
+  /** {@link System#nanoTime()} when the simulated task executors began to register (pulse mode). */
+  long registrationStarted() {
+    return registrationStarted;
   }
 
   /** CPU time of all farm JVMs together, in nanoseconds. */
