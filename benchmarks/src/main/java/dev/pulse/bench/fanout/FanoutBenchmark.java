@@ -92,7 +92,8 @@ final class FanoutBenchmark {
       long started = System.nanoTime();
       // Each farm's READY line: how many registered, and the refusals its task executors were answered, by reason.
       List<String> farmsReady = new CopyOnWriteArrayList<>();
-      try (Farms farm = Farms.start("te-farm", o.taskExecutors(), farmJvm(o),
+      RegistrationRamp ramp = RegistrationRamp.start(rm);
+      try (ramp; Farms farm = Farms.start("te-farm", o.taskExecutors(), farmJvm(o),
           List.of("--mode", "pulse", "--rm", rm.rpcAddress(), "--base-port", Integer.toString(o.basePort()),
               "--timeout", o.timeout().toMillis() + "ms"), line -> {
                 if (line.startsWith("registered") || line.startsWith("READY")) {
@@ -101,9 +102,15 @@ final class FanoutBenchmark {
                 if (line.startsWith("READY")) {
                   farmsReady.add(line);
                 }
-              })) {
+              }, true)) {
         double registeredAfter = (System.nanoTime() - started) / 1e9;
         double stormLasted = (System.nanoTime() - farm.registrationStarted()) / 1e9;
+        ramp.close();
+        double stormBegan = (farm.registrationStarted() - started) / 1e9;
+        String rampJson = ",\"registrationStormBeganSeconds\":" + Json.num(stormBegan)
+            + ",\"registered90PercentAfterStormSeconds\":" + Json.num(fromStorm(ramp, 0.9, o, stormBegan))
+            + ",\"registered99PercentAfterStormSeconds\":" + Json.num(fromStorm(ramp, 0.99, o, stormBegan))
+            + ",\"registrationRamp\":" + ramp.toJson();
         out.printf("  all farms ready after %.1f s, all registered %.1f s after the first registration (RM fds %d)%n",
             registeredAfter, stormLasted, ProcStat.openFds(rm.pid()));
         GrpcPingBenchmark.Concurrent bare = null;
@@ -162,6 +169,7 @@ final class FanoutBenchmark {
               + ",\"allRegisteredAfterSeconds\":" + Json.num(registeredAfter)
               + ",\"registrationStormSeconds\":" + Json.num(stormLasted)
               + ",\"farmsReady\":[" + String.join(",", farmsReady.stream().map(Json::str).toList()) + "]"
+              + rampJson
               + ",\"registrationsRefused\":" + refusals(m1)
               + ",\"falseLosses\":" + (long) lost
               + ",\"falseLossesInWindow\":" + (long) (lost - lost(m0)) + "}";
@@ -256,6 +264,12 @@ final class FanoutBenchmark {
       }
     });
     return sb.append('}').toString();
+  }
+
+  /** Seconds from the storm's beginning until the RM held {@code fraction} of the task executors; -1 if never. */
+  private static double fromStorm(RegistrationRamp ramp, double fraction, Options o, double stormBegan) {
+    double at = ramp.secondsUntil(fraction, o.taskExecutors());
+    return at < 0 ? -1 : Math.max(0, at - stormBegan);
   }
 
   static double lost(Map<String, Double> m) {
