@@ -5,6 +5,7 @@ import dev.pulse.heartbeat.HeartbeatMetrics;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
 
@@ -27,7 +28,13 @@ import java.util.function.LongSupplier;
  *       manager's own slowness.
  * </ul>
  * The task executors wait the hint plus a jittered share of their own backoff, so the refused ones come
- * back spread out. Each admitted registration must be {@linkplain #finished() finished} exactly once.
+ * back spread out. The hints of a burst of refusals are <em>paced</em>: the first refused task executor is told
+ * {@code retry-after}, and each one refused before the previous one's return is told to come back {@link #pace()}
+ * after it (at twice {@code max-in-progress} per {@code retry-after}; their own jitter, up to the hint again,
+ * halves that rate), so a storm of thousands comes back as a stream the resource manager can take, not as a
+ * second storm one {@code retry-after} later. A hint is never shorter than {@code retry-after} nor longer than
+ * {@link RegistrationConfig#MAX_RETRY_AFTER}. Each admitted registration must be {@linkplain #finished()
+ * finished} exactly once.
  *
  * <p>The same lags, when above the loss guard's own {@code overload-tick-lag}, also keep the resource manager
  * from convicting task executors while it is behind: the {@link LossGuard} takes them off each silent task
@@ -46,6 +53,9 @@ final class RegistrationThrottle implements HeartbeatMetrics {
   private final long maxTickLagNanos;
   private final long maxEventLoopLagNanos;
   private final long retryAfterNanos;
+  private final long paceNanos;
+  /** When the next refused task executor is told to come back (main-thread clock nanos), at the earliest. */
+  private final AtomicLong nextReturn = new AtomicLong(Long.MIN_VALUE / 2);
   /** Lags seen before this time do not count; until {@link #started()}, every lag counts. */
   private volatile long lagRuleFrom = Long.MIN_VALUE;
   private final AtomicInteger inProgress = new AtomicInteger();
@@ -59,6 +69,12 @@ final class RegistrationThrottle implements HeartbeatMetrics {
     this.maxTickLagNanos = config.maxTickLag().toNanos();
     this.maxEventLoopLagNanos = config.maxEventLoopLag().toNanos();
     this.retryAfterNanos = config.retryAfter().toNanos();
+    this.paceNanos = pace().toNanos();
+  }
+
+  /** How far apart the returns of task executors refused in one burst are asked to be. */
+  Duration pace() {
+    return config.retryAfter().dividedBy(2L * config.maxInProgress());
   }
 
   /** The resource manager started now: lags count from {@code start-up-grace} on. Main thread. */
@@ -140,7 +156,22 @@ final class RegistrationThrottle implements HeartbeatMetrics {
   }
 
   private OverloadedException refusal(String why) {
-    return new OverloadedException(why + "; retry in " + Durations.format(config.retryAfter()), config.retryAfter());
+    Duration hint = nextHint();
+    return new OverloadedException(why + "; retry in " + Durations.format(hint), hint);
+  }
+
+  /** The retry hint of a refusal now: {@code retry-after}, or later if others were told to return by then. */
+  private Duration nextHint() {
+    long now = nanoClock.getAsLong();
+    long earliest = now + retryAfterNanos;
+    long back;
+    long next;
+    do {
+      next = nextReturn.get();
+      back = Math.max(earliest, next);
+    } while (!nextReturn.compareAndSet(next, back + paceNanos));
+    long hintMillis = Math.min(RegistrationConfig.MAX_RETRY_AFTER.toMillis(), (back - now + 999_999) / 1_000_000);
+    return Duration.ofMillis(hintMillis);
   }
 
   private static String millis(long nanos) {

@@ -190,6 +190,63 @@ class RegistrationAdmissionTest {
     assertThat(throttle.behind()).isEmpty();
   }
 
+  @Test
+  void refusalsInABurst_getHintsPacedAtTwiceMaxInProgressPerRetryAfter_andTheFirstAfterALullRetryAfterAgain() {
+    start();
+    rm.eventLoopLag(MAX_LAG.toNanos() + 1);
+    // 2 in progress at most, a 1 s hint: returns paced 1 s / (2 x 2) = 250 ms apart.
+    CompletableFuture<RegistrationResult> a = rm.registerTaskExecutor(registration("te-1", "i-1", 1));
+    CompletableFuture<RegistrationResult> b = rm.registerTaskExecutor(registration("te-2", "i-1", 1));
+    main.runPending();
+    CompletableFuture<RegistrationResult> c = rm.registerTaskExecutor(registration("te-3", "i-1", 1));
+    main.runPending();
+    main.advance(Duration.ofMillis(100));
+    CompletableFuture<RegistrationResult> d = rm.registerTaskExecutor(registration("te-4", "i-1", 1));
+    main.runPending();
+
+    assertThat(overload(a).retryAfter()).contains(RETRY_AFTER);
+    assertThat(overload(b).retryAfter()).contains(Duration.ofMillis(1_250));
+    assertThat(overload(c).retryAfter()).contains(Duration.ofMillis(1_500));
+    assertThat(overload(c).getMessage()).endsWith("retry in 1500 ms");
+    // 100 ms later the next free return is still 1,750 ms after the burst: 1,650 ms from now.
+    assertThat(overload(d).retryAfter()).contains(Duration.ofMillis(1_650));
+
+    // Once the last one told is due back, a refusal is told retry-after again.
+    main.advance(Duration.ofMillis(1_650));
+    rm.eventLoopLag(MAX_LAG.toNanos() + 1);
+    CompletableFuture<RegistrationResult> later = rm.registerTaskExecutor(registration("te-5", "i-1", 1));
+    main.runPending();
+    assertThat(overload(later).retryAfter()).contains(RETRY_AFTER);
+  }
+
+  @Test
+  void inProgressRefusals_arePacedLikeTheLagRules() {
+    start();
+    rm.registerTaskExecutor(registration("te-1", "i-1", 1));
+    rm.registerTaskExecutor(registration("te-2", "i-1", 1));
+
+    CompletableFuture<RegistrationResult> third = rm.registerTaskExecutor(registration("te-3", "i-1", 1));
+    CompletableFuture<RegistrationResult> fourth = rm.registerTaskExecutor(registration("te-4", "i-1", 1));
+
+    assertThat(overload(third).retryAfter()).contains(RETRY_AFTER);
+    assertThat(overload(fourth).retryAfter()).contains(Duration.ofMillis(1_250));
+    main.runPending();
+  }
+
+  @Test
+  void pacedHints_neverExceedTheLongestRetryHint() {
+    long[] now = {0};
+    RegistrationThrottle throttle = new RegistrationThrottle(
+        new RegistrationConfig(1, MAX_LAG, MAX_LAG, RETRY_AFTER, Duration.ZERO), () -> now[0]);
+    throttle.onEventLoopLag(MAX_LAG.toNanos() + 1);
+    Duration last = Duration.ZERO;
+    for (int i = 0; i < 200; i++) {
+      last = throttle.behind().orElseThrow().retryAfter().orElseThrow();
+    }
+    // Paced 500 ms apart, the 200th would be told 100.5 s: capped at the longest hint.
+    assertThat(last).isEqualTo(RegistrationConfig.MAX_RETRY_AFTER);
+  }
+
   private void start() {
     rm.startAsync();
     main.runPending();

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * {@code bin/benchmark fanout}: one production resource manager heartbeating N task executors.
@@ -89,15 +90,29 @@ final class FanoutBenchmark {
       long rss0 = rm.rssBytes();
       ClassHistogram classes0 = rm.classHistogram();
       long started = System.nanoTime();
-      try (Farms farm = Farms.start("te-farm", o.taskExecutors(), farmJvm(o),
+      // Each farm's READY line: how many registered, and the refusals its task executors were answered, by reason.
+      List<String> farmsReady = new CopyOnWriteArrayList<>();
+      RegistrationRamp ramp = RegistrationRamp.start(rm);
+      try (ramp; Farms farm = Farms.start("te-farm", o.taskExecutors(), farmJvm(o),
           List.of("--mode", "pulse", "--rm", rm.rpcAddress(), "--base-port", Integer.toString(o.basePort()),
               "--timeout", o.timeout().toMillis() + "ms"), line -> {
                 if (line.startsWith("registered") || line.startsWith("READY")) {
                   out.println("  farm: " + line);
                 }
-              })) {
+                if (line.startsWith("READY")) {
+                  farmsReady.add(line);
+                }
+              }, true)) {
         double registeredAfter = (System.nanoTime() - started) / 1e9;
-        out.printf("  all farms ready after %.1f s (RM fds %d)%n", registeredAfter, ProcStat.openFds(rm.pid()));
+        double stormLasted = (System.nanoTime() - farm.registrationStarted()) / 1e9;
+        ramp.close();
+        double stormBegan = (farm.registrationStarted() - started) / 1e9;
+        String rampJson = ",\"registrationStormBeganSeconds\":" + Json.num(stormBegan)
+            + ",\"registered90PercentAfterStormSeconds\":" + Json.num(fromStorm(ramp, 0.9, o, stormBegan))
+            + ",\"registered99PercentAfterStormSeconds\":" + Json.num(fromStorm(ramp, 0.99, o, stormBegan))
+            + ",\"registrationRamp\":" + ramp.toJson();
+        out.printf("  all farms ready after %.1f s, all registered %.1f s after the first registration (RM fds %d)%n",
+            registeredAfter, stormLasted, ProcStat.openFds(rm.pid()));
         GrpcPingBenchmark.Concurrent bare = null;
         if (o.concurrentGrpc()) {
           bare = GrpcPingBenchmark.Concurrent.start(o, out);
@@ -152,6 +167,9 @@ final class FanoutBenchmark {
               + ",\"rmLiveHeapBytes\":" + heap1 + ",\"rmRssBytes\":" + rss1 + ",\"rmOpenFds\":" + fds
               + ",\"registered\":" + (long) registered
               + ",\"allRegisteredAfterSeconds\":" + Json.num(registeredAfter)
+              + ",\"registrationStormSeconds\":" + Json.num(stormLasted)
+              + ",\"farmsReady\":[" + String.join(",", farmsReady.stream().map(Json::str).toList()) + "]"
+              + rampJson
               + ",\"registrationsRefused\":" + refusals(m1)
               + ",\"falseLosses\":" + (long) lost
               + ",\"falseLossesInWindow\":" + (long) (lost - lost(m0)) + "}";
@@ -246,6 +264,12 @@ final class FanoutBenchmark {
       }
     });
     return sb.append('}').toString();
+  }
+
+  /** Seconds from the storm's beginning until the RM held {@code fraction} of the task executors; -1 if never. */
+  private static double fromStorm(RegistrationRamp ramp, double fraction, Options o, double stormBegan) {
+    double at = ramp.secondsUntil(fraction, o.taskExecutors());
+    return at < 0 ? -1 : Math.max(0, at - stormBegan);
   }
 
   static double lost(Map<String, Double> m) {

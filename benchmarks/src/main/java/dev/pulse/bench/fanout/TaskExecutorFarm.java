@@ -40,6 +40,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -65,7 +66,9 @@ import java.util.function.BiConsumer;
  * messages on a long-lived stream ({@link PingStream}): the bare gRPC limits the Pulse numbers are
  * compared with.
  *
- * <p>Protocol: prints {@code registered K} while registering and {@code READY N} when done. Reads
+ * <p>Protocol: in {@code pulse} mode, prints {@code SERVING N} once every endpoint serves and waits for the line
+ * {@code register} on stdin before any registers; then prints {@code registered K} while registering and
+ * {@code READY N ... refused ...} when done (the refused attempts by the reason the resource manager gave). Reads
  * commands on stdin: {@code refuse I} closes endpoint I's server (connections reset, new ones refused),
  * {@code hang I} makes it accept calls and never answer (a stuck TE, or a partition that keeps the TCP
  * connection). Each is acknowledged with {@code FAULT kind I epochMillis}. End of stdin ends the process.
@@ -73,13 +76,18 @@ import java.util.function.BiConsumer;
 public final class TaskExecutorFarm {
 
   static final int MAIN_THREADS = 2;
+  /**
+   * First registration attempts on the wire at once: how fast the simulated task executors start up. A refused
+   * one waits out its backoff without holding a place here, as a real task executor waits on its own.
+   */
   private static final int REGISTRATIONS_IN_FLIGHT = 64;
   /**
    * Refused registrations are retried as the real task executor does ({@link RetryBackoff#nextDelay(Duration)}:
    * the resource manager's retry hint plus a jittered share of the hint or the growing backoff ceiling,
-   * whichever is larger), for at most this long.
+   * whichever is larger), for at most this long: the task executor's own default
+   * ({@code taskexecutor.registration.timeout}, 5 min), so that a slow ramp is measured, not cut off.
    */
-  private static final Duration REGISTRATION_PATIENCE = Duration.ofMinutes(2);
+  static final Duration REGISTRATION_PATIENCE = Duration.ofMinutes(5);
   private static final ScheduledExecutorService RETRIES = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "farm-registration-retries");
     t.setDaemon(true);
@@ -107,6 +115,7 @@ public final class TaskExecutorFarm {
       mains[m] = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "farm-main-" + n));
     }
     ChannelPool channels = new ChannelPool(transport);
+    BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     if (mode.equals("ping")) {
       for (int i = 0; i < count; i++) {
         hangs[i] = new Hang();
@@ -124,35 +133,46 @@ public final class TaskExecutorFarm {
       HeartbeatServices services = HeartbeatServices.of(HeartbeatConfig.of(timeout.dividedBy(5), timeout));
       ChannelLease rm = channels.acquire(rmAddress);
       ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub = ResourceManagerGatewayGrpc.newStub(rm.channel());
-      Semaphore inFlight = new Semaphore(REGISTRATIONS_IN_FLIGHT);
-      AtomicInteger registered = new AtomicInteger();
-      AtomicInteger failed = new AtomicInteger();
+      SimulatedTe[] tes = new SimulatedTe[count];
       for (int i = 0; i < count; i++) {
         MainThreadExecutor main = MainThreadExecutor.wrap(mains[i % MAIN_THREADS]);
-        SimulatedTe te = new SimulatedTe(first + i, main, services, report);
+        tes[i] = new SimulatedTe(first + i, main, services, report);
         hangs[i] = new Hang();
         servers[i] = RpcServer.builder(transport, Endpoints.address(first + i, basePort))
-            .addService(ServerInterceptors.intercept(te.gateway, hangs[i]))
+            .addService(ServerInterceptors.intercept(tes[i].gateway, hangs[i]))
             .executor(Runnable::run)
             .start();
-        inFlight.acquire();
-        te.register(stub, basePort).whenComplete((ok, e) -> {
+      }
+      // Every task executor is up before the first registers, as a fleet is when its resource manager comes up:
+      // the storm the resource manager sees is the registrations, not this JVM creating servers as it goes.
+      System.out.println("SERVING " + count);
+      while (!"register".equals(commands.readLine())) {
+        // the benchmark says when the storm begins
+      }
+      Semaphore firstAttempts = new Semaphore(REGISTRATIONS_IN_FLIGHT);
+      CountDownLatch answered = new CountDownLatch(count);
+      AtomicInteger registered = new AtomicInteger();
+      AtomicInteger failed = new AtomicInteger();
+      Refusals refusals = new Refusals();
+      for (SimulatedTe te : tes) {
+        firstAttempts.acquire();
+        te.register(stub, basePort, firstAttempts::release, refusals).whenComplete((ok, e) -> {
           if (e != null) {
             failed.incrementAndGet();
             System.err.println("farm: " + Endpoints.resourceId(te.index) + " did not register: " + e);
           } else if (registered.incrementAndGet() % 1000 == 0) {
             System.out.println("registered " + registered.get());
           }
-          inFlight.release(); // after counting, so that READY below counts every registration
+          answered.countDown(); // after counting, so that READY below counts every registration
         });
       }
-      inFlight.acquire(REGISTRATIONS_IN_FLIGHT);
-      System.out.println("READY " + registered.get() + (failed.get() > 0 ? " failed " + failed.get() : ""));
+      answered.await();
+      System.out.println("READY " + registered.get() + (failed.get() > 0 ? " failed " + failed.get() : "")
+          + " refused " + refusals);
     }
 
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
-    while ((line = in.readLine()) != null) {
+    while ((line = commands.readLine()) != null) {
       String[] cmd = line.trim().split(" ");
       if (cmd.length != 2) {
         continue;
@@ -220,15 +240,24 @@ public final class TaskExecutorFarm {
           .build();
     }
 
-    CompletableFuture<Void> register(ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub, int basePort) {
+    /**
+     * Registers, retrying refusals as the task executor does; {@code firstAnswered} runs once the first attempt
+     * is answered (either way), so that the farm bounds the attempts it has on the wire, not the task
+     * executors waiting out a backoff (a real one waits on its own, holding nobody up).
+     */
+    CompletableFuture<Void> register(ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub, int basePort,
+        Runnable firstAnswered, Refusals refusals) {
       CompletableFuture<Void> done = new CompletableFuture<>();
       long giveUpAt = System.nanoTime() + REGISTRATION_PATIENCE.toNanos();
       // One attempt at a time, each scheduled by the last one's callback: confined as the real one's is.
       RetryBackoff backoff = RetryBackoff.forRegistration();
-      attempt(stub, basePort).whenComplete(new BiConsumer<Void, Throwable>() {
+      BiConsumer<Void, Throwable> retry = new BiConsumer<>() {
         @Override
         public void accept(Void ok, Throwable failure) {
           Optional<Duration> hint = failure == null ? Optional.empty() : RetryHint.of(failure);
+          if (failure != null) {
+            refusals.count(failure);
+          }
           if (failure == null) {
             done.complete(null);
           } else if (hint.isPresent() && System.nanoTime() < giveUpAt) {
@@ -238,6 +267,10 @@ public final class TaskExecutorFarm {
             done.completeExceptionally(failure);
           }
         }
+      };
+      attempt(stub, basePort).whenComplete((ok, failure) -> {
+        firstAnswered.run();
+        retry.accept(ok, failure);
       });
       return done;
     }
@@ -272,6 +305,26 @@ public final class TaskExecutorFarm {
         }
       });
       return done;
+    }
+  }
+
+  /** Refused registration attempts of this farm by the reason the resource manager gave; thread-safe. */
+  static final class Refusals {
+    private final AtomicInteger tickLag = new AtomicInteger();
+    private final AtomicInteger eventLoopLag = new AtomicInteger();
+    private final AtomicInteger inProgress = new AtomicInteger();
+    private final AtomicInteger other = new AtomicInteger();
+
+    void count(Throwable failure) {
+      String why = String.valueOf(failure.getMessage());
+      (why.contains("tick lag") ? tickLag : why.contains("event loop lag") ? eventLoopLag
+          : why.contains("in progress") ? inProgress : other).incrementAndGet();
+    }
+
+    @Override
+    public String toString() {
+      return "tick-lag " + tickLag + " event-loop-lag " + eventLoopLag + " in-progress " + inProgress
+          + " other " + other;
     }
   }
 
