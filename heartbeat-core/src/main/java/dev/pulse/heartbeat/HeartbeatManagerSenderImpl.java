@@ -166,7 +166,7 @@ final class HeartbeatManagerSenderImpl<I, O> extends HeartbeatManagerImpl<I, O> 
         }
         if (monitor.requestInFlight) {
           requestsSkippedInFlight++;
-        } else if (monitor.isRunning()) {
+        } else {
           sendRequest(monitor, now);
         }
       }

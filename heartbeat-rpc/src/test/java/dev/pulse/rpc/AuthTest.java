@@ -10,9 +10,7 @@ import dev.pulse.heartbeat.RpcFailureKind;
 import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
 import dev.pulse.proto.v1.SlotPoolGrpc;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
-import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -21,8 +19,6 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.net.InetAddress;
@@ -33,7 +29,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -159,29 +154,15 @@ class AuthTest {
     return outcomes;
   }
 
-  private static <Q, R> Status call(Channel channel, MethodDescriptor<Q, R> method) {
-    Q request = prototype(method.getRequestMarshaller());
-    CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS);
+  /**
+   * Calls {@code method} with its empty request (no bytes on the wire): unary, or one message and a
+   * half-close on a stream; the status it ends with.
+   */
+  private static Status call(Channel channel, MethodDescriptor<?, ?> method) {
     try {
-      if (method.getType() == MethodDescriptor.MethodType.UNARY) {
-        ClientCalls.blockingUnaryCall(channel, method, options, request);
-        return Status.OK;
-      }
-      // Streaming (server or bidirectional): one request, then half-close, and the status it ends with.
-      ClientCall<Q, R> call = channel.newCall(method, options);
-      CompletableFuture<Status> closed = new CompletableFuture<>();
-      call.start(new ClientCall.Listener<>() {
-        @Override
-        public void onClose(Status status, Metadata trailers) {
-          closed.complete(status);
-        }
-      }, new Metadata());
-      call.request(Integer.MAX_VALUE);
-      call.sendMessage(request);
-      call.halfClose();
-      return closed.get(20, TimeUnit.SECONDS);
-    } catch (StatusRuntimeException e) {
-      return e.getStatus();
+      return method.getType() == MethodDescriptor.MethodType.UNARY
+          ? RawCalls.unary(channel, method, new byte[0])
+          : RawCalls.sending(channel, method, List.of(new byte[0]));
     } catch (Exception e) {
       throw new AssertionError(method.getFullMethodName() + " did not end", e);
     }
