@@ -22,6 +22,8 @@ public final class RetryBackoff {
 
   static final Duration REGISTRATION_INITIAL = Duration.ofMillis(100);
   static final Duration REGISTRATION_MAX = Duration.ofSeconds(30);
+  /** After a refusal with a retry hint, the jitter window is at least this fraction of the hint (a quarter). */
+  static final int HINT_JITTER_SHARE = 4;
 
   private final Duration initial;
   private final Duration max;
@@ -71,14 +73,18 @@ public final class RetryBackoff {
   /**
    * The delay before the next attempt when the last one was refused with a hint to wait at least
    * {@code retryAfter} (the resource manager sheds load): the hint, capped at {@code max}, plus a random
-   * fraction of the larger of the hint and the ceiling. So no attempt comes before the hint, and task
-   * executors refused together spread over a window at least as wide as the hint instead of returning
-   * together when it ends. The ceiling doubles as for {@link #nextDelay()}.
+   * fraction of the larger of the ceiling and a quarter of the hint. So no attempt comes before the hint,
+   * and task executors told the same hint spread over a window of at least a quarter of it instead of
+   * returning together when it ends. The window is not the whole hint: the resource manager paces its hints
+   * (each refused task executor of a burst is told a later return than the one before), so the spread is
+   * already in the hints, and a jitter as wide as a hint of 20 s would delay the last of a storm by up to
+   * 20 s more for nothing. The ceiling doubles as for {@link #nextDelay()}.
    */
   public Duration nextDelay(Duration retryAfter) {
     Duration hint = retryAfter.compareTo(max) > 0 ? max : retryAfter;
     Duration ceiling = nextCeiling();
-    return hint.plus(jittered(ceiling.compareTo(hint) >= 0 ? ceiling : hint));
+    Duration quarter = hint.dividedBy(HINT_JITTER_SHARE);
+    return hint.plus(jittered(ceiling.compareTo(quarter) >= 0 ? ceiling : quarter));
   }
 
   /** This attempt's ceiling; doubles the next one, up to the cap. */

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A resource manager that sheds load ({@code RESOURCE_EXHAUSTED} with a retry hint): the task executor waits
- * the hint plus a jittered share of a window at least as wide, never less, on the fake clock. The expected
- * gaps follow from the rule as documented: gap = min(hint, 30 s) + fraction x max(ceiling, hint), with the
- * ceilings 100 ms, 200 ms, ... of the ordinary backoff.
+ * the hint plus a jittered share of a window of at least a quarter of it, never less, on the fake clock. The
+ * expected gaps follow from the rule as documented: gap = min(hint, 30 s) + fraction x max(ceiling, hint / 4),
+ * with the ceilings 100 ms, 200 ms, ... of the ordinary backoff.
  */
 class RegistrationRetryHintTest {
 
@@ -33,24 +33,25 @@ class RegistrationRetryHintTest {
   private TaskExecutorCore core;
 
   @Test
-  void hint_withoutJitter_eachGapIsTheHintPlusTheLargerOfHintAndCeiling() {
+  void hint_withoutJitter_eachGapIsTheHintPlusTheLargerOfAQuarterOfItAndTheCeiling() {
     start(() -> 1.0);
-    // Attempt 1 at 0 is refused with a 2 s hint; its ceiling is 100 ms, so the window is the hint: 2 + 2 s.
+    // Attempt 1 at 0 is refused with a 2 s hint; its ceiling is 100 ms, so the window is a quarter of the
+    // hint: 2 + 0.5 s.
     refuseLast(Duration.ofSeconds(2));
-    main.advance(Duration.ofSeconds(4).minusNanos(1));
+    main.advance(Duration.ofMillis(2_500).minusNanos(1));
     assertThat(client.registrations()).hasSize(1);
     main.advanceNanos(1);
     assertThat(client.registrations()).hasSize(2);
 
-    // Attempt 2 refused with 50 ms: its ceiling (200 ms) is the wider window: 50 + 200 ms.
-    refuseLast(Duration.ofMillis(50));
-    main.advance(Duration.ofMillis(250));
+    // Attempt 2 refused with 400 ms: its ceiling (200 ms) is the wider window: 400 + 200 ms.
+    refuseLast(Duration.ofMillis(400));
+    main.advance(Duration.ofMillis(600));
     assertThat(client.registrations()).hasSize(3);
 
     // Attempt 3 refused without a hint: the ordinary backoff goes on where it was (ceiling 400 ms).
     client.lastRegistration().refuse("UNAVAILABLE", "");
     main.advance(Duration.ofMillis(400));
-    assertThat(gapsInMillis()).containsExactly(4_000L, 250L, 400L);
+    assertThat(gapsInMillis()).containsExactly(2_500L, 600L, 400L);
   }
 
   @Test
@@ -58,7 +59,7 @@ class RegistrationRetryHintTest {
     try (LogCapture log = LogCapture.of(ResourceManagerConnection.class)) {
       start(() -> 1.0);
       refuseLast(Duration.ofSeconds(2));
-      main.advance(Duration.ofSeconds(4));
+      main.advance(Duration.ofMillis(2_500));
       refuseLast(Duration.ofSeconds(2));
 
       List<ILoggingEvent> refusals = log.events().stream()
@@ -67,7 +68,7 @@ class RegistrationRetryHintTest {
       assertThat(refusals.get(0).getFormattedMessage())
           .startsWith("The resource manager at 127.0.0.1:6123 asked this task executor to come back later"
               + " (registration attempt 1)")
-          .contains("Retrying in 4 s;");
+          .contains("Retrying in 2500 ms;");
     }
   }
 
@@ -98,7 +99,7 @@ class RegistrationRetryHintTest {
     start(() -> 1.0);
     refuseLast(Duration.ofSeconds(1));
     client.acceptAll();
-    main.advance(Duration.ofSeconds(2));
+    main.advance(Duration.ofMillis(1_250));
     assertThat(core.registration()).isNotNull();
     client.refuseAll("UNAVAILABLE");
 
@@ -122,11 +123,11 @@ class RegistrationRetryHintTest {
     Arrays.sort(delays);
 
     assertThat(delays[0]).as("seed %d", seed).isGreaterThanOrEqualTo(2_000.0);
-    assertThat(delays[executors - 1]).as("seed %d", seed).isLessThanOrEqualTo(4_000.0);
-    // Spread evenly over [2 s, 4 s]: each quarter holds about a quarter (a storm would put them all in one).
+    assertThat(delays[executors - 1]).as("seed %d", seed).isLessThanOrEqualTo(2_500.0);
+    // Spread evenly over [2 s, 2.5 s]: each quarter holds about a quarter (a storm would put them all in one).
     for (int quarter = 1; quarter < 4; quarter++) {
       assertThat(delays[quarter * executors / 4]).as("quarter %d, seed %d", quarter, seed)
-          .isBetween(2_000.0 + quarter * 500.0 - 150, 2_000.0 + quarter * 500.0 + 150);
+          .isBetween(2_000.0 + quarter * 125.0 - 50, 2_000.0 + quarter * 125.0 + 50);
     }
   }
 

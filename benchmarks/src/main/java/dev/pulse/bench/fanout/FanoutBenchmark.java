@@ -108,8 +108,8 @@ final class FanoutBenchmark {
         ramp.close();
         double stormBegan = (farm.registrationStarted() - started) / 1e9;
         String rampJson = ",\"registrationStormBeganSeconds\":" + Json.num(stormBegan)
-            + ",\"registered90PercentAfterStormSeconds\":" + Json.num(fromStorm(ramp, 0.9, o, stormBegan))
-            + ",\"registered99PercentAfterStormSeconds\":" + Json.num(fromStorm(ramp, 0.99, o, stormBegan))
+            + ",\"registered90PercentAfterStormSeconds\":" + Json.num(fromStorm(ramp, 0.9, o, stormBegan, stormLasted))
+            + ",\"registered99PercentAfterStormSeconds\":" + Json.num(fromStorm(ramp, 0.99, o, stormBegan, stormLasted))
             + ",\"registrationRamp\":" + ramp.toJson();
         out.printf("  all farms ready after %.1f s, all registered %.1f s after the first registration (RM fds %d)%n",
             registeredAfter, stormLasted, ProcStat.openFds(rm.pid()));
@@ -267,9 +267,14 @@ final class FanoutBenchmark {
   }
 
   /** Seconds from the storm's beginning until the RM held {@code fraction} of the task executors; -1 if never. */
-  private static double fromStorm(RegistrationRamp ramp, double fraction, Options o, double stormBegan) {
+  /**
+   * Seconds from the first registration until the ramp first showed {@code fraction} of the task executors
+   * registered; if no sample caught it (all registered between two samples), when all were registered.
+   */
+  private static double fromStorm(RegistrationRamp ramp, double fraction, Options o, double stormBegan,
+      double stormLasted) {
     double at = ramp.secondsUntil(fraction, o.taskExecutors());
-    return at < 0 ? -1 : Math.max(0, at - stormBegan);
+    return at < 0 ? stormLasted : Math.max(0, Math.min(at - stormBegan, stormLasted));
   }
 
   static double lost(Map<String, Double> m) {
