@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A resource manager that sheds load answers {@code RESOURCE_EXHAUSTED} with a hint of how long to wait
  * ({@link RetryBackoff#nextDelay(Duration)}): the next attempt follows after the hint plus a jittered share
- * of a window of at least a quarter of it, never sooner.
+ * of a window of at least a quarter of it, never sooner, and the ordinary backoff starts over (the resource
+ * manager is up: the hint, not a ceiling grown while it was down, says when to come back).
  *
  * <p>A refusal that names a configuration problem ({@code INVALID_ARGUMENT}, {@code UNAUTHENTICATED},
  * see {@link RegistrationFailure}) is logged as an error with the key to check, and retried like any

@@ -12,7 +12,8 @@ import java.util.function.DoubleSupplier;
  * come back together: after a healed partition their registrations spread over the whole ceiling instead
  * of arriving as one storm. {@link #reset()} starts over. The task executor's registration
  * ({@link #forRegistration()}) has ceilings of 100 ms, 200 ms, 400 ms, ... 25.6 s, then 30 s for every
- * further attempt, and resets once a registration is accepted.
+ * further attempt, and resets once a registration is accepted or refused with a retry hint
+ * ({@link #nextDelay(Duration)}).
  *
  * <p>The randomness is injected: tests pass a seeded source, or {@code () -> 1.0} for the ceilings
  * themselves. Public so that simulated task executors (the fan-out benchmark's farm) retry by the same rule
@@ -73,18 +74,21 @@ public final class RetryBackoff {
   /**
    * The delay before the next attempt when the last one was refused with a hint to wait at least
    * {@code retryAfter} (the resource manager sheds load): the hint, capped at {@code max}, plus a random
-   * fraction of the larger of the ceiling and a quarter of the hint. So no attempt comes before the hint,
-   * and task executors told the same hint spread over a window of at least a quarter of it instead of
-   * returning together when it ends. The window is not the whole hint: the resource manager paces its hints
-   * (each refused task executor of a burst is told a later return than the one before), so the spread is
-   * already in the hints, and a jitter as wide as a hint of 20 s would delay the last of a storm by up to
-   * 20 s more for nothing. The ceiling doubles as for {@link #nextDelay()}.
+   * fraction of the larger of {@code initial} and a quarter of the hint. So no attempt comes before the
+   * hint, and task executors told the same hint spread over a window of at least a quarter of it instead of
+   * returning together when it ends. The hint takes the place of the backoff, as a server's pushback does in
+   * gRPC's own retries: the resource manager answered, so it is up and has said when to come back, and the
+   * ceiling starts over at {@code initial} (as after an accepted registration). Neither a ceiling grown while
+   * it was unreachable nor one grown by its earlier refusals widens the window: the resource manager paces
+   * its hints (each task executor refused in a burst is told a later return than the one before), so the
+   * spread is already in the hints, and a window as wide as a 20 s hint, or a ceiling doubled by eight
+   * refusals in a row, would hold the last of a start-up storm back by tens of seconds for nothing.
    */
   public Duration nextDelay(Duration retryAfter) {
     Duration hint = retryAfter.compareTo(max) > 0 ? max : retryAfter;
-    Duration ceiling = nextCeiling();
+    reset();
     Duration quarter = hint.dividedBy(HINT_JITTER_SHARE);
-    return hint.plus(jittered(ceiling.compareTo(quarter) >= 0 ? ceiling : quarter));
+    return hint.plus(jittered(initial.compareTo(quarter) >= 0 ? initial : quarter));
   }
 
   /** This attempt's ceiling; doubles the next one, up to the cap. */

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A resource manager that sheds load ({@code RESOURCE_EXHAUSTED} with a retry hint): the task executor waits
  * the hint plus a jittered share of a window of at least a quarter of it, never less, on the fake clock. The
- * expected gaps follow from the rule as documented: gap = min(hint, 30 s) + fraction x max(ceiling, hint / 4),
- * with the ceilings 100 ms, 200 ms, ... of the ordinary backoff.
+ * expected gaps follow from the rule as documented: gap = min(hint, 30 s) + fraction x max(100 ms, hint / 4),
+ * and the ordinary backoff (ceilings 100 ms, 200 ms, ...) starts over after a hint.
  */
 class RegistrationRetryHintTest {
 
@@ -33,25 +33,41 @@ class RegistrationRetryHintTest {
   private TaskExecutorCore core;
 
   @Test
-  void hint_withoutJitter_eachGapIsTheHintPlusTheLargerOfAQuarterOfItAndTheCeiling() {
+  void hint_withoutJitter_eachGapIsTheHintPlusTheLargerOfAQuarterOfItAnd100Millis() {
     start(() -> 1.0);
-    // Attempt 1 at 0 is refused with a 2 s hint; its ceiling is 100 ms, so the window is a quarter of the
-    // hint: 2 + 0.5 s.
+    // Attempt 1 at 0 is refused with a 2 s hint: the window is a quarter of the hint, 2 + 0.5 s.
     refuseLast(Duration.ofSeconds(2));
     main.advance(Duration.ofMillis(2_500).minusNanos(1));
     assertThat(client.registrations()).hasSize(1);
     main.advanceNanos(1);
     assertThat(client.registrations()).hasSize(2);
 
-    // Attempt 2 refused with 400 ms: its ceiling (200 ms) is the wider window: 400 + 200 ms.
-    refuseLast(Duration.ofMillis(400));
-    main.advance(Duration.ofMillis(600));
+    // Attempt 2 refused with 200 ms: 100 ms is the wider window: 200 + 100 ms.
+    refuseLast(Duration.ofMillis(200));
+    main.advance(Duration.ofMillis(300));
     assertThat(client.registrations()).hasSize(3);
 
-    // Attempt 3 refused without a hint: the ordinary backoff goes on where it was (ceiling 400 ms).
+    // Attempts 3 and 4 refused without a hint: the ordinary backoff, started over by the hint (100, 200 ms).
     client.lastRegistration().refuse("UNAVAILABLE", "");
-    main.advance(Duration.ofMillis(400));
-    assertThat(gapsInMillis()).containsExactly(2_500L, 600L, 400L);
+    main.advance(Duration.ofMillis(100));
+    client.lastRegistration().refuse("UNAVAILABLE", "");
+    main.advance(Duration.ofMillis(200));
+    assertThat(gapsInMillis()).containsExactly(2_500L, 300L, 100L, 200L);
+  }
+
+  @Test
+  void hint_afterTheBackoffGrewWhileTheResourceManagerWasUnreachable_isNotWidenedByIt() {
+    start(() -> 1.0);
+    // Five unanswered attempts grow the ceiling to 1.6 s (gaps 100, 200, 400, 800 ms, then 1.6 s).
+    for (int i = 0; i < 5; i++) {
+      client.lastRegistration().refuse("UNAVAILABLE", "");
+      main.advance(Duration.ofMillis(100L << i));
+    }
+    // Then the resource manager answers, busy, with a 1 s hint: 1 + 0.25 s, not 1 + 3.2 s.
+    refuseLast(Duration.ofSeconds(1));
+    main.advance(Duration.ofMillis(1_250));
+
+    assertThat(gapsInMillis()).containsExactly(100L, 200L, 400L, 800L, 1_600L, 1_250L);
   }
 
   @Test
