@@ -27,7 +27,7 @@ import java.util.function.LongSupplier;
  *       {@code resourcemanager.recovery.timeout}) costs no new watch and must not be lost for the resource
  *       manager's own slowness.
  * </ul>
- * The task executors wait the hint plus a jittered share of their own backoff, so the refused ones come
+ * The task executors wait the hint plus a jittered share of a quarter of it, so the refused ones come
  * back spread out. The hints of a burst of refusals are <em>paced</em>: the first refused task executor is told
  * {@code retry-after}, and each one refused before the previous one's return is told to come back {@link #pace()}
  * after it (at twice {@code max-in-progress} per {@code retry-after}; their own jitter, up to a quarter of the

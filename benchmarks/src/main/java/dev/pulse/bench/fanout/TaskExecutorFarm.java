@@ -83,8 +83,8 @@ public final class TaskExecutorFarm {
   private static final int REGISTRATIONS_IN_FLIGHT = 64;
   /**
    * Refused registrations are retried as the real task executor does ({@link RetryBackoff#nextDelay(Duration)}:
-   * the resource manager's retry hint plus a jittered share of the hint or the growing backoff ceiling,
-   * whichever is larger), for at most this long: the task executor's own default
+   * the resource manager's retry hint plus a jittered share of a quarter of it, at least 100 ms; the backoff
+   * starts over), for at most this long: the task executor's own default
    * ({@code taskexecutor.registration.timeout}, 5 min), so that a slow ramp is measured, not cut off.
    */
   static final Duration REGISTRATION_PATIENCE = Duration.ofMinutes(5);
