@@ -281,6 +281,7 @@ class GrpcHeartbeatTargetTest {
     assertThat(second.failure).isNull();
     assertThat(second.payload).isEqualTo(TeSide.SLOTS.getSlotsCount());
     assertThat(te.service.streamsOpened()).as("the late request's stream was cancelled").isEqualTo(2);
+    await().atMost(WAIT).until(() -> te.service.streamsCancelled() == 1);
     RecordingAnswer third = new RecordingAnswer();
     target.requestHeartbeat(RmSide.RM_ID, null, third);
     assertThat(third.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
@@ -313,6 +314,185 @@ class GrpcHeartbeatTargetTest {
     await().atMost(WAIT).until(() -> rm.events(PAYLOAD).size() >= 5);
     assertThat(rm.stats().rpcOther()).as("the one stream answered UNIMPLEMENTED").isEqualTo(1);
     assertThat(rm.events(TIMEOUT)).isEmpty();
+  }
+
+  @Test
+  void stream_closedWithARequestUnanswered_failsItAsClosed_andCancelsTheStream_whileTheChannelStaysLeased()
+      throws Exception {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10));
+    TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    // The connector's lease on the same channel (slot calls): closing the heartbeat target alone does not shut
+    // the channel down, so only the target's own cancel ends its stream.
+    ChannelLease other = rm.channels.acquire(te.address());
+    closer.register(other::close);
+    GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
+        report -> report.getSlotsCount(), (id, slots) -> { }, rm.main, HeartbeatTransport.STREAM)
+        .create(TE, "instance-a", te.address());
+    closer.register(target::close);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocked = new CountDownLatch(1);
+    te.main.execute(() -> {
+      blocked.countDown();
+      awaitQuietly(release);
+    });
+    closer.register(release::countDown);
+    assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+    RecordingAnswer unanswered = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, unanswered);
+    await().atMost(WAIT).until(() -> te.service.streamsOpened() == 1);
+
+    target.close();
+
+    assertThat(unanswered.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(unanswered.failure).isInstanceOfSatisfying(HeartbeatRpcException.class, f -> {
+      assertThat(f.kind()).isEqualTo(RpcFailureKind.OTHER);
+      assertThat(f.getMessage()).contains("closed");
+    });
+    await().atMost(WAIT).until(() -> te.service.streamsCancelled() == 1);
+    assertThat(rm.channels.openChannels()).as("still leased by the other holder").isEqualTo(1);
+    release.countDown();
+    assertThat(unanswered.reports.get()).isEqualTo(1);
+  }
+
+  @Test
+  void unaryFallback_aCallAnsweredAfterANewerOneWasMade_isNotReported() throws Exception {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10));
+    RpcTransport oldTeTransport = closer.register(RpcTransport.create(RpcConfig.DEFAULTS, "old-te", 1));
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    CountDownLatch firstAnswered = new CountDownLatch(1);
+    closer.register(releaseFirst::countDown);
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    // An older task executor (RequestHeartbeat only) that holds its first call's answer until released.
+    RpcServer oldTe = closer.register(RpcServer.builder(oldTeTransport,
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(new TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase() {
+          @Override
+          public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
+            HeartbeatResponse response = HeartbeatResponse.newBuilder().setTaskExecutor(request.getTaskExecutor())
+                .setSlotReport(TeSide.SLOTS).build();
+            if (calls.incrementAndGet() == 1) {
+              CompletableFuture.runAsync(() -> {
+                awaitQuietly(releaseFirst);
+                observer.onNext(response);
+                observer.onCompleted();
+                firstAnswered.countDown();
+              });
+            } else {
+              observer.onNext(response);
+              observer.onCompleted();
+            }
+          }
+        })
+        .start());
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
+        report -> report.getSlotsCount(), (id, slots) -> { }, rm.main, HeartbeatTransport.STREAM)
+        .create(TE, "instance-a", "127.0.0.1:" + oldTe.port());
+    closer.register(target::close);
+    RecordingAnswer onTheStream = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, onTheStream);
+    assertThat(onTheStream.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(onTheStream.failure).as("UNIMPLEMENTED").isInstanceOf(HeartbeatRpcException.class);
+
+    RecordingAnswer late = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, late); // a unary call now, held by the task executor
+    await().atMost(WAIT).until(() -> calls.get() == 1);
+    RecordingAnswer newer = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, newer); // the sender ended the first at its turn, asks again
+    assertThat(newer.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(newer.failure).isNull();
+    releaseFirst.countDown();
+    assertThat(firstAnswered.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    // Asked after the late answer was written on the same connection: answered after it arrived.
+    RecordingAnswer after = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, after);
+    assertThat(after.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+    assertThat(late.reports.get()).as("the late answer of a call a newer one replaced").isZero();
+    assertThat(newer.reports.get() + after.reports.get()).isEqualTo(2);
+  }
+
+  @ParameterizedTest
+  @EnumSource(HeartbeatTransport.class)
+  void requestHeartbeat_answerWithoutSlotReport_failsAsMalformed(HeartbeatTransport transport) {
+    assertMalformedAnswerFails(transport, request -> HeartbeatResponse.newBuilder()
+        .setTaskExecutor(request.getTaskExecutor()).build(), "slot_report");
+  }
+
+  @ParameterizedTest
+  @EnumSource(HeartbeatTransport.class)
+  void requestHeartbeat_answerFromAMalformedIdentity_failsAsMalformed(HeartbeatTransport transport) {
+    assertMalformedAnswerFails(transport, request -> HeartbeatResponse.newBuilder()
+        .setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId("te 1\n").setInstanceId("instance-a"))
+        .setSlotReport(TeSide.SLOTS).build(), "resource_id");
+  }
+
+  @Test
+  void factory_refusesAMalformedFencingToken() {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(1), Duration.ofSeconds(10));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+
+    IllegalArgumentException refused = catchThrowableOfType(IllegalArgumentException.class,
+        () -> new GrpcHeartbeatTarget.Factory<Integer>(rm.channels, RmSide.TOKEN.toBuilder().setLeaderEpoch(0).build(),
+            config, report -> report.getSlotsCount(), (id, slots) -> { }, rm.main, HeartbeatTransport.STREAM));
+
+    assertThat(refused).hasMessageContaining("leader_epoch");
+  }
+
+  /** A task executor that answers every heartbeat, on either method, with {@code answer}: the RM refuses it. */
+  private void assertMalformedAnswerFails(HeartbeatTransport transport,
+      java.util.function.Function<HeartbeatRequest, HeartbeatResponse> answer, String named) {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(1), Duration.ofSeconds(10));
+    RpcTransport teTransport = closer.register(RpcTransport.create(RpcConfig.DEFAULTS, "bad-te", 1));
+    RpcServer badTe = closer.register(RpcServer.builder(teTransport,
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(new TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase() {
+          @Override
+          public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
+            observer.onNext(answer.apply(request));
+            observer.onCompleted();
+          }
+
+          @Override
+          public StreamObserver<HeartbeatRequest> heartbeatStream(StreamObserver<HeartbeatResponse> responses) {
+            return new StreamObserver<>() {
+              @Override
+              public void onNext(HeartbeatRequest request) {
+                responses.onNext(answer.apply(request));
+              }
+
+              @Override
+              public void onError(Throwable t) {
+              }
+
+              @Override
+              public void onCompleted() {
+                responses.onCompleted();
+              }
+            };
+          }
+        })
+        .start());
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
+        report -> report.getSlotsCount(), (id, slots) -> { }, rm.main, transport)
+        .create(TE, "instance-a", "127.0.0.1:" + badTe.port());
+    closer.register(target::close);
+    RecordingAnswer answered = new RecordingAnswer();
+
+    target.requestHeartbeat(RmSide.RM_ID, null, answered);
+
+    try {
+      assertThat(answered.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+    assertThat(answered.payload).isNull();
+    assertThat(answered.failure).isInstanceOfSatisfying(HeartbeatRpcException.class, f -> {
+      assertThat(f.kind()).isEqualTo(RpcFailureKind.OTHER);
+      assertThat(f.getMessage()).contains("malformed heartbeat", named);
+    });
   }
 
   /** Records the one report it gets. */

@@ -70,6 +70,7 @@ public final class TestingTaskExecutorGateway extends TaskExecutorGatewayGrpc.Ta
   private final Supplier<SlotReport> slotReport;
   private final Operations operations;
   private final AtomicInteger streamsOpened = new AtomicInteger();
+  private final AtomicInteger streamsCancelled = new AtomicInteger();
 
   private TestingTaskExecutorGateway(Builder b) {
     this.identity = TaskExecutorIdentity.newBuilder()
@@ -97,15 +98,40 @@ public final class TestingTaskExecutorGateway extends TaskExecutorGatewayGrpc.Ta
   @Override
   public StreamObserver<HeartbeatRequest> heartbeatStream(StreamObserver<HeartbeatResponse> responses) {
     streamsOpened.incrementAndGet();
-    return MainThreadStream.answerEach(mainThread, responses, "HeartbeatStream", request -> {
-      WireValidation.check(request);
-      return answerHeartbeat(request);
-    }, MAX_WAITING);
+    StreamObserver<HeartbeatRequest> requests = MainThreadStream.answerEach(mainThread, responses, "HeartbeatStream",
+        request -> {
+          WireValidation.check(request);
+          return answerHeartbeat(request);
+        }, MAX_WAITING);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(HeartbeatRequest request) {
+        requests.onNext(request);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        if (Status.fromThrowable(t).getCode() == Status.Code.CANCELLED) {
+          streamsCancelled.incrementAndGet();
+        }
+        requests.onError(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        requests.onCompleted();
+      }
+    };
   }
 
   /** How many heartbeat streams callers opened. */
   public int streamsOpened() {
     return streamsOpened.get();
+  }
+
+  /** How many heartbeat streams their callers cancelled. */
+  public int streamsCancelled() {
+    return streamsCancelled.get();
   }
 
   /** On the main thread. */
