@@ -31,10 +31,10 @@ import java.util.function.LongSupplier;
  * back spread out. The hints of a burst of refusals are <em>paced</em>: the first refused task executor is told
  * {@code retry-after}, and each one refused before the previous one's return is told to come back {@link #pace()}
  * after it (at twice {@code max-in-progress} per {@code retry-after}; their own jitter, up to a quarter of the
- * hint more, slows that rate by at most a fifth), so a storm of thousands comes back as a stream the resource manager can take, not as a
- * second storm one {@code retry-after} later. A hint is never shorter than {@code retry-after} nor longer than
- * {@link RegistrationConfig#MAX_RETRY_AFTER}. Each admitted registration must be {@linkplain #finished()
- * finished} exactly once.
+ * hint more, slows that rate by at most a fifth), so a storm of thousands comes back as a stream the resource
+ * manager can take, not as a second storm one {@code retry-after} later. A hint is never shorter than
+ * {@code retry-after} nor longer than {@link RegistrationConfig#MAX_RETRY_AFTER}. Each admitted registration
+ * must be {@linkplain #finished() finished} exactly once.
  *
  * <p>The same lags, when above the loss guard's own {@code overload-tick-lag}, also keep the resource manager
  * from convicting task executors while it is behind: the {@link LossGuard} takes them off each silent task

@@ -162,9 +162,9 @@ public final class ResourceManagerConfigOptions {
           .durationType()
           .defaultValue(RegistrationConfig.DEFAULT_RETRY_AFTER)
           .withDescription("The retry hint sent with a refused registration: task executors wait this long plus a"
-              + " jittered share of a quarter of it (at least 100 ms). Refusals in a burst are told to come back paced, at twice"
-              + " max-in-progress per retry-after, so their hints grow beyond it. Also how long a lag above a limit"
-              + " keeps refusing. Positive, at most " + Durations.format(RegistrationConfig.MAX_RETRY_AFTER) + ".");
+              + " jittered share of a quarter of it (at least 100 ms). Refusals in a burst are told to come back"
+              + " paced, at twice max-in-progress per retry-after, so their hints grow beyond it. Also how long a lag"
+              + " above a limit keeps refusing. Positive, at most " + Durations.format(RegistrationConfig.MAX_RETRY_AFTER) + ".");
 
   public static final ConfigOption<Duration> REGISTRATION_START_UP_GRACE =
       ConfigOptions.key(RegistrationConfig.START_UP_GRACE)

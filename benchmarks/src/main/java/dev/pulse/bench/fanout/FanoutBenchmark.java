@@ -266,7 +266,6 @@ final class FanoutBenchmark {
     return sb.append('}').toString();
   }
 
-  /** Seconds from the storm's beginning until the RM held {@code fraction} of the task executors; -1 if never. */
   /**
    * Seconds from the first registration until the ramp first showed {@code fraction} of the task executors
    * registered; if no sample caught it (all registered between two samples), when all were registered.
