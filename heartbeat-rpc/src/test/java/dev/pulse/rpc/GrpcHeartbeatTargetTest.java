@@ -428,6 +428,24 @@ class GrpcHeartbeatTargetTest {
         .setSlotReport(TeSide.SLOTS).build(), "resource_id");
   }
 
+  /** Outside the sender a heartbeat is one unary call on either transport; the stream's target here. */
+  @Test
+  void requestHeartbeat_outsideTheSender_passesTheAnswerToTheFactorysReceiver_onTheMainThread() throws Exception {
+    HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10));
+    TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
+    RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
+    java.util.List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
+        report -> report.getSlotsCount(),
+        (id, slots) -> received.add(id.value() + " " + slots + " " + Thread.currentThread().getName()),
+        rm.main, HeartbeatTransport.STREAM).create(TE, "instance-a", te.address());
+    closer.register(target::close);
+
+    target.requestHeartbeat(RmSide.RM_ID, null).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    assertThat(received).containsExactly("te-1 " + TeSide.SLOTS.getSlotsCount() + " rm-main");
+  }
+
   @Test
   void factory_refusesAMalformedFencingToken() {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(1), Duration.ofSeconds(10));
