@@ -68,7 +68,11 @@ public final class MainThreadCalls {
     }
   }
 
-  private static void fail(StreamObserver<?> observer, String method, Throwable failure) {
+  /**
+   * Ends a call with {@code failure}: a gRPC status as it is, anything else logged and answered
+   * {@code INTERNAL}. Also for {@link MainThreadStream}'s streams.
+   */
+  static void fail(StreamObserver<?> observer, String method, Throwable failure) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
     if (cause instanceof StatusRuntimeException || cause instanceof StatusException) {

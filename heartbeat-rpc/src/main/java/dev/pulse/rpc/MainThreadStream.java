@@ -2,7 +2,6 @@ package dev.pulse.rpc;
 
 import dev.pulse.heartbeat.time.MainThreadExecutor;
 import io.grpc.Status;
-import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -10,8 +9,6 @@ import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The server side of a bidirectional stream that answers every request with one response, each on
@@ -32,8 +29,6 @@ import org.slf4j.LoggerFactory;
  * @param <R> response type
  */
 public final class MainThreadStream<Q, R> implements StreamObserver<Q> {
-
-  private static final Logger LOG = LoggerFactory.getLogger(MainThreadStream.class);
 
   private final MainThreadExecutor mainThread;
   private final StreamObserver<R> responses;
@@ -130,13 +125,7 @@ public final class MainThreadStream<Q, R> implements StreamObserver<Q> {
     if (cancelled()) {
       return;
     }
-    if (failure instanceof StatusRuntimeException || failure instanceof StatusException) {
-      responses.onError(failure);
-      return;
-    }
-    LOG.error("{} failed", method, failure);
-    responses.onError(Status.INTERNAL.withDescription(method + " failed: " + failure).withCause(failure)
-        .asRuntimeException());
+    MainThreadCalls.fail(responses, method, failure);
   }
 
   private void onMain(Runnable step) {

@@ -117,14 +117,7 @@ class GrpcHeartbeatTargetTest {
     rm.monitor(TE, "instance-a", te.address());
     await().atMost(WAIT).until(() -> !rm.events(PAYLOAD).isEmpty());
 
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch blocked = new CountDownLatch(1);
-    te.main.execute(() -> {
-      blocked.countDown();
-      awaitQuietly(release);
-    });
-    closer.register(release::countDown); // closed first: the TE's main thread can stop afterwards
-    assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+    CountDownLatch release = blockMainThread(te);
 
     await().atMost(WAIT).until(() -> !rm.events(TIMEOUT).isEmpty());
     assertThat(rm.stats().rpcDeadlineExceeded()).isPositive();
@@ -257,18 +250,8 @@ class GrpcHeartbeatTargetTest {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
     RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
-    GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
-        report -> report.getSlotsCount(), (id, slots) -> { }, rm.main, HeartbeatTransport.STREAM)
-        .create(TE, "instance-a", te.address());
-    closer.register(target::close);
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch blocked = new CountDownLatch(1);
-    te.main.execute(() -> {
-      blocked.countDown();
-      awaitQuietly(release);
-    });
-    closer.register(release::countDown);
-    assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+    GrpcHeartbeatTarget<Integer> target = target(rm, config, HeartbeatTransport.STREAM, te.address());
+    CountDownLatch release = blockMainThread(te);
     RecordingAnswer first = new RecordingAnswer();
     target.requestHeartbeat(RmSide.RM_ID, null, first);
     await().atMost(WAIT).until(() -> te.service.streamsOpened() == 1);
@@ -294,22 +277,18 @@ class GrpcHeartbeatTargetTest {
   @Test
   void stream_toATaskExecutorThatDoesNotServeIt_fallsBackToUnaryCalls() throws Exception {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
-    RpcTransport oldTeTransport = closer.register(RpcTransport.create(RpcConfig.DEFAULTS, "old-te", 1));
     // An older task executor: RequestHeartbeat only.
-    RpcServer oldTe = closer.register(RpcServer.builder(oldTeTransport,
-            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .addService(new TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase() {
-          @Override
-          public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
-            observer.onNext(HeartbeatResponse.newBuilder().setTaskExecutor(request.getTaskExecutor())
-                .setSlotReport(TeSide.SLOTS).build());
-            observer.onCompleted();
-          }
-        })
-        .start());
+    String oldTeAddress = serve(new TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase() {
+      @Override
+      public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
+        observer.onNext(HeartbeatResponse.newBuilder().setTaskExecutor(request.getTaskExecutor())
+            .setSlotReport(TeSide.SLOTS).build());
+        observer.onCompleted();
+      }
+    });
     RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS, HeartbeatTransport.STREAM));
 
-    rm.monitor(TE, "instance-a", "127.0.0.1:" + oldTe.port());
+    rm.monitor(TE, "instance-a", oldTeAddress);
 
     await().atMost(WAIT).until(() -> rm.events(PAYLOAD).size() >= 5);
     assertThat(rm.stats().rpcOther()).as("the one stream answered UNIMPLEMENTED").isEqualTo(1);
@@ -326,18 +305,8 @@ class GrpcHeartbeatTargetTest {
     // the channel down, so only the target's own cancel ends its stream.
     ChannelLease other = rm.channels.acquire(te.address());
     closer.register(other::close);
-    GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
-        report -> report.getSlotsCount(), (id, slots) -> { }, rm.main, HeartbeatTransport.STREAM)
-        .create(TE, "instance-a", te.address());
-    closer.register(target::close);
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch blocked = new CountDownLatch(1);
-    te.main.execute(() -> {
-      blocked.countDown();
-      awaitQuietly(release);
-    });
-    closer.register(release::countDown);
-    assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+    GrpcHeartbeatTarget<Integer> target = target(rm, config, HeartbeatTransport.STREAM, te.address());
+    CountDownLatch release = blockMainThread(te);
     RecordingAnswer unanswered = new RecordingAnswer();
     target.requestHeartbeat(RmSide.RM_ID, null, unanswered);
     await().atMost(WAIT).until(() -> te.service.streamsOpened() == 1);
@@ -358,38 +327,31 @@ class GrpcHeartbeatTargetTest {
   @Test
   void unaryFallback_aCallAnsweredAfterANewerOneWasMade_isNotReported() throws Exception {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10));
-    RpcTransport oldTeTransport = closer.register(RpcTransport.create(RpcConfig.DEFAULTS, "old-te", 1));
     CountDownLatch releaseFirst = new CountDownLatch(1);
     CountDownLatch firstAnswered = new CountDownLatch(1);
     closer.register(releaseFirst::countDown);
     java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
     // An older task executor (RequestHeartbeat only) that holds its first call's answer until released.
-    RpcServer oldTe = closer.register(RpcServer.builder(oldTeTransport,
-            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .addService(new TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase() {
-          @Override
-          public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
-            HeartbeatResponse response = HeartbeatResponse.newBuilder().setTaskExecutor(request.getTaskExecutor())
-                .setSlotReport(TeSide.SLOTS).build();
-            if (calls.incrementAndGet() == 1) {
-              CompletableFuture.runAsync(() -> {
-                awaitQuietly(releaseFirst);
-                observer.onNext(response);
-                observer.onCompleted();
-                firstAnswered.countDown();
-              });
-            } else {
-              observer.onNext(response);
-              observer.onCompleted();
-            }
-          }
-        })
-        .start());
+    String oldTeAddress = serve(new TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase() {
+      @Override
+      public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
+        HeartbeatResponse response = HeartbeatResponse.newBuilder().setTaskExecutor(request.getTaskExecutor())
+            .setSlotReport(TeSide.SLOTS).build();
+        if (calls.incrementAndGet() == 1) {
+          CompletableFuture.runAsync(() -> {
+            awaitQuietly(releaseFirst);
+            observer.onNext(response);
+            observer.onCompleted();
+            firstAnswered.countDown();
+          });
+        } else {
+          observer.onNext(response);
+          observer.onCompleted();
+        }
+      }
+    });
     RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
-    GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
-        report -> report.getSlotsCount(), (id, slots) -> { }, rm.main, HeartbeatTransport.STREAM)
-        .create(TE, "instance-a", "127.0.0.1:" + oldTe.port());
-    closer.register(target::close);
+    GrpcHeartbeatTarget<Integer> target = target(rm, config, HeartbeatTransport.STREAM, oldTeAddress);
     RecordingAnswer onTheStream = new RecordingAnswer();
     target.requestHeartbeat(RmSide.RM_ID, null, onTheStream);
     assertThat(onTheStream.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
@@ -415,14 +377,15 @@ class GrpcHeartbeatTargetTest {
 
   @ParameterizedTest
   @EnumSource(HeartbeatTransport.class)
-  void requestHeartbeat_answerWithoutSlotReport_failsAsMalformed(HeartbeatTransport transport) {
+  void requestHeartbeat_answerWithoutSlotReport_failsAsMalformed(HeartbeatTransport transport) throws Exception {
     assertMalformedAnswerFails(transport, request -> HeartbeatResponse.newBuilder()
         .setTaskExecutor(request.getTaskExecutor()).build(), "slot_report");
   }
 
   @ParameterizedTest
   @EnumSource(HeartbeatTransport.class)
-  void requestHeartbeat_answerFromAMalformedIdentity_failsAsMalformed(HeartbeatTransport transport) {
+  void requestHeartbeat_answerFromAMalformedIdentity_failsAsMalformed(HeartbeatTransport transport)
+      throws Exception {
     assertMalformedAnswerFails(transport, request -> HeartbeatResponse.newBuilder()
         .setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId("te 1\n").setInstanceId("instance-a"))
         .setSlotReport(TeSide.SLOTS).build(), "resource_id");
@@ -460,52 +423,41 @@ class GrpcHeartbeatTargetTest {
 
   /** A task executor that answers every heartbeat, on either method, with {@code answer}: the RM refuses it. */
   private void assertMalformedAnswerFails(HeartbeatTransport transport,
-      java.util.function.Function<HeartbeatRequest, HeartbeatResponse> answer, String named) {
+      java.util.function.Function<HeartbeatRequest, HeartbeatResponse> answer, String named) throws Exception {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(1), Duration.ofSeconds(10));
-    RpcTransport teTransport = closer.register(RpcTransport.create(RpcConfig.DEFAULTS, "bad-te", 1));
-    RpcServer badTe = closer.register(RpcServer.builder(teTransport,
-            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .addService(new TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase() {
+    String badTeAddress = serve(new TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase() {
+      @Override
+      public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
+        observer.onNext(answer.apply(request));
+        observer.onCompleted();
+      }
+
+      @Override
+      public StreamObserver<HeartbeatRequest> heartbeatStream(StreamObserver<HeartbeatResponse> responses) {
+        return new StreamObserver<>() {
           @Override
-          public void requestHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> observer) {
-            observer.onNext(answer.apply(request));
-            observer.onCompleted();
+          public void onNext(HeartbeatRequest request) {
+            responses.onNext(answer.apply(request));
           }
 
           @Override
-          public StreamObserver<HeartbeatRequest> heartbeatStream(StreamObserver<HeartbeatResponse> responses) {
-            return new StreamObserver<>() {
-              @Override
-              public void onNext(HeartbeatRequest request) {
-                responses.onNext(answer.apply(request));
-              }
-
-              @Override
-              public void onError(Throwable t) {
-              }
-
-              @Override
-              public void onCompleted() {
-                responses.onCompleted();
-              }
-            };
+          public void onError(Throwable t) {
           }
-        })
-        .start());
+
+          @Override
+          public void onCompleted() {
+            responses.onCompleted();
+          }
+        };
+      }
+    });
     RmSide rm = closer.register(new RmSide(config, RpcConfig.DEFAULTS));
-    GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
-        report -> report.getSlotsCount(), (id, slots) -> { }, rm.main, transport)
-        .create(TE, "instance-a", "127.0.0.1:" + badTe.port());
-    closer.register(target::close);
+    GrpcHeartbeatTarget<Integer> target = target(rm, config, transport, badTeAddress);
     RecordingAnswer answered = new RecordingAnswer();
 
     target.requestHeartbeat(RmSide.RM_ID, null, answered);
 
-    try {
-      assertThat(answered.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
+    assertThat(answered.reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(answered.payload).isNull();
     assertThat(answered.failure).isInstanceOfSatisfying(HeartbeatRpcException.class, f -> {
       assertThat(f.kind()).isEqualTo(RpcFailureKind.OTHER);
@@ -554,6 +506,42 @@ class GrpcHeartbeatTargetTest {
 
     assertThat(rm.channels.openChannels()).isZero();
     await().atMost(WAIT).until(() -> rm.channels.liveChannels() == 0);
+  }
+
+  /**
+   * A heartbeat target in {@code rm}'s channel pool whose payload is the slot count, answers outside the
+   * sender dropped; closed after the test.
+   */
+  private GrpcHeartbeatTarget<Integer> target(RmSide rm, HeartbeatConfig config, HeartbeatTransport transport,
+      String address) {
+    GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(rm.channels, RmSide.TOKEN, config,
+        report -> report.getSlotsCount(), (id, slots) -> { }, rm.main, transport).create(TE, "instance-a", address);
+    closer.register(target::close);
+    return target;
+  }
+
+  /**
+   * Blocks {@code te}'s main thread until the returned latch is counted down, at the latest when the test ends
+   * (before the task executor closes, so that its main thread can stop).
+   */
+  private CountDownLatch blockMainThread(TeSide te) throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocked = new CountDownLatch(1);
+    te.main.execute(() -> {
+      blocked.countDown();
+      awaitQuietly(release);
+    });
+    closer.register(release::countDown);
+    assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+    return release;
+  }
+
+  /** Serves {@code gateway} (a task executor of the test's own: an older version, a broken one) on loopback. */
+  private String serve(TaskExecutorGatewayGrpc.TaskExecutorGatewayImplBase gateway) {
+    RpcTransport transport = closer.register(RpcTransport.create(RpcConfig.DEFAULTS, "test-te", 1));
+    RpcServer server = closer.register(RpcServer.builder(transport,
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).addService(gateway).start());
+    return "127.0.0.1:" + server.port();
   }
 
   static HeartbeatRpcException failureOf(CompletableFuture<Void> future) {
