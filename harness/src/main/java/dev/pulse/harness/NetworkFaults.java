@@ -1,10 +1,13 @@
 package dev.pulse.harness;
 
+import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -34,7 +37,10 @@ import org.slf4j.LoggerFactory;
  *       With a fixed seed, the n-th heartbeat request's fate is the same in every run.
  * </ul>
  * A {@code HeartbeatStream} meets the faults of the moment at each request: partitioned, the stream is
- * closed {@code UNAVAILABLE}; dropped, the request is swallowed; delayed, its answer leaves late.
+ * closed {@code UNAVAILABLE}; dropped, the request is swallowed; delayed, its answer leaves late. So does
+ * the heartbeat stream the task executor opens itself ({@code OpenHeartbeatStream}, to a resource manager
+ * with {@code resourcemanager.heartbeat.transport: inbound_stream}), on its client side: partitioned, it is
+ * cancelled; dropped, the request never reaches the task executor; delayed, its answers leave late.
  *
  * <p>Thread-safe: the interceptors run on transport threads; faults may be changed from any thread
  * and apply to calls that start afterwards (to the next step of a call already under way, for a
@@ -47,6 +53,8 @@ final class NetworkFaults implements AutoCloseable {
   private static final String HEARTBEAT = TaskExecutorGatewayGrpc.getRequestHeartbeatMethod().getFullMethodName();
   private static final String HEARTBEAT_STREAM =
       TaskExecutorGatewayGrpc.getHeartbeatStreamMethod().getFullMethodName();
+  private static final String INBOUND_HEARTBEAT_STREAM =
+      ResourceManagerGatewayGrpc.getOpenHeartbeatStreamMethod().getFullMethodName();
 
   private final String name;
   private final Random random;
@@ -126,7 +134,11 @@ final class NetworkFaults implements AutoCloseable {
     return new ClientInterceptor() {
       @Override
       public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-        return partitioned ? new RefusedCall<>() : next.newCall(method, options);
+        if (partitioned) {
+          return new RefusedCall<>();
+        }
+        ClientCall<Q, R> call = next.newCall(method, options);
+        return INBOUND_HEARTBEAT_STREAM.equals(method.getFullMethodName()) ? new FaultyStream<>(call) : call;
       }
     };
   }
@@ -244,6 +256,70 @@ final class NetworkFaults implements AutoCloseable {
         } catch (RuntimeException e) {
           LOG.debug("delayed answer of {} could not be sent (the call ended meanwhile?)", name, e);
         }
+      }
+    }
+  }
+
+  /**
+   * The task executor's own heartbeat stream: each request that comes down meets the faults of its time
+   * (partitioned: the stream is cancelled, and everything after is dropped; dropped: swallowed), and each
+   * message it sends up leaves after the delay of its time, in order. Steps are serialized by its lock.
+   */
+  private final class FaultyStream<Q, R> extends ForwardingClientCall.SimpleForwardingClientCall<Q, R> {
+    private long notBefore; // guarded by this
+    private boolean cut; // guarded by this
+
+    FaultyStream(ClientCall<Q, R> call) {
+      super(call);
+    }
+
+    @Override
+    public void start(Listener<R> listener, Metadata headers) {
+      super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+        @Override
+        public void onMessage(R request) {
+          if (partitioned) {
+            cut();
+          } else if (!drop()) {
+            super.onMessage(request);
+          } // else swallowed: never answered, and the sender ends it at its next turn
+        }
+      }, headers);
+    }
+
+    synchronized void cut() {
+      if (!cut) {
+        cut = true;
+        super.cancel(name + " is cut off by the test harness", null);
+      }
+    }
+
+    @Override
+    public void sendMessage(Q message) {
+      long delay = delayNanos;
+      synchronized (this) {
+        if (cut) {
+          return;
+        }
+        long now = System.nanoTime();
+        if (delay == 0 && notBefore - now <= 0) {
+          super.sendMessage(message);
+          return;
+        }
+        long at = Math.max(now + delay, notBefore);
+        notBefore = at;
+        timer().schedule(() -> later(message), at - now, TimeUnit.NANOSECONDS);
+      }
+    }
+
+    private synchronized void later(Q message) {
+      if (cut) {
+        return;
+      }
+      try {
+        super.sendMessage(message);
+      } catch (RuntimeException e) {
+        LOG.debug("delayed answer of {} could not be sent (the stream ended meanwhile?)", name, e);
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.pulse.rpc;
 
+import dev.pulse.config.HostPort;
 import dev.pulse.heartbeat.AnsweringHeartbeatTarget;
 import dev.pulse.heartbeat.HeartbeatAnswer;
 import dev.pulse.heartbeat.HeartbeatConfig;
@@ -10,6 +11,7 @@ import dev.pulse.heartbeat.time.MainThreadExecutor;
 import dev.pulse.proto.v1.FencingToken;
 import dev.pulse.proto.v1.HeartbeatRequest;
 import dev.pulse.proto.v1.HeartbeatResponse;
+import dev.pulse.proto.v1.OpenHeartbeatStreamResponse;
 import dev.pulse.proto.v1.SlotReport;
 import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
@@ -19,6 +21,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -56,8 +59,19 @@ import java.util.function.Function;
  * refused or lost). Requests outside the sender stay unary calls, and so do all requests to a task
  * executor that answers the stream {@code UNIMPLEMENTED} (a version without it).
  *
- * <p>Lifecycle: a target holds a lease on the pooled channel to its address; {@link #close()} it when
- * the task executor is unmonitored. A closed target fails new requests and drops answers still in
+ * <p>With {@link HeartbeatTransport#INBOUND_STREAM} the target holds no channel at all: the task executor
+ * opens {@code ResourceManagerGateway.OpenHeartbeatStream} to the resource manager after it registered, and
+ * {@link InboundHeartbeatStreams} hands that stream to the target, whose requests then go down it. The
+ * resource manager keeps only the server side of the task executor's connection (about half the heap of a
+ * client channel of its own). The task executor answers in order, so the n-th answer on a stream is the
+ * n-th request's: a late answer to a request the sender has already ended is dropped without cancelling
+ * anything. Until the first stream arrives, requests wait for it (a task executor that never opens one is
+ * silent, and the timeout decides); after a stream ended (the task executor's process or connection is
+ * gone), requests fail as unreachable until it opens a new one. A newer stream replaces an older one, and
+ * a request waiting on the older one is sent again on the newer.
+ *
+ * <p>Lifecycle: a target holds a lease on the pooled channel to its address (not with
+ * {@link HeartbeatTransport#INBOUND_STREAM}); {@link #close()} it when the task executor is unmonitored. A closed target fails new requests and drops answers still in
  * flight, so a late answer never counts for a later registration of the same task executor.
  *
  * <p>Thread-safe. The core calls it on the RM's main thread; answers arrive on transport threads,
@@ -72,7 +86,9 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
 
   private final ResourceId taskExecutorId;
   private final String instanceId;
+  /** {@code null} with {@link HeartbeatTransport#INBOUND_STREAM}. */
   private final ChannelLease lease;
+  private final String address;
   private final HeartbeatRequest request;
   private final CallDeadlines deadlines;
   private final Function<SlotReport, P> payloads;
@@ -80,12 +96,16 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
   private final MainThreadExecutor mainThread;
   private final String peer;
   private final HeartbeatStream stream;
+  private final InboundStream inbound;
+  private final InboundHeartbeatStreams inboundStreams;
   private volatile boolean closed;
 
-  private GrpcHeartbeatTarget(Factory<P> factory, ResourceId taskExecutorId, String instanceId, ChannelLease lease) {
+  private GrpcHeartbeatTarget(Factory<P> factory, ResourceId taskExecutorId, String instanceId, String address,
+      ChannelLease lease) {
     this.taskExecutorId = taskExecutorId;
     this.instanceId = instanceId;
     this.lease = lease;
+    this.address = address;
     this.request = HeartbeatRequest.newBuilder()
         .setFencingToken(factory.fencingToken)
         .setTaskExecutor(TaskExecutorIdentity.newBuilder()
@@ -95,8 +115,10 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
     this.payloads = factory.payloads;
     this.heartbeats = factory.heartbeats;
     this.mainThread = factory.mainThread;
-    this.peer = "task executor " + taskExecutorId + " at " + lease.address();
+    this.peer = "task executor " + taskExecutorId + " at " + address;
     this.stream = factory.transport == HeartbeatTransport.STREAM ? new HeartbeatStream() : null;
+    this.inbound = factory.transport == HeartbeatTransport.INBOUND_STREAM ? new InboundStream() : null;
+    this.inboundStreams = factory.inboundStreams;
   }
 
   /**
@@ -110,7 +132,9 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
       return;
     }
     ToAnswer a = new ToAnswer(answer);
-    if (stream == null) {
+    if (inbound != null) {
+      inbound.send(a);
+    } else if (stream == null) {
       call(a);
     } else if (!stream.unsupported) {
       stream.send(a);
@@ -130,14 +154,18 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
       return CompletableFuture.failedFuture(closedFailure());
     }
     ToFuture answer = new ToFuture();
-    call(answer);
+    if (inbound != null) {
+      inbound.send(answer);
+    } else {
+      call(answer);
+    }
     return answer.future;
   }
 
   /** With a stream there is no per-request deadline: the sender ends unanswered requests itself. */
   @Override
   public boolean senderEndsRequestsAtDeadline() {
-    return stream != null;
+    return stream != null || inbound != null;
   }
 
   /**
@@ -158,17 +186,35 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
   }
 
   public String address() {
-    return lease.address();
+    return address;
   }
 
-  /** Releases the channel lease; later requests fail and answers in flight are dropped. Idempotent. */
+  /**
+   * Releases the channel lease (or ends the task executor's inbound stream); later requests fail and
+   * answers in flight are dropped. Idempotent.
+   */
   @Override
   public void close() {
     closed = true;
     if (stream != null) {
       stream.cancel("the heartbeat target was closed");
     }
-    lease.close();
+    if (inbound != null) {
+      inboundStreams.remove(this);
+      inbound.close();
+    }
+    if (lease != null) {
+      lease.close();
+    }
+  }
+
+  /**
+   * Transport thread: a heartbeat stream the task executor opened for this target's registration; its
+   * requests go down {@code down} once the returned stream is {@linkplain InboundStream.Attached#start()
+   * started}.
+   */
+  InboundStream.Attached inboundStream(ServerCallStreamObserver<OpenHeartbeatStreamResponse> down) {
+    return inbound.stream(down);
   }
 
   @Override
@@ -204,7 +250,7 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
           && instanceId.equals(answered.getInstanceId());
       if (!expected) {
         WireValidation.checkIdentity("task_executor", response.hasTaskExecutor(), answered);
-        HeartbeatRpcException mismatch = RpcFailures.checkIdentity(taskExecutorId, instanceId, answered, lease.address());
+        HeartbeatRpcException mismatch = RpcFailures.checkIdentity(taskExecutorId, instanceId, answered, address);
         if (mismatch != null) {
           return mismatch;
         }
@@ -349,6 +395,175 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
   }
 
   /**
+   * The stream the task executor opened to the resource manager (with {@link HeartbeatTransport#INBOUND_STREAM}),
+   * if one is open, and the one request not answered yet. The sender sends on the main thread, the
+   * stream arrives and answers on transport threads, and {@link #close()} may come from anywhere: all
+   * state is guarded by this object's lock, and every call on a stream's observer is made under it.
+   * Answers and failures are passed on outside the lock.
+   */
+  final class InboundStream {
+    private final OpenHeartbeatStreamResponse message = OpenHeartbeatStreamResponse.newBuilder()
+        .setHeartbeat(request).build();
+    private Attached current; // guarded by this
+    /** Whether a stream ever arrived: before the first, requests wait for it. */
+    private boolean everAttached; // guarded by this
+    /** Why the last stream ended, for the failures of requests made before the next one arrives. */
+    private String lastEnd = "its stream ended"; // guarded by this
+    private Answer unanswered; // guarded by this
+    /** The stream {@link #unanswered} went down, {@code null} while it waits for one. */
+    private Attached unansweredOn; // guarded by this
+    /** Its number on that stream: its answer is the stream's n-th. */
+    private long unansweredNumber; // guarded by this
+    private boolean ended; // guarded by this: the target closed
+
+    /** One stream the task executor opened, and how many requests went down it and answers came up. */
+    final class Attached {
+      private final ServerCallStreamObserver<OpenHeartbeatStreamResponse> down;
+      private long sent; // guarded by InboundStream.this
+      private long answers; // guarded by InboundStream.this
+
+      private Attached(ServerCallStreamObserver<OpenHeartbeatStreamResponse> down) {
+        this.down = down;
+      }
+
+      /**
+       * Makes this the target's stream, ending an older one, and sends a request that waits (or that
+       * went down the older one) down this one.
+       *
+       * @return false if the target is closed: the caller ends the stream
+       */
+      boolean start() {
+        synchronized (InboundStream.this) {
+          if (ended) {
+            return false;
+          }
+          Attached old = current;
+          current = this;
+          everAttached = true;
+          if (unanswered != null) {
+            sendOn(this);
+          }
+          if (old != null) {
+            old.down.onError(Status.CANCELLED.withDescription("a newer heartbeat stream of this registration"
+                + " replaced this one").asRuntimeException());
+          }
+          return true;
+        }
+      }
+
+      /** Transport thread: the stream's next answer. */
+      void answered(HeartbeatResponse response) {
+        Answer a;
+        synchronized (InboundStream.this) {
+          if (current != this) {
+            return;
+          }
+          long number = ++answers;
+          if (unanswered == null || unansweredOn != this || number != unansweredNumber) {
+            return; // the late answer to a request the sender ended, or one nobody asked for
+          }
+          a = unanswered;
+          unanswered = null;
+          unansweredOn = null;
+        }
+        a.onNext(response);
+        a.onCompleted();
+      }
+
+      /**
+       * Transport thread: the stream ended (the task executor cancelled it, its connection broke, or it
+       * half-closed, when {@code completeDown} completes our half too).
+       */
+      void ended(String why, boolean completeDown) {
+        Answer a = null;
+        synchronized (InboundStream.this) {
+          if (current != this) {
+            return;
+          }
+          current = null;
+          lastEnd = why;
+          if (unansweredOn == this) {
+            a = unanswered;
+            unanswered = null;
+            unansweredOn = null;
+          }
+          if (completeDown && !down.isCancelled()) {
+            down.onCompleted();
+          }
+        }
+        if (a != null) {
+          a.failed(unreachable(why));
+        }
+      }
+    }
+
+    /** Main thread: the sender's request (or another caller's). An unanswered one was ended by the sender. */
+    void send(Answer answer) {
+      HeartbeatRpcException failure = null;
+      synchronized (this) {
+        unanswered = null;
+        unansweredOn = null;
+        if (ended) {
+          failure = closedFailure();
+        } else if (current == null && everAttached) {
+          failure = unreachable(lastEnd);
+        } else {
+          unanswered = answer;
+          if (current != null) {
+            sendOn(current);
+          }
+        }
+      }
+      if (failure != null) {
+        answer.failed(failure);
+      }
+    }
+
+    /** Under the lock: sends the unanswered request down {@code a}, as its next message. */
+    private void sendOn(Attached a) {
+      try {
+        a.down.onNext(message);
+        unansweredOn = a;
+        unansweredNumber = ++a.sent;
+      } catch (RuntimeException e) {
+        // The call closed in between (the task executor cancelled it): its end follows shortly and
+        // fails the request as unreachable; until then it waits as if no stream had arrived.
+        unansweredOn = null;
+      }
+    }
+
+    /** A stream the task executor opened for this target; {@link Attached#start()} makes it current. */
+    Attached stream(ServerCallStreamObserver<OpenHeartbeatStreamResponse> down) {
+      return new Attached(down);
+    }
+
+    /** Ends the open stream, if any, and fails a waiting request. */
+    void close() {
+      Answer a;
+      synchronized (this) {
+        ended = true;
+        if (current != null) {
+          if (!current.down.isCancelled()) {
+            current.down.onError(Status.FAILED_PRECONDITION.withDescription("the resource manager no longer"
+                + " monitors this registration").asRuntimeException());
+          }
+          current = null;
+        }
+        a = unanswered;
+        unanswered = null;
+        unansweredOn = null;
+      }
+      if (a != null) {
+        a.failed(closedFailure());
+      }
+    }
+
+    private HeartbeatRpcException unreachable(String why) {
+      return new HeartbeatRpcException(RpcFailureKind.UNREACHABLE, "no heartbeat stream from " + peer + ": " + why);
+    }
+  }
+
+  /**
    * One call's observer: checks the answer and passes on the converted payload or the failure. gRPC
    * calls it on one transport thread at a time, so its fields need no synchronization.
    */
@@ -468,6 +683,7 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
     private final Answers<P> heartbeats;
     private final MainThreadExecutor mainThread;
     private final HeartbeatTransport transport;
+    private final InboundHeartbeatStreams inboundStreams;
 
     /** Targets that send each heartbeat as a unary call ({@link HeartbeatTransport#UNARY}). */
     public Factory(ChannelPool channels, FencingToken fencingToken, HeartbeatConfig heartbeatConfig,
@@ -484,13 +700,32 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
      * @param heartbeats where the answers of requests outside the sender go (e.g. the RM's heartbeat
      *     manager's {@code receiveHeartbeat})
      * @param mainThread the executor {@code heartbeats} is confined to
-     * @param transport how the sender's requests travel
+     * @param transport how the sender's requests travel; not {@link HeartbeatTransport#INBOUND_STREAM},
+     *     which needs the streams' registry (the other constructor)
      * @throws IllegalArgumentException if the fencing token is malformed
      */
     public Factory(ChannelPool channels, FencingToken fencingToken, HeartbeatConfig heartbeatConfig,
         Function<SlotReport, P> payloads, Answers<P> heartbeats, MainThreadExecutor mainThread,
         HeartbeatTransport transport) {
+      this(channels, fencingToken, heartbeatConfig, payloads, heartbeats, mainThread, transport, null);
+    }
+
+    /**
+     * As the constructor above; with {@link HeartbeatTransport#INBOUND_STREAM}, {@code inboundStreams} is
+     * where the task executors' streams arrive (the one the resource manager's {@code OpenHeartbeatStream}
+     * service hands them to), and the targets lease no channel.
+     *
+     * @throws IllegalArgumentException if the fencing token is malformed, or if {@code transport} is
+     *     {@link HeartbeatTransport#INBOUND_STREAM} and {@code inboundStreams} is {@code null}
+     */
+    public Factory(ChannelPool channels, FencingToken fencingToken, HeartbeatConfig heartbeatConfig,
+        Function<SlotReport, P> payloads, Answers<P> heartbeats, MainThreadExecutor mainThread,
+        HeartbeatTransport transport, InboundHeartbeatStreams inboundStreams) {
       this.transport = Objects.requireNonNull(transport, "transport");
+      if (transport == HeartbeatTransport.INBOUND_STREAM && inboundStreams == null) {
+        throw new IllegalArgumentException("the inbound-stream transport needs the registry its streams arrive at");
+      }
+      this.inboundStreams = inboundStreams;
       this.channels = Objects.requireNonNull(channels, "channels");
       this.fencingToken = Objects.requireNonNull(fencingToken, "fencingToken");
       this.deadlines = new CallDeadlines(heartbeatConfig.interval());
@@ -506,7 +741,8 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
 
     /**
      * A target for one task executor process, holding a lease on the channel to {@code address}
-     * until it is closed.
+     * until it is closed (with {@link HeartbeatTransport#INBOUND_STREAM}: registered for its task
+     * executor's stream instead, replacing an earlier target of the same resource id).
      *
      * @param taskExecutorId the task executor's resource id
      * @param instanceId the instance id it registered with; an answer from another instance fails as
@@ -520,7 +756,17 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
       if (problem != null) {
         throw new IllegalArgumentException("invalid instance id: " + problem);
       }
-      return new GrpcHeartbeatTarget<>(this, taskExecutorId, instanceId, channels.acquire(address));
+      if (transport == HeartbeatTransport.INBOUND_STREAM) {
+        String addressProblem = HostPort.problem(address);
+        if (addressProblem != null) {
+          throw new IllegalArgumentException("address " + addressProblem);
+        }
+        GrpcHeartbeatTarget<P> target = new GrpcHeartbeatTarget<>(this, taskExecutorId, instanceId, address, null);
+        inboundStreams.add(target);
+        return target;
+      }
+      ChannelLease lease = channels.acquire(address);
+      return new GrpcHeartbeatTarget<>(this, taskExecutorId, instanceId, address, lease);
     }
   }
 }

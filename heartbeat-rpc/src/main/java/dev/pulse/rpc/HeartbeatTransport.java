@@ -13,5 +13,13 @@ public enum HeartbeatTransport {
    * One long-lived {@code HeartbeatStream} per task executor, one message each way per heartbeat: no
    * HTTP/2 stream, headers, trailers or deadline timer per heartbeat.
    */
-  STREAM
+  STREAM,
+  /**
+   * One long-lived stream per task executor, as {@link #STREAM}, but opened by the task executor
+   * ({@code ResourceManagerGateway.OpenHeartbeatStream}, right after it registered): the resource manager
+   * holds no client channel per task executor for heartbeats, only the server side of the task
+   * executor's connection, about half the heap per task executor. Slot and disconnect calls still go
+   * to the task executor's gateway, on a channel opened for the call.
+   */
+  INBOUND_STREAM
 }

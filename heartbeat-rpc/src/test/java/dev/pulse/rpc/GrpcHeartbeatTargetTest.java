@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The resource manager's heartbeat sender talking to task executors over real loopback sockets,
  * through {@link GrpcHeartbeatTarget} and {@link TestingTaskExecutorGateway}: each way a task
- * executor can fail ends in the right core callback.
+ * executor can fail ends in the right core callback. The transports the resource manager dials; the stream
+ * a task executor opens itself ({@link HeartbeatTransport#INBOUND_STREAM}) is {@link InboundHeartbeatStreamsTest}'s.
  */
 class GrpcHeartbeatTargetTest {
 
@@ -51,7 +52,7 @@ class GrpcHeartbeatTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(HeartbeatTransport.class)
+  @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void requestHeartbeat_answered_reportsSlotReportAndSucceeds(HeartbeatTransport transport) {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
@@ -72,7 +73,7 @@ class GrpcHeartbeatTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(HeartbeatTransport.class)
+  @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void requestHeartbeat_portClosed_failsUnreachableUntilTargetIsLost(HeartbeatTransport transport) {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
@@ -90,7 +91,7 @@ class GrpcHeartbeatTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(HeartbeatTransport.class)
+  @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void requestHeartbeat_peerAcceptsButNeverAnswers_exceedsDeadlineAndTimesOut(HeartbeatTransport transport) throws Exception {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofMillis(800));
     // Bound and listening, never accepting: the kernel completes connections and nobody speaks, as with
@@ -109,7 +110,7 @@ class GrpcHeartbeatTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(HeartbeatTransport.class)
+  @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void requestHeartbeat_taskExecutorMainThreadBlocked_timesOutWhileTransportStillAnswers(HeartbeatTransport transport) throws Exception {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofMillis(800));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
@@ -135,7 +136,7 @@ class GrpcHeartbeatTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(HeartbeatTransport.class)
+  @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void requestHeartbeat_newInstanceAtSameAddress_firesRestarted(HeartbeatTransport transport) throws Exception {
     // The unreachable rule is off: between the two processes the port refuses connections for a moment.
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10))
@@ -159,7 +160,7 @@ class GrpcHeartbeatTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(HeartbeatTransport.class)
+  @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void requestHeartbeat_anotherTaskExecutorAtAddress_failsUnreachable(HeartbeatTransport transport) {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
     TeSide other = closer.register(new TeSide("te-2", "instance-x", config, RpcConfig.DEFAULTS, 0));
@@ -176,7 +177,7 @@ class GrpcHeartbeatTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(HeartbeatTransport.class)
+  @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void requestHeartbeat_staleFencingToken_failsAsOtherAndTimesOut(HeartbeatTransport transport) {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofMillis(800));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));
@@ -193,7 +194,7 @@ class GrpcHeartbeatTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(HeartbeatTransport.class)
+  @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void requestHeartbeat_withAnswer_reportsTheConvertedPayloadOnce_onTheTransportThread_andFailsOnceClosed(
       HeartbeatTransport transport) throws Exception {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofSeconds(5), Duration.ofSeconds(10));
@@ -376,14 +377,14 @@ class GrpcHeartbeatTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(HeartbeatTransport.class)
+  @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void requestHeartbeat_answerWithoutSlotReport_failsAsMalformed(HeartbeatTransport transport) throws Exception {
     assertMalformedAnswerFails(transport, request -> HeartbeatResponse.newBuilder()
         .setTaskExecutor(request.getTaskExecutor()).build(), "slot_report");
   }
 
   @ParameterizedTest
-  @EnumSource(HeartbeatTransport.class)
+  @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void requestHeartbeat_answerFromAMalformedIdentity_failsAsMalformed(HeartbeatTransport transport)
       throws Exception {
     assertMalformedAnswerFails(transport, request -> HeartbeatResponse.newBuilder()
@@ -493,7 +494,7 @@ class GrpcHeartbeatTargetTest {
   }
 
   @ParameterizedTest
-  @EnumSource(HeartbeatTransport.class)
+  @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void unmonitor_closesTheChannel(HeartbeatTransport transport) {
     HeartbeatConfig config = HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
     TeSide te = closer.register(new TeSide("te-1", "instance-a", config, RpcConfig.DEFAULTS, 0));

@@ -306,6 +306,18 @@ public final class ResourceManager implements AutoCloseable {
     });
   }
 
+  /**
+   * Completes normally if {@code registrationId} is the current registration of {@code taskExecutorId},
+   * with {@link StaleRegistrationException} otherwise: the check before the task executor's heartbeat
+   * stream is taken ({@code OpenHeartbeatStream}).
+   */
+  public CompletableFuture<Void> checkRegistration(String taskExecutorId, String registrationId) {
+    return onCore(c -> {
+      c.checkRegistration(taskExecutorId, registrationId);
+      return null;
+    });
+  }
+
   /** A task executor leaves: lost at once with reason {@code DISCONNECTED}. */
   public CompletableFuture<Void> disconnectTaskExecutor(String taskExecutorId, String registrationId, String cause) {
     return onCore(c -> {

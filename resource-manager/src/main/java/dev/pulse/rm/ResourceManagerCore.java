@@ -430,6 +430,11 @@ final class ResourceManagerCore implements HeartbeatListener<SlotReport, Void> {
     }
   }
 
+  /** Throws {@link StaleRegistrationException} unless the registration is the task executor's current one. */
+  void checkRegistration(String taskExecutorId, String registrationId) {
+    current(taskExecutorId, registrationId);
+  }
+
   /** A task executor says goodbye ({@code DisconnectTaskExecutor}). */
   void disconnect(String taskExecutorId, String registrationId, String cause) {
     current(taskExecutorId, registrationId);

@@ -23,6 +23,8 @@ public final class RetryBackoff {
 
   static final Duration REGISTRATION_INITIAL = Duration.ofMillis(100);
   static final Duration REGISTRATION_MAX = Duration.ofSeconds(30);
+  /** Longest wait before a task executor opens its heartbeat stream to the resource manager again. */
+  public static final Duration HEARTBEAT_STREAM_MAX = Duration.ofSeconds(2);
   /** After a refusal with a retry hint, the jitter window is at least this fraction of the hint (a quarter). */
   static final int HINT_JITTER_SHARE = 4;
 
@@ -59,6 +61,15 @@ public final class RetryBackoff {
   /** The task executor's registration policy (SPEC 4, 11): ceilings of 100 ms doubling up to 30 s, full jitter. */
   public static RetryBackoff forRegistration() {
     return forRegistration(() -> ThreadLocalRandom.current().nextDouble());
+  }
+
+  /**
+   * The policy for opening the heartbeat stream to the resource manager again after it ended: ceilings of
+   * 100 ms doubling up to {@link #HEARTBEAT_STREAM_MAX}, full jitter. Short, since while the stream is down the
+   * resource manager's heartbeat requests fail (a few in a row and the task executor counts as unreachable).
+   */
+  public static RetryBackoff forHeartbeatStream() {
+    return new RetryBackoff(REGISTRATION_INITIAL, HEARTBEAT_STREAM_MAX, () -> ThreadLocalRandom.current().nextDouble());
   }
 
   /** As {@link #forRegistration()}, with the fractions from {@code jitter} (a seeded source in tests). */
@@ -105,7 +116,7 @@ public final class RetryBackoff {
   }
 
   /** Starts over at the initial delay, e.g. after a successful attempt. */
-  void reset() {
+  public void reset() {
     next = initial;
   }
 }

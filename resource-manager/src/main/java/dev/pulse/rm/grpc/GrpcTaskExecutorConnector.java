@@ -22,19 +22,24 @@ import dev.pulse.rpc.ChannelLease;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.GrpcHeartbeatTarget;
 import dev.pulse.rpc.HeartbeatTransport;
+import dev.pulse.rpc.InboundHeartbeatStreams;
 import dev.pulse.rpc.RpcConfigOptions;
 import dev.pulse.rpc.UnaryCalls;
+import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * Reaches task executors over gRPC: heartbeats through {@link GrpcHeartbeatTarget}, slot requests
  * and disconnects through a {@code TaskExecutorGateway} stub on the same pooled channel.
  *
  * <p>Thread-safe. Each connection holds leases on the pooled channel to its task executor's address
- * until it is closed. Slot and disconnect calls have a deadline of {@link #CALL_DEADLINE} at most.
+ * until it is closed; with {@link HeartbeatTransport#INBOUND_STREAM} it holds none (the task executor
+ * opens the heartbeat stream), and each slot or disconnect call leases the channel for as long as it
+ * runs. Slot and disconnect calls have a deadline of {@link #CALL_DEADLINE} at most.
  */
 public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
 
@@ -45,6 +50,7 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
   private final HeartbeatConfig heartbeatConfig;
   private final MainThreadExecutor mainThread;
   private final HeartbeatTransport heartbeatTransport;
+  private final InboundHeartbeatStreams inboundStreams;
 
   /** Heartbeats as {@code resourcemanager.heartbeat.transport}'s default says (one stream per task executor). */
   public GrpcTaskExecutorConnector(ChannelPool channels, HeartbeatConfig heartbeatConfig,
@@ -60,10 +66,25 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
    */
   public GrpcTaskExecutorConnector(ChannelPool channels, HeartbeatConfig heartbeatConfig,
       MainThreadExecutor mainThread, HeartbeatTransport heartbeatTransport) {
+    this(channels, heartbeatConfig, mainThread, heartbeatTransport, null);
+  }
+
+  /**
+   * As above; {@code inboundStreams} is where task executors' heartbeat streams arrive, required with
+   * {@link HeartbeatTransport#INBOUND_STREAM} (the same registry the {@code OpenHeartbeatStream} service uses).
+   *
+   * @throws IllegalArgumentException if the transport is {@code INBOUND_STREAM} and {@code inboundStreams} is null
+   */
+  public GrpcTaskExecutorConnector(ChannelPool channels, HeartbeatConfig heartbeatConfig,
+      MainThreadExecutor mainThread, HeartbeatTransport heartbeatTransport, InboundHeartbeatStreams inboundStreams) {
     this.channels = channels;
     this.heartbeatConfig = heartbeatConfig;
     this.mainThread = mainThread;
     this.heartbeatTransport = Objects.requireNonNull(heartbeatTransport, "heartbeatTransport");
+    if (heartbeatTransport == HeartbeatTransport.INBOUND_STREAM && inboundStreams == null) {
+      throw new IllegalArgumentException("the inbound_stream transport needs the registry its streams arrive at");
+    }
+    this.inboundStreams = inboundStreams;
   }
 
   @Override
@@ -75,31 +96,39 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
         .build();
     GrpcHeartbeatTarget<SlotReport> heartbeats = new GrpcHeartbeatTarget.Factory<>(channels, token, heartbeatConfig,
         ProtoConversions::toDomain, (te, report) -> heartbeatReceiver.heartbeatFrom(report), mainThread,
-        heartbeatTransport)
+        heartbeatTransport, inboundStreams)
         .create(ResourceId.of(registration.resourceId()), registration.instanceId(), registration.address());
-    ChannelLease lease = channels.acquire(registration.address());
-    // Connect while the registration (or, after a restart, the rest of the start-up) goes on: the first
-    // heartbeat request, or the call that asks a recovering task executor to re-sync, then finds it made.
-    lease.connectNow();
+    ChannelLease lease = null;
+    if (heartbeatTransport != HeartbeatTransport.INBOUND_STREAM) {
+      lease = channels.acquire(registration.address());
+      // Connect while the registration (or, after a restart, the rest of the start-up) goes on: the first
+      // heartbeat request, or the call that asks a recovering task executor to re-sync, then finds it made.
+      lease.connectNow();
+    }
     TaskExecutorIdentity identity = TaskExecutorIdentity.newBuilder()
         .setResourceId(registration.resourceId())
         .setInstanceId(registration.instanceId())
         .build();
-    return new Connection(heartbeats, lease, token, identity);
+    return new Connection(heartbeats, channels, registration.address(), lease, token, identity);
   }
 
   private static final class Connection implements TaskExecutorConnection {
     private final GrpcHeartbeatTarget<SlotReport> heartbeats;
+    private final ChannelPool channels;
+    private final String address;
+    /** Held for the connection's life; {@code null} when each call leases the channel itself. */
     private final ChannelLease lease;
     private final TaskExecutorGatewayGrpc.TaskExecutorGatewayStub stub;
     private final dev.pulse.proto.v1.FencingToken token;
     private final TaskExecutorIdentity identity;
 
-    Connection(GrpcHeartbeatTarget<SlotReport> heartbeats, ChannelLease lease, dev.pulse.proto.v1.FencingToken token,
-        TaskExecutorIdentity identity) {
+    Connection(GrpcHeartbeatTarget<SlotReport> heartbeats, ChannelPool channels, String address, ChannelLease lease,
+        dev.pulse.proto.v1.FencingToken token, TaskExecutorIdentity identity) {
       this.heartbeats = heartbeats;
+      this.channels = channels;
+      this.address = address;
       this.lease = lease;
-      this.stub = TaskExecutorGatewayGrpc.newStub(lease.channel());
+      this.stub = lease == null ? null : TaskExecutorGatewayGrpc.newStub(lease.channel());
       this.token = token;
       this.identity = identity;
     }
@@ -113,16 +142,14 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
     public CompletableFuture<Void> requestSlot(int slotIndex, String allocationId, String jobId) {
       RequestSlotRequest request = RequestSlotRequest.newBuilder().setFencingToken(token).setTaskExecutor(identity)
           .setSlotIndex(slotIndex).setAllocationId(allocationId).setJobId(jobId).build();
-      return UnaryCalls.<RequestSlotResponse>call(answer -> deadline().requestSlot(request, answer))
-          .thenApply(ignored -> null);
+      return this.<RequestSlotResponse>call((s, answer) -> s.requestSlot(request, answer));
     }
 
     @Override
     public CompletableFuture<Void> freeSlot(String allocationId, String cause) {
       FreeSlotRequest request = FreeSlotRequest.newBuilder().setFencingToken(token).setTaskExecutor(identity)
           .setAllocationId(allocationId).setCause(cause).build();
-      return UnaryCalls.<FreeSlotResponse>call(answer -> deadline().freeSlot(request, answer))
-          .thenApply(ignored -> null);
+      return this.<FreeSlotResponse>call((s, answer) -> s.freeSlot(request, answer));
     }
 
     @Override
@@ -130,18 +157,29 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
       DisconnectResourceManagerRequest request = DisconnectResourceManagerRequest.newBuilder()
           .setFencingToken(token).setTaskExecutor(identity)
           .setReason(ProtoConversions.toProto(reason)).setCause(cause).build();
-      return UnaryCalls.<DisconnectResourceManagerResponse>call(
-          answer -> deadline().disconnectResourceManager(request, answer)).thenApply(ignored -> null);
+      return this.<DisconnectResourceManagerResponse>call((s, answer) -> s.disconnectResourceManager(request, answer));
     }
 
     @Override
     public void close() {
       heartbeats.close();
-      lease.close();
+      if (lease != null) {
+        lease.close();
+      }
     }
 
-    private TaskExecutorGatewayGrpc.TaskExecutorGatewayStub deadline() {
-      return stub.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    /** One call with {@link #CALL_DEADLINE}, on the held channel or on one leased for the call. */
+    private <R> CompletableFuture<Void> call(
+        BiConsumer<TaskExecutorGatewayGrpc.TaskExecutorGatewayStub, StreamObserver<R>> call) {
+      ChannelLease forCall = lease == null ? channels.acquire(address) : null;
+      TaskExecutorGatewayGrpc.TaskExecutorGatewayStub s = forCall == null ? stub
+          : TaskExecutorGatewayGrpc.newStub(forCall.channel());
+      CompletableFuture<R> answer = UnaryCalls.<R>call(observer -> call.accept(
+          s.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS), observer));
+      if (forCall != null) {
+        answer.whenComplete((ok, failure) -> forCall.close());
+      }
+      return answer.thenApply(ignored -> null);
     }
   }
 }

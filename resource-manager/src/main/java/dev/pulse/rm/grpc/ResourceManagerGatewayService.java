@@ -3,6 +3,8 @@ package dev.pulse.rm.grpc;
 import dev.pulse.proto.v1.DisconnectTaskExecutorRequest;
 import dev.pulse.proto.v1.DisconnectTaskExecutorResponse;
 import dev.pulse.proto.v1.FencingToken;
+import dev.pulse.proto.v1.OpenHeartbeatStreamRequest;
+import dev.pulse.proto.v1.OpenHeartbeatStreamResponse;
 import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
 import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
 import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
@@ -10,8 +12,10 @@ import dev.pulse.proto.v1.SendSlotReportRequest;
 import dev.pulse.proto.v1.SendSlotReportResponse;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
 import dev.pulse.rm.ResourceManager;
+import dev.pulse.rpc.InboundHeartbeatStreams;
 import dev.pulse.rpc.PeerIdentity;
 import dev.pulse.rpc.WireValidation;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
@@ -27,9 +31,22 @@ import java.util.function.Function;
 public final class ResourceManagerGatewayService extends ResourceManagerGatewayGrpc.ResourceManagerGatewayImplBase {
 
   private final ResourceManager resourceManager;
+  /** Where task executors' heartbeat streams go; {@code null} when this RM calls its task executors instead. */
+  private final InboundHeartbeatStreams inboundStreams;
 
+  /** For a resource manager that calls its task executors for heartbeats: {@code OpenHeartbeatStream} is refused. */
   public ResourceManagerGatewayService(ResourceManager resourceManager) {
+    this(resourceManager, null);
+  }
+
+  /**
+   * @param inboundStreams where task executors' heartbeat streams go (the registry its heartbeat targets
+   *     wait in, {@code resourcemanager.heartbeat.transport: inbound_stream}); {@code null} if this resource
+   *     manager calls its task executors for heartbeats
+   */
+  public ResourceManagerGatewayService(ResourceManager resourceManager, InboundHeartbeatStreams inboundStreams) {
     this.resourceManager = resourceManager;
+    this.inboundStreams = inboundStreams;
   }
 
   @Override
@@ -44,7 +61,36 @@ public final class ResourceManagerGatewayService extends ResourceManagerGatewayG
         .setFencingToken(FencingToken.newBuilder()
             .setResourceManagerId(result.fencing().resourceManagerId())
             .setLeaderEpoch(result.fencing().epoch()))
+        .setOpenHeartbeatStream(inboundStreams != null)
         .build());
+  }
+
+  /**
+   * A task executor's heartbeat stream: checked (its certificate under mutual TLS, then its registration
+   * on the main thread) and handed to the task executor's heartbeat target.
+   */
+  @Override
+  public StreamObserver<OpenHeartbeatStreamRequest> openHeartbeatStream(
+      StreamObserver<OpenHeartbeatStreamResponse> responses) {
+    if (inboundStreams == null) {
+      responses.onError(Status.FAILED_PRECONDITION.withDescription("this resource manager calls its task executors"
+          + " for heartbeats (resourcemanager.heartbeat.transport is not inbound_stream); it did not ask for a"
+          + " heartbeat stream").asRuntimeException());
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(OpenHeartbeatStreamRequest value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
+    return inboundStreams.accept(responses, (resourceId, registrationId) -> {
+      PeerIdentity.checkResourceId("task_executor.resource_id", resourceId);
+      return resourceManager.checkRegistration(resourceId, registrationId);
+    }, GrpcStatuses::of);
   }
 
   @Override

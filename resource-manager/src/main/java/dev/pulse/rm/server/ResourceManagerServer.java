@@ -33,6 +33,7 @@ import dev.pulse.rm.store.StoreConfig;
 import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.HeartbeatTransport;
 import dev.pulse.rpc.EventLoopLag;
+import dev.pulse.rpc.InboundHeartbeatStreams;
 import dev.pulse.rpc.OpenFiles;
 import dev.pulse.rpc.RpcConfig;
 import dev.pulse.rpc.RpcConfigOptions;
@@ -438,9 +439,13 @@ public final class ResourceManagerServer implements AutoCloseable {
       transport = push(parts, RpcTransport.create(rpcConfig, "rm"));
     }
     TaskExecutorConnector connector = givenConnector;
+    InboundHeartbeatStreams inboundStreams = null;
     if (connector == null) {
       ChannelPool channels = push(parts, new ChannelPool(transport));
-      connector = new GrpcTaskExecutorConnector(channels, heartbeatConfig, main, heartbeatTransport);
+      if (heartbeatTransport == HeartbeatTransport.INBOUND_STREAM) {
+        inboundStreams = new InboundHeartbeatStreams();
+      }
+      connector = new GrpcTaskExecutorConnector(channels, heartbeatConfig, main, heartbeatTransport, inboundStreams);
     }
     OpenFiles openFiles = givenOpenFiles;
     if (openFiles == null && rpcBindAddress != null) {
@@ -481,7 +486,7 @@ public final class ResourceManagerServer implements AutoCloseable {
     }
     if (rpcBindAddress != null) {
       RpcHealth health = new RpcHealth();
-      rpcServer = push(parts, startRpc(transport, openFiles, rm, health));
+      rpcServer = push(parts, startRpc(transport, openFiles, rm, health, inboundStreams));
       rpcBinding = new InetSocketAddress(rpcBindAddress.getAddress(), rpcServer.port());
       // Closed first: probes see NOT_SERVING before anything else stops.
       push(parts, new HealthWatch(rm, health, healthPeriod)).start();
@@ -505,10 +510,11 @@ public final class ResourceManagerServer implements AutoCloseable {
     }
   }
 
-  private RpcServer startRpc(RpcTransport transport, OpenFiles openFiles, ResourceManager rm, RpcHealth health) {
+  private RpcServer startRpc(RpcTransport transport, OpenFiles openFiles, ResourceManager rm, RpcHealth health,
+      InboundHeartbeatStreams inboundStreams) {
     try {
       return RpcServer.builder(transport, rpcBinding)
-          .addService(new ResourceManagerGatewayService(rm))
+          .addService(new ResourceManagerGatewayService(rm, inboundStreams))
           .addService(new SlotPoolService(rm))
           .health(health)
           .executor(Runnable::run)

@@ -23,14 +23,22 @@ public final class LeaderFollowingResourceManagerClient implements ResourceManag
 
   private final ChannelPool channels;
   private final ResourceManagerLocator locator;
+  private final HeartbeatAnswering answering;
   private final Object lock = new Object();
   private String currentAddress; // guarded by lock
   private GrpcResourceManagerClient current; // guarded by lock
   private boolean closed; // guarded by lock
 
   public LeaderFollowingResourceManagerClient(ChannelPool channels, ResourceManagerLocator locator) {
+    this(channels, locator, null);
+  }
+
+  /** @param answering as {@link GrpcResourceManagerClient}'s; {@code null} if no heartbeat stream can be opened */
+  public LeaderFollowingResourceManagerClient(ChannelPool channels, ResourceManagerLocator locator,
+      HeartbeatAnswering answering) {
     this.channels = Objects.requireNonNull(channels, "channels");
     this.locator = Objects.requireNonNull(locator, "locator");
+    this.answering = answering;
   }
 
   @Override
@@ -63,7 +71,7 @@ public final class LeaderFollowingResourceManagerClient implements ResourceManag
       }
       if (!address.get().equals(currentAddress)) {
         previous = current;
-        current = new GrpcResourceManagerClient(channels, address.get());
+        current = new GrpcResourceManagerClient(channels, address.get(), answering);
         currentAddress = address.get();
       }
       client = current;

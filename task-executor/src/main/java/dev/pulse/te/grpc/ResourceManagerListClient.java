@@ -38,6 +38,7 @@ public final class ResourceManagerListClient implements ResourceManagerClient {
 
   private final ChannelPool channels;
   private final List<String> addresses;
+  private final HeartbeatAnswering answering;
   private final Object lock = new Object();
   /** Index in {@link #addresses} of the last listed one tried; the next one after a miss follows it. */
   private int listed; // guarded by lock
@@ -47,6 +48,15 @@ public final class ResourceManagerListClient implements ResourceManagerClient {
 
   /** @param addresses {@code host:port} of each resource manager, at least one, in the order to try them */
   public ResourceManagerListClient(ChannelPool channels, List<String> addresses) {
+    this(channels, addresses, null);
+  }
+
+  /**
+   * @param addresses as above
+   * @param answering as {@link GrpcResourceManagerClient}'s; {@code null} if no heartbeat stream can be opened
+   */
+  public ResourceManagerListClient(ChannelPool channels, List<String> addresses, HeartbeatAnswering answering) {
+    this.answering = answering;
     this.channels = Objects.requireNonNull(channels, "channels");
     this.addresses = List.copyOf(addresses);
     if (this.addresses.isEmpty()) {
@@ -87,7 +97,7 @@ public final class ResourceManagerListClient implements ResourceManagerClient {
       }
       if (current == null) {
         currentAddress = addresses.get(listed);
-        current = new GrpcResourceManagerClient(channels, currentAddress);
+        current = new GrpcResourceManagerClient(channels, currentAddress, answering);
       }
       client = current;
       address = currentAddress;
@@ -125,7 +135,7 @@ public final class ResourceManagerListClient implements ResourceManagerClient {
       }
       previous = current;
       currentAddress = next;
-      current = new GrpcResourceManagerClient(channels, next);
+      current = new GrpcResourceManagerClient(channels, next, answering);
     }
     previous.close();
     LOG.info("Resource manager {} {}; the next call goes to {}", address, e.leaderAddress().isPresent()

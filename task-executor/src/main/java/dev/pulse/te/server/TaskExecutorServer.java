@@ -19,6 +19,7 @@ import dev.pulse.te.TaskExecutorConfigOptions;
 import dev.pulse.te.TaskExecutorListener;
 import dev.pulse.te.TaskExecutorOptions;
 import dev.pulse.te.TaskSlot;
+import dev.pulse.te.grpc.HeartbeatAnswering;
 import dev.pulse.te.grpc.GrpcResourceManagerClient;
 import dev.pulse.te.grpc.LeaderFollowingResourceManagerClient;
 import dev.pulse.te.grpc.ResourceManagerListClient;
@@ -40,6 +41,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -168,23 +170,34 @@ public final class TaskExecutorServer implements AutoCloseable {
           mainThread = ownedMainThread;
         }
         ChannelPool channels = opened(new ChannelPool(transport, clientInterceptors));
+        // A resource manager may ask for heartbeats on a stream this task executor opens: the gateway below
+        // answers them, as it answers the ones the resource manager sends it (made after the client).
+        AtomicReference<TaskExecutorGatewayService> gatewayRef = new AtomicReference<>();
+        HeartbeatAnswering answering = new HeartbeatAnswering(mainThread, responses -> {
+          TaskExecutorGatewayService g = gatewayRef.get();
+          if (g == null) {
+            throw new IllegalStateException("the task executor's gateway is not up yet");
+          }
+          return g.heartbeatStream(responses);
+        });
         ResourceManagerClient client;
         if (locator != null) {
           // High availability: follow the leader instead of calling resourcemanager.rpc.address.
           ResourceManagerLocator connected = opened(locator.connect());
           connectedLocator = connected;
-          client = opened(new LeaderFollowingResourceManagerClient(channels, connected));
+          client = opened(new LeaderFollowingResourceManagerClient(channels, connected, answering));
         } else if (listedResourceManagers != null) {
           // Resource managers that stand by for one another, and no ZooKeeper: a standby's answer names the leader.
-          client = opened(new ResourceManagerListClient(channels, listedResourceManagers));
+          client = opened(new ResourceManagerListClient(channels, listedResourceManagers, answering));
         } else {
-          client = opened(new GrpcResourceManagerClient(channels, config.resourceManagerAddress()));
+          client = opened(new GrpcResourceManagerClient(channels, config.resourceManagerAddress(), answering));
         }
         RpcHealth health = new RpcHealth();
         List<TaskExecutorListener> all = new ArrayList<>(listeners);
         all.add(new RegistrationHealth(health));
         TaskExecutor te = TaskExecutor.create(config, instanceId, mainThread, client, all);
         TaskExecutorGatewayService gateway = TaskExecutorGatewayService.builder().taskExecutor(te, mainThread).build();
+        gatewayRef.set(gateway);
         RpcServer server = opened(bind(transport, gateway, health, bindAddress));
         // Closed before the server: the goodbye to the resource manager comes first, as it always has.
         opened(te::close);
