@@ -282,7 +282,11 @@ final class NetworkFaults implements AutoCloseable {
             cut();
           } else if (!drop()) {
             super.onMessage(request);
-          } // else swallowed: never answered, and the sender ends it at its next turn
+          } else {
+            // Swallowed: never answered, and the sender ends it at its next turn. The stub asks for the next
+            // message only once it got this one: ask in its place, or the stream would stall.
+            FaultyStream.this.request(1);
+          }
         }
       }, headers);
     }

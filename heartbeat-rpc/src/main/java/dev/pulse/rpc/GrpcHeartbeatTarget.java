@@ -17,6 +17,7 @@ import dev.pulse.proto.v1.TaskExecutorGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -63,15 +64,19 @@ import java.util.function.Function;
  * opens {@code ResourceManagerGateway.OpenHeartbeatStream} to the resource manager after it registered, and
  * {@link InboundHeartbeatStreams} hands that stream to the target, whose requests then go down it. The
  * resource manager keeps only the server side of the task executor's connection (about half the heap of a
- * client channel of its own). The task executor answers in order, so the n-th answer on a stream is the
- * n-th request's: a late answer to a request the sender has already ended is dropped without cancelling
- * anything. Until the first stream arrives, requests wait for it (a task executor that never opens one is
- * silent, and the timeout decides); after a stream ended (the task executor's process or connection is
- * gone), requests fail as unreachable until it opens a new one. A newer stream replaces an older one, and
- * a request waiting on the older one is sent again on the newer.
+ * client channel of its own). Each request carries a sequence number and its answer carries it back, so a
+ * late answer to a request the sender has already ended is dropped without cancelling anything, and a
+ * request that got no answer at all shifts nothing. Until the first stream arrives, requests wait for it
+ * (a task executor that never opens one is silent, and the timeout decides). After a stream ended (the
+ * task executor's process or connection is gone, or it is opening a new one), each request, and the one
+ * waiting on the ended stream, goes as a unary {@code RequestHeartbeat} call to the task executor's
+ * gateway until it opens a new stream: a task executor that is gone is unreachable exactly as when the
+ * resource manager dials it, and one that is only reconnecting answers. A newer stream replaces an older
+ * one, and a request waiting on the older one is sent again on the newer.
  *
- * <p>Lifecycle: a target holds a lease on the pooled channel to its address (not with
- * {@link HeartbeatTransport#INBOUND_STREAM}); {@link #close()} it when the task executor is unmonitored. A closed target fails new requests and drops answers still in
+ * <p>Lifecycle: a target holds a lease on the pooled channel to its address (with
+ * {@link HeartbeatTransport#INBOUND_STREAM} only while it calls instead of a stream); {@link #close()} it
+ * when the task executor is unmonitored. A closed target fails new requests and drops answers still in
  * flight, so a late answer never counts for a later registration of the same task executor.
  *
  * <p>Thread-safe. The core calls it on the RM's main thread; answers arrive on transport threads,
@@ -98,6 +103,8 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
   private final HeartbeatStream stream;
   private final InboundStream inbound;
   private final InboundHeartbeatStreams inboundStreams;
+  /** Where the inbound stream's fallback channel is leased from. */
+  private final ChannelPool channels;
   private volatile boolean closed;
 
   private GrpcHeartbeatTarget(Factory<P> factory, ResourceId taskExecutorId, String instanceId, String address,
@@ -119,6 +126,7 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
     this.stream = factory.transport == HeartbeatTransport.STREAM ? new HeartbeatStream() : null;
     this.inbound = factory.transport == HeartbeatTransport.INBOUND_STREAM ? new InboundStream() : null;
     this.inboundStreams = factory.inboundStreams;
+    this.channels = factory.channels;
   }
 
   /**
@@ -227,8 +235,12 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
   }
 
   private void call(Answer answer) {
+    call(lease, answer);
+  }
+
+  private void call(ChannelLease on, Answer answer) {
     try {
-      ClientCalls.asyncUnaryCall(lease.channel().newCall(TaskExecutorGatewayGrpc.getRequestHeartbeatMethod(),
+      ClientCalls.asyncUnaryCall(on.channel().newCall(TaskExecutorGatewayGrpc.getRequestHeartbeatMethod(),
           deadlines.current()), request, answer);
     } catch (RuntimeException e) {
       answer.onError(e);
@@ -396,31 +408,37 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
 
   /**
    * The stream the task executor opened to the resource manager (with {@link HeartbeatTransport#INBOUND_STREAM}),
-   * if one is open, and the one request not answered yet. The sender sends on the main thread, the
-   * stream arrives and answers on transport threads, and {@link #close()} may come from anywhere: all
-   * state is guarded by this object's lock, and every call on a stream's observer is made under it.
-   * Answers and failures are passed on outside the lock.
+   * if one is open, and the one request not answered yet; while no stream is open after one ended, the
+   * unary calls made instead. The sender sends on the main thread, the stream arrives and answers on
+   * transport threads, and {@link #close()} may come from anywhere: all state is guarded by this object's
+   * lock, and every call on a stream's observer is made under it. Answers, failures and calls are passed
+   * on outside the lock.
    */
   final class InboundStream {
-    private final OpenHeartbeatStreamResponse message = OpenHeartbeatStreamResponse.newBuilder()
-        .setHeartbeat(request).build();
+    /** The request, renumbered per send: one message allocated per heartbeat, nothing else. */
+    private final OpenHeartbeatStreamResponse.Builder message = OpenHeartbeatStreamResponse.newBuilder()
+        .setHeartbeat(request); // guarded by this
+    private long sequence; // guarded by this
     private Attached current; // guarded by this
     /** Whether a stream ever arrived: before the first, requests wait for it. */
     private boolean everAttached; // guarded by this
-    /** Why the last stream ended, for the failures of requests made before the next one arrives. */
-    private String lastEnd = "its stream ended"; // guarded by this
     private Answer unanswered; // guarded by this
     /** The stream {@link #unanswered} went down, {@code null} while it waits for one. */
     private Attached unansweredOn; // guarded by this
-    /** Its number on that stream: its answer is the stream's n-th. */
+    /** Its sequence number, which its answer carries. */
     private long unansweredNumber; // guarded by this
     private boolean ended; // guarded by this: the target closed
+    /**
+     * The channel to the task executor's gateway for the unary calls made while no stream is open after
+     * one ended; leased on the first such call, released when a stream arrives.
+     */
+    private ChannelLease fallback; // guarded by this
+    /** The last unary call made instead of the stream: only its outcome counts (see {@link Answer#viaUnary}). */
+    volatile Answer latestUnary;
 
-    /** One stream the task executor opened, and how many requests went down it and answers came up. */
+    /** One stream the task executor opened. */
     final class Attached {
       private final ServerCallStreamObserver<OpenHeartbeatStreamResponse> down;
-      private long sent; // guarded by InboundStream.this
-      private long answers; // guarded by InboundStream.this
 
       private Attached(ServerCallStreamObserver<OpenHeartbeatStreamResponse> down) {
         this.down = down;
@@ -433,6 +451,7 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
        * @return false if the target is closed: the caller ends the stream
        */
       boolean start() {
+        ChannelLease release;
         synchronized (InboundStream.this) {
           if (ended) {
             return false;
@@ -440,6 +459,9 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
           Attached old = current;
           current = this;
           everAttached = true;
+          latestUnary = null; // a unary call still in flight no longer counts
+          release = fallback;
+          fallback = null;
           if (unanswered != null) {
             sendOn(this);
           }
@@ -447,18 +469,20 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
             old.down.onError(Status.CANCELLED.withDescription("a newer heartbeat stream of this registration"
                 + " replaced this one").asRuntimeException());
           }
-          return true;
         }
+        if (release != null) {
+          release.close();
+        }
+        return true;
       }
 
-      /** Transport thread: the stream's next answer. */
-      void answered(HeartbeatResponse response) {
+      /** Transport thread: an answer on this stream, to the request numbered {@code number}. */
+      void answered(long number, HeartbeatResponse response) {
         Answer a;
         synchronized (InboundStream.this) {
           if (current != this) {
             return;
           }
-          long number = ++answers;
           if (unanswered == null || unansweredOn != this || number != unansweredNumber) {
             return; // the late answer to a request the sender ended, or one nobody asked for
           }
@@ -472,19 +496,18 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
 
       /**
        * Transport thread: the stream ended (the task executor cancelled it, its connection broke, or it
-       * half-closed, when {@code completeDown} completes our half too).
+       * half-closed, when {@code completeDown} completes our half too). A request waiting on it is asked
+       * again by a unary call, as every request is until the task executor opens a new stream.
        */
-      void ended(String why, boolean completeDown) {
+      void ended(boolean completeDown) {
         Answer a = null;
         synchronized (InboundStream.this) {
           if (current != this) {
             return;
           }
           current = null;
-          lastEnd = why;
           if (unansweredOn == this) {
             a = unanswered;
-            unanswered = null;
             unansweredOn = null;
           }
           if (completeDown && !down.isCancelled()) {
@@ -492,44 +515,72 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
           }
         }
         if (a != null) {
-          a.failed(unreachable(why));
+          callInstead(a);
         }
       }
     }
 
-    /** Main thread: the sender's request (or another caller's). An unanswered one was ended by the sender. */
+    /**
+     * Main thread: the sender's request (or another caller's). An unanswered one was ended by the sender.
+     * Goes down the open stream; waits for the first one; and while none is open after one ended, goes as
+     * a unary call to the task executor's gateway, so that a task executor that is gone is unreachable
+     * exactly as when the resource manager dials it, and one that is opening its stream again is not.
+     */
     void send(Answer answer) {
-      HeartbeatRpcException failure = null;
+      boolean unary = false;
+      boolean closedNow = false;
       synchronized (this) {
         unanswered = null;
         unansweredOn = null;
         if (ended) {
-          failure = closedFailure();
-        } else if (current == null && everAttached) {
-          failure = unreachable(lastEnd);
+          closedNow = true;
         } else {
           unanswered = answer;
           if (current != null) {
             sendOn(current);
+          } else {
+            unary = everAttached;
           }
         }
       }
-      if (failure != null) {
-        answer.failed(failure);
+      if (closedNow) {
+        answer.failed(closedFailure());
+      } else if (unary) {
+        callInstead(answer);
       }
     }
 
-    /** Under the lock: sends the unanswered request down {@code a}, as its next message. */
+    /** Under the lock: sends the unanswered request down {@code a}, with the next sequence number. */
     private void sendOn(Attached a) {
       try {
-        a.down.onNext(message);
+        long number = ++sequence;
+        a.down.onNext(message.setSequence(number).build());
         unansweredOn = a;
-        unansweredNumber = ++a.sent;
+        unansweredNumber = number;
       } catch (RuntimeException e) {
-        // The call closed in between (the task executor cancelled it): its end follows shortly and
-        // fails the request as unreachable; until then it waits as if no stream had arrived.
+        // The call closed in between (the task executor cancelled it): its end follows shortly and asks
+        // again by a unary call; until then the request waits.
         unansweredOn = null;
       }
+    }
+
+    /** Asks by a unary call what would have gone down the stream. */
+    private void callInstead(Answer answer) {
+      ChannelLease lease;
+      synchronized (this) {
+        if (ended || unanswered != answer) {
+          return; // closed, or the sender has asked again meanwhile
+        }
+        if (fallback == null) {
+          fallback = channels.acquire(address);
+        }
+        lease = fallback;
+        answer.viaUnary = true;
+        latestUnary = answer;
+      }
+      // Not in the context of the task executor's stream, which may be the one just cancelled: a call made
+      // in a cancelled context is cancelled at once.
+      Context.ROOT.run(() -> call(lease, answer));
     }
 
     /** A stream the task executor opened for this target; {@link Attached#start()} makes it current. */
@@ -537,9 +588,10 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
       return new Attached(down);
     }
 
-    /** Ends the open stream, if any, and fails a waiting request. */
+    /** Ends the open stream, if any, releases the fallback channel and fails a waiting request. */
     void close() {
       Answer a;
+      ChannelLease release;
       synchronized (this) {
         ended = true;
         if (current != null) {
@@ -552,14 +604,15 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
         a = unanswered;
         unanswered = null;
         unansweredOn = null;
+        release = fallback;
+        fallback = null;
+      }
+      if (release != null) {
+        release.close();
       }
       if (a != null) {
         a.failed(closedFailure());
       }
-    }
-
-    private HeartbeatRpcException unreachable(String why) {
-      return new HeartbeatRpcException(RpcFailureKind.UNREACHABLE, "no heartbeat stream from " + peer + ": " + why);
     }
   }
 
@@ -569,6 +622,11 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
    */
   private abstract class Answer implements StreamObserver<HeartbeatResponse> {
     private HeartbeatResponse response;
+    /**
+     * Made as a unary call instead of the task executor's own stream (set before the call starts): its
+     * outcome counts only while it is the latest such call and no stream arrived since.
+     */
+    volatile boolean viaUnary;
 
     /** A checked heartbeat of the expected process; transport thread. */
     abstract void heartbeat(P payload);
@@ -630,6 +688,9 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
 
     /** False for a unary call made instead of the stream after a newer one was made. */
     private boolean current() {
+      if (inbound != null) {
+        return !viaUnary || inbound.latestUnary == this;
+      }
       return stream == null || !stream.unsupported || stream.latestUnary == this || stream.latestUnary == null;
     }
   }

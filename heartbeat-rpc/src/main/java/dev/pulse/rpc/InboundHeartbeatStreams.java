@@ -21,8 +21,8 @@ import java.util.function.Function;
  * is checked at the edge ({@code INVALID_ARGUMENT} naming the field), then by the resource manager
  * ({@link RegistrationCheck}: the registration must be current), then handed to the target of that task
  * executor and instance ({@code FAILED_PRECONDITION} if there is none, as when the task executor was lost
- * meanwhile). From then on the target sends its requests down the stream and each later message is the
- * answer to the oldest one.
+ * meanwhile). From then on the target sends its requests down the stream, numbered, and each later message
+ * is the answer to the one whose number it carries.
  *
  * <p>Thread-safe; nothing here blocks a transport thread. One per resource manager, shared by its
  * {@link GrpcHeartbeatTarget.Factory}s and its {@code OpenHeartbeatStream} service.
@@ -102,7 +102,8 @@ public final class InboundHeartbeatStreams {
       GrpcHeartbeatTarget<?>.InboundStream.Attached a = attached;
       if (a != null) {
         // A message without a heartbeat is a malformed answer: the target's check fails that request.
-        a.answered(message.hasHeartbeat() ? message.getHeartbeat() : HeartbeatResponse.getDefaultInstance());
+        a.answered(message.getSequence(),
+            message.hasHeartbeat() ? message.getHeartbeat() : HeartbeatResponse.getDefaultInstance());
       }
       // Before the stream is started no request went down it, so nothing here is an answer: dropped.
     }
@@ -111,9 +112,7 @@ public final class InboundHeartbeatStreams {
     public void onError(Throwable t) {
       GrpcHeartbeatTarget<?>.InboundStream.Attached a = attached;
       if (a != null) {
-        Status status = Status.fromThrowable(t);
-        a.ended("its heartbeat stream ended: " + status.getCode()
-            + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")"), false);
+        a.ended(false);
       }
     }
 
@@ -121,7 +120,7 @@ public final class InboundHeartbeatStreams {
     public void onCompleted() {
       GrpcHeartbeatTarget<?>.InboundStream.Attached a = attached;
       if (a != null) {
-        a.ended("the task executor closed its heartbeat stream", true);
+        a.ended(true);
       } else {
         end(Status.FAILED_PRECONDITION.withDescription("the heartbeat stream was closed before it was opened")
             .asRuntimeException());

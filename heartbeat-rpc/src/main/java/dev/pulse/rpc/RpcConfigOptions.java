@@ -41,13 +41,17 @@ public final class RpcConfigOptions implements ConfigOptionSource {
   public static final ConfigOption<HeartbeatTransport> HEARTBEAT_TRANSPORT =
       ConfigOptions.key("resourcemanager.heartbeat.transport")
           .enumType(HeartbeatTransport.class)
-          .defaultValue(HeartbeatTransport.STREAM)
-          .withDescription("How heartbeat requests reach task executors. unary: one RequestHeartbeat call per"
-              + " heartbeat, with a deadline of heartbeat.interval; stream: one long-lived HeartbeatStream per task"
-              + " executor, one message each way per heartbeat (no per-call headers, trailers or deadline timer;"
-              + " the sender fails a request unanswered after an interval; 27-35 % less resource manager CPU per"
-              + " heartbeat at 4,000 task executors). Same detection either way. A task executor that does not"
-              + " serve HeartbeatStream (UNIMPLEMENTED, an older version) is asked by unary calls instead.");
+          .defaultValue(HeartbeatTransport.INBOUND_STREAM)
+          .withDescription("How heartbeat requests reach task executors. inbound_stream: each task executor opens one"
+              + " long-lived OpenHeartbeatStream to the resource manager right after it registers (and again if it"
+              + " ends), and the requests go down it: the resource manager holds no connection of its own per task"
+              + " executor for heartbeats (about a third less heap per task executor), and needs no route to the task"
+              + " executors but for slot and disconnect calls; stream: the resource manager opens one long-lived"
+              + " HeartbeatStream to each task executor's gateway; unary: one RequestHeartbeat call per heartbeat, with"
+              + " a deadline of heartbeat.interval (30-50 % more resource manager CPU per heartbeat than a stream). One"
+              + " message each way per heartbeat on a stream, and the sender fails a request unanswered after an"
+              + " interval. Same detection either way. With stream, a task executor that does not serve"
+              + " HeartbeatStream (UNIMPLEMENTED, an older version) is asked by unary calls instead.");
 
   public static final ConfigOption<Integer> MAX_MESSAGE_SIZE = ConfigOptions.key(RpcConfig.MAX_MESSAGE_SIZE)
       .type(SIZE)

@@ -62,7 +62,7 @@ class AuthTest {
 
     Map<String, Status> outcomes = callEveryMethod(address, RpcSecurityConfig.NONE);
 
-    assertThat(outcomes).hasSize(11).allSatisfy((method, status) -> {
+    assertThat(outcomes).hasSize(12).allSatisfy((method, status) -> {
       assertThat(status.getCode()).as(method).isEqualTo(Status.Code.UNAUTHENTICATED);
       assertThat(status.getDescription()).as(method).isEqualTo(AuthInterceptor.MISSING)
           .contains("security.auth.token-file");
@@ -75,7 +75,7 @@ class AuthTest {
 
     Map<String, Status> outcomes = callEveryMethod(address, token("client-token-0123456789"));
 
-    assertThat(outcomes).hasSize(11).allSatisfy((method, status) -> {
+    assertThat(outcomes).hasSize(12).allSatisfy((method, status) -> {
       assertThat(status.getCode()).as(method).isEqualTo(Status.Code.UNAUTHENTICATED);
       assertThat(status.getDescription()).as(method).isEqualTo(AuthInterceptor.WRONG);
     });
@@ -87,7 +87,7 @@ class AuthTest {
 
     Map<String, Status> outcomes = callEveryMethod(address, token("server-token-0123456789"));
 
-    assertThat(outcomes).hasSize(11).allSatisfy((method, status) ->
+    assertThat(outcomes).hasSize(12).allSatisfy((method, status) ->
         assertThat(status.getCode()).as(method).isEqualTo(Status.Code.OK));
   }
 

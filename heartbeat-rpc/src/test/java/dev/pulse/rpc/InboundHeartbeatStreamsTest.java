@@ -120,9 +120,44 @@ class InboundHeartbeatStreamsTest {
   }
 
   @Test
-  void aStreamThatEnds_failsItsRequestAsUnreachable_andLaterOnesAtOnce_untilTheTaskExecutorOpensANewOne()
-      throws Exception {
+  void aRequestThatIsNeverAnswered_shiftsNothing_theNextAnswerCountsForItsOwnRequest() throws Exception {
     GrpcHeartbeatTarget<Integer> target = target();
+    ScriptedTe te = open(REGISTRATION, INSTANCE);
+    RecordingAnswer second = new RecordingAnswer();
+
+    target.requestHeartbeat(RmSide.RM_ID, null, new RecordingAnswer());
+    te.nextRequest();
+    te.skip(); // lost on the way, or a task executor that let it go: no answer ever comes
+    target.requestHeartbeat(RmSide.RM_ID, null, second);
+    te.nextRequest();
+    te.answer(2);
+
+    assertThat(second.awaitReport()).isEqualTo(2);
+  }
+
+  @Test
+  void requestsCarryIncreasingSequenceNumbers_andAnAnswerWithAnotherNumberIsDropped() throws Exception {
+    GrpcHeartbeatTarget<Integer> target = target();
+    ScriptedTe te = open(REGISTRATION, INSTANCE);
+    RecordingAnswer answer = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, new RecordingAnswer());
+    te.nextRequest();
+    target.requestHeartbeat(RmSide.RM_ID, null, answer);
+    te.nextRequest();
+
+    long[] numbers = te.sequences();
+    te.answerAs(numbers[1] + 1, 7); // a number nobody was given
+    te.answerAs(numbers[1], 3);
+
+    assertThat(numbers[1]).isGreaterThan(numbers[0]);
+    assertThat(answer.awaitReport()).isEqualTo(3);
+    assertThat(answer.reports.get()).isEqualTo(1);
+  }
+
+  @Test
+  void afterAStreamEnded_requestsGoAsUnaryCalls_unreachableWhereNobodyListens_untilANewStreamTakesOver()
+      throws Exception {
+    GrpcHeartbeatTarget<Integer> target = target(); // its gateway address, 127.0.0.1:1, refuses connections
     ScriptedTe te = open(REGISTRATION, INSTANCE);
     RecordingAnswer waiting = new RecordingAnswer();
     target.requestHeartbeat(RmSide.RM_ID, null, waiting);
@@ -130,26 +165,44 @@ class InboundHeartbeatStreamsTest {
 
     te.cancel();
 
-    assertThat(waiting.awaitFailure().kind()).isEqualTo(RpcFailureKind.UNREACHABLE);
+    assertThat(waiting.awaitFailure()).as("the request in flight, asked again by a unary call").satisfies(f -> {
+      assertThat(f.kind()).isEqualTo(RpcFailureKind.UNREACHABLE);
+      assertThat(f.getMessage()).contains("task executor te-1 at 127.0.0.1:1", "UNAVAILABLE");
+    });
     RecordingAnswer meanwhile = new RecordingAnswer();
     target.requestHeartbeat(RmSide.RM_ID, null, meanwhile);
-    assertThat(meanwhile.reported.getCount()).as("failed at once, on the caller's thread").isZero();
-    assertThat(meanwhile.failure).isInstanceOfSatisfying(HeartbeatRpcException.class, f -> {
-      assertThat(f.kind()).isEqualTo(RpcFailureKind.UNREACHABLE);
-      assertThat(f.getMessage()).contains("no heartbeat stream from task executor te-1", "CANCELLED");
-    });
+    assertThat(meanwhile.awaitFailure().kind()).isEqualTo(RpcFailureKind.UNREACHABLE);
+    assertThat(channels.openChannels()).as("the channel of the calls made instead").isEqualTo(1);
 
     ScriptedTe again = open(REGISTRATION, INSTANCE);
     RecordingAnswer[] probe = new RecordingAnswer[1];
-    // The new stream is taken once its registration checked out; until then requests still fail at once.
+    // The new stream is taken once its registration checked out; until then requests are still unary calls.
     await().atMost(WAIT).until(() -> {
       probe[0] = new RecordingAnswer();
       target.requestHeartbeat(RmSide.RM_ID, null, probe[0]);
-      return probe[0].reported.getCount() == 1; // not failed at once: it went down the new stream
+      return again.requests.poll(200, TimeUnit.MILLISECONDS) != null;
     });
-    again.nextRequest();
-    again.answer(4);
+    again.requests.clear(); // the last probe's own request is the one to answer
+    again.answerAs(again.lastSequence, 4);
     assertThat(probe[0].awaitReport()).isEqualTo(4);
+    assertThat(channels.openChannels()).as("released once a stream took over").isZero();
+  }
+
+  @Test
+  void aTaskExecutorThatIsOnlyReconnecting_answersTheUnaryCallsMadeMeanwhile() throws Exception {
+    HeartbeatConfig config = config();
+    TeSide gateway = closer.register(new TeSide(TE.value(), INSTANCE, config, RpcConfig.DEFAULTS, 0));
+    GrpcHeartbeatTarget<Integer> target = target(gateway.address());
+    ScriptedTe te = open(REGISTRATION, INSTANCE);
+    RecordingAnswer waiting = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, waiting);
+    te.nextRequest();
+
+    te.cancel();
+
+    assertThat(waiting.awaitReport()).as("answered by the task executor's gateway").isEqualTo(
+        TeSide.SLOTS.getSlotsCount());
+    assertThat(gateway.lastHeartbeatFromRm()).isPositive();
   }
 
   @Test
@@ -199,9 +252,9 @@ class InboundHeartbeatStreamsTest {
     target.requestHeartbeat(RmSide.RM_ID, null, answer);
     te.nextRequest();
 
-    te.send(OpenHeartbeatStreamRequest.newBuilder().setHeartbeat(HeartbeatResponse.newBuilder()
-        .setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId(TE.value()).setInstanceId("instance-b"))
-        .setSlotReport(slots(1))).build());
+    te.send(OpenHeartbeatStreamRequest.newBuilder().setSequence(te.sequences()[0]).setHeartbeat(HeartbeatResponse
+        .newBuilder().setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId(TE.value())
+            .setInstanceId("instance-b")).setSlotReport(slots(1))).build());
 
     assertThat(answer.awaitFailure().kind()).isEqualTo(RpcFailureKind.RESTARTED);
   }
@@ -263,8 +316,7 @@ class InboundHeartbeatStreamsTest {
 
     target();
 
-    assertThat(channels.openChannels()).as("only the scripted task executor's own channel, none for the target")
-        .isZero();
+    assertThat(channels.openChannels()).as("no channel for the target while it waits for its stream").isZero();
   }
 
   // ------------------------------------------------------------------ helpers
@@ -273,11 +325,18 @@ class InboundHeartbeatStreamsTest {
     return HeartbeatConfig.of(Duration.ofMillis(100), Duration.ofSeconds(10));
   }
 
-  /** An inbound target for te-1 / instance-a whose payload is the slot count; closed after the test. */
+  /**
+   * An inbound target for te-1 / instance-a whose payload is the slot count, its gateway at a port where
+   * nobody listens; closed after the test.
+   */
   private GrpcHeartbeatTarget<Integer> target() {
+    return target("127.0.0.1:1");
+  }
+
+  private GrpcHeartbeatTarget<Integer> target(String gatewayAddress) {
     GrpcHeartbeatTarget<Integer> target = new GrpcHeartbeatTarget.Factory<>(channels, RmSide.TOKEN, config(),
         SlotReport::getSlotsCount, (id, slots) -> { }, main, HeartbeatTransport.INBOUND_STREAM, streams)
-        .create(TE, INSTANCE, "127.0.0.1:1");
+        .create(TE, INSTANCE, gatewayAddress);
     closer.register(target::close);
     return target;
   }
@@ -307,7 +366,12 @@ class InboundHeartbeatStreamsTest {
 
   /** A task executor's side of one heartbeat stream, on its own connection, doing what the test says. */
   private final class ScriptedTe implements ClientResponseObserver<OpenHeartbeatStreamRequest, OpenHeartbeatStreamResponse> {
-    final BlockingQueue<HeartbeatRequest> requests = new LinkedBlockingQueue<>();
+    final BlockingQueue<OpenHeartbeatStreamResponse> requests = new LinkedBlockingQueue<>();
+    /** Sequence numbers of the requests taken and not answered yet, oldest first; all taken, in order. */
+    private final java.util.Deque<Long> unanswered = new java.util.ArrayDeque<>();
+    private final java.util.List<Long> taken = new java.util.ArrayList<>();
+    /** The sequence number of the last request that came down. */
+    volatile long lastSequence;
     final CompletableFuture<Status> end = new CompletableFuture<>();
     private ClientCallStreamObserver<OpenHeartbeatStreamRequest> up;
 
@@ -329,7 +393,8 @@ class InboundHeartbeatStreamsTest {
 
     @Override
     public void onNext(OpenHeartbeatStreamResponse value) {
-      requests.add(value.getHeartbeat());
+      lastSequence = value.getSequence();
+      requests.add(value);
     }
 
     @Override
@@ -346,19 +411,36 @@ class InboundHeartbeatStreamsTest {
       up.onNext(message);
     }
 
+    /** Answers the oldest request taken and not answered yet, as a task executor does. */
     void answer(int slotCount) {
-      send(OpenHeartbeatStreamRequest.newBuilder().setHeartbeat(HeartbeatResponse.newBuilder()
+      answerAs(unanswered.removeFirst(), slotCount);
+    }
+
+    void answerAs(long sequence, int slotCount) {
+      send(OpenHeartbeatStreamRequest.newBuilder().setSequence(sequence).setHeartbeat(HeartbeatResponse.newBuilder()
           .setTaskExecutor(identity(TE.value(), INSTANCE)).setSlotReport(slots(slotCount))).build());
+    }
+
+    /** Lets the oldest request taken go unanswered. */
+    void skip() {
+      unanswered.removeFirst();
+    }
+
+    long[] sequences() {
+      return taken.stream().mapToLong(Long::longValue).toArray();
     }
 
     synchronized void cancel() {
       up.cancel("the task executor went away", null);
     }
 
+    /** Takes the next request that came down the stream. */
     HeartbeatRequest nextRequest() throws InterruptedException {
-      HeartbeatRequest request = requests.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+      OpenHeartbeatStreamResponse request = requests.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
       assertThat(request).as("a heartbeat request down the stream").isNotNull();
-      return request;
+      unanswered.addLast(request.getSequence());
+      taken.add(request.getSequence());
+      return request.getHeartbeat();
     }
 
     Status awaitEnd() throws Exception {

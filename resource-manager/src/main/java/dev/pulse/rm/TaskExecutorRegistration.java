@@ -12,9 +12,17 @@ import dev.pulse.heartbeat.ResourceId;
  * @param address where its gRPC server listens, {@code host:port}
  * @param slots how many slots it offers, 1..{@value Limits#MAX_TASK_SLOTS}
  * @param slotReport what its slots hold right now
+ * @param opensHeartbeatStream it can open the heartbeat stream to the resource manager itself
+ *     ({@code opens_heartbeat_stream}); if not, the resource manager calls its gateway for heartbeats
  */
 public record TaskExecutorRegistration(String resourceId, String instanceId, String address, int slots,
-    SlotReport slotReport) {
+    SlotReport slotReport, boolean opensHeartbeatStream) {
+
+  /** A task executor that does not open the heartbeat stream itself: the resource manager calls its gateway. */
+  public TaskExecutorRegistration(String resourceId, String instanceId, String address, int slots,
+      SlotReport slotReport) {
+    this(resourceId, instanceId, address, slots, slotReport, false);
+  }
 
   /**
    * Checks every field; nothing is registered when this throws.

@@ -23,7 +23,6 @@ import dev.pulse.rpc.ChannelPool;
 import dev.pulse.rpc.GrpcHeartbeatTarget;
 import dev.pulse.rpc.HeartbeatTransport;
 import dev.pulse.rpc.InboundHeartbeatStreams;
-import dev.pulse.rpc.RpcConfigOptions;
 import dev.pulse.rpc.UnaryCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -36,10 +35,15 @@ import java.util.function.BiConsumer;
  * Reaches task executors over gRPC: heartbeats through {@link GrpcHeartbeatTarget}, slot requests
  * and disconnects through a {@code TaskExecutorGateway} stub on the same pooled channel.
  *
+ * <p>With {@link HeartbeatTransport#INBOUND_STREAM}, a task executor that registered saying it opens the
+ * heartbeat stream itself ({@code opens_heartbeat_stream}) gets a target that waits for that stream; one that
+ * did not (a task executor that only serves its gateway) gets a stream the resource manager opens
+ * ({@link HeartbeatTransport#STREAM}, unary calls if it does not serve that either).
+ *
  * <p>Thread-safe. Each connection holds leases on the pooled channel to its task executor's address
- * until it is closed; with {@link HeartbeatTransport#INBOUND_STREAM} it holds none (the task executor
- * opens the heartbeat stream), and each slot or disconnect call leases the channel for as long as it
- * runs. Slot and disconnect calls have a deadline of {@link #CALL_DEADLINE} at most.
+ * until it is closed; one whose task executor opens the heartbeat stream holds none, and each of its slot
+ * or disconnect calls leases the channel for as long as it runs. Slot and disconnect calls have a
+ * deadline of {@link #CALL_DEADLINE} at most.
  */
 public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
 
@@ -52,10 +56,15 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
   private final HeartbeatTransport heartbeatTransport;
   private final InboundHeartbeatStreams inboundStreams;
 
-  /** Heartbeats as {@code resourcemanager.heartbeat.transport}'s default says (one stream per task executor). */
+  /**
+   * Heartbeats on one stream per task executor that the resource manager opens ({@link HeartbeatTransport#STREAM}):
+   * the transport that needs nothing else of the resource manager. The default, {@link
+   * HeartbeatTransport#INBOUND_STREAM}, also needs its {@code OpenHeartbeatStream} service on the same registry
+   * (the five-argument constructor, as {@code ResourceManagerServer} wires it).
+   */
   public GrpcTaskExecutorConnector(ChannelPool channels, HeartbeatConfig heartbeatConfig,
       MainThreadExecutor mainThread) {
-    this(channels, heartbeatConfig, mainThread, RpcConfigOptions.HEARTBEAT_TRANSPORT.defaultValue());
+    this(channels, heartbeatConfig, mainThread, HeartbeatTransport.STREAM);
   }
 
   /**
@@ -94,12 +103,15 @@ public final class GrpcTaskExecutorConnector implements TaskExecutorConnector {
         .setResourceManagerId(fencing.resourceManagerId())
         .setLeaderEpoch(fencing.epoch())
         .build();
+    // A task executor that cannot open the stream itself (one that only serves its gateway) is called instead.
+    HeartbeatTransport transport = heartbeatTransport != HeartbeatTransport.INBOUND_STREAM ? heartbeatTransport
+        : registration.opensHeartbeatStream() ? HeartbeatTransport.INBOUND_STREAM : HeartbeatTransport.STREAM;
     GrpcHeartbeatTarget<SlotReport> heartbeats = new GrpcHeartbeatTarget.Factory<>(channels, token, heartbeatConfig,
         ProtoConversions::toDomain, (te, report) -> heartbeatReceiver.heartbeatFrom(report), mainThread,
-        heartbeatTransport, inboundStreams)
+        transport, inboundStreams)
         .create(ResourceId.of(registration.resourceId()), registration.instanceId(), registration.address());
     ChannelLease lease = null;
-    if (heartbeatTransport != HeartbeatTransport.INBOUND_STREAM) {
+    if (transport != HeartbeatTransport.INBOUND_STREAM) {
       lease = channels.acquire(registration.address());
       // Connect while the registration (or, after a restart, the rest of the start-up) goes on: the first
       // heartbeat request, or the call that asks a recovering task executor to re-sync, then finds it made.

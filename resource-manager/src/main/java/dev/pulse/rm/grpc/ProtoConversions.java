@@ -33,7 +33,8 @@ final class ProtoConversions {
 
   static TaskExecutorRegistration toDomain(RegisterTaskExecutorRequest r) {
     return new TaskExecutorRegistration(r.getTaskExecutor().getResourceId(), r.getTaskExecutor().getInstanceId(),
-        r.getRpcAddress(), r.getNumberOfSlots(), r.hasSlotReport() ? toDomain(r.getSlotReport()) : null);
+        r.getRpcAddress(), r.getNumberOfSlots(), r.hasSlotReport() ? toDomain(r.getSlotReport()) : null,
+        r.getOpensHeartbeatStream());
   }
 
   static dev.pulse.proto.v1.LossReason toProto(LossReason reason) {

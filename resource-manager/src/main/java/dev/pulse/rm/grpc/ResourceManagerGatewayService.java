@@ -61,7 +61,7 @@ public final class ResourceManagerGatewayService extends ResourceManagerGatewayG
         .setFencingToken(FencingToken.newBuilder()
             .setResourceManagerId(result.fencing().resourceManagerId())
             .setLeaderEpoch(result.fencing().epoch()))
-        .setOpenHeartbeatStream(inboundStreams != null)
+        .setOpenHeartbeatStream(inboundStreams != null && request.getOpensHeartbeatStream())
         .build());
   }
 

@@ -18,6 +18,10 @@ import dev.pulse.proto.v1.AllocationEventType;
 import dev.pulse.proto.v1.FencingToken;
 import dev.pulse.proto.v1.FreeSlotRequest;
 import dev.pulse.proto.v1.FreeSlotResponse;
+import dev.pulse.proto.v1.HeartbeatRequest;
+import dev.pulse.proto.v1.HeartbeatResponse;
+import dev.pulse.proto.v1.OpenHeartbeatStreamRequest;
+import dev.pulse.proto.v1.OpenHeartbeatStreamResponse;
 import dev.pulse.proto.v1.RegisterTaskExecutorRequest;
 import dev.pulse.proto.v1.RegisterTaskExecutorResponse;
 import dev.pulse.proto.v1.RequestSlotRequest;
@@ -49,8 +53,10 @@ import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -139,6 +145,91 @@ class ResourceManagerGrpcTest {
     assertThat(watched.get(1).getType()).isEqualTo(AllocationEventType.ALLOCATION_EVENT_TYPE_LOST);
     assertThat(watched.get(1).getReason()).isEqualTo(dev.pulse.proto.v1.LossReason.LOSS_REASON_UNREACHABLE);
     assertThat(rm.overview().taskExecutors()).isZero();
+  }
+
+  @Test
+  void aPeerThatOnlyServesItsGateway_isNotAskedForAStream_andIsCalledForHeartbeats() {
+    String teAddress = startTaskExecutor("te-1", "instance-1");
+
+    RegisterTaskExecutorResponse registered = register("te-1", "instance-1", teAddress, false);
+    accepted = registered.getFencingToken();
+
+    assertThat(registered.getOpenHeartbeatStream()).isFalse();
+    await().atMost(Duration.ofSeconds(10)).until(() -> rm.taskExecutor("te-1").join()
+        .map(te -> te.state().equals("ACTIVE")).orElse(false));
+  }
+
+  @Test
+  void aPeerThatOpensTheHeartbeatStream_isAskedTo_andHeartbeatedOnIt_whileAStaleRegistrationIsRefused()
+      throws Exception {
+    // A gateway that is never called for heartbeats: the stream below confirms the registration on its own.
+    String teAddress = startTaskExecutor("te-1", "instance-1");
+    RegisterTaskExecutorResponse registered = register("te-1", "instance-1", teAddress, true);
+    assertThat(registered.getOpenHeartbeatStream()).isTrue();
+
+    BlockingQueue<OpenHeartbeatStreamResponse> requests = new LinkedBlockingQueue<>();
+    CompletableFuture<Status> ended = new CompletableFuture<>();
+    StreamObserver<OpenHeartbeatStreamRequest> up = ResourceManagerGatewayGrpc.newStub(channel).openHeartbeatStream(
+        new StreamObserver<>() {
+          @Override
+          public void onNext(OpenHeartbeatStreamResponse value) {
+            requests.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ended.complete(Status.fromThrowable(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            ended.complete(Status.OK);
+          }
+        });
+    TaskExecutorIdentity identity = TaskExecutorIdentity.newBuilder().setResourceId("te-1")
+        .setInstanceId("instance-1").build();
+    up.onNext(OpenHeartbeatStreamRequest.newBuilder().setRegistrationId(registered.getRegistrationId())
+        .setTaskExecutor(identity).build());
+    OpenHeartbeatStreamResponse message = requests.poll(10, TimeUnit.SECONDS);
+    assertThat(message).as("a heartbeat request down the stream").isNotNull();
+    HeartbeatRequest request = message.getHeartbeat();
+    assertThat(request.getFencingToken()).isEqualTo(registered.getFencingToken());
+    assertThat(request.getTaskExecutor()).isEqualTo(identity);
+    up.onNext(OpenHeartbeatStreamRequest.newBuilder().setSequence(message.getSequence())
+        .setHeartbeat(HeartbeatResponse.newBuilder().setTaskExecutor(identity).setSlotReport(report())).build());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> rm.taskExecutor("te-1").join()
+        .map(te -> te.state().equals("ACTIVE")).orElse(false));
+    assertThat(rm.overview().slotsTotal()).isEqualTo(2);
+
+    CompletableFuture<Status> staleEnded = new CompletableFuture<>();
+    ResourceManagerGatewayGrpc.newStub(channel).openHeartbeatStream(new StreamObserver<>() {
+      @Override
+      public void onNext(OpenHeartbeatStreamResponse value) {}
+
+      @Override
+      public void onError(Throwable t) {
+        staleEnded.complete(Status.fromThrowable(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        staleEnded.complete(Status.OK);
+      }
+    }).onNext(OpenHeartbeatStreamRequest.newBuilder().setRegistrationId("an-old-registration")
+        .setTaskExecutor(identity).build());
+    assertThat(staleEnded.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+
+    up.onCompleted();
+    assertThat(ended.get(10, TimeUnit.SECONDS).getCode()).as("the RM completes a stream the TE closed")
+        .isEqualTo(Status.Code.OK);
+  }
+
+  private RegisterTaskExecutorResponse register(String id, String instance, String address, boolean opensStream) {
+    return ResourceManagerGatewayGrpc.newBlockingStub(channel).registerTaskExecutor(RegisterTaskExecutorRequest
+        .newBuilder().setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId(id).setInstanceId(instance))
+        .setRpcAddress(address).setNumberOfSlots(2).setSlotReport(report()).setOpensHeartbeatStream(opensStream)
+        .build());
   }
 
   @Test

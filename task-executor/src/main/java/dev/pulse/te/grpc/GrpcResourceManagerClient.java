@@ -82,6 +82,7 @@ public final class GrpcResourceManagerClient implements ResourceManagerClient {
         .setRpcAddress(rpcAddress)
         .setNumberOfSlots(numberOfSlots)
         .setSlotReport(ProtoConversions.toProto(slots))
+        .setOpensHeartbeatStream(answering != null)
         .build();
     // The registration has its own backoff (100 ms doubling to 30 s); gRPC's reconnect backoff on top of it
     // would keep failing fast long after the resource manager is back (seconds after a restart).
@@ -149,7 +150,7 @@ public final class GrpcResourceManagerClient implements ResourceManagerClient {
         LOG.warn("The resource manager at {} asks for heartbeats on a stream this task executor opens, but this"
             + " client cannot open one: its heartbeat requests go unanswered", lease.address());
       } else {
-        heartbeatStream = HeartbeatStreamToResourceManager.open(lease.channel(), registrationId, identity,
+        heartbeatStream = HeartbeatStreamToResourceManager.open(lease, registrationId, identity,
             answering.mainThread(), answering.handler(), lease.address());
       }
     }

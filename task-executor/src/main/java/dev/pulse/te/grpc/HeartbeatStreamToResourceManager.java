@@ -9,12 +9,13 @@ import dev.pulse.proto.v1.OpenHeartbeatStreamResponse;
 import dev.pulse.proto.v1.ResourceManagerGatewayGrpc;
 import dev.pulse.proto.v1.TaskExecutorIdentity;
 import dev.pulse.te.RetryBackoff;
-import io.grpc.Channel;
+import dev.pulse.rpc.ChannelLease;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * checked, and answered on the main thread, in order).
  *
  * <p>The stream is opened again, after a backoff of 100 ms doubling to {@link #MAX_BACKOFF} with full
- * jitter (reset once a request came down), whenever it ends, until the resource manager refuses it
+ * jitter (reset once a request came down), whenever it ends, each time with gRPC's own reconnect backoff
+ * reset (as before a registration attempt), so that the connection is tried at once, until the resource manager refuses it
  * with {@code FAILED_PRECONDITION} (the registration is no longer current: the task executor's loss of its
  * resource manager, or the next registration, takes over), {@code UNIMPLEMENTED} or {@code INVALID_ARGUMENT},
  * or until {@link #close()}.
@@ -45,6 +47,7 @@ public final class HeartbeatStreamToResourceManager implements AutoCloseable {
   /** Longest wait before the stream is opened again. */
   static final Duration MAX_BACKOFF = RetryBackoff.HEARTBEAT_STREAM_MAX;
 
+  private final ChannelLease channel;
   private final ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub;
   private final OpenHeartbeatStreamRequest opening;
   private final MainThreadExecutor mainThread;
@@ -59,14 +62,14 @@ public final class HeartbeatStreamToResourceManager implements AutoCloseable {
   /**
    * Opens the stream (on the main thread) and keeps it open.
    *
-   * @param channel the channel to the resource manager
+   * @param channel the lease on the channel to the resource manager
    * @param registrationId the registration the stream serves
    * @param identity this task executor
    * @param answering how the task executor answers a stream of heartbeat requests (its gateway's
    *     {@code heartbeatStream}); called on the main thread once per stream
    * @param resourceManager who is called, for logs
    */
-  public static HeartbeatStreamToResourceManager open(Channel channel, String registrationId,
+  public static HeartbeatStreamToResourceManager open(ChannelLease channel, String registrationId,
       TaskExecutorIdentity identity, MainThreadExecutor mainThread,
       Function<StreamObserver<HeartbeatResponse>, StreamObserver<HeartbeatRequest>> answering, String resourceManager) {
     HeartbeatStreamToResourceManager stream = new HeartbeatStreamToResourceManager(channel, registrationId, identity,
@@ -75,10 +78,11 @@ public final class HeartbeatStreamToResourceManager implements AutoCloseable {
     return stream;
   }
 
-  private HeartbeatStreamToResourceManager(Channel channel, String registrationId, TaskExecutorIdentity identity,
+  private HeartbeatStreamToResourceManager(ChannelLease channel, String registrationId, TaskExecutorIdentity identity,
       MainThreadExecutor mainThread, Function<StreamObserver<HeartbeatResponse>, StreamObserver<HeartbeatRequest>> answering,
       String resourceManager) {
-    this.stub = ResourceManagerGatewayGrpc.newStub(channel);
+    this.channel = channel;
+    this.stub = ResourceManagerGatewayGrpc.newStub(channel.channel());
     this.opening = OpenHeartbeatStreamRequest.newBuilder().setRegistrationId(registrationId)
         .setTaskExecutor(identity).build();
     this.mainThread = Objects.requireNonNull(mainThread, "mainThread");
@@ -118,6 +122,7 @@ public final class HeartbeatStreamToResourceManager implements AutoCloseable {
       current = session;
       try {
         session.requests = answering.apply(session.answers);
+        channel.reconnectNow();
         stub.openHeartbeatStream(session);
         session.up.onNext(opening);
       } catch (RuntimeException e) {
@@ -153,6 +158,11 @@ public final class HeartbeatStreamToResourceManager implements AutoCloseable {
   /** One stream: the call, and the task executor's handler of its requests. */
   private final class Session implements ClientResponseObserver<OpenHeartbeatStreamRequest, OpenHeartbeatStreamResponse> {
     private ClientCallStreamObserver<OpenHeartbeatStreamRequest> up; // guarded by the outer lock
+    /**
+     * The sequence numbers of the requests handed to the handler and not answered yet, oldest first: the
+     * handler answers each request once, in order, so each answer carries the oldest.
+     */
+    private final ArrayDeque<Long> unanswered = new ArrayDeque<>(); // guarded by the outer lock
     private StreamObserver<HeartbeatRequest> requests; // transport thread after the start
     private boolean done; // guarded by the outer lock
     private boolean served; // transport thread
@@ -162,8 +172,9 @@ public final class HeartbeatStreamToResourceManager implements AutoCloseable {
       @Override
       public void onNext(HeartbeatResponse answer) {
         synchronized (HeartbeatStreamToResourceManager.this) {
-          if (!done && up != null) {
-            up.onNext(OpenHeartbeatStreamRequest.newBuilder().setHeartbeat(answer).build());
+          Long number = unanswered.poll();
+          if (!done && up != null && number != null) {
+            up.onNext(OpenHeartbeatStreamRequest.newBuilder().setHeartbeat(answer).setSequence(number).build());
           }
         }
       }
@@ -205,6 +216,9 @@ public final class HeartbeatStreamToResourceManager implements AutoCloseable {
                 resourceManager);
           }
         }
+      }
+      synchronized (HeartbeatStreamToResourceManager.this) {
+        unanswered.add(message.getSequence());
       }
       requests.onNext(message.getHeartbeat());
     }

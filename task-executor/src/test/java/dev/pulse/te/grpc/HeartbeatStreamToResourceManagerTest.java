@@ -94,10 +94,11 @@ class HeartbeatStreamToResourceManagerTest {
     assertThat(rm.opening.getRegistrationId()).isEqualTo("registration-1");
     assertThat(rm.opening.getTaskExecutor()).isEqualTo(IDENTITY);
     assertThat(rm.opening.hasHeartbeat()).isFalse();
-    for (int i = 0; i < 2; i++) {
-      HeartbeatResponse answer = rm.nextAnswer();
-      assertThat(answer.getTaskExecutor()).isEqualTo(IDENTITY);
-      assertThat(answer.getSlotReport()).isEqualTo(GatewaySide.SLOTS_WIRE);
+    for (long sequence = 1; sequence <= 2; sequence++) {
+      OpenHeartbeatStreamRequest answer = rm.nextAnswerMessage();
+      assertThat(answer.getSequence()).as("carries its request's number").isEqualTo(sequence * 10);
+      assertThat(answer.getHeartbeat().getTaskExecutor()).isEqualTo(IDENTITY);
+      assertThat(answer.getHeartbeat().getSlotReport()).isEqualTo(GatewaySide.SLOTS_WIRE);
     }
   }
 
@@ -150,7 +151,7 @@ class HeartbeatStreamToResourceManagerTest {
   }
 
   private HeartbeatStreamToResourceManager heartbeatStream() {
-    return open(HeartbeatStreamToResourceManager.open(channels.acquire(rmAddress).channel(), "registration-1",
+    return open(HeartbeatStreamToResourceManager.open(channels.acquire(rmAddress), "registration-1",
         IDENTITY, main, gateway::heartbeatStream, rmAddress));
   }
 
@@ -169,7 +170,8 @@ class HeartbeatStreamToResourceManagerTest {
   /** The resource manager's side of one stream: its opening, the answers, and how it ended. */
   private static final class RmStream implements StreamObserver<OpenHeartbeatStreamRequest> {
     private final ServerCallStreamObserver<OpenHeartbeatStreamResponse> down;
-    private final BlockingQueue<HeartbeatResponse> answers = new LinkedBlockingQueue<>();
+    private final BlockingQueue<OpenHeartbeatStreamRequest> answers = new LinkedBlockingQueue<>();
+    private long sequence; // guarded by this
     private final CompletableFuture<Status> end = new CompletableFuture<>();
     final CompletableFuture<Boolean> opened = new CompletableFuture<>();
     volatile OpenHeartbeatStreamRequest opening;
@@ -185,7 +187,7 @@ class HeartbeatStreamToResourceManagerTest {
         opening = message;
         opened.complete(true);
       } else {
-        answers.add(message.getHeartbeat());
+        answers.add(message);
       }
     }
 
@@ -200,8 +202,9 @@ class HeartbeatStreamToResourceManagerTest {
     }
 
     synchronized void request(dev.pulse.proto.v1.FencingToken token) {
-      down.onNext(OpenHeartbeatStreamResponse.newBuilder().setHeartbeat(HeartbeatRequest.newBuilder()
-          .setFencingToken(token).setTaskExecutor(IDENTITY)).build());
+      sequence += 10; // increasing, not by one
+      down.onNext(OpenHeartbeatStreamResponse.newBuilder().setSequence(sequence).setHeartbeat(HeartbeatRequest
+          .newBuilder().setFencingToken(token).setTaskExecutor(IDENTITY)).build());
     }
 
     synchronized void end(Status status) {
@@ -209,7 +212,11 @@ class HeartbeatStreamToResourceManagerTest {
     }
 
     HeartbeatResponse nextAnswer() throws InterruptedException {
-      HeartbeatResponse answer = answers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+      return nextAnswerMessage().getHeartbeat();
+    }
+
+    OpenHeartbeatStreamRequest nextAnswerMessage() throws InterruptedException {
+      OpenHeartbeatStreamRequest answer = answers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
       assertThat(answer).as("an answer up the stream").isNotNull();
       return answer;
     }
