@@ -17,9 +17,10 @@ public final class BenchmarkMain {
       "                           [--farm-heap 4g] [--rm-settings key=value;key=value]",
       "       benchmark grpc-ping [same options as fanout]",
       "       benchmark detection [--task-executors N] [--faults K] [--real-task-executors R] [--interval 1s]",
-      "                           [--timeout 5s] [--threshold 2] [--json FILE] [--png FILE]",
+      "                           [--timeout 5s] [--threshold 2] [--json FILE] [--png FILE] [--rm-settings k=v;k=v]",
       "       benchmark transport [--task-executors N] [--rounds 3] [--interval 1s] [--warmup 20s] [--duration 30s]",
-      "                           [--json FILE] [--rm-heap 1g] [--farm-heap 2g]");
+      "                           [--json FILE] [--rm-heap 1g] [--farm-heap 2g]",
+      "                           [--transports unary,stream[,inbound_stream]] (the first is the baseline)");
 
   private BenchmarkMain() {}
 

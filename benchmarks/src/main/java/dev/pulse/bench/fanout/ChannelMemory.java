@@ -15,7 +15,6 @@ import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -51,7 +50,7 @@ public final class ChannelMemory {
         "--net", Integer.toString(Endpoints.PING_NET), "--base-port", Integer.toString(basePort)), line -> {})) {
       boolean epoll = Epoll.isAvailable();
       EventLoopGroup loops = epoll ? new EpollEventLoopGroup(2) : new NioEventLoopGroup(2);
-      ClassHistogram before = histogram();
+      ClassHistogram before = ClassHistogram.ofThisJvm();
       List<ManagedChannel> channels = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         NettyChannelBuilder b = settings.equals("lean")
@@ -73,7 +72,7 @@ public final class ChannelMemory {
       for (int r = 0; r < rounds; r++) {
         callEach(channels, request);
       }
-      ClassHistogram after = histogram();
+      ClassHistogram after = ClassHistogram.ofThisJvm();
       String growth = after.growthJson(before, count, 40);
       System.out.printf("%s settings, %d channels, %d call round(s): %d bytes of heap per channel%n", settings, count,
           rounds, (after.totalBytes() - before.totalBytes()) / count);
@@ -115,13 +114,5 @@ public final class ChannelMemory {
     if (!failures.isEmpty()) {
       throw new IllegalStateException(failures.size() + " call(s) failed, first: " + failures.get(0));
     }
-  }
-
-  private static ClassHistogram histogram() throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("jcmd", Long.toString(ProcessHandle.current().pid()), "GC.class_histogram")
-        .redirectErrorStream(true).start();
-    String text = new String(p.getInputStream().readAllBytes());
-    p.waitFor();
-    return ClassHistogram.parse(text);
   }
 }

@@ -24,6 +24,15 @@ final class ClassHistogram {
   }
 
   /** Parses {@code GC.class_histogram}'s output; lines that are not rows are skipped. */
+  /** This JVM's histogram of live objects ({@code jcmd <pid> GC.class_histogram}, which runs a full GC first). */
+  static ClassHistogram ofThisJvm() throws java.io.IOException, InterruptedException {
+    Process p = new ProcessBuilder("jcmd", Long.toString(ProcessHandle.current().pid()), "GC.class_histogram")
+        .redirectErrorStream(true).start();
+    String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    p.waitFor();
+    return parse(text);
+  }
+
   static ClassHistogram parse(String text) {
     Map<String, long[]> rows = new HashMap<>();
     for (String line : text.split("\n")) {

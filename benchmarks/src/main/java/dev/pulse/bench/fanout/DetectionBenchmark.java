@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
 final class DetectionBenchmark {
 
   record Options(int taskExecutors, int faults, int realTaskExecutors, Duration interval, Duration timeout,
-      int threshold, int basePort, String farmHeap, long seed, Path json, Path png) {}
+      int threshold, int basePort, String farmHeap, long seed, Path json, Path png, Map<String, String> rmSettings) {}
 
   private static final Pattern EVENT = Pattern.compile(
       "\\{\"seq\":(\\d+),\"time\":(\\d+),\"type\":\"(\\w+)\",\"taskExecutorId\":(?:\"([^\"]*)\"|null)");
@@ -48,7 +48,8 @@ final class DetectionBenchmark {
         a.duration("interval", "1s"), a.duration("timeout", "5s"), a.getInt("threshold", 2),
         a.getInt("base-port", 21000), a.get("farm-heap", "4g"), Long.parseLong(a.get("seed", "1")),
         Path.of(a.get("json", "detection.json")),
-        Path.of(a.get("png", a.get("json", "detection.json").replaceAll("\\.json$", "") + ".png")));
+        Path.of(a.get("png", a.get("json", "detection.json").replaceAll("\\.json$", "") + ".png")),
+        FanoutBenchmark.keyValues(a.get("rm-settings", "")));
   }
 
   static String run(Options o, PrintStream out) throws Exception {
@@ -70,7 +71,9 @@ final class DetectionBenchmark {
     Map<String, String> kindOf = new HashMap<>();      // faulted TE id -> fault kind
     Map<String, Long> faultAt = new HashMap<>();       // faulted TE id -> epoch millis
     Map<String, long[]> lossAt = new HashMap<>();      // TE id -> loss epoch millis
-    try (RmProcess rm = RmProcess.start(settings, List.of("-Xmx1g"))) {
+    Map<String, String> rmSettings = new LinkedHashMap<>(settings);
+    rmSettings.putAll(o.rmSettings());
+    try (RmProcess rm = RmProcess.start(rmSettings, List.of("-Xmx1g"))) {
       String[] rmHostPort = rm.rpcAddress().split(":");
       for (int r = 0; r < o.realTaskExecutors(); r++) {
         List<String> args = new ArrayList<>();

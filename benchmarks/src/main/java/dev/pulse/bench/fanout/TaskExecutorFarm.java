@@ -25,6 +25,7 @@ import dev.pulse.rpc.RetryHint;
 import dev.pulse.rpc.RpcTransport;
 import dev.pulse.te.FencingToken;
 import dev.pulse.te.RetryBackoff;
+import dev.pulse.te.grpc.HeartbeatStreamToResourceManager;
 import dev.pulse.te.grpc.TaskExecutorGatewayService;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -116,6 +117,7 @@ public final class TaskExecutorFarm {
     }
     ChannelPool channels = new ChannelPool(transport);
     BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    SimulatedTe[] tes = null; // pulse mode
     if (mode.equals("ping")) {
       for (int i = 0; i < count; i++) {
         hangs[i] = new Hang();
@@ -133,11 +135,11 @@ public final class TaskExecutorFarm {
       HeartbeatServices services = HeartbeatServices.of(HeartbeatConfig.of(timeout.dividedBy(5), timeout));
       ChannelLease rm = channels.acquire(rmAddress);
       ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub = ResourceManagerGatewayGrpc.newStub(rm.channel());
-      SimulatedTe[] tes = new SimulatedTe[count];
+      tes = new SimulatedTe[count];
       for (int i = 0; i < count; i++) {
         MainThreadExecutor main = MainThreadExecutor.wrap(mains[i % MAIN_THREADS]);
-        tes[i] = new SimulatedTe(first + i, main, services, report);
         hangs[i] = new Hang();
+        tes[i] = new SimulatedTe(first + i, main, services, report, hangs[i]);
         servers[i] = RpcServer.builder(transport, Endpoints.address(first + i, basePort))
             .addService(ServerInterceptors.intercept(tes[i].gateway, hangs[i]))
             .executor(Runnable::run)
@@ -156,7 +158,7 @@ public final class TaskExecutorFarm {
       Refusals refusals = new Refusals();
       for (SimulatedTe te : tes) {
         firstAttempts.acquire();
-        te.register(stub, basePort, firstAttempts::release, refusals).whenComplete((ok, e) -> {
+        te.register(stub, basePort, firstAttempts::release, refusals, transport, rmAddress).whenComplete((ok, e) -> {
           if (e != null) {
             failed.incrementAndGet();
             System.err.println("farm: " + Endpoints.resourceId(te.index) + " did not register: " + e);
@@ -181,6 +183,9 @@ public final class TaskExecutorFarm {
       int i = global - first;
       if (cmd[0].equals("refuse")) {
         servers[i].close();
+        if (tes != null) {
+          tes[i].die();
+        }
       } else if (cmd[0].equals("hang")) {
         hangs[i].hung = true;
       } else {
@@ -222,10 +227,19 @@ public final class TaskExecutorFarm {
     final dev.pulse.te.SlotReport slots;
     /** Written on a gRPC thread after registration, read on the main thread: volatile. */
     volatile FencingToken acceptedToken;
+    /** Set by the {@code hang} command: its server, and its own heartbeat stream, stop answering. */
+    final Hang hang;
+    /** For the heartbeat stream this task executor opens if the resource manager asks for it. */
+    RpcTransport transport;
+    String rmAddress;
+    /** Its own connection to the resource manager, as a real task executor has (not the farm's shared one). */
+    ChannelPool ownChannel;
+    HeartbeatStreamToResourceManager heartbeatStream;
     final TaskExecutorGatewayService gateway;
 
-    SimulatedTe(int index, MainThreadExecutor main, HeartbeatServices services, SlotReport report) {
+    SimulatedTe(int index, MainThreadExecutor main, HeartbeatServices services, SlotReport report, Hang hang) {
       this.index = index;
+      this.hang = hang;
       this.resourceId = ResourceId.of(Endpoints.resourceId(index));
       this.main = main;
       this.report = report;
@@ -241,12 +255,50 @@ public final class TaskExecutorFarm {
     }
 
     /**
+     * The gateway's answers to the requests on its own heartbeat stream; none once the task executor hangs (its
+     * main thread stuck, or a partition that keeps the connection).
+     */
+    StreamObserver<HeartbeatRequest> answerStream(StreamObserver<HeartbeatResponse> responses) {
+      StreamObserver<HeartbeatRequest> answering = gateway.heartbeatStream(responses);
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(HeartbeatRequest request) {
+          if (!hang.hung) {
+            answering.onNext(request);
+          }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          answering.onError(t);
+        }
+
+        @Override
+        public void onCompleted() {
+          answering.onCompleted();
+        }
+      };
+    }
+
+    /** The {@code refuse} command: as if the process died, its own connection to the RM goes too (reset). */
+    synchronized void die() {
+      if (heartbeatStream != null) {
+        heartbeatStream.close();
+      }
+      if (ownChannel != null) {
+        ownChannel.close();
+      }
+    }
+
+    /**
      * Registers, retrying refusals as the task executor does; {@code firstAnswered} runs once the first attempt
      * is answered (either way), so that the farm bounds the attempts it has on the wire, not the task
      * executors waiting out a backoff (a real one waits on its own, holding nobody up).
      */
     CompletableFuture<Void> register(ResourceManagerGatewayGrpc.ResourceManagerGatewayStub stub, int basePort,
-        Runnable firstAnswered, Refusals refusals) {
+        Runnable firstAnswered, Refusals refusals, RpcTransport transport, String rmAddress) {
+      this.transport = transport;
+      this.rmAddress = rmAddress;
       CompletableFuture<Void> done = new CompletableFuture<>();
       long giveUpAt = System.nanoTime() + REGISTRATION_PATIENCE.toNanos();
       // One attempt at a time, each scheduled by the last one's callback: confined as the real one's is.
@@ -283,6 +335,7 @@ public final class TaskExecutorFarm {
           .setRpcAddress(Endpoints.hostPort(index, basePort))
           .setNumberOfSlots(report.getSlotsCount())
           .setSlotReport(report)
+          .setOpensHeartbeatStream(true) // as the real task executor: the RM may ask it to open the heartbeat stream
           .build();
       stub.withDeadlineAfter(60, TimeUnit.SECONDS).registerTaskExecutor(request, new StreamObserver<>() {
         @Override
@@ -292,6 +345,19 @@ public final class TaskExecutorFarm {
           ResourceId rmId = ResourceId.of(response.getFencingToken().getResourceManagerId());
           // As TaskExecutorCore does: from now on the RM's heartbeats keep this TE's view of it alive.
           main.execute(() -> heartbeats.monitorTarget(rmId, HeartbeatTarget.noOp()));
+          if (response.getOpenHeartbeatStream()) {
+            // As GrpcResourceManagerClient does, on this task executor's own connection to the RM.
+            synchronized (SimulatedTe.this) {
+              if (ownChannel == null) {
+                ownChannel = new ChannelPool(transport);
+              }
+              if (heartbeatStream != null) {
+                heartbeatStream.close();
+              }
+              heartbeatStream = HeartbeatStreamToResourceManager.open(ownChannel.acquire(rmAddress),
+                  response.getRegistrationId(), identity(index, instanceId), main, SimulatedTe.this::answerStream, rmAddress);
+            }
+          }
         }
 
         @Override

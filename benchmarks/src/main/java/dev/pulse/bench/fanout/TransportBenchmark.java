@@ -11,24 +11,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code bin/benchmark transport}: Pulse's two heartbeat transports side by side, in the same window.
+ * {@code bin/benchmark transport [--transports unary,stream[,inbound_stream]]}: Pulse's heartbeat transports
+ * side by side, in the same window.
  *
- * <p>Each round starts two production resource managers at once, one with
- * {@code resourcemanager.heartbeat.transport: unary} and one with {@code stream}, each with a
+ * <p>Each round starts one production resource manager per transport at once
+ * ({@code resourcemanager.heartbeat.transport}: {@code unary} and {@code stream} by default), each with a
  * {@link TaskExecutorFarm} of N task executors of its own (the farm serves the task executor's real
- * {@code TaskExecutorGateway} service, so both transports reach the same code). When both have every
- * task executor registered and a warm-up has passed, one window measures both: whatever load the
- * machine has, both see it. Per resource manager: heartbeats/s, RPC failures, RTT and tick lag p99, CPU
- * seconds per 1,000 heartbeats (user + system of the whole process), and live heap per task executor
- * (class histograms before the farm and after the window). The report gives stream / unary for CPU per
- * heartbeat in every round and the median over the rounds.
+ * {@code TaskExecutorGateway} service and opens the real heartbeat stream to the resource manager when asked,
+ * so every transport reaches the same code). When all have every task executor registered and a warm-up has
+ * passed, one window measures all: whatever load the machine has, all see it. Per resource manager:
+ * heartbeats/s, RPC failures, RTT and tick lag p99, CPU seconds per 1,000 heartbeats (user + system of the
+ * whole process), and live heap per task executor (class histograms before the farm and after the window).
+ * The report gives each transport's CPU per heartbeat over the first one's in every round and the median
+ * over the rounds.
  */
 final class TransportBenchmark {
 
   record Options(int taskExecutors, Duration interval, Duration timeout, Duration warmup, Duration duration,
-      int rounds, int basePort, String rmHeap, String farmHeap, Path json) {}
-
-  private static final List<String> TRANSPORTS = List.of("unary", "stream");
+      int rounds, int basePort, String rmHeap, String farmHeap, Path json, List<String> transports) {}
 
   private TransportBenchmark() {}
 
@@ -36,22 +36,31 @@ final class TransportBenchmark {
     int n = a.getInt("task-executors", 2000);
     return new Options(n, a.duration("interval", "1s"), a.duration("timeout", "10s"), a.duration("warmup", "20s"),
         a.duration("duration", "30s"), a.getInt("rounds", 3), a.getInt("base-port", 21000), a.get("rm-heap", "1g"),
-        a.get("farm-heap", "2g"), Path.of(a.get("json", "transport-" + n + ".json")));
+        a.get("farm-heap", "2g"), Path.of(a.get("json", "transport-" + n + ".json")),
+        List.of(a.get("transports", "unary,stream").split(",")));
   }
 
   static String run(Options o, PrintStream out) throws Exception {
-    out.printf("transport: unary and stream side by side, %d task executors each, interval %s, %d round(s) of %s"
-        + " after %s warm-up, load %s%n", o.taskExecutors(), Args.format(o.interval()), o.rounds(),
-        Args.format(o.duration()), Args.format(o.warmup()), Load.average());
+    List<String> transports = o.transports();
+    String base = transports.get(0);
+    out.printf("transport: %s side by side, %d task executors each, interval %s, %d round(s) of %s"
+        + " after %s warm-up, load %s%n", String.join(", ", transports), o.taskExecutors(), Args.format(o.interval()),
+        o.rounds(), Args.format(o.duration()), Args.format(o.warmup()), Load.average());
     List<String> rounds = new ArrayList<>();
-    double[] cpuRatios = new double[o.rounds()];
+    Map<String, double[]> cpuRatios = new LinkedHashMap<>();
+    transports.subList(1, transports.size()).forEach(t -> cpuRatios.put(t, new double[o.rounds()]));
     for (int r = 0; r < o.rounds(); r++) {
       out.printf("round %d of %d%n", r + 1, o.rounds());
       Map<String, Map<String, Double>> results = round(o, out);
-      double ratio = results.get("stream").get("cpuPer1000") / results.get("unary").get("cpuPer1000");
-      cpuRatios[r] = ratio;
-      out.printf("  round %d: RM CPU per heartbeat stream / unary = %.3f (%.0f %% less), load %s%n", r + 1, ratio,
-          100 * (1 - ratio), Load.average());
+      StringBuilder ratios = new StringBuilder();
+      for (String t : cpuRatios.keySet()) {
+        double ratio = results.get(t).get("cpuPer1000") / results.get(base).get("cpuPer1000");
+        cpuRatios.get(t)[r] = ratio;
+        out.printf("  round %d: RM CPU per heartbeat %s / %s = %.3f (%.0f %% less), load %s%n", r + 1, t, base, ratio,
+            100 * (1 - ratio), Load.average());
+        ratios.append(ratios.length() > 0 ? "," : "").append(Json.str(t + "/" + base)).append(':')
+            .append(Json.num(ratio));
+      }
       StringBuilder json = new StringBuilder("{\"loadAverageAtEnd\":").append(Json.str(Load.average()));
       results.forEach((transport, m) -> {
         json.append(',').append(Json.str(transport)).append(":{");
@@ -60,18 +69,23 @@ final class TransportBenchmark {
             .append(Json.num(v)));
         json.append(fields).append('}');
       });
-      rounds.add(json.append(",\"cpuRatioStreamToUnary\":").append(Json.num(ratio)).append('}').toString());
+      rounds.add(json.append(",\"cpuRatios\":{").append(ratios).append("}}").toString());
     }
-    double[] sorted = cpuRatios.clone();
-    Arrays.sort(sorted);
-    double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-        : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-    out.printf("median RM CPU per heartbeat stream / unary over %d round(s): %.3f (%.0f %% less); rounds %s%n",
-        sorted.length, median, 100 * (1 - median), Arrays.toString(cpuRatios));
+    StringBuilder medians = new StringBuilder();
+    for (Map.Entry<String, double[]> e : cpuRatios.entrySet()) {
+      double[] sorted = e.getValue().clone();
+      Arrays.sort(sorted);
+      double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+          : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+      out.printf("median RM CPU per heartbeat %s / %s over %d round(s): %.3f (%.0f %% less); rounds %s%n", e.getKey(),
+          base, sorted.length, median, 100 * (1 - median), Arrays.toString(e.getValue()));
+      medians.append(medians.length() > 0 ? "," : "").append(Json.str(e.getKey() + "/" + base)).append(':')
+          .append(Json.num(median));
+    }
     String json = "{\"benchmark\":\"transport\",\"taskExecutors\":" + o.taskExecutors()
         + ",\"intervalMillis\":" + o.interval().toMillis() + ",\"durationSeconds\":" + o.duration().toSeconds()
         + ",\"cores\":" + Runtime.getRuntime().availableProcessors()
-        + ",\"medianCpuRatioStreamToUnary\":" + Json.num(median)
+        + ",\"medianCpuRatios\":{" + medians + "}"
         + ",\"rounds\":[" + String.join(",", rounds) + "]}";
     Files.writeString(o.json(), json + "\n");
     out.println("  wrote " + o.json());
@@ -84,7 +98,7 @@ final class TransportBenchmark {
     try {
       Map<String, RmProcess> rms = new LinkedHashMap<>();
       Map<String, ClassHistogram> before = new LinkedHashMap<>();
-      for (String transport : TRANSPORTS) {
+      for (String transport : o.transports()) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("heartbeat.interval", o.interval().toMillis() + " ms");
         settings.put("heartbeat.timeout", o.timeout().toMillis() + " ms");
@@ -96,7 +110,7 @@ final class TransportBenchmark {
       }
       Map<String, Farms> farms = new LinkedHashMap<>();
       int basePort = o.basePort();
-      for (String transport : TRANSPORTS) {
+      for (String transport : o.transports()) {
         long started = System.nanoTime();
         Farms farm = Farms.start("te-farm-" + transport, o.taskExecutors(),
             List.of("-Xmx" + o.farmHeap(), "-Dlogback.configurationFile=dev/pulse/bench/rpc/logback-quiet.xml"),
@@ -114,7 +128,7 @@ final class TransportBenchmark {
       Thread.sleep(o.warmup().toMillis());
       Map<String, Map<String, Double>> m0 = new LinkedHashMap<>();
       Map<String, Long> cpu0 = new LinkedHashMap<>();
-      for (String transport : TRANSPORTS) {
+      for (String transport : o.transports()) {
         m0.put(transport, rms.get(transport).metrics());
         cpu0.put(transport, rms.get(transport).cpuNanos());
       }
@@ -122,13 +136,13 @@ final class TransportBenchmark {
       Thread.sleep(o.duration().toMillis());
       Map<String, Map<String, Double>> m1 = new LinkedHashMap<>();
       Map<String, Long> cpu1 = new LinkedHashMap<>();
-      for (String transport : TRANSPORTS) {
+      for (String transport : o.transports()) {
         cpu1.put(transport, rms.get(transport).cpuNanos());
         m1.put(transport, rms.get(transport).metrics());
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       Map<String, Map<String, Double>> results = new LinkedHashMap<>();
-      for (String transport : TRANSPORTS) {
+      for (String transport : o.transports()) {
         Map<String, Double> a = m0.get(transport);
         Map<String, Double> b = m1.get(transport);
         PromHistogram rtt = PromHistogram.of(b, "pulse_heartbeat_rtt_seconds")
@@ -152,7 +166,7 @@ final class TransportBenchmark {
         r.put("heapBytesPerTe", before.get(transport).isEmpty() || after.isEmpty() ? Double.NaN
             : (double) (after.totalBytes() - before.get(transport).totalBytes()) / registered);
         results.put(transport, r);
-        out.printf("  %-6s %.0f hb/s, RPC failures %.0f, false losses %.0f, RTT p50 %.2f p99 %.2f ms, tick lag p99"
+        out.printf("  %-14s %.0f hb/s, RPC failures %.0f, false losses %.0f, RTT p50 %.2f p99 %.2f ms, tick lag p99"
                 + " %.2f ms, RM CPU %.4f s/1000 hb (%.2f cores), heap %.0f B/TE%n", transport,
             r.get("heartbeatsPerSecond"), r.get("rpcFailures"), r.get("falseLosses"), r.get("rttP50Millis"),
             r.get("rttP99Millis"), r.get("tickLagP99Millis"), r.get("cpuPer1000"), r.get("cpuCores"),
