@@ -70,9 +70,10 @@ import java.util.function.Function;
  * (a task executor that never opens one is silent, and the timeout decides). After a stream ended (the
  * task executor's process or connection is gone, or it is opening a new one), each request, and the one
  * waiting on the ended stream, goes as a unary {@code RequestHeartbeat} call to the task executor's
- * gateway until it opens a new stream: a task executor that is gone is unreachable exactly as when the
- * resource manager dials it, and one that is only reconnecting answers. A newer stream replaces an older
- * one, and a request waiting on the older one is sent again on the newer.
+ * gateway until it opens a new stream (the channel for them is leased for that time only): a task executor
+ * that is gone is unreachable exactly as when the resource manager dials it, and one that is only
+ * reconnecting answers. A newer stream replaces an older one, and a request waiting on the older one is
+ * sent again on the newer.
  *
  * <p>Lifecycle: a target holds a lease on the pooled channel to its address (with
  * {@link HeartbeatTransport#INBOUND_STREAM} only while it calls instead of a stream); {@link #close()} it
@@ -451,7 +452,6 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
        * @return false if the target is closed: the caller ends the stream
        */
       boolean start() {
-        ChannelLease release;
         synchronized (InboundStream.this) {
           if (ended) {
             return false;
@@ -459,21 +459,15 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
           Attached old = current;
           current = this;
           everAttached = true;
-          latestUnary = null; // a unary call still in flight no longer counts
-          release = fallback;
-          fallback = null;
-          if (unanswered != null) {
-            sendOn(this);
+          if (unanswered != null && !unanswered.viaUnary) {
+            sendOn(this); // a request asked by a unary call is left to that call
           }
           if (old != null) {
             old.down.onError(Status.CANCELLED.withDescription("a newer heartbeat stream of this registration"
                 + " replaced this one").asRuntimeException());
           }
+          return true;
         }
-        if (release != null) {
-          release.close();
-        }
-        return true;
       }
 
       /** Transport thread: an answer on this stream, to the request numbered {@code number}. */
@@ -529,6 +523,7 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
     void send(Answer answer) {
       boolean unary = false;
       boolean closedNow = false;
+      ChannelLease release = null;
       synchronized (this) {
         unanswered = null;
         unansweredOn = null;
@@ -538,10 +533,18 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
           unanswered = answer;
           if (current != null) {
             sendOn(current);
+            // Back on a stream: a unary call made before (ended by the sender by now) no longer counts, and
+            // the channel for them goes.
+            latestUnary = null;
+            release = fallback;
+            fallback = null;
           } else {
             unary = everAttached;
           }
         }
+      }
+      if (release != null) {
+        release.close();
       }
       if (closedNow) {
         answer.failed(closedFailure());
