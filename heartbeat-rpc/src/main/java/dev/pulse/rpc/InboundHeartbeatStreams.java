@@ -160,6 +160,9 @@ public final class InboundHeartbeatStreams {
           attached = null;
           end(Status.FAILED_PRECONDITION.withDescription("the resource manager no longer monitors task executor "
               + resourceId + " with instance " + instanceId).asRuntimeException());
+        } else if (down.isCancelled()) {
+          // Cancelled while its registration was checked: its end may have come before it was started.
+          a.ended(false);
         }
       });
     }

@@ -189,6 +189,37 @@ class InboundHeartbeatStreamsTest {
   }
 
   @Test
+  void aStreamTheTaskExecutorCloses_isCompletedByTheResourceManager_andItsRequestIsAskedByAUnaryCall()
+      throws Exception {
+    GrpcHeartbeatTarget<Integer> target = target();
+    ScriptedTe te = open(REGISTRATION, INSTANCE);
+    RecordingAnswer waiting = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, waiting);
+    te.nextRequest();
+
+    te.halfClose();
+
+    assertThat(te.awaitEnd().getCode()).isEqualTo(Status.Code.OK);
+    assertThat(waiting.awaitFailure().kind()).as("nobody at its gateway's address").isEqualTo(RpcFailureKind.UNREACHABLE);
+  }
+
+  @Test
+  void closingTheTargetWhileItCallsInsteadOfAStream_releasesTheChannelOfThoseCalls() throws Exception {
+    GrpcHeartbeatTarget<Integer> target = target();
+    ScriptedTe te = open(REGISTRATION, INSTANCE);
+    RecordingAnswer waiting = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, waiting);
+    te.nextRequest();
+    te.cancel();
+    waiting.awaitFailure();
+    assertThat(channels.openChannels()).isEqualTo(1);
+
+    target.close();
+
+    assertThat(channels.openChannels()).isZero();
+  }
+
+  @Test
   void aTaskExecutorThatIsOnlyReconnecting_answersTheUnaryCallsMadeMeanwhile() throws Exception {
     HeartbeatConfig config = config();
     TeSide gateway = closer.register(new TeSide(TE.value(), INSTANCE, config, RpcConfig.DEFAULTS, 0));
@@ -432,6 +463,10 @@ class InboundHeartbeatStreamsTest {
 
     synchronized void cancel() {
       up.cancel("the task executor went away", null);
+    }
+
+    synchronized void halfClose() {
+      up.onCompleted();
     }
 
     /** Takes the next request that came down the stream. */
