@@ -466,33 +466,6 @@ class GrpcHeartbeatTargetTest {
     });
   }
 
-  /** Records the one report it gets. */
-  private static final class RecordingAnswer implements dev.pulse.heartbeat.HeartbeatAnswer<Integer> {
-    final CountDownLatch reported = new CountDownLatch(1);
-    final java.util.concurrent.atomic.AtomicInteger reports = new java.util.concurrent.atomic.AtomicInteger();
-    volatile Integer payload;
-    volatile Throwable failure;
-    volatile String thread;
-
-    @Override
-    public void heartbeat(Integer payload) {
-      this.payload = payload;
-      record();
-    }
-
-    @Override
-    public void failed(Throwable failure) {
-      this.failure = failure;
-      record();
-    }
-
-    private void record() {
-      reports.incrementAndGet();
-      thread = Thread.currentThread().getName();
-      reported.countDown();
-    }
-  }
-
   @ParameterizedTest
   @EnumSource(value = HeartbeatTransport.class, mode = EnumSource.Mode.EXCLUDE, names = "INBOUND_STREAM")
   void unmonitor_closesTheChannel(HeartbeatTransport transport) {

@@ -3,9 +3,7 @@ package dev.pulse.rpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pulse.heartbeat.HeartbeatAnswer;
 import dev.pulse.heartbeat.HeartbeatConfig;
-import dev.pulse.heartbeat.HeartbeatRpcException;
 import dev.pulse.heartbeat.ResourceId;
 import dev.pulse.heartbeat.RpcFailureKind;
 import dev.pulse.heartbeat.time.ScheduledMainThreadExecutor;
@@ -27,7 +25,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -480,45 +477,6 @@ class InboundHeartbeatStreamsTest {
 
     Status awaitEnd() throws Exception {
       return end.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-    }
-  }
-
-  /** Records the reports it gets. */
-  private static final class RecordingAnswer implements HeartbeatAnswer<Integer> {
-    final CountDownLatch reported = new CountDownLatch(1);
-    final AtomicInteger reports = new AtomicInteger();
-    volatile Integer payload;
-    volatile Throwable failure;
-    volatile String thread;
-
-    @Override
-    public void heartbeat(Integer payload) {
-      this.payload = payload;
-      record();
-    }
-
-    @Override
-    public void failed(Throwable failure) {
-      this.failure = failure;
-      record();
-    }
-
-    private void record() {
-      reports.incrementAndGet();
-      thread = Thread.currentThread().getName();
-      reported.countDown();
-    }
-
-    Integer awaitReport() throws InterruptedException {
-      assertThat(reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("reported in time").isTrue();
-      assertThat(failure).isNull();
-      return payload;
-    }
-
-    HeartbeatRpcException awaitFailure() throws InterruptedException {
-      assertThat(reported.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("reported in time").isTrue();
-      assertThat(failure).isInstanceOf(HeartbeatRpcException.class);
-      return (HeartbeatRpcException) failure;
     }
   }
 }
