@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *       With a fixed seed, the n-th heartbeat request's fate is the same in every run.
  * </ul>
  * A {@code HeartbeatStream} meets the faults of the moment at each request: partitioned, the stream is
- * closed {@code UNAVAILABLE}; dropped, the request is swallowed; delayed, its answer leaves late. So does
+ * closed {@code UNAVAILABLE}; dropped, the request is swallowed (and the next one asked for in its place,
+ * since a stub asks for a stream's next message only once it got this one: a dropped message must not stall
+ * the stream); delayed, its answer leaves late. So does
  * the heartbeat stream the task executor opens itself ({@code OpenHeartbeatStream}, to a resource manager
  * with {@code resourcemanager.heartbeat.transport: inbound_stream}), on its client side: partitioned, it is
  * cancelled; dropped, the request never reaches the task executor; delayed, its answers leave late.
@@ -123,7 +125,9 @@ final class NetworkFaults implements AutoCloseable {
               faulty.cut();
             } else if (!drop()) {
               super.onMessage(request);
-            } // else swallowed: never answered, and the sender ends it at its next turn
+            } else {
+              call.request(1); // swallowed: see the class documentation
+            }
           }
         };
       }
@@ -188,48 +192,100 @@ final class NetworkFaults implements AutoCloseable {
   }
 
   /**
-   * A server call whose outbound side (headers, messages, status) leaves after the delay set at the
-   * time of each step, in order (a step never overtakes the one before), and which the partition can
-   * cut: closed {@code UNAVAILABLE} at once, everything the service sends afterwards dropped. Its
-   * outbound steps are serialized by its lock, since the service sends from its main thread, the
-   * delay from the timer thread and the cut from a transport thread.
+   * A server call whose outbound side (headers, messages, status) leaves after the delay of its time,
+   * in order, and which the partition can cut: closed {@code UNAVAILABLE} at once, everything the service
+   * sends afterwards dropped ({@link DelayedSteps}).
    */
   private final class FaultyCall<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
-    private long notBefore; // guarded by this: System.nanoTime() before which no step of this call may leave
-    private boolean cut; // guarded by this
+    private final DelayedSteps steps = new DelayedSteps("call");
 
     FaultyCall(ServerCall<Q, R> call) {
       super(call);
     }
 
     /** Closes the call as a partition would; later steps are dropped. Idempotent. */
-    synchronized void cut() {
-      if (!cut) {
-        cut = true;
-        try {
-          super.close(cutOff(), new Metadata());
-        } catch (RuntimeException e) {
-          LOG.debug("could not cut a call of {} (it ended meanwhile?)", name, e);
-        }
-      }
+    void cut() {
+      steps.cut(() -> super.close(cutOff(), new Metadata()));
     }
 
     @Override
     public void sendHeaders(Metadata headers) {
-      step(() -> super.sendHeaders(headers));
+      steps.step(() -> super.sendHeaders(headers));
     }
 
     @Override
     public void sendMessage(R message) {
-      step(() -> super.sendMessage(message));
+      steps.step(() -> super.sendMessage(message));
     }
 
     @Override
     public void close(Status status, Metadata trailers) {
-      step(() -> super.close(status, trailers));
+      steps.step(() -> super.close(status, trailers));
+    }
+  }
+
+  /**
+   * The task executor's own heartbeat stream: each request that comes down meets the faults of its time
+   * (partitioned: the stream is cancelled, and everything after is dropped; dropped: swallowed), and each
+   * message it sends up leaves after the delay of its time, in order ({@link DelayedSteps}).
+   */
+  private final class FaultyStream<Q, R> extends ForwardingClientCall.SimpleForwardingClientCall<Q, R> {
+    private final DelayedSteps steps = new DelayedSteps("stream");
+
+    FaultyStream(ClientCall<Q, R> call) {
+      super(call);
     }
 
-    private void step(Runnable step) {
+    @Override
+    public void start(Listener<R> listener, Metadata headers) {
+      super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+        @Override
+        public void onMessage(R request) {
+          if (partitioned) {
+            steps.cut(() -> FaultyStream.super.cancel(name + " is cut off by the test harness", null));
+          } else if (!drop()) {
+            super.onMessage(request);
+          } else {
+            FaultyStream.this.request(1); // swallowed: see the class documentation
+          }
+        }
+      }, headers);
+    }
+
+    @Override
+    public void sendMessage(Q message) {
+      steps.step(() -> super.sendMessage(message));
+    }
+  }
+
+  /**
+   * The outbound steps of one call (headers, messages, status): each leaves after the delay set at the time
+   * it is taken, in order (a step never overtakes the one before), and none after the partition cut the call.
+   * Serialized by its lock: the call's owner sends from its own thread, the delay from the timer thread and
+   * the cut from a transport thread.
+   */
+  private final class DelayedSteps {
+    private final String what;
+    private long notBefore; // guarded by this: System.nanoTime() before which no step may leave
+    private boolean cut; // guarded by this
+
+    DelayedSteps(String what) {
+      this.what = what;
+    }
+
+    /** Runs {@code cutting} (closing the call as a partition would) once; later steps are dropped. */
+    synchronized void cut(Runnable cutting) {
+      if (!cut) {
+        cut = true;
+        try {
+          cutting.run();
+        } catch (RuntimeException e) {
+          LOG.debug("could not cut a {} of {} (it ended meanwhile?)", what, name, e);
+        }
+      }
+    }
+
+    void step(Runnable step) {
       long delay = delayNanos;
       synchronized (this) {
         if (cut) {
@@ -246,84 +302,14 @@ final class NetworkFaults implements AutoCloseable {
       }
     }
 
-    private void later(Runnable step) {
-      synchronized (this) {
-        if (cut) {
-          return;
-        }
-        try {
-          step.run();
-        } catch (RuntimeException e) {
-          LOG.debug("delayed answer of {} could not be sent (the call ended meanwhile?)", name, e);
-        }
-      }
-    }
-  }
-
-  /**
-   * The task executor's own heartbeat stream: each request that comes down meets the faults of its time
-   * (partitioned: the stream is cancelled, and everything after is dropped; dropped: swallowed), and each
-   * message it sends up leaves after the delay of its time, in order. Steps are serialized by its lock.
-   */
-  private final class FaultyStream<Q, R> extends ForwardingClientCall.SimpleForwardingClientCall<Q, R> {
-    private long notBefore; // guarded by this
-    private boolean cut; // guarded by this
-
-    FaultyStream(ClientCall<Q, R> call) {
-      super(call);
-    }
-
-    @Override
-    public void start(Listener<R> listener, Metadata headers) {
-      super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-        @Override
-        public void onMessage(R request) {
-          if (partitioned) {
-            cut();
-          } else if (!drop()) {
-            super.onMessage(request);
-          } else {
-            // Swallowed: never answered, and the sender ends it at its next turn. The stub asks for the next
-            // message only once it got this one: ask in its place, or the stream would stall.
-            FaultyStream.this.request(1);
-          }
-        }
-      }, headers);
-    }
-
-    synchronized void cut() {
-      if (!cut) {
-        cut = true;
-        super.cancel(name + " is cut off by the test harness", null);
-      }
-    }
-
-    @Override
-    public void sendMessage(Q message) {
-      long delay = delayNanos;
-      synchronized (this) {
-        if (cut) {
-          return;
-        }
-        long now = System.nanoTime();
-        if (delay == 0 && notBefore - now <= 0) {
-          super.sendMessage(message);
-          return;
-        }
-        long at = Math.max(now + delay, notBefore);
-        notBefore = at;
-        timer().schedule(() -> later(message), at - now, TimeUnit.NANOSECONDS);
-      }
-    }
-
-    private synchronized void later(Q message) {
+    private synchronized void later(Runnable step) {
       if (cut) {
         return;
       }
       try {
-        super.sendMessage(message);
+        step.run();
       } catch (RuntimeException e) {
-        LOG.debug("delayed answer of {} could not be sent (the stream ended meanwhile?)", name, e);
+        LOG.debug("delayed answer of {} could not be sent (the {} ended meanwhile?)", name, what, e);
       }
     }
   }

@@ -419,6 +419,7 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
     /** The request, renumbered per send: one message allocated per heartbeat, nothing else. */
     private final OpenHeartbeatStreamResponse.Builder message = OpenHeartbeatStreamResponse.newBuilder()
         .setHeartbeat(request); // guarded by this
+    /** The number of the last request sent down a stream: the unanswered one's, while it is on a stream. */
     private long sequence; // guarded by this
     private Attached current; // guarded by this
     /** Whether a stream ever arrived: before the first, requests wait for it. */
@@ -426,8 +427,6 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
     private Answer unanswered; // guarded by this
     /** The stream {@link #unanswered} went down, {@code null} while it waits for one. */
     private Attached unansweredOn; // guarded by this
-    /** Its sequence number, which its answer carries. */
-    private long unansweredNumber; // guarded by this
     private boolean ended; // guarded by this: the target closed
     /**
      * The channel to the task executor's gateway for the unary calls made while no stream is open after
@@ -477,7 +476,7 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
           if (current != this) {
             return;
           }
-          if (unanswered == null || unansweredOn != this || number != unansweredNumber) {
+          if (unanswered == null || unansweredOn != this || number != sequence) {
             return; // the late answer to a request the sender ended, or one nobody asked for
           }
           a = unanswered;
@@ -556,10 +555,8 @@ public final class GrpcHeartbeatTarget<P> implements AnsweringHeartbeatTarget<Vo
     /** Under the lock: sends the unanswered request down {@code a}, with the next sequence number. */
     private void sendOn(Attached a) {
       try {
-        long number = ++sequence;
-        a.down.onNext(message.setSequence(number).build());
+        a.down.onNext(message.setSequence(++sequence).build());
         unansweredOn = a;
-        unansweredNumber = number;
       } catch (RuntimeException e) {
         // The call closed in between (the task executor cancelled it): its end follows shortly and asks
         // again by a unary call; until then the request waits.

@@ -156,9 +156,7 @@ class InboundHeartbeatStreamsTest {
       throws Exception {
     GrpcHeartbeatTarget<Integer> target = target(); // its gateway address, 127.0.0.1:1, refuses connections
     ScriptedTe te = open(REGISTRATION, INSTANCE);
-    RecordingAnswer waiting = new RecordingAnswer();
-    target.requestHeartbeat(RmSide.RM_ID, null, waiting);
-    te.nextRequest();
+    RecordingAnswer waiting = askedDown(target, te);
 
     te.cancel();
 
@@ -190,9 +188,7 @@ class InboundHeartbeatStreamsTest {
       throws Exception {
     GrpcHeartbeatTarget<Integer> target = target();
     ScriptedTe te = open(REGISTRATION, INSTANCE);
-    RecordingAnswer waiting = new RecordingAnswer();
-    target.requestHeartbeat(RmSide.RM_ID, null, waiting);
-    te.nextRequest();
+    RecordingAnswer waiting = askedDown(target, te);
 
     te.halfClose();
 
@@ -204,9 +200,7 @@ class InboundHeartbeatStreamsTest {
   void closingTheTargetWhileItCallsInsteadOfAStream_releasesTheChannelOfThoseCalls() throws Exception {
     GrpcHeartbeatTarget<Integer> target = target();
     ScriptedTe te = open(REGISTRATION, INSTANCE);
-    RecordingAnswer waiting = new RecordingAnswer();
-    target.requestHeartbeat(RmSide.RM_ID, null, waiting);
-    te.nextRequest();
+    RecordingAnswer waiting = askedDown(target, te);
     te.cancel();
     waiting.awaitFailure();
     assertThat(channels.openChannels()).isEqualTo(1);
@@ -222,9 +216,7 @@ class InboundHeartbeatStreamsTest {
     TeSide gateway = closer.register(new TeSide(TE.value(), INSTANCE, config, RpcConfig.DEFAULTS, 0));
     GrpcHeartbeatTarget<Integer> target = target(gateway.address());
     ScriptedTe te = open(REGISTRATION, INSTANCE);
-    RecordingAnswer waiting = new RecordingAnswer();
-    target.requestHeartbeat(RmSide.RM_ID, null, waiting);
-    te.nextRequest();
+    RecordingAnswer waiting = askedDown(target, te);
 
     te.cancel();
 
@@ -238,9 +230,7 @@ class InboundHeartbeatStreamsTest {
       throws Exception {
     GrpcHeartbeatTarget<Integer> target = target();
     ScriptedTe older = open(REGISTRATION, INSTANCE);
-    RecordingAnswer answer = new RecordingAnswer();
-    target.requestHeartbeat(RmSide.RM_ID, null, answer);
-    older.nextRequest();
+    RecordingAnswer answer = askedDown(target, older);
 
     ScriptedTe newer = open(REGISTRATION, INSTANCE);
 
@@ -255,9 +245,7 @@ class InboundHeartbeatStreamsTest {
       throws Exception {
     GrpcHeartbeatTarget<Integer> target = target();
     ScriptedTe te = open(REGISTRATION, INSTANCE);
-    RecordingAnswer answer = new RecordingAnswer();
-    target.requestHeartbeat(RmSide.RM_ID, null, answer);
-    te.nextRequest();
+    RecordingAnswer answer = askedDown(target, te);
 
     target.close();
 
@@ -276,9 +264,7 @@ class InboundHeartbeatStreamsTest {
   void anAnswerFromAnotherInstance_failsAsRestarted() throws Exception {
     GrpcHeartbeatTarget<Integer> target = target();
     ScriptedTe te = open(REGISTRATION, INSTANCE);
-    RecordingAnswer answer = new RecordingAnswer();
-    target.requestHeartbeat(RmSide.RM_ID, null, answer);
-    te.nextRequest();
+    RecordingAnswer answer = askedDown(target, te);
 
     te.send(OpenHeartbeatStreamRequest.newBuilder().setSequence(te.sequences()[0]).setHeartbeat(HeartbeatResponse
         .newBuilder().setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId(TE.value())
@@ -367,6 +353,15 @@ class InboundHeartbeatStreamsTest {
         .create(TE, INSTANCE, gatewayAddress);
     closer.register(target::close);
     return target;
+  }
+
+  /** Asks {@code target} for a heartbeat and takes the request off {@code te}'s stream, unanswered. */
+  private static RecordingAnswer askedDown(GrpcHeartbeatTarget<Integer> target, ScriptedTe te)
+      throws InterruptedException {
+    RecordingAnswer answer = new RecordingAnswer();
+    target.requestHeartbeat(RmSide.RM_ID, null, answer);
+    te.nextRequest();
+    return answer;
   }
 
   private ScriptedTe open(String registrationId, String instanceId) {

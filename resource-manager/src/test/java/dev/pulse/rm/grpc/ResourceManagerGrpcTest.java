@@ -52,6 +52,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -107,15 +109,11 @@ class ResourceManagerGrpcTest {
   @Test
   void registerHeartbeatAllocateAndLose_overGrpc() {
     String teAddress = startTaskExecutor("te-1", "instance-1");
-    RegisterTaskExecutorResponse registered = ResourceManagerGatewayGrpc.newBlockingStub(channel)
-        .registerTaskExecutor(RegisterTaskExecutorRequest.newBuilder()
-            .setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId("te-1").setInstanceId("instance-1"))
-            .setRpcAddress(teAddress).setNumberOfSlots(2).setSlotReport(report()).build());
+    RegisterTaskExecutorResponse registered = register("te-1", "instance-1", teAddress, false);
     accepted = registered.getFencingToken();
     assertThat(accepted.getResourceManagerId()).isEqualTo(rm.id());
     // This peer sends no slot report after registering: its first heartbeat answer confirms it.
-    await().atMost(Duration.ofSeconds(10)).until(() -> rm.taskExecutor("te-1").join()
-        .map(te -> te.state().equals("ACTIVE")).orElse(false));
+    awaitActive("te-1");
     assertThat(rm.overview().slotsTotal()).isEqualTo(2);
 
     List<AllocationEvent> watched = new CopyOnWriteArrayList<>();
@@ -155,8 +153,7 @@ class ResourceManagerGrpcTest {
     accepted = registered.getFencingToken();
 
     assertThat(registered.getOpenHeartbeatStream()).isFalse();
-    await().atMost(Duration.ofSeconds(10)).until(() -> rm.taskExecutor("te-1").join()
-        .map(te -> te.state().equals("ACTIVE")).orElse(false));
+    awaitActive("te-1");
   }
 
   @Test
@@ -169,23 +166,8 @@ class ResourceManagerGrpcTest {
 
     BlockingQueue<OpenHeartbeatStreamResponse> requests = new LinkedBlockingQueue<>();
     CompletableFuture<Status> ended = new CompletableFuture<>();
-    StreamObserver<OpenHeartbeatStreamRequest> up = ResourceManagerGatewayGrpc.newStub(channel).openHeartbeatStream(
-        new StreamObserver<>() {
-          @Override
-          public void onNext(OpenHeartbeatStreamResponse value) {
-            requests.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            ended.complete(Status.fromThrowable(t));
-          }
-
-          @Override
-          public void onCompleted() {
-            ended.complete(Status.OK);
-          }
-        });
+    StreamObserver<OpenHeartbeatStreamRequest> up = ResourceManagerGatewayGrpc.newStub(channel)
+        .openHeartbeatStream(collect(requests, ended));
     TaskExecutorIdentity identity = TaskExecutorIdentity.newBuilder().setResourceId("te-1")
         .setInstanceId("instance-1").build();
     up.onNext(OpenHeartbeatStreamRequest.newBuilder().setRegistrationId(registered.getRegistrationId())
@@ -198,25 +180,12 @@ class ResourceManagerGrpcTest {
     up.onNext(OpenHeartbeatStreamRequest.newBuilder().setSequence(message.getSequence())
         .setHeartbeat(HeartbeatResponse.newBuilder().setTaskExecutor(identity).setSlotReport(report())).build());
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> rm.taskExecutor("te-1").join()
-        .map(te -> te.state().equals("ACTIVE")).orElse(false));
+    awaitActive("te-1");
     assertThat(rm.overview().slotsTotal()).isEqualTo(2);
 
     CompletableFuture<Status> staleEnded = new CompletableFuture<>();
-    ResourceManagerGatewayGrpc.newStub(channel).openHeartbeatStream(new StreamObserver<>() {
-      @Override
-      public void onNext(OpenHeartbeatStreamResponse value) {}
-
-      @Override
-      public void onError(Throwable t) {
-        staleEnded.complete(Status.fromThrowable(t));
-      }
-
-      @Override
-      public void onCompleted() {
-        staleEnded.complete(Status.OK);
-      }
-    }).onNext(OpenHeartbeatStreamRequest.newBuilder().setRegistrationId("an-old-registration")
+    ResourceManagerGatewayGrpc.newStub(channel).openHeartbeatStream(collect(new ArrayList<>(), staleEnded))
+        .onNext(OpenHeartbeatStreamRequest.newBuilder().setRegistrationId("an-old-registration")
         .setTaskExecutor(identity).build());
     assertThat(staleEnded.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
 
@@ -235,12 +204,8 @@ class ResourceManagerGrpcTest {
   @Test
   void restartPolicy_overSlotPool_theWatchCarriesTheFailure_andABadPolicyIsRefusedNamingTheField() {
     String teAddress = startTaskExecutor("te-1", "instance-1");
-    accepted = ResourceManagerGatewayGrpc.newBlockingStub(channel)
-        .registerTaskExecutor(RegisterTaskExecutorRequest.newBuilder()
-            .setTaskExecutor(TaskExecutorIdentity.newBuilder().setResourceId("te-1").setInstanceId("instance-1"))
-            .setRpcAddress(teAddress).setNumberOfSlots(2).setSlotReport(report()).build()).getFencingToken();
-    await().atMost(Duration.ofSeconds(10)).until(() -> rm.taskExecutor("te-1").join()
-        .map(te -> te.state().equals("ACTIVE")).orElse(false));
+    accepted = register("te-1", "instance-1", teAddress, false).getFencingToken();
+    awaitActive("te-1");
     assertThatThrownBy(() -> SlotPoolGrpc.newBlockingStub(channel).allocateSlots(AllocateSlotsRequest.newBuilder()
         .setJobId("job-1").setSlots(1).setRestart(dev.pulse.proto.v1.RestartPolicy.newBuilder().setMaxAttempts(0))
         .build()))
@@ -320,6 +285,11 @@ class ResourceManagerGrpcTest {
     assertThat(rm.overview().taskExecutors()).isZero();
   }
 
+  private void awaitActive(String taskExecutorId) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> rm.taskExecutor(taskExecutorId).join()
+        .map(te -> te.state().equals("ACTIVE")).orElse(false));
+  }
+
   /** Starts a task executor's gateway on loopback; returns its host:port. */
   private String startTaskExecutor(String id, String instance) {
     HeartbeatManager<Void, Void> rmWatch = HeartbeatServices.of(HeartbeatConfig.of(Duration.ofMillis(100),
@@ -367,7 +337,12 @@ class ResourceManagerGrpcTest {
     return b.build();
   }
 
-  private static <T> StreamObserver<T> collect(List<T> into) {
+  private static <T> StreamObserver<T> collect(Collection<T> into) {
+    return collect(into, new CompletableFuture<>());
+  }
+
+  /** Collects a stream's messages into {@code into} and completes {@code end} with the status it ends with. */
+  private static <T> StreamObserver<T> collect(Collection<T> into, CompletableFuture<Status> end) {
     return new StreamObserver<>() {
       @Override
       public void onNext(T value) {
@@ -375,10 +350,14 @@ class ResourceManagerGrpcTest {
       }
 
       @Override
-      public void onError(Throwable t) {}
+      public void onError(Throwable t) {
+        end.complete(Status.fromThrowable(t));
+      }
 
       @Override
-      public void onCompleted() {}
+      public void onCompleted() {
+        end.complete(Status.OK);
+      }
     };
   }
 
